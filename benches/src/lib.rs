@@ -1,0 +1,1 @@
+//! Inputs shared by the benchmarks, built the same way for every crate measured.

@@ -1,0 +1,2 @@
+//! Sans-IO SMTP for the mail-sansio workspace (work in progress).
+#![forbid(unsafe_code)]
