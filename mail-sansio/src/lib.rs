@@ -47,6 +47,8 @@ pub mod dot;
 pub mod line;
 mod secret;
 mod session;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use secret::Secret;
 pub use session::{Parsed, Session};
