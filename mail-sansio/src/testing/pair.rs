@@ -186,6 +186,10 @@ impl<C: Session, S: Session> Pair<C, S> {
                 }
             }
 
+            // Answers a side gave by itself while reporting no event.
+            progressed |= self.collect(Direction::ClientToServer);
+            progressed |= self.collect(Direction::ServerToClient);
+
             let now = self.clock.now();
             if self.client.wants_tls() && self.server.wants_tls() {
                 self.client.handle_tls_established(now);

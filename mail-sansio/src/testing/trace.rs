@@ -389,12 +389,23 @@ where
                 progressed = true;
             }
             if self.error.is_none() {
+                // A session may queue bytes while it answers something itself and reports
+                // no event; the next turn of the loop drains them.
+                progressed |= self.session.poll_transmit().is_some_and(|bytes| {
+                    self.sent.extend_from_slice(&bytes);
+                    true
+                });
                 match self.session.poll_event() {
                     Ok(Some(event)) => {
                         (self.app)(&mut self.session, Call::Event(event), now);
                         progressed = true;
                     }
-                    Ok(None) => {}
+                    Ok(None) => {
+                        progressed |= self.session.poll_transmit().is_some_and(|bytes| {
+                            self.sent.extend_from_slice(&bytes);
+                            true
+                        });
+                    }
                     Err(error) => {
                         self.error = Some(error.to_string());
                         progressed = true;
