@@ -1,2 +1,19 @@
-//! Sans-IO POP3 for the mail-sansio workspace (work in progress).
+//! Sans-IO POP3 (RFC 1939) codec and client/server state machines.
 #![forbid(unsafe_code)]
+
+pub mod capability;
+pub mod command;
+pub mod config;
+pub mod error;
+mod parse;
+pub mod response;
+pub mod types;
+
+pub use capability::{Capabilities, Capability, Expire, OtherCapability};
+pub use command::{AuthResponse, Command, CommandKind};
+pub use config::{ClientConfig, Limits, ServerConfig, TlsMode};
+pub use error::{Error, InvalidValue, ParseError, SendError};
+pub use response::{
+    Response, ResponseCode, ScanListing, Stat, Status, StatusLine, UniqueIdListing, UnknownCode,
+};
+pub use types::{ApopDigest, Mechanism, MessageNumber, Password, Text, Timestamp, Uid, Username};

@@ -28,20 +28,6 @@ impl MessageNumber {
     pub const fn get(self) -> u32 {
         self.0.get()
     }
-
-    /// The zero-based position in a maildrop listing.
-    pub(crate) fn index(self) -> usize {
-        // u32 always fits in usize on the 32- and 64-bit targets this crate supports.
-        usize::try_from(self.0.get() - 1).unwrap_or(usize::MAX)
-    }
-
-    /// The number of the message at a zero-based position.
-    pub(crate) fn from_index(index: usize) -> Option<Self> {
-        u32::try_from(index)
-            .ok()
-            .and_then(|i| i.checked_add(1))
-            .and_then(Self::new)
-    }
 }
 
 impl TryFrom<u32> for MessageNumber {
@@ -220,6 +206,20 @@ pub const MAX_MECHANISM_LEN: usize = 20;
 pub struct Mechanism(String);
 
 impl Mechanism {
+    /// `PLAIN` (RFC 4616).
+    pub fn plain() -> Self {
+        Self("PLAIN".to_owned())
+    }
+
+    /// Whether the mechanism sends a reusable password or token (PLAIN, LOGIN, XOAUTH2,
+    /// OAUTHBEARER): refused before TLS when TLS is required.
+    pub fn is_plaintext(&self) -> bool {
+        matches!(
+            self.0.as_str(),
+            "PLAIN" | "LOGIN" | "XOAUTH2" | "OAUTHBEARER"
+        )
+    }
+
     /// The name as text, upper case.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -334,8 +334,12 @@ impl ApopDigest {
         let digest = hasher.finalize();
         let mut hex = String::with_capacity(32);
         for b in digest.iter() {
-            hex.push(char::from(HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0')));
-            hex.push(char::from(HEX.get(usize::from(b & 15)).copied().unwrap_or(b'0')));
+            hex.push(char::from(
+                HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0'),
+            ));
+            hex.push(char::from(
+                HEX.get(usize::from(b & 15)).copied().unwrap_or(b'0'),
+            ));
         }
         Self(hex)
     }
@@ -363,7 +367,9 @@ impl TryFrom<&str> for ApopDigest {
 
     fn try_from(value: &str) -> Result<Self, Self::Error> {
         if value.len() != 32 {
-            return Err(InvalidValue::Malformed { what: "apop digest" });
+            return Err(InvalidValue::Malformed {
+                what: "apop digest",
+            });
         }
         if let Some(&octet) = value.as_bytes().iter().find(|b| !b.is_ascii_hexdigit()) {
             return Err(InvalidValue::ForbiddenOctet {
@@ -471,7 +477,10 @@ mod tests {
         assert!(Username::try_from("bob smith").is_err());
         assert!(Password::try_from("correct horse battery staple").is_ok());
         assert!(Password::try_from("pw\0").is_err());
-        assert_eq!(format!("{:?}", Password::try_from("pw").unwrap()), "Password(..)");
+        assert_eq!(
+            format!("{:?}", Password::try_from("pw").unwrap()),
+            "Password(..)"
+        );
         assert_eq!(Mechanism::try_from("plain").unwrap().as_str(), "PLAIN");
         assert!(Mechanism::try_from("PLAIN LOGIN").is_err());
         assert!(MessageNumber::try_from(0).is_err());
