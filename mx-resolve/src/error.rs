@@ -60,7 +60,9 @@ pub enum WireError {
         offset: usize,
     },
     /// RDLENGTH does not match the RDATA the record type defines (RFC 9267 §4).
-    #[error("record type {rtype} at offset {offset}: rdlength {rdlength} but the rdata is {parsed} octets")]
+    #[error(
+        "record type {rtype} at offset {offset}: rdlength {rdlength} but the rdata is {parsed} octets"
+    )]
     RdataLengthMismatch {
         /// Offset of the RDATA.
         offset: usize,

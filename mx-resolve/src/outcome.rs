@@ -1,0 +1,218 @@
+//! What a lookup ends with, and the diagnostics gathered on the way.
+
+use std::net::{IpAddr, SocketAddr};
+
+use thiserror::Error;
+
+use crate::error::WireError;
+use crate::wire::{Name, RecordType};
+
+/// One host to deliver to, in the order to try.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Target {
+    /// The MX exchange (A-label form), or the domain itself for an
+    /// implicit MX.
+    pub host: Name,
+    /// MX preference (0 for an implicit MX).
+    pub preference: u16,
+    /// True when there was no MX RRset and the domain itself is the target
+    /// (RFC 5321 §5.1 implicit MX).
+    pub implicit: bool,
+    /// Addresses to try, in order, deduplicated across the plan and capped.
+    pub addresses: Vec<IpAddr>,
+    /// True when the resolver vouched (AD bit) for the MX RRset and for
+    /// this host's addresses: the precondition for DANE (RFC 7672 §2.2).
+    pub authenticated: bool,
+}
+
+/// The result of an MX lookup or a delivery plan.
+///
+/// Each variant maps to the enhanced status code an MTA would use in a
+/// bounce or deferral; see [`Outcome::enhanced_status`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// Deliver to these targets, in order (never empty).
+    Targets(Vec<Target>),
+    /// The domain publishes Null MX (RFC 7505): it accepts no mail.
+    NullMx,
+    /// The domain does not exist (NXDOMAIN).
+    NoSuchDomain,
+    /// This MTA is the best MX: mail would loop (RFC 5321 §5.1).
+    LoopsBackToMyself,
+    /// Try again later.
+    TempFail(TempFailure),
+    /// Give up: the domain's DNS can never lead to a delivery as it stands.
+    PermFail(PermFailure),
+}
+
+impl Outcome {
+    /// The RFC 3463 enhanced status code to report, `None` for targets.
+    ///
+    /// Null MX: 5.1.10 (RFC 7505 §4.3); no such domain: 5.1.2; loop:
+    /// 5.4.6; no primary relay: 4.4.4; other temporary: 4.4.3; other
+    /// permanent: 5.4.4 (the Postfix choices).
+    pub fn enhanced_status(&self) -> Option<&'static str> {
+        match self {
+            Self::Targets(_) => None,
+            Self::NullMx => Some("5.1.10"),
+            Self::NoSuchDomain => Some("5.1.2"),
+            Self::LoopsBackToMyself => Some("5.4.6"),
+            Self::TempFail(TempFailure::NoPrimaryRelay) => Some("4.4.4"),
+            Self::TempFail(_) => Some("4.4.3"),
+            Self::PermFail(_) => Some("5.4.4"),
+        }
+    }
+
+    /// Whether the message should be bounced rather than kept queued.
+    pub fn is_permanent(&self) -> bool {
+        matches!(
+            self,
+            Self::NullMx | Self::NoSuchDomain | Self::LoopsBackToMyself | Self::PermFail(_)
+        )
+    }
+}
+
+/// Why a lookup failed for now.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum TempFailure {
+    /// Every attempt timed out, or the lookup's total deadline passed.
+    #[error("dns query for {qtype:?} timed out")]
+    Timeout {
+        /// The question's type.
+        qtype: RecordType,
+    },
+    /// The resolvers answered SERVFAIL.
+    #[error("dns server failure (servfail)")]
+    ServFail,
+    /// The resolvers refused to answer.
+    #[error("dns query refused")]
+    Refused,
+    /// Another error RCODE.
+    #[error("dns rcode {0}")]
+    Rcode(u16),
+    /// A response was malformed; the whole answer was discarded.
+    #[error("malformed dns response: {0}")]
+    Malformed(WireError),
+    /// The response was truncated even over TCP.
+    #[error("dns response truncated over tcp")]
+    Truncated,
+    /// A CNAME chain looped or was longer than the configured limit.
+    #[error("cname chain loops or is longer than {limit} steps")]
+    CnameChain {
+        /// The hop limit.
+        limit: usize,
+    },
+    /// The best MX hosts had no usable address and the next one is this
+    /// MTA (Postfix "unable to find primary relay", 4.4.4).
+    #[error("unable to find primary relay")]
+    NoPrimaryRelay,
+    /// Address lookups of the MX hosts failed temporarily.
+    #[error("address lookup for the mx hosts failed")]
+    AddressLookup,
+    /// A policy filter (MTA-STS, DANE) removed every target.
+    #[error("no target allowed by policy")]
+    NoTargetAllowed,
+}
+
+/// Why a lookup failed for good.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum PermFailure {
+    /// MX records exist but none names a usable host (all IP literals,
+    /// non-host names or pruned); there is no fallback to A/AAAA.
+    #[error("mx records exist but none is usable")]
+    NoUsableMx,
+    /// No target has any address (including an implicit MX on a domain
+    /// without A/AAAA records).
+    #[error("no mx host has an address")]
+    NoAddresses,
+}
+
+/// Why an MX exchange was not used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SkipReason {
+    /// An IPv4 literal, refused unless `allow_ip_literal_targets`.
+    IpLiteral,
+    /// Not a host name (e.g. `_mx.example`, raw UTF-8, `a_b`).
+    NotHostname,
+    /// Its address lookup went through a CNAME and CNAME targets are off.
+    CnameTarget,
+    /// Beyond `max_hosts`.
+    OverHostLimit,
+}
+
+/// Anomalies noticed along the way: each one was handled (the outcome
+/// already accounts for it) but is worth logging.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Diagnostic {
+    /// A Null MX record had a non-zero preference (RFC 7505 §3 says 0).
+    NullMxPreference {
+        /// The preference sent.
+        preference: u16,
+    },
+    /// A Null MX record came with other MX records (RFC 7505 §3 forbids
+    /// it); the domain is still treated as accepting no mail.
+    NullMxMixed,
+    /// The same exchange was listed more than once; its best preference
+    /// was kept.
+    DuplicateExchange {
+        /// The host.
+        host: Name,
+    },
+    /// An exchange was skipped.
+    SkippedTarget {
+        /// The host as published.
+        host: Name,
+        /// Why.
+        reason: SkipReason,
+    },
+    /// An IP literal exchange was accepted (lenient mode).
+    IpLiteralTarget {
+        /// The host as published.
+        host: Name,
+    },
+    /// An exchange's address lookup went through a CNAME (tolerated).
+    CnameTarget {
+        /// The host as published.
+        host: Name,
+    },
+    /// This MTA was found among the MX hosts at this preference; it and
+    /// every host at or above it were dropped.
+    SelfPruned {
+        /// This MTA's preference.
+        preference: u16,
+    },
+    /// An answer record not owned by the question's name or its CNAME
+    /// chain was ignored.
+    UnrelatedRecord {
+        /// Its owner.
+        owner: Name,
+    },
+    /// A datagram did not match any outstanding query (wrong source, id,
+    /// QR bit, opcode or question) and was dropped.
+    UnmatchedResponse {
+        /// Where it came from.
+        from: SocketAddr,
+    },
+    /// A response could not be decoded and was discarded whole.
+    MalformedResponse {
+        /// Where it came from.
+        from: SocketAddr,
+        /// What was wrong.
+        error: WireError,
+    },
+    /// A UDP response had TC set; the question was asked again over TCP.
+    RetriedOverTcp,
+    /// The server rejected EDNS (FORMERR/NOTIMP); asked again without OPT.
+    RetriedWithoutEdns,
+    /// A query timed out; it was sent again, to the next resolver.
+    Retried {
+        /// The resolver that did not answer.
+        resolver: SocketAddr,
+    },
+}

@@ -1,0 +1,495 @@
+//! Domain names: validated construction, IDNA, and hardened decompression.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr};
+
+use crate::error::{InvalidName, WireError};
+
+/// Longest name on the wire, including the root label (RFC 1035 §3.1).
+pub const MAX_NAME_OCTETS: usize = 255;
+/// Longest label (RFC 1035 §2.3.4).
+pub const MAX_LABEL_OCTETS: usize = 63;
+/// Most compression pointers one name may follow. A legal name has at most
+/// 127 labels, so honest encoders never come near this; the budget bounds
+/// the work an attacker can cause with pointer chains (CVE-2026-64194).
+pub const MAX_POINTER_HOPS: usize = 128;
+/// Size of the DNS header; no pointer may point into it.
+const HEADER_OCTETS: usize = 12;
+
+/// A domain name in uncompressed wire form, ASCII letters lower-cased.
+///
+/// DNS compares names case-insensitively (RFC 4343), so names are folded
+/// once when built and then compare, hash and sort with plain byte
+/// equality. Internationalised names are always held as A-labels
+/// (`xn--…`); [`Name::to_unicode`] gives the display form.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Name {
+    /// Length-prefixed labels ending with the zero-length root label.
+    wire: Vec<u8>,
+}
+
+impl Name {
+    /// The root name `.`: as an MX exchange it means Null MX (RFC 7505).
+    pub fn root() -> Self {
+        Self { wire: vec![0] }
+    }
+
+    /// Builds a name from dotted ASCII text (a trailing dot is optional).
+    ///
+    /// Any octet other than `.` may appear in a label, so this accepts names
+    /// such as `_mx.example` that are legal in DNS but not host names; use
+    /// [`Name::domain`] for a recipient domain. No escapes are interpreted.
+    pub fn from_ascii(text: &str) -> Result<Self, InvalidName> {
+        if text == "." {
+            return Ok(Self::root());
+        }
+        let text = text.strip_suffix('.').unwrap_or(text);
+        if text.is_empty() {
+            return Err(InvalidName::Empty);
+        }
+        let mut wire = Vec::with_capacity(text.len() + 2);
+        for label in text.split('.') {
+            let len = u8::try_from(label.len())
+                .ok()
+                .filter(|&l| l > 0 && usize::from(l) <= MAX_LABEL_OCTETS)
+                .ok_or_else(|| InvalidName::BadLabel {
+                    label: label.to_owned(),
+                })?;
+            wire.push(len);
+            wire.extend(label.bytes().map(|b| b.to_ascii_lowercase()));
+        }
+        wire.push(0);
+        if wire.len() > MAX_NAME_OCTETS {
+            return Err(InvalidName::TooLong);
+        }
+        Ok(Self { wire })
+    }
+
+    /// Builds a mail domain from user input: UTS #46 non-transitional
+    /// processing (IDNA 2008 behaviour, so `faß.de` keeps its `ß` as an
+    /// A-label), then RFC 1123 host name syntax. IP literals are refused.
+    pub fn domain(text: &str) -> Result<Self, InvalidName> {
+        let trimmed = text.strip_suffix('.').unwrap_or(text);
+        if trimmed.is_empty() {
+            return Err(InvalidName::Empty);
+        }
+        if trimmed.parse::<IpAddr>().is_ok() || trimmed.starts_with('[') {
+            return Err(InvalidName::IpLiteral {
+                name: text.to_owned(),
+            });
+        }
+        let ascii = idna::domain_to_ascii(trimmed).map_err(|_| InvalidName::Idna {
+            name: text.to_owned(),
+        })?;
+        let name = Self::from_ascii(&ascii)?;
+        if ascii.parse::<Ipv4Addr>().is_ok() {
+            return Err(InvalidName::IpLiteral {
+                name: text.to_owned(),
+            });
+        }
+        if let Some(label) = name.labels().find(|l| !is_ldh_label(l)) {
+            return Err(InvalidName::NotHostname {
+                label: String::from_utf8_lossy(label).into_owned(),
+            });
+        }
+        if !name.last_label_ok() {
+            return Err(InvalidName::NotHostname {
+                label: name.last_label_text(),
+            });
+        }
+        Ok(name)
+    }
+
+    /// Whether this is the root name `.`.
+    pub fn is_root(&self) -> bool {
+        self.wire.len() == 1
+    }
+
+    /// The labels from left to right, without the root label.
+    pub fn labels(&self) -> Labels<'_> {
+        Labels { rest: &self.wire }
+    }
+
+    /// The uncompressed wire form, ending with the root label.
+    pub fn as_wire(&self) -> &[u8] {
+        &self.wire
+    }
+
+    /// Whether every label is a host name label (RFC 1123 §2.1: letters,
+    /// digits and hyphens, no hyphen at either end) and the top-level label
+    /// is not all digits. MX exchanges must be host names (RFC 5321 §5.1).
+    pub fn is_hostname(&self) -> bool {
+        !self.is_root() && self.labels().all(is_ldh_label) && self.last_label_ok()
+    }
+
+    /// The IPv4 address this name spells, when it is an address literal
+    /// such as `192.0.2.1` published as an MX exchange (which RFC 5321
+    /// forbids but some domains do).
+    pub fn ip_literal(&self) -> Option<IpAddr> {
+        let text = self.to_string();
+        text.parse::<Ipv4Addr>().ok().map(IpAddr::V4)
+    }
+
+    /// The display form with A-labels turned back into Unicode where valid.
+    pub fn to_unicode(&self) -> String {
+        let (text, _) = idna::domain_to_unicode(&self.to_string());
+        text
+    }
+
+    /// Appends the uncompressed wire form.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.wire);
+    }
+
+    fn last_label_ok(&self) -> bool {
+        self.labels()
+            .last()
+            .is_some_and(|l| !l.iter().all(u8::is_ascii_digit))
+    }
+
+    fn last_label_text(&self) -> String {
+        self.labels()
+            .last()
+            .map(|l| String::from_utf8_lossy(l).into_owned())
+            .unwrap_or_default()
+    }
+
+    /// Builds a name from wire octets already checked by the decoder.
+    pub(crate) fn from_checked_wire(wire: Vec<u8>) -> Self {
+        Self { wire }
+    }
+}
+
+/// `let-dig-hyp` label (RFC 1035 §2.3.1 as relaxed by RFC 1123 §2.1):
+/// `label = let-dig [ *61( let-dig / "-" ) let-dig ]`
+fn is_ldh_label(label: &[u8]) -> bool {
+    let edges_ok = label.first().is_some_and(u8::is_ascii_alphanumeric)
+        && label.last().is_some_and(u8::is_ascii_alphanumeric);
+    edges_ok
+        && label
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+}
+
+/// Iterator over the labels of a [`Name`].
+#[derive(Debug, Clone)]
+pub struct Labels<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for Labels<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let (&len, tail) = self.rest.split_first()?;
+        if len == 0 {
+            return None;
+        }
+        let (label, rest) = tail.split_at_checked(usize::from(len))?;
+        self.rest = rest;
+        Some(label)
+    }
+}
+
+impl fmt::Display for Name {
+    /// Dotted presentation form without the trailing dot (`.` for the
+    /// root). Octets outside letters, digits, `-` and `_` are written as
+    /// `\DDD` and a dot inside a label as `\.` (RFC 1035 §5.1).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_root() {
+            return f.write_str(".");
+        }
+        for (i, label) in self.labels().enumerate() {
+            if i > 0 {
+                f.write_str(".")?;
+            }
+            for &b in label {
+                if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+                    fmt::Write::write_char(f, char::from(b))?;
+                } else if b == b'.' || b == b'\\' {
+                    write!(f, "\\{}", char::from(b))?;
+                } else {
+                    write!(f, "\\{b:03}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Name({self})")
+    }
+}
+
+impl std::str::FromStr for Name {
+    type Err = InvalidName;
+
+    /// Same as [`Name::from_ascii`].
+    fn from_str(s: &str) -> Result<Self, InvalidName> {
+        Self::from_ascii(s)
+    }
+}
+
+/// Reads a possibly compressed name starting at `start` of `msg`.
+///
+/// RFC 1035 §4.1.4:
+/// `name = *label ( zero-octet / pointer )`,
+/// `label = length-octet (0x01-0x3F) 1*63OCTET`,
+/// `pointer = 2OCTET ; top two bits set, 14-bit offset`.
+///
+/// Hardening (RFC 9267): every pointer must point strictly before the start
+/// of the segment that contains it (which rules out forward pointers, self
+/// references and cycles) and past the header; at most
+/// [`MAX_POINTER_HOPS`] pointers; label types 0x40 and 0x80 refused; the
+/// uncompressed result at most 255 octets. The loop is iterative, so stack
+/// use is constant. Returns the name and the offset just after its
+/// in-place representation.
+pub(crate) fn read_name(msg: &[u8], start: usize) -> Result<(Name, usize), WireError> {
+    let mut wire = Vec::with_capacity(32);
+    let mut pos = start;
+    let mut segment_start = start;
+    let mut end = None;
+    let mut hops = 0usize;
+    loop {
+        let &len = msg.get(pos).ok_or(WireError::Truncated { offset: pos })?;
+        match len & 0xC0 {
+            0x00 => {
+                if len == 0 {
+                    wire.push(0);
+                    if wire.len() > MAX_NAME_OCTETS {
+                        return Err(WireError::NameTooLong { offset: start });
+                    }
+                    let end = end.unwrap_or(pos + 1);
+                    return Ok((Name::from_checked_wire(wire), end));
+                }
+                let len = usize::from(len);
+                let label = msg
+                    .get(pos + 1..pos + 1 + len)
+                    .ok_or(WireError::Truncated { offset: msg.len() })?;
+                // +1 for the root label still to come.
+                if wire.len() + 1 + len + 1 > MAX_NAME_OCTETS {
+                    return Err(WireError::NameTooLong { offset: start });
+                }
+                wire.push(len as u8);
+                wire.extend(label.iter().map(u8::to_ascii_lowercase));
+                pos += 1 + len;
+            }
+            0xC0 => {
+                let &low = msg
+                    .get(pos + 1)
+                    .ok_or(WireError::Truncated { offset: pos + 1 })?;
+                let target = usize::from(len & 0x3F) << 8 | usize::from(low);
+                if end.is_none() {
+                    end = Some(pos + 2);
+                }
+                if target >= segment_start {
+                    return Err(WireError::PointerNotBackwards {
+                        offset: pos,
+                        target,
+                    });
+                }
+                if target < HEADER_OCTETS {
+                    return Err(WireError::PointerIntoHeader {
+                        offset: pos,
+                        target,
+                    });
+                }
+                hops += 1;
+                if hops > MAX_POINTER_HOPS {
+                    return Err(WireError::TooManyPointers {
+                        offset: start,
+                        limit: MAX_POINTER_HOPS,
+                    });
+                }
+                segment_start = target;
+                pos = target;
+            }
+            _ => {
+                return Err(WireError::ReservedLabelType {
+                    offset: pos,
+                    octet: len,
+                });
+            }
+        }
+    }
+}
+
+/// Name compression for the encoder (RFC 1035 §4.1.4): remembers where
+/// each suffix of each written name starts and replaces a repeated suffix
+/// with a pointer. Only used for owner names and for the RDATA of types
+/// RFC 3597 §4 allows (MX, CNAME).
+#[derive(Debug, Default)]
+pub(crate) struct Compressor {
+    /// (suffix in wire form, offset in the message)
+    seen: Vec<(Vec<u8>, u16)>,
+}
+
+impl Compressor {
+    /// Writes `name` at the end of `out`, compressed against earlier names.
+    pub(crate) fn write(&mut self, name: &Name, out: &mut Vec<u8>) {
+        let wire = name.as_wire();
+        let mut pos = 0usize;
+        while let Some(suffix) = wire.get(pos..) {
+            if suffix.len() <= 1 {
+                break;
+            }
+            if let Some((_, at)) = self.seen.iter().find(|(s, _)| s.as_slice() == suffix) {
+                let ptr = 0xC000 | *at;
+                out.extend_from_slice(&ptr.to_be_bytes());
+                return;
+            }
+            if let Some(offset) = u16::try_from(out.len()).ok().filter(|o| *o < 0x4000) {
+                self.seen.push((suffix.to_vec(), offset));
+            }
+            let len = usize::from(suffix.first().copied().unwrap_or(0));
+            let label = suffix.get(..=len).unwrap_or_default();
+            out.extend_from_slice(label);
+            pos += 1 + len;
+        }
+        out.push(0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg_with(name_bytes: &[u8]) -> Vec<u8> {
+        let mut m = vec![0u8; 12];
+        m.extend_from_slice(name_bytes);
+        m
+    }
+
+    #[test]
+    fn reads_plain_and_compressed_names() {
+        let mut m = msg_with(b"\x07example\x03com\x00");
+        m.extend_from_slice(b"\x02mx\xc0\x0c");
+        let (n, end) = read_name(&m, 12).unwrap();
+        assert_eq!(n.to_string(), "example.com");
+        assert_eq!(end, 25);
+        let (n, end) = read_name(&m, 25).unwrap();
+        assert_eq!(n.to_string(), "mx.example.com");
+        assert_eq!(end, m.len());
+    }
+
+    #[test]
+    fn rejects_self_and_forward_pointers() {
+        let m = msg_with(b"\xc0\x0c");
+        assert!(matches!(
+            read_name(&m, 12),
+            Err(WireError::PointerNotBackwards { .. })
+        ));
+        let m = msg_with(b"\x02mx\xc0\x0c");
+        assert!(matches!(
+            read_name(&m, 12),
+            Err(WireError::PointerNotBackwards { .. })
+        ));
+        let m = msg_with(b"\xc0\x20");
+        assert!(matches!(
+            read_name(&m, 12),
+            Err(WireError::PointerNotBackwards { .. })
+        ));
+    }
+
+    #[test]
+    fn rejects_header_pointer_and_reserved_types() {
+        let m = msg_with(b"\x00\x00\xc0\x00");
+        assert!(matches!(
+            read_name(&m, 14),
+            Err(WireError::PointerIntoHeader { .. })
+        ));
+        for octet in [0x40u8, 0x41, 0x80, 0x81, 0xbf] {
+            let m = msg_with(&[octet, 0, 0]);
+            assert!(matches!(
+                read_name(&m, 12),
+                Err(WireError::ReservedLabelType { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn name_length_limit() {
+        // Four 63-octet labels: 4*64 + 1 = 257 > 255.
+        let mut bytes = Vec::new();
+        for _ in 0..4 {
+            bytes.push(63);
+            bytes.extend(std::iter::repeat_n(b'a', 63));
+        }
+        bytes.push(0);
+        assert!(matches!(
+            read_name(&msg_with(&bytes), 12),
+            Err(WireError::NameTooLong { .. })
+        ));
+        // Three 63-octet labels + one 61-octet label = 255 exactly.
+        let mut bytes = Vec::new();
+        for _ in 0..3 {
+            bytes.push(63);
+            bytes.extend(std::iter::repeat_n(b'a', 63));
+        }
+        bytes.push(61);
+        bytes.extend(std::iter::repeat_n(b'b', 61));
+        bytes.push(0);
+        let (n, _) = read_name(&msg_with(&bytes), 12).unwrap();
+        assert_eq!(n.as_wire().len(), 255);
+    }
+
+    #[test]
+    fn hostname_rules() {
+        assert!(Name::from_ascii("mx.example.com").unwrap().is_hostname());
+        assert!(!Name::from_ascii("_mx.example").unwrap().is_hostname());
+        assert!(!Name::from_ascii("a_b.example").unwrap().is_hostname());
+        assert!(!Name::from_ascii("-a.example").unwrap().is_hostname());
+        assert!(!Name::from_ascii("192.0.2.1").unwrap().is_hostname());
+        assert!(
+            Name::from_ascii("192.0.2.1")
+                .unwrap()
+                .ip_literal()
+                .is_some()
+        );
+        assert!(!Name::root().is_hostname());
+    }
+
+    #[test]
+    fn idna_domains() {
+        assert_eq!(
+            Name::domain("bücher.example").unwrap().to_string(),
+            "xn--bcher-kva.example"
+        );
+        let fass = Name::domain("faß.de").unwrap().to_string();
+        assert_ne!(fass, "fass.de");
+        assert!(fass.starts_with("xn--"));
+        assert!(Name::domain("xn--a.example").is_err());
+        assert!(Name::domain("192.0.2.1").is_err());
+        assert!(Name::domain("").is_err());
+        assert!(Name::domain("a_b.example").is_err());
+        assert_eq!(
+            Name::domain("Example.COM.").unwrap().to_string(),
+            "example.com"
+        );
+        assert_eq!(
+            Name::domain("xn--bcher-kva.example").unwrap().to_unicode(),
+            "bücher.example"
+        );
+    }
+
+    #[test]
+    fn display_escapes() {
+        let n = Name::from_checked_wire(b"\x03a.b\x02\xc3\xbc\x00".to_vec());
+        assert_eq!(n.to_string(), "a\\.b.\\195\\188");
+        assert_eq!(Name::root().to_string(), ".");
+    }
+
+    #[test]
+    fn compressor_reuses_suffixes() {
+        let mut out = vec![0u8; 12];
+        let mut c = Compressor::default();
+        c.write(&Name::from_ascii("example.com").unwrap(), &mut out);
+        c.write(&Name::from_ascii("mx.example.com").unwrap(), &mut out);
+        c.write(&Name::root(), &mut out);
+        assert_eq!(&out[12..], b"\x07example\x03com\x00\x02mx\xc0\x0c\x00");
+        let (n, _) = read_name(&out, 25).unwrap();
+        assert_eq!(n.to_string(), "mx.example.com");
+    }
+}
