@@ -45,6 +45,7 @@
 
 pub mod dot;
 pub mod line;
+pub mod sasl;
 mod secret;
 mod session;
 #[cfg(feature = "testing")]
