@@ -1,0 +1,189 @@
+//! Server configuration: limits with their RFC defaults, TLS mode, extensions, presets.
+
+use std::time::Duration;
+
+use mail_sansio::line::BareNewline;
+
+use crate::command::ParseOptions;
+use crate::types::{Domain, Mechanism, Text};
+
+/// How TLS is used on the connection (DESIGN.md, the STARTTLS contract).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TlsMode {
+    /// TLS from the first byte (RFC 8314, port 465): the driver runs the handshake before
+    /// creating the session; STARTTLS is not offered.
+    Implicit,
+    /// STARTTLS is offered and must be used first: before it only EHLO, HELO, NOOP, STARTTLS
+    /// and QUIT are accepted (530 5.7.0, RFC 3207 §4); AUTH is neither offered nor accepted.
+    Required,
+    /// STARTTLS is offered; plaintext mail is accepted (an MX relay, RFC 3207 §4); AUTH still
+    /// needs TLS unless [`Config::dangerous_plaintext_auth`] is set.
+    Opportunistic,
+    /// No TLS at all; only for tests and loopback.
+    DangerousPlaintextOnly,
+}
+
+/// Limits; every default cites where it comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Command line octets incl. CRLF: 512 (RFC 5321 §4.5.3.1.4). Longer → 500 5.5.6.
+    pub command_line: usize,
+    /// AUTH command and SASL response lines: 12288 (RFC 4954 §4).
+    pub auth_line: usize,
+    /// Text line octets in a DATA body incl. CRLF: 1000 (RFC 5321 §4.5.3.1.6); `None` = no
+    /// limit. Longer → 500 5.5.6 after the end of data.
+    pub text_line: Option<usize>,
+    /// Recipients per transaction: 1000 (RFC 5321 §4.5.3.1.8 asks for at least 100). More →
+    /// 452 4.5.3.
+    pub recipients: usize,
+    /// Message size in octets, advertised with SIZE (RFC 1870): 25 MiB. Larger → 552 5.3.4
+    /// after the end of data.
+    pub message_size: u64,
+    /// Bad commands (syntax errors, bad sequence, unknown) before 421 and close: 10.
+    pub bad_commands: u32,
+    /// Unknown verbs before authentication before 421: 3.
+    pub unknown_commands: u32,
+    /// Waiting for a command: 5 minutes (RFC 5321 §4.5.3.2.7).
+    pub command_timeout: Duration,
+    /// Waiting for body bytes: 3 minutes per block (RFC 5321 §4.5.3.2.5).
+    pub data_timeout: Duration,
+    /// SASL exchanges (334 continuations) per AUTH: 8.
+    pub sasl_steps: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            command_line: 512,
+            auth_line: 12288,
+            text_line: Some(1000),
+            recipients: 1000,
+            message_size: 25 * 1024 * 1024,
+            bad_commands: 10,
+            unknown_commands: 3,
+            command_timeout: Duration::from_secs(300),
+            data_timeout: Duration::from_secs(180),
+            sasl_steps: 8,
+        }
+    }
+}
+
+/// Which service extensions the server offers in its EHLO reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Extensions {
+    /// PIPELINING (RFC 2920).
+    pub pipelining: bool,
+    /// 8BITMIME (RFC 6152).
+    pub eight_bit_mime: bool,
+    /// SMTPUTF8 (RFC 6531).
+    pub smtputf8: bool,
+    /// CHUNKING (RFC 3030).
+    pub chunking: bool,
+    /// BINARYMIME (RFC 3030; needs CHUNKING).
+    pub binary_mime: bool,
+    /// DSN (RFC 3461).
+    pub dsn: bool,
+    /// ENHANCEDSTATUSCODES (RFC 2034); when on, the server's replies carry enhanced codes.
+    pub enhanced_status_codes: bool,
+    /// REQUIRETLS (RFC 8689), only offered under TLS.
+    pub requiretls: bool,
+    /// SIZE (RFC 1870) with [`Limits::message_size`].
+    pub size: bool,
+    /// LIMITS RCPTMAX (RFC 9422).
+    pub limits: bool,
+    /// SASL mechanisms offered once TLS is up (or always, with
+    /// [`Config::dangerous_plaintext_auth`]).
+    pub auth: Vec<Mechanism>,
+    /// Answer VRFY with an event; when off, 252 2.5.0 (RFC 5321 §3.5.3).
+    pub vrfy: bool,
+    /// Answer EXPN with an event; when off, 502 5.5.1.
+    pub expn: bool,
+    /// Answer HELP with 214; when off, 502 5.5.1.
+    pub help: bool,
+}
+
+impl Default for Extensions {
+    fn default() -> Self {
+        Self {
+            pipelining: true,
+            eight_bit_mime: true,
+            smtputf8: true,
+            chunking: true,
+            binary_mime: true,
+            dsn: true,
+            enhanced_status_codes: true,
+            requiretls: true,
+            size: true,
+            limits: false,
+            auth: vec![Mechanism::Plain, Mechanism::Login],
+            vrfy: false,
+            expn: false,
+            help: false,
+        }
+    }
+}
+
+/// Server configuration. Start from [`Config::strict`] or [`Config::compatible`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Config {
+    /// The server's host name, first word of the greeting and the EHLO reply.
+    pub domain: Domain,
+    /// Text after the domain in the greeting.
+    pub greeting: Text,
+    /// TLS mode.
+    pub tls: TlsMode,
+    /// Limits.
+    pub limits: Limits,
+    /// Extensions offered.
+    pub extensions: Extensions,
+    /// LMTP (RFC 2033): LHLO instead of EHLO, one reply per recipient after the body.
+    pub lmtp: bool,
+    /// Wait this long before the greeting; a client that talks first gets 554 and is closed
+    /// (early-talker detection, as Postfix postscreen's greet pause).
+    pub greeting_delay: Option<Duration>,
+    /// Bare CR or LF in command lines and bodies (RFC 5321 §2.3.8; SMTP smuggling).
+    pub bare_newline: BareNewline,
+    /// Command-line leniencies.
+    pub parse: ParseOptions,
+    /// Accept AUTH without TLS. Credentials then cross the network in clear text.
+    pub dangerous_plaintext_auth: bool,
+    /// Answer pipelined commands when PIPELINING was not negotiated (HELO or not offered)
+    /// instead of failing with 554 5.5.0 on a body that arrives before 354.
+    pub allow_unnegotiated_pipelining: bool,
+}
+
+impl Config {
+    /// The strict preset (Postfix-like): bare CR/LF rejected, RFC line limits, exact command
+    /// syntax, AUTH only under TLS.
+    pub fn strict(domain: Domain) -> Self {
+        Self {
+            domain,
+            greeting: Text::from_trusted("ESMTP".to_owned()),
+            tls: TlsMode::Opportunistic,
+            limits: Limits::default(),
+            extensions: Extensions::default(),
+            lmtp: false,
+            greeting_delay: None,
+            bare_newline: BareNewline::Reject,
+            parse: ParseOptions::default(),
+            dangerous_plaintext_auth: false,
+            allow_unnegotiated_pipelining: false,
+        }
+    }
+
+    /// The compatible preset: bare CR/LF kept as data inside bodies, no text-line limit,
+    /// `MAIL FROM: <a@b>` and trailing spaces accepted. Each switch relaxes one RFC 5321
+    /// clause (§2.3.8, §4.5.3.1.6, §4.1.2).
+    pub fn compatible(domain: Domain) -> Self {
+        let mut c = Self::strict(domain);
+        c.bare_newline = BareNewline::Keep;
+        c.limits.text_line = None;
+        c.parse = ParseOptions::lenient();
+        c.allow_unnegotiated_pipelining = true;
+        c
+    }
+}

@@ -1,0 +1,260 @@
+//! Error types: [`ParseError`] (peer bytes), [`InvalidValue`] (construction), [`Error`] (fatal,
+//! session) and [`SendError`] (local misuse of a session).
+
+use crate::reply::{EnhancedStatusCode, ReplyCode};
+
+/// Bytes from the peer that do not follow the grammar.
+///
+/// Carries what went wrong, the byte offset into the decoded input and the grammar rule, never
+/// the raw bytes (they may hold credentials).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind} at byte {offset} (rule {rule})")]
+#[non_exhaustive]
+pub struct ParseError {
+    /// What went wrong.
+    pub kind: ParseErrorKind,
+    /// Byte offset into the input where the problem was found.
+    pub offset: usize,
+    /// The ABNF rule (RFC name) being parsed.
+    pub rule: &'static str,
+}
+
+/// The kinds of [`ParseError`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParseErrorKind {
+    /// The bytes do not match the rule.
+    #[error("syntax error")]
+    Syntax,
+    /// A line ended with a bare LF or held a bare CR.
+    #[error("bare cr or lf")]
+    BareNewline,
+    /// A value is longer than its limit.
+    #[error("{what} longer than {limit} octets")]
+    TooLong {
+        /// The value that was too long.
+        what: &'static str,
+        /// The limit in octets.
+        limit: usize,
+    },
+    /// A number does not fit its type (never wrapped).
+    #[error("number overflows {what}")]
+    NumberOverflow {
+        /// The value that overflowed.
+        what: &'static str,
+    },
+    /// A parameter was given twice.
+    #[error("duplicate parameter {0}")]
+    DuplicateParameter(&'static str),
+    /// A parameter value is not one of the allowed values.
+    #[error("invalid value for parameter {0}")]
+    InvalidParameter(&'static str),
+    /// Text that must be UTF-8 is not.
+    #[error("invalid utf-8")]
+    InvalidUtf8,
+    /// A control byte (CR, LF, NUL, ...) appeared where it may not.
+    #[error("forbidden byte {0:#04x}")]
+    ForbiddenByte(u8),
+    /// The command takes no argument but got one.
+    #[error("unexpected argument")]
+    UnexpectedArgument,
+    /// The command needs an argument.
+    #[error("missing argument")]
+    MissingArgument,
+    /// A reply line does not start with a valid three-digit code.
+    #[error("invalid reply code")]
+    InvalidReplyCode,
+    /// A continuation line carries another code than the first line.
+    #[error("continuation line code {found} differs from {expected}")]
+    CodeMismatch {
+        /// The code of the first line.
+        expected: u16,
+        /// The code of the offending line.
+        found: u16,
+    },
+    /// A reply has more lines than its limit.
+    #[error("reply longer than {limit} lines")]
+    TooManyLines {
+        /// The limit in lines.
+        limit: usize,
+    },
+}
+
+impl ParseError {
+    pub(crate) const fn new(kind: ParseErrorKind, offset: usize, rule: &'static str) -> Self {
+        Self { kind, offset, rule }
+    }
+
+    /// Returns the same error with the offset moved by `by` (the error was found in a sub-slice).
+    pub(crate) const fn shifted(mut self, by: usize) -> Self {
+        self.offset = self.offset.saturating_add(by);
+        self
+    }
+
+    /// The reply a server should send for a command that failed with this error, so that
+    /// applications need not invent codes (RFC 5321 §4.2.2, RFC 3463, RFC 6531 §3.7.4).
+    pub fn recommended_reply(&self) -> (ReplyCode, EnhancedStatusCode) {
+        use ParseErrorKind as K;
+        let esc = |s, d| EnhancedStatusCode::new_unchecked(5, s, d);
+        match &self.kind {
+            K::TooLong { what, .. } if *what == "line" => {
+                (ReplyCode::new_unchecked(500), esc(5, 6))
+            }
+            K::TooLong { what, .. }
+                if what.contains("path") || what.contains("part") || what.contains("domain") =>
+            {
+                (ReplyCode::new_unchecked(501), esc(1, 3))
+            }
+            K::NumberOverflow { what } if *what == "SIZE" => {
+                (ReplyCode::new_unchecked(552), esc(3, 4))
+            }
+            K::InvalidUtf8 if self.rule == "Path" || self.rule == "Mailbox" => {
+                (ReplyCode::new_unchecked(501), esc(6, 7))
+            }
+            _ if self.rule == "Path" || self.rule == "Mailbox" || self.rule == "Domain" => {
+                (ReplyCode::new_unchecked(501), esc(1, 3))
+            }
+            K::DuplicateParameter(_) | K::InvalidParameter(_) | K::NumberOverflow { .. } => {
+                (ReplyCode::new_unchecked(501), esc(5, 4))
+            }
+            _ => (ReplyCode::new_unchecked(501), esc(5, 4)),
+        }
+    }
+}
+
+/// A value rejected when building it (the local application's mistake, not the peer's).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InvalidValue {
+    /// A CR, LF, NUL or other control byte inside a value that goes on the wire.
+    #[error("{what} contains forbidden byte {byte:#04x}")]
+    ForbiddenByte {
+        /// The value.
+        what: &'static str,
+        /// The offending byte.
+        byte: u8,
+    },
+    /// The value is longer than its limit.
+    #[error("{what} longer than {limit} octets")]
+    TooLong {
+        /// The value.
+        what: &'static str,
+        /// The limit in octets.
+        limit: usize,
+    },
+    /// The value does not follow its grammar.
+    #[error("invalid {what}: {reason}")]
+    Syntax {
+        /// The value.
+        what: &'static str,
+        /// Why it was rejected.
+        reason: &'static str,
+    },
+    /// A number outside its range.
+    #[error("{what} out of range")]
+    OutOfRange {
+        /// The value.
+        what: &'static str,
+    },
+}
+
+impl From<ParseError> for InvalidValue {
+    fn from(err: ParseError) -> Self {
+        match err.kind {
+            ParseErrorKind::ForbiddenByte(byte) => Self::ForbiddenByte {
+                what: err.rule,
+                byte,
+            },
+            ParseErrorKind::TooLong { what, limit } => Self::TooLong { what, limit },
+            ParseErrorKind::NumberOverflow { what } => Self::OutOfRange { what },
+            _ => Self::Syntax {
+                what: err.rule,
+                reason: "does not match the grammar",
+            },
+        }
+    }
+}
+
+/// A fatal session error, returned (sticky) by `poll_event`. A goodbye reply, if any, still
+/// comes out of `poll_transmit`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Bytes arrived after STARTTLS and before the TLS handshake (CVE-2011-0411 class); they were
+    /// discarded.
+    #[error("{bytes} plaintext bytes injected after starttls")]
+    TlsInjection {
+        /// How many bytes were discarded.
+        bytes: usize,
+    },
+    /// The peer spoke before the greeting (early talker); 554 was sent.
+    #[error("peer sent {bytes} bytes before the greeting")]
+    EarlyTalker {
+        /// How many bytes arrived early.
+        bytes: usize,
+    },
+    /// The peer sent a body or further commands before the 354 reply to DATA (RFC 2920 §3.1).
+    #[error("protocol synchronization error: {bytes} bytes before the 354 reply")]
+    Synchronization {
+        /// How many bytes arrived early.
+        bytes: usize,
+    },
+    /// Too many bad or unknown commands; 421 was sent.
+    #[error("more than {limit} bad commands")]
+    TooManyBadCommands {
+        /// The configured limit.
+        limit: u32,
+    },
+    /// No command within the configured timeout; 421 was sent.
+    #[error("timed out after {seconds} seconds")]
+    Timeout {
+        /// The timeout in seconds.
+        seconds: u64,
+    },
+    /// TLS is required and the peer did not negotiate it.
+    #[error("tls required")]
+    TlsRequired,
+    /// The peer closed the connection in the middle of a message or command.
+    #[error("unexpected end of input in {state}")]
+    UnexpectedEof {
+        /// Where the session was.
+        state: &'static str,
+    },
+    /// A reply from the peer could not be parsed (client side).
+    #[error("bad reply: {0}")]
+    BadReply(ParseError),
+    /// The peer answered in a way the protocol does not allow here (client side).
+    #[error("unexpected reply {code} in {state}")]
+    UnexpectedReply {
+        /// The reply code.
+        code: u16,
+        /// Where the session was.
+        state: &'static str,
+    },
+}
+
+/// Local misuse of a session: the call was refused and the state is unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SendError {
+    /// The token does not name a pending decision (already answered, or unknown).
+    #[error("no pending decision for token {0}")]
+    UnknownToken(u64),
+    /// The reply code is not allowed for this decision.
+    #[error("reply code {code} not allowed here: {reason}")]
+    BadReply {
+        /// The code given.
+        code: u16,
+        /// What was expected.
+        reason: &'static str,
+    },
+    /// The session is closed.
+    #[error("session closed")]
+    Closed,
+    /// The call does not fit the session's state.
+    #[error("not allowed in state {0}")]
+    WrongState(&'static str),
+    /// A value given was invalid.
+    #[error(transparent)]
+    Invalid(#[from] InvalidValue),
+}

@@ -1,0 +1,72 @@
+//! Private grammar helpers shared by the codec types. Hand-written fast paths for the hot
+//! command grammar; nom for the less travelled reply and EHLO grammar.
+
+pub(crate) mod path;
+pub(crate) mod reply;
+pub(crate) mod xtext;
+
+use crate::error::{ParseError, ParseErrorKind};
+
+/// `1*DIGIT` as a `u64`, overflow is an error (never wrapped).
+pub(crate) fn number(
+    bytes: &[u8],
+    max_digits: usize,
+    what: &'static str,
+    rule: &'static str,
+) -> Result<u64, ParseError> {
+    if bytes.is_empty() {
+        return Err(ParseError::new(ParseErrorKind::Syntax, 0, rule));
+    }
+    let mut value: u64 = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if !b.is_ascii_digit() {
+            return Err(ParseError::new(ParseErrorKind::Syntax, i, rule));
+        }
+        if i >= max_digits {
+            return Err(ParseError::new(
+                ParseErrorKind::NumberOverflow { what },
+                i,
+                rule,
+            ));
+        }
+        value = value
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(u64::from(b - b'0')))
+            .ok_or(ParseError::new(
+                ParseErrorKind::NumberOverflow { what },
+                i,
+                rule,
+            ))?;
+    }
+    Ok(value)
+}
+
+/// The first CR, LF or NUL in `bytes`, if any.
+pub(crate) fn find_forbidden(bytes: &[u8]) -> Option<(usize, u8)> {
+    bytes
+        .iter()
+        .enumerate()
+        .find(|&(_, &b)| b == b'\r' || b == b'\n' || b == 0)
+        .map(|(i, &b)| (i, b))
+}
+
+/// Splits `bytes` at the first space.
+pub(crate) fn split_word(bytes: &[u8]) -> (&[u8], &[u8]) {
+    match memchr::memchr(b' ', bytes) {
+        Some(i) => (
+            bytes.get(..i).unwrap_or_default(),
+            bytes.get(i + 1..).unwrap_or_default(),
+        ),
+        None => (bytes, &[]),
+    }
+}
+
+/// Whether `bytes` is a valid date-time in the shape of RFC 3339 §5.6 (checked loosely: the
+/// allowed characters and a sane length).
+pub(crate) fn is_date_time(bytes: &[u8]) -> bool {
+    (10..=40).contains(&bytes.len())
+        && bytes.first().is_some_and(u8::is_ascii_digit)
+        && bytes.iter().all(|b| {
+            b.is_ascii_digit() || matches!(b, b'T' | b't' | b'Z' | b'z' | b':' | b'.' | b'+' | b'-')
+        })
+}

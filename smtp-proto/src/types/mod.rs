@@ -1,0 +1,193 @@
+//! Validated values: every value that reaches the wire is checked when built, so encoding
+//! cannot fail and CR, LF and NUL can never be smuggled inside an argument.
+
+mod params;
+mod path;
+
+use std::fmt;
+
+pub use params::{
+    Body, DeliverBy, DeliverByMode, MailAuth, MailParameters, Notify, Orcpt, Parameter,
+    RcptParameters, Ret, Rrvs,
+};
+pub use path::{ForwardPath, Mailbox, ReversePath};
+
+use crate::error::InvalidValue;
+
+/// Free text in a command argument or reply line: any bytes but CR, LF and NUL, UTF-8.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Text(String);
+
+impl Text {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether the text is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub(crate) fn from_trusted(s: String) -> Self {
+        Self(s)
+    }
+}
+
+impl TryFrom<&str> for Text {
+    type Error = InvalidValue;
+    fn try_from(value: &str) -> Result<Self, Self::Error> {
+        Self::try_from(value.to_owned())
+    }
+}
+
+impl TryFrom<String> for Text {
+    type Error = InvalidValue;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        if let Some((_, byte)) = crate::parse::find_forbidden(value.as_bytes()) {
+            return Err(InvalidValue::ForbiddenByte { what: "text", byte });
+        }
+        Ok(Self(value))
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A domain name or address literal (RFC 5321 §4.1.2 `Domain / address-literal`), at most
+/// 255 octets; U-labels are allowed (RFC 6531).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Domain(String);
+
+impl Domain {
+    /// The domain as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether this is an address literal such as `[192.0.2.1]`.
+    pub fn is_address_literal(&self) -> bool {
+        self.0.starts_with('[')
+    }
+
+    pub(crate) fn parse(bytes: &[u8]) -> Result<Self, crate::ParseError> {
+        let len = if bytes.first() == Some(&b'[') {
+            crate::parse::path::address_literal(bytes)?
+        } else {
+            crate::parse::path::domain(bytes)?
+        };
+        if len != bytes.len() {
+            return Err(crate::ParseError::new(
+                crate::ParseErrorKind::Syntax,
+                len,
+                "Domain",
+            ));
+        }
+        let s = std::str::from_utf8(bytes)
+            .map_err(|_| crate::ParseError::new(crate::ParseErrorKind::InvalidUtf8, 0, "Domain"))?;
+        Ok(Self(s.to_owned()))
+    }
+}
+
+impl TryFrom<&str> for Domain {
+    type Error = InvalidValue;
+    fn try_from(value: &str) -> Result<Self, Self::Error> {
+        Ok(Self::parse(value.as_bytes())?)
+    }
+}
+
+impl fmt::Display for Domain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A SASL mechanism name (RFC 4422 §3.1: 1 to 20 of `A-Z 0-9 - _`), case-insensitive.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Mechanism {
+    /// `PLAIN` (RFC 4616).
+    Plain,
+    /// `LOGIN` (draft-murchison-sasl-login).
+    Login,
+    /// `XOAUTH2` (Google).
+    XOAuth2,
+    /// `OAUTHBEARER` (RFC 7628).
+    OAuthBearer,
+    /// `EXTERNAL` (RFC 4422 App. A).
+    External,
+    /// `CRAM-MD5` (RFC 2195, legacy).
+    CramMd5,
+    /// `SCRAM-SHA-256` (RFC 7677).
+    ScramSha256,
+    /// `SCRAM-SHA-256-PLUS` (RFC 7677, channel binding).
+    ScramSha256Plus,
+    /// Any other registered or private mechanism, upper case.
+    Other(String),
+}
+
+impl Mechanism {
+    /// The mechanism name as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Plain => "PLAIN",
+            Self::Login => "LOGIN",
+            Self::XOAuth2 => "XOAUTH2",
+            Self::OAuthBearer => "OAUTHBEARER",
+            Self::External => "EXTERNAL",
+            Self::CramMd5 => "CRAM-MD5",
+            Self::ScramSha256 => "SCRAM-SHA-256",
+            Self::ScramSha256Plus => "SCRAM-SHA-256-PLUS",
+            Self::Other(s) => s,
+        }
+    }
+
+    /// `sasl-mech = 1*20mech-char`, `mech-char = UPPER-ALPHA / DIGIT / HYPHEN / UNDERSCORE`
+    /// (RFC 4422 §3.1); lower case accepted and folded.
+    pub(crate) fn parse(bytes: &[u8]) -> Option<Self> {
+        if bytes.is_empty()
+            || bytes.len() > 20
+            || !bytes
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return None;
+        }
+        let known = [
+            Self::Plain,
+            Self::Login,
+            Self::XOAuth2,
+            Self::OAuthBearer,
+            Self::External,
+            Self::CramMd5,
+            Self::ScramSha256,
+            Self::ScramSha256Plus,
+        ];
+        for m in known {
+            if m.as_str().as_bytes().eq_ignore_ascii_case(bytes) {
+                return Some(m);
+            }
+        }
+        let s = std::str::from_utf8(bytes).ok()?;
+        Some(Self::Other(s.to_ascii_uppercase()))
+    }
+}
+
+impl TryFrom<&str> for Mechanism {
+    type Error = InvalidValue;
+    fn try_from(value: &str) -> Result<Self, Self::Error> {
+        Self::parse(value.as_bytes()).ok_or(InvalidValue::Syntax {
+            what: "mechanism",
+            reason: "1 to 20 of A-Z 0-9 - _",
+        })
+    }
+}
+
+impl fmt::Display for Mechanism {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

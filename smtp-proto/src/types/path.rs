@@ -1,0 +1,176 @@
+//! Mailboxes and the paths of MAIL and RCPT (RFC 5321 §4.1.2).
+
+use std::fmt;
+
+use bytes::BytesMut;
+
+use crate::error::{InvalidValue, ParseError, ParseErrorKind};
+use crate::parse::path::{self, RawPath};
+
+/// `Mailbox = Local-part "@" ( Domain / address-literal )`: local part ≤ 64 octets (quotes
+/// kept, so it can be relayed unchanged), domain ≤ 255 octets; UTF-8 allowed (RFC 6531).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Mailbox {
+    text: String,
+    at: usize,
+}
+
+impl Mailbox {
+    /// The whole mailbox, `local@domain`.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The local part as written (a quoted local part keeps its quotes).
+    pub fn local_part(&self) -> &str {
+        self.text.get(..self.at).unwrap_or_default()
+    }
+
+    /// The domain or address literal.
+    pub fn domain(&self) -> &str {
+        self.text.get(self.at + 1..).unwrap_or_default()
+    }
+
+    /// Whether the mailbox is pure ASCII; if not it needs SMTPUTF8 (RFC 6531 §3.4).
+    pub fn is_ascii(&self) -> bool {
+        self.text.is_ascii()
+    }
+
+    pub(crate) fn from_parts(bytes: &[u8], at: usize) -> Result<Self, ParseError> {
+        let text = std::str::from_utf8(bytes)
+            .map_err(|_| ParseError::new(ParseErrorKind::InvalidUtf8, 0, "Mailbox"))?;
+        Ok(Self {
+            text: text.to_owned(),
+            at,
+        })
+    }
+}
+
+impl TryFrom<&str> for Mailbox {
+    type Error = InvalidValue;
+    fn try_from(value: &str) -> Result<Self, Self::Error> {
+        let bytes = value.as_bytes();
+        let (len, at) = path::mailbox(bytes)?;
+        if len != bytes.len() {
+            let byte = bytes.get(len).copied().unwrap_or(0);
+            if byte == b'\r' || byte == b'\n' || byte == 0 {
+                return Err(InvalidValue::ForbiddenByte {
+                    what: "mailbox",
+                    byte,
+                });
+            }
+            return Err(InvalidValue::Syntax {
+                what: "mailbox",
+                reason: "text after the domain",
+            });
+        }
+        if len + 2 > path::MAX_PATH {
+            return Err(InvalidValue::TooLong {
+                what: "path",
+                limit: path::MAX_PATH,
+            });
+        }
+        Ok(Self {
+            text: value.to_owned(),
+            at,
+        })
+    }
+}
+
+impl fmt::Display for Mailbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// The MAIL FROM path: a mailbox or the null path `<>` of bounces (RFC 5321 §4.5.5).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ReversePath {
+    /// `<>`: no return path (delivery status notifications).
+    Null,
+    /// A return mailbox.
+    Mailbox(Mailbox),
+}
+
+impl ReversePath {
+    /// `Reverse-path = Path / "<>"`: decodes a path at the start of `input`; returns it and
+    /// its length.
+    pub(crate) fn parse(input: &[u8]) -> Result<(Self, usize), ParseError> {
+        let (raw, len) = path::path(input)?;
+        let value = match raw {
+            RawPath::Null => Self::Null,
+            RawPath::Postmaster => {
+                // `<postmaster>` without a domain is only a forward path.
+                return Err(ParseError::new(ParseErrorKind::Syntax, 1, "Path"));
+            }
+            RawPath::Mailbox { start, end, at } => Self::Mailbox(Mailbox::from_parts(
+                input.get(start..end).unwrap_or_default(),
+                at,
+            )?),
+        };
+        Ok((value, len))
+    }
+
+    /// The mailbox, unless null.
+    pub fn mailbox(&self) -> Option<&Mailbox> {
+        match self {
+            Self::Null => None,
+            Self::Mailbox(m) => Some(m),
+        }
+    }
+
+    /// Writes `<...>`.
+    pub fn encode(&self, out: &mut BytesMut) {
+        out.extend_from_slice(b"<");
+        if let Self::Mailbox(m) = self {
+            out.extend_from_slice(m.as_str().as_bytes());
+        }
+        out.extend_from_slice(b">");
+    }
+}
+
+/// The RCPT TO path: a mailbox or the bare `<Postmaster>` (RFC 5321 §4.5.1), which is matched
+/// case-insensitively and is distinct from `<>` (never a valid recipient).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ForwardPath {
+    /// `<postmaster>` with no domain: the postmaster of the receiving server.
+    Postmaster,
+    /// A recipient mailbox.
+    Mailbox(Mailbox),
+}
+
+impl ForwardPath {
+    /// `Forward-path = Path / "<Postmaster>"`.
+    pub(crate) fn parse(input: &[u8]) -> Result<(Self, usize), ParseError> {
+        let (raw, len) = path::path(input)?;
+        let value = match raw {
+            RawPath::Null => return Err(ParseError::new(ParseErrorKind::Syntax, 1, "Path")),
+            RawPath::Postmaster => Self::Postmaster,
+            RawPath::Mailbox { start, end, at } => Self::Mailbox(Mailbox::from_parts(
+                input.get(start..end).unwrap_or_default(),
+                at,
+            )?),
+        };
+        Ok((value, len))
+    }
+
+    /// The mailbox, unless the bare postmaster.
+    pub fn mailbox(&self) -> Option<&Mailbox> {
+        match self {
+            Self::Postmaster => None,
+            Self::Mailbox(m) => Some(m),
+        }
+    }
+
+    /// Writes `<...>`.
+    pub fn encode(&self, out: &mut BytesMut) {
+        match self {
+            Self::Postmaster => out.extend_from_slice(b"<Postmaster>"),
+            Self::Mailbox(m) => {
+                out.extend_from_slice(b"<");
+                out.extend_from_slice(m.as_str().as_bytes());
+                out.extend_from_slice(b">");
+            }
+        }
+    }
+}
