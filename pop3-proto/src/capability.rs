@@ -245,6 +245,11 @@ impl Capabilities {
         Self(list)
     }
 
+    /// The list, to take it apart.
+    pub fn into_vec(self) -> Vec<Capability> {
+        self.0
+    }
+
     /// The list in the order received.
     pub fn as_slice(&self) -> &[Capability] {
         &self.0
@@ -292,7 +297,6 @@ impl Capabilities {
             .iter()
             .any(|m| m.as_str().eq_ignore_ascii_case(mechanism))
     }
-
 }
 
 #[cfg(test)]

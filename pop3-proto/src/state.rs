@@ -1,0 +1,50 @@
+//! The session states of RFC 1939 §3, shared by [`Client`](crate::Client) and
+//! [`Server`](crate::Server).
+//!
+//! ```text
+//!             greeting (+OK)
+//!                  |
+//!                  v
+//!   +-----------------------------+   STLS +OK   +--------------+
+//!   |        AUTHORIZATION        |------------->| TLS handshake|
+//!   |  CAPA STLS USER PASS APOP   |<-------------| (nothing is  |
+//!   |  AUTH UTF8 QUIT             |  TLS is up:  |  read or     |
+//!   +-----------------------------+  forget all  |  parsed)     |
+//!         |                 |                    +--------------+
+//!         | PASS/APOP/AUTH  | QUIT
+//!         | +OK (maildrop   |   (nothing to commit)
+//!         |     locked)     v
+//!         v              CLOSED
+//!   +-----------------------------+
+//!   |         TRANSACTION         |  EOF, error, autologout timer:
+//!   |  STAT LIST RETR DELE NOOP   |-------------------------------> CLOSED
+//!   |  RSET TOP UIDL CAPA QUIT    |  (deletions are NOT committed)
+//!   +-----------------------------+
+//!                  | QUIT
+//!                  v
+//!   +-----------------------------+
+//!   |           UPDATE            |  the server commits the DELE marks,
+//!   |  +OK (done) / -ERR (failed) |  answers, and closes
+//!   +-----------------------------+
+//!                  |
+//!                  v
+//!               CLOSED
+//! ```
+
+/// Where a session stands (RFC 1939 §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum State {
+    /// Waiting for (client) or sending (server) the greeting.
+    Greeting,
+    /// Before login: CAPA, STLS, USER/PASS, APOP, AUTH, UTF8, QUIT.
+    Authorization,
+    /// STLS was agreed: waiting for the TLS handshake.
+    TlsHandshake,
+    /// Logged in, the maildrop is locked.
+    Transaction,
+    /// QUIT in TRANSACTION: deletions are being committed.
+    Update,
+    /// The session is over.
+    Closed,
+}
