@@ -293,82 +293,151 @@ pub fn assign_addresses(
     config: &PlanConfig,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Outcome {
-    let mut any_temp = false;
-    // (candidate, its addresses, authenticated)
-    let mut resolved: Vec<(&Candidate, &[IpAddr], bool)> = Vec::new();
-    for c in &ordered.candidates {
-        let (addresses, authenticated) = if let Some(literal) = &c.literal {
-            (std::slice::from_ref(literal), false)
-        } else {
-            match book.get(&c.host) {
-                Some(HostStatus::Addresses {
-                    addresses,
-                    authenticated,
-                    via_cname,
-                }) => {
-                    if *via_cname {
-                        if !config.allow_cname_targets && !c.implicit {
-                            diagnostics.push(Diagnostic::SkippedTarget {
-                                host: c.host.clone(),
-                                reason: SkipReason::CnameTarget,
-                            });
-                            continue;
-                        }
-                        if !c.implicit {
-                            diagnostics.push(Diagnostic::CnameTarget {
-                                host: c.host.clone(),
-                            });
-                        }
-                    }
-                    (addresses.as_slice(), *authenticated)
-                }
-                Some(HostStatus::NoAddresses) => (&[][..], false),
-                Some(HostStatus::TempFail) | None => {
-                    any_temp = true;
-                    (&[][..], false)
+    assign_with(
+        ordered,
+        |host, out| match book.get(host) {
+            Some(HostStatus::Addresses {
+                addresses,
+                authenticated,
+                via_cname,
+            }) => {
+                out.extend_from_slice(addresses);
+                Found::Addresses {
+                    authenticated: *authenticated,
+                    via_cname: *via_cname,
                 }
             }
-        };
-        resolved.push((c, addresses, authenticated));
-    }
+            Some(HostStatus::NoAddresses) => Found::None,
+            Some(HostStatus::TempFail) | None => Found::TempFail,
+        },
+        mx_authenticated,
+        config,
+        diagnostics,
+    )
+}
 
-    // Loop avoidance by address: a host that resolves to one of our
-    // addresses is us, whatever its name (RFC 5321 §5.1, Postfix).
-    let local = &config.local.addresses;
-    let self_pref = resolved
-        .iter()
-        .filter(|(_, addrs, _)| addrs.iter().any(|a| local.contains(a)))
-        .map(|(c, _, _)| c.preference)
-        .min();
-    let mut pruned = ordered.pruned_self;
-    if let Some(p) = self_pref {
-        diagnostics.push(Diagnostic::SelfPruned { preference: p });
-        resolved.retain(|(c, _, _)| c.preference < p);
-        if resolved.is_empty() {
-            return Outcome::LoopsBackToMyself;
+/// What an address source knows about one host.
+enum Found {
+    Addresses {
+        authenticated: bool,
+        via_cname: bool,
+    },
+    None,
+    TempFail,
+}
+
+/// Stage 2 over any address source: `fill(host, scratch)` appends the
+/// host's addresses to `scratch` and says what it knows. It is called at
+/// most twice per candidate and the scratch buffer is reused, so the only
+/// allocations are the targets themselves.
+fn assign_with(
+    ordered: &Ordered,
+    mut fill: impl FnMut(&Name, &mut Vec<IpAddr>) -> Found,
+    mx_authenticated: bool,
+    config: &PlanConfig,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Outcome {
+    let mut scratch: Vec<IpAddr> = Vec::with_capacity(16);
+    // Resolves one candidate into `scratch`: Some(authenticated) when it
+    // is usable, None when it has no addresses, with `temp` set on a
+    // temporary failure.
+    let mut resolve = |c: &Candidate,
+                       scratch: &mut Vec<IpAddr>,
+                       diags: Option<&mut Vec<Diagnostic>>,
+                       temp: &mut bool|
+     -> Option<bool> {
+        scratch.clear();
+        if let Some(literal) = c.literal {
+            scratch.push(literal);
+            return Some(false);
         }
-        pruned = true;
-    }
+        match fill(&c.host, scratch) {
+            Found::Addresses {
+                authenticated,
+                via_cname,
+            } => {
+                if via_cname && !c.implicit {
+                    let allowed = config.allow_cname_targets;
+                    if let Some(d) = diags {
+                        d.push(if allowed {
+                            Diagnostic::CnameTarget {
+                                host: c.host.clone(),
+                            }
+                        } else {
+                            Diagnostic::SkippedTarget {
+                                host: c.host.clone(),
+                                reason: SkipReason::CnameTarget,
+                            }
+                        });
+                    }
+                    if !allowed {
+                        return None;
+                    }
+                }
+                Some(authenticated)
+            }
+            Found::None => None,
+            Found::TempFail => {
+                *temp = true;
+                None
+            }
+        }
+    };
 
-    let mut targets = Vec::new();
-    let mut seen: Vec<IpAddr> = Vec::new();
-    for (c, addrs, authenticated) in resolved {
-        let room = config.max_addresses.saturating_sub(seen.len());
+    // Pass 1: loop avoidance by address. A host that resolves to one of
+    // our addresses is us, whatever its name (RFC 5321 §5.1, Postfix).
+    let local = &config.local.addresses;
+    let mut self_pref: Option<u16> = None;
+    if !local.is_empty() {
+        let mut ignored = false;
+        for c in &ordered.candidates {
+            if resolve(c, &mut scratch, None, &mut ignored).is_some()
+                && scratch.iter().any(|a| local.contains(a))
+            {
+                self_pref = Some(self_pref.map_or(c.preference, |p| p.min(c.preference)));
+            }
+        }
+    }
+    let mut pruned = ordered.pruned_self;
+    let limit = match self_pref {
+        Some(p) => {
+            diagnostics.push(Diagnostic::SelfPruned { preference: p });
+            if !ordered.candidates.iter().any(|c| c.preference < p) {
+                return Outcome::LoopsBackToMyself;
+            }
+            pruned = true;
+            p
+        }
+        None => u16::MAX,
+    };
+
+    // Pass 2: targets in order, addresses deduplicated and capped.
+    let mut any_temp = false;
+    let mut total = 0usize;
+    let mut targets: Vec<Target> = Vec::with_capacity(ordered.candidates.len());
+    for c in &ordered.candidates {
+        if self_pref.is_some() && c.preference >= limit {
+            continue;
+        }
+        let room = config.max_addresses.saturating_sub(total);
         if room == 0 {
             break;
         }
-        let mut ordered_addrs = order_host_addresses(addrs, config);
-        ordered_addrs.retain(|a| !seen.contains(a));
-        ordered_addrs.truncate(room);
-        if ordered_addrs.is_empty() {
+        let Some(authenticated) = resolve(c, &mut scratch, Some(diagnostics), &mut any_temp) else {
+            continue;
+        };
+        let mut addresses = order_host_addresses(&scratch, config);
+        addresses.retain(|a| !targets.iter().any(|t| t.addresses.contains(a)));
+        addresses.truncate(room);
+        if addresses.is_empty() {
             continue;
         }
-        seen.extend_from_slice(&ordered_addrs);
+        total += addresses.len();
         targets.push(Target {
             host: c.host.clone(),
             preference: c.preference,
             implicit: c.implicit,
-            addresses: ordered_addrs,
+            addresses,
             authenticated: mx_authenticated && authenticated,
         });
     }
@@ -462,17 +531,36 @@ pub fn plan_response(domain: &Name, response: &Message, config: &PlanConfig, see
         return fail(Outcome::TempFail(TempFailure::CnameChain { limit: 8 }));
     };
     let mx = mx_rrset(response, owner);
-    let mut book = AddressBook::new();
     let auth = response.header.authentic_data;
-    for r in response.answers.iter().chain(&response.additional) {
-        match r.data {
-            RData::A(a) => book.add_address(&r.name, IpAddr::V4(a), auth),
-            RData::Aaaa(a) => book.add_address(&r.name, IpAddr::V6(a), auth),
-            _ => {}
-        }
-    }
     let outcome = match order_exchanges(owner, Some(&mx), config, seed, &mut diagnostics) {
-        Ok(ordered) => assign_addresses(&ordered, &book, auth, config, &mut diagnostics),
+        Ok(ordered) => assign_with(
+            &ordered,
+            |host, out| {
+                out.extend(
+                    response
+                        .answers
+                        .iter()
+                        .chain(&response.additional)
+                        .filter(|r| r.name == *host)
+                        .filter_map(|r| match r.data {
+                            RData::A(a) => Some(IpAddr::V4(a)),
+                            RData::Aaaa(a) => Some(IpAddr::V6(a)),
+                            _ => None,
+                        }),
+                );
+                if out.is_empty() {
+                    Found::TempFail
+                } else {
+                    Found::Addresses {
+                        authenticated: auth,
+                        via_cname: false,
+                    }
+                }
+            },
+            auth,
+            config,
+            &mut diagnostics,
+        ),
         Err(outcome) => outcome,
     };
     Plan {

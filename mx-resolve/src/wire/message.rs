@@ -92,6 +92,9 @@ impl Message {
         let mut sections: [Vec<Record>; 3] = [Vec::new(), Vec::new(), Vec::new()];
         let counts = [header.ancount, header.nscount, header.arcount];
         for (section, (records, count)) in sections.iter_mut().zip(counts).enumerate() {
+            // Every record takes at least 11 octets, so this reservation is
+            // bounded by the bytes actually received, not by the count.
+            records.reserve(usize::from(count).min(msg.len().saturating_sub(pos) / 11));
             for _ in 0..count {
                 let at = pos;
                 let (decoded, next) = read_record(msg, pos)?;

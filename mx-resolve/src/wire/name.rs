@@ -22,16 +22,72 @@ const HEADER_OCTETS: usize = 12;
 /// once when built and then compare, hash and sort with plain byte
 /// equality. Internationalised names are always held as A-labels
 /// (`xn--…`); [`Name::to_unicode`] gives the display form.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone)]
 pub struct Name {
     /// Length-prefixed labels ending with the zero-length root label.
-    wire: Vec<u8>,
+    wire: WireBuf,
+}
+
+/// Names up to this many wire octets are stored inline: most host names
+/// fit, so decoding and cloning them does not touch the allocator.
+const INLINE_OCTETS: usize = 54;
+
+#[derive(Clone)]
+enum WireBuf {
+    Inline { len: u8, buf: [u8; INLINE_OCTETS] },
+    Heap(Box<[u8]>),
+}
+
+impl WireBuf {
+    fn from_slice(wire: &[u8]) -> Self {
+        let mut buf = [0u8; INLINE_OCTETS];
+        match (buf.get_mut(..wire.len()), u8::try_from(wire.len())) {
+            (Some(slot), Ok(len)) => {
+                slot.copy_from_slice(wire);
+                Self::Inline { len, buf }
+            }
+            _ => Self::Heap(wire.into()),
+        }
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Self::Inline { len, buf } => buf.get(..usize::from(*len)).unwrap_or_default(),
+            Self::Heap(b) => b,
+        }
+    }
+}
+
+impl PartialEq for Name {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_wire() == other.as_wire()
+    }
+}
+
+impl Eq for Name {}
+
+impl std::hash::Hash for Name {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_wire().hash(state);
+    }
+}
+
+impl PartialOrd for Name {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Name {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_wire().cmp(other.as_wire())
+    }
 }
 
 impl Name {
     /// The root name `.`: as an MX exchange it means Null MX (RFC 7505).
     pub fn root() -> Self {
-        Self { wire: vec![0] }
+        Self::from_checked_wire(&[0])
     }
 
     /// Builds a name from dotted ASCII text (a trailing dot is optional).
@@ -62,7 +118,7 @@ impl Name {
         if wire.len() > MAX_NAME_OCTETS {
             return Err(InvalidName::TooLong);
         }
-        Ok(Self { wire })
+        Ok(Self::from_checked_wire(&wire))
     }
 
     /// Builds a mail domain from user input: UTS #46 non-transitional
@@ -102,17 +158,19 @@ impl Name {
 
     /// Whether this is the root name `.`.
     pub fn is_root(&self) -> bool {
-        self.wire.len() == 1
+        self.as_wire().len() == 1
     }
 
     /// The labels from left to right, without the root label.
     pub fn labels(&self) -> Labels<'_> {
-        Labels { rest: &self.wire }
+        Labels {
+            rest: self.as_wire(),
+        }
     }
 
     /// The uncompressed wire form, ending with the root label.
     pub fn as_wire(&self) -> &[u8] {
-        &self.wire
+        self.wire.as_slice()
     }
 
     /// Whether every label is a host name label (RFC 1123 §2.1: letters,
@@ -126,8 +184,20 @@ impl Name {
     /// such as `192.0.2.1` published as an MX exchange (which RFC 5321
     /// forbids but some domains do).
     pub fn ip_literal(&self) -> Option<IpAddr> {
-        let text = self.to_string();
-        text.parse::<Ipv4Addr>().ok().map(IpAddr::V4)
+        let mut octets = [0u8; 4];
+        let mut count = 0;
+        for label in self.labels() {
+            let slot = octets.get_mut(count)?;
+            if label.is_empty() || label.len() > 3 || !label.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            if label.len() > 1 && label.first() == Some(&b'0') {
+                return None;
+            }
+            *slot = std::str::from_utf8(label).ok()?.parse().ok()?;
+            count += 1;
+        }
+        (count == 4).then(|| IpAddr::V4(Ipv4Addr::from(octets)))
     }
 
     /// The display form with A-labels turned back into Unicode where valid.
@@ -138,7 +208,7 @@ impl Name {
 
     /// Appends the uncompressed wire form.
     pub fn encode(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.wire);
+        out.extend_from_slice(self.as_wire());
     }
 
     fn last_label_ok(&self) -> bool {
@@ -155,8 +225,10 @@ impl Name {
     }
 
     /// Builds a name from wire octets already checked by the decoder.
-    pub(crate) fn from_checked_wire(wire: Vec<u8>) -> Self {
-        Self { wire }
+    pub(crate) fn from_checked_wire(wire: &[u8]) -> Self {
+        Self {
+            wire: WireBuf::from_slice(wire),
+        }
     }
 }
 
@@ -247,7 +319,8 @@ impl std::str::FromStr for Name {
 /// use is constant. Returns the name and the offset just after its
 /// in-place representation.
 pub(crate) fn read_name(msg: &[u8], start: usize) -> Result<(Name, usize), WireError> {
-    let mut wire = Vec::with_capacity(32);
+    let mut wire = [0u8; MAX_NAME_OCTETS + 1];
+    let mut used = 0usize;
     let mut pos = start;
     let mut segment_start = start;
     let mut end = None;
@@ -257,23 +330,29 @@ pub(crate) fn read_name(msg: &[u8], start: usize) -> Result<(Name, usize), WireE
         match len & 0xC0 {
             0x00 => {
                 if len == 0 {
-                    wire.push(0);
-                    if wire.len() > MAX_NAME_OCTETS {
-                        return Err(WireError::NameTooLong { offset: start });
-                    }
+                    // `used` is at most 254 here (checked below), so the
+                    // root label always fits.
+                    let name = wire.get(..=used).unwrap_or_default();
                     let end = end.unwrap_or(pos + 1);
-                    return Ok((Name::from_checked_wire(wire), end));
+                    return Ok((Name::from_checked_wire(name), end));
                 }
                 let len = usize::from(len);
                 let label = msg
                     .get(pos + 1..pos + 1 + len)
                     .ok_or(WireError::Truncated { offset: msg.len() })?;
                 // +1 for the root label still to come.
-                if wire.len() + 1 + len + 1 > MAX_NAME_OCTETS {
+                if used + 1 + len + 1 > MAX_NAME_OCTETS {
                     return Err(WireError::NameTooLong { offset: start });
                 }
-                wire.push(len as u8);
-                wire.extend(label.iter().map(u8::to_ascii_lowercase));
+                let slot = wire
+                    .get_mut(used..used + 1 + len)
+                    .ok_or(WireError::NameTooLong { offset: start })?;
+                if let Some((first, rest)) = slot.split_first_mut() {
+                    *first = len as u8;
+                    rest.copy_from_slice(label);
+                    rest.make_ascii_lowercase();
+                }
+                used += 1 + len;
                 pos += 1 + len;
             }
             0xC0 => {
@@ -476,7 +555,7 @@ mod tests {
 
     #[test]
     fn display_escapes() {
-        let n = Name::from_checked_wire(b"\x03a.b\x02\xc3\xbc\x00".to_vec());
+        let n = Name::from_checked_wire(b"\x03a.b\x02\xc3\xbc\x00");
         assert_eq!(n.to_string(), "a\\.b.\\195\\188");
         assert_eq!(Name::root().to_string(), ".");
     }
