@@ -10,11 +10,17 @@
 //! * `@s WORDS` — the server application: `reject-login CODE`, `commit-fail`,
 //!   `retrieve-fail`, or `expect TEXT`.
 //!
+//! `expect-none TEXT` checks that no later event matches.
 //! `expect TEXT` looks for the next logged event (after the last one matched) whose rendering
 //! contains TEXT. RETR/TOP data pieces are joined into one `Data:<escaped bytes>` entry, so
 //! the log does not depend on how the input was split.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::cell::RefCell;
 use std::path::Path;
@@ -54,6 +60,13 @@ impl Log {
             Some(last) if last.starts_with("Data:") => last.push_str(&escaped),
             _ => self.entries.push(format!("Data:{escaped}")),
         }
+    }
+
+    fn expect_none(&self, text: &str) {
+        let found = self.entries[self.cursor..]
+            .iter()
+            .find(|e| e.contains(text));
+        assert!(found.is_none(), "unexpected event {found:?}");
     }
 
     fn expect(&mut self, text: &str) {
@@ -131,6 +144,10 @@ fn client_directive(client: &mut Client, log: &mut Log, words: &[&str]) {
         ["quit"] => client.quit(),
         ["expect", ..] => {
             log.expect(&words[1..].join(" "));
+            Ok(())
+        }
+        ["expect-none", ..] => {
+            log.expect_none(&words[1..].join(" "));
             Ok(())
         }
         ["refused", what @ ..] => {
@@ -245,6 +262,7 @@ fn server_directive(log: &mut Log, words: &[&str]) {
         ["commit-fail"] => log.commit_fail = true,
         ["retrieve-fail"] => log.retrieve_fail = true,
         ["expect", ..] => log.expect(&words[1..].join(" ")),
+        ["expect-none", ..] => log.expect_none(&words[1..].join(" ")),
         other => panic!("unknown server directive {other:?}"),
     }
 }
@@ -264,7 +282,12 @@ fn run_client(t: &Trace) -> Result<(), trace::TraceFailure> {
             let mut log = log.borrow_mut();
             match call {
                 Call::Event(ClientEvent::Data(bytes)) => log.push_data(&bytes),
-                Call::Event(event) => log.push(format!("{event:?}")),
+                Call::Event(event) => {
+                    if std::env::var("TRACE_DEBUG").is_ok() {
+                        eprintln!("client event {event:?}");
+                    }
+                    log.push(format!("{event:?}"))
+                }
                 Call::Directive(d) => {
                     let words: Vec<&str> = d.split_whitespace().collect();
                     match words.split_first() {
@@ -323,6 +346,12 @@ fn traces() {
             .file_name()
             .map(|f| f.to_string_lossy().into_owned())
             .unwrap_or_default();
+        // TRACE=part replays only matching files; TRACE_SKIP=part skips them.
+        if std::env::var("TRACE").is_ok_and(|f| !file.contains(&f))
+            || std::env::var("TRACE_SKIP").is_ok_and(|f| file.contains(&f))
+        {
+            continue;
+        }
         if !file.starts_with("server-") {
             runs += 1;
             if let Err(e) = run_client(t) {

@@ -51,6 +51,14 @@ impl Server {
             };
             let event = match frame {
                 Frame::Line(line) => self.handle_line(&line),
+                Frame::TooLong { .. } if self.state == State::Authorization => {
+                    let limit = self.framer.max_line();
+                    self.fail_with(
+                        Error::Parse(ParseError::LineTooLong { limit }),
+                        Some("line too long"),
+                    );
+                    None
+                }
                 Frame::TooLong { .. } => {
                     self.end_auth();
                     self.bad_command("line too long");
