@@ -175,12 +175,13 @@ impl Config {
         }
     }
 
-    /// The compatible preset: bare CR/LF kept as data inside bodies, no text-line limit,
+    /// The compatible preset: a bare LF or CR in a body is normalised to CRLF (Postfix 3.9's
+    /// `smtpd_forbid_bare_newline = normalize`; only CRLF.CRLF still ends DATA), no text-line limit,
     /// `MAIL FROM: <a@b>` and trailing spaces accepted. Each switch relaxes one RFC 5321
     /// clause (§2.3.8, §4.5.3.1.6, §4.1.2).
     pub fn compatible(domain: Domain) -> Self {
         let mut c = Self::strict(domain);
-        c.bare_newline = BareNewline::Keep;
+        c.bare_newline = BareNewline::Normalise;
         c.limits.text_line = None;
         c.parse = ParseOptions::lenient();
         c.allow_unnegotiated_pipelining = true;

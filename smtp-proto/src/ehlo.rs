@@ -230,6 +230,15 @@ impl EhloReply {
         })
     }
 
+    /// A reply naming a validated domain.
+    pub(crate) fn for_domain(domain: &crate::types::Domain) -> Self {
+        Self {
+            domain: Text::from_trusted(domain.as_str().to_owned()),
+            greeting: None,
+            capabilities: Vec::new(),
+        }
+    }
+
     /// Sets the text after the domain on the first line.
     pub fn with_greeting(mut self, greeting: &str) -> Result<Self, InvalidValue> {
         self.greeting = Some(Text::try_from(greeting)?);

@@ -8,6 +8,8 @@ pub mod ehlo;
 pub mod error;
 mod parse;
 pub mod reply;
+pub mod server;
+pub mod state;
 pub mod types;
 
 pub use command::{Command, ParseOptions};
@@ -16,3 +18,4 @@ pub use ehlo::{Capability, EhloReply};
 pub use error::{Error, InvalidValue, ParseError, ParseErrorKind, SendError};
 pub use mail_sansio::Parsed;
 pub use reply::{EnhancedStatusCode, Reply, ReplyAssembler, ReplyCode, ReplyLimits};
+pub use server::{AbortReason, Event, HelloVerb, Server, Token};

@@ -1,0 +1,706 @@
+//! The server's input loop: command lines, SASL responses, DATA and BDAT bodies.
+
+use mail_sansio::Secret;
+use mail_sansio::dot::{BodyFrame, DotUnstuffer};
+use mail_sansio::line::Frame;
+use mail_sansio::sasl::{self, SaslError, SaslServer, ServerConfig, ServerStep};
+
+use super::{AbortReason, Esc, Event, HelloVerb, MailState, Phase, Server, SlotKind, Txn};
+use crate::command::Command;
+use crate::config::TlsMode;
+use crate::error::Error;
+use crate::types::{Body, MailParameters, Mechanism, RcptParameters, Text};
+
+/// What one step of the loop achieved.
+enum Progress {
+    Event(Event),
+    Continue,
+    Wait,
+}
+
+/// The shared SASL mechanism for one this machine can run without help from the
+/// application (no nonce, challenge or stored SCRAM keys needed).
+pub(super) fn runnable_mechanism(m: &Mechanism) -> Option<sasl::Mechanism> {
+    match m {
+        Mechanism::Plain => Some(sasl::Mechanism::Plain),
+        Mechanism::Login => Some(sasl::Mechanism::Login),
+        Mechanism::XOAuth2 => Some(sasl::Mechanism::XOAuth2),
+        Mechanism::OAuthBearer => Some(sasl::Mechanism::OAuthBearer),
+        Mechanism::External => Some(sasl::Mechanism::External),
+        _ => None,
+    }
+}
+
+fn is_verb(line: &[u8], verb: &[u8; 4]) -> bool {
+    line.get(..4).is_some_and(|h| h.eq_ignore_ascii_case(verb))
+        && matches!(line.get(4), None | Some(b' '))
+}
+
+const TOO_MANY: (u16, Esc, &str) = (421, (4, 7, 0), "Error: too many errors");
+
+impl Server {
+    /// Runs the input loop until an event, a wait, or a fatal error.
+    pub(super) fn step(&mut self) -> Result<Option<Event>, Error> {
+        loop {
+            if self.closing {
+                return Ok(None);
+            }
+            let progress = match self.phase {
+                Phase::Greeting(_) => {
+                    if self.early > 0 {
+                        let bytes = self.early;
+                        return Err(self.fail(
+                            Error::EarlyTalker { bytes },
+                            Some((
+                                554,
+                                (5, 5, 0),
+                                "Error: protocol error, talked before the greeting",
+                            )),
+                        ));
+                    }
+                    Progress::Wait
+                }
+                Phase::StartTls => {
+                    if self.injected > 0 {
+                        let bytes = self.injected;
+                        return Err(self.fail(Error::TlsInjection { bytes }, None));
+                    }
+                    Progress::Wait
+                }
+                Phase::Command => self.command_step()?,
+                Phase::Auth { .. } => self.auth_step()?,
+                Phase::Data { .. } => self.data_step()?,
+                Phase::Bdat { .. } => self.bdat_step()?,
+            };
+            match progress {
+                Progress::Event(e) => return Ok(Some(e)),
+                Progress::Continue => {}
+                Progress::Wait => return Ok(None),
+            }
+        }
+    }
+
+    /// Counts a bad command and answers it, or ends the session past the budget.
+    fn bad_command(&mut self, code: u16, esc: Esc, text: &str) -> Result<Progress, Error> {
+        self.bad += 1;
+        if self.bad > self.config.limits.bad_commands {
+            let limit = self.config.limits.bad_commands;
+            return Err(self.fail(Error::TooManyBadCommands { limit }, Some(TOO_MANY)));
+        }
+        self.push_reply(code, Some(esc), text);
+        Ok(Progress::Continue)
+    }
+
+    fn reply(&mut self, code: u16, esc: Option<Esc>, text: &str) -> Result<Progress, Error> {
+        self.push_reply(code, esc, text);
+        Ok(Progress::Continue)
+    }
+
+    fn command_step(&mut self) -> Result<Progress, Error> {
+        let line = match self.held.take() {
+            Some(line) => line,
+            None => match self.framer.next_frame(&mut self.input) {
+                None => {
+                    if self.eof && !self.has_open_slots() {
+                        self.closing = true;
+                        self.pending.clear();
+                    }
+                    return Ok(Progress::Wait);
+                }
+                Some(Frame::Line(line)) => line,
+                Some(Frame::TooLong { .. }) => {
+                    return self.bad_command(500, (5, 5, 6), "Error: line too long");
+                }
+                Some(_) => {
+                    return self.bad_command(500, (5, 5, 2), "Error: bare CR or LF not allowed");
+                }
+            },
+        };
+        let rcpt = is_verb(&line, b"RCPT");
+        if self.has_open_slots() {
+            // RCPTs may overlap each other (RFC 2920); everything else waits for earlier answers.
+            let only_rcpts = self
+                .pending
+                .iter()
+                .all(|s| s.reply.is_some() || s.kind == SlotKind::Rcpt);
+            if !(rcpt && only_rcpts) {
+                self.held = Some(line);
+                return Ok(Progress::Wait);
+            }
+        }
+        if line.len() + 2 > self.config.limits.command_line && !is_verb(&line, b"AUTH") {
+            return self.bad_command(500, (5, 5, 6), "Error: line too long");
+        }
+        match Command::from_line_with(&line, self.config.parse) {
+            Ok(Command::Unknown(_)) => self.unknown_command(),
+            Ok(cmd) => self.dispatch(cmd),
+            Err(e) => {
+                let (code, esc) = e.recommended_reply();
+                let esc = (esc.class(), esc.subject(), esc.detail());
+                let esc = if is_verb(&line, b"MAIL") && esc == (5, 1, 3) {
+                    (5, 1, 7)
+                } else {
+                    esc
+                };
+                let text = format!("Error: {}", e.kind);
+                self.bad_command(code.get(), esc, &text)
+            }
+        }
+    }
+
+    fn unknown_command(&mut self) -> Result<Progress, Error> {
+        if !self.authenticated {
+            self.unknown += 1;
+            if self.unknown > self.config.limits.unknown_commands {
+                let limit = self.config.limits.unknown_commands;
+                return Err(self.fail(Error::TooManyBadCommands { limit }, Some(TOO_MANY)));
+            }
+        }
+        self.bad_command(500, (5, 5, 1), "Error: command unrecognized")
+    }
+
+    fn dispatch(&mut self, cmd: Command) -> Result<Progress, Error> {
+        self.unknown = 0;
+        if self.config.tls == TlsMode::Required && !self.tls {
+            match cmd {
+                Command::Helo(_)
+                | Command::Ehlo(_)
+                | Command::Lhlo(_)
+                | Command::Noop(_)
+                | Command::StartTls
+                | Command::Quit
+                | Command::Auth { .. } => {}
+                _ => {
+                    return self.bad_command(530, (5, 7, 0), "Must issue a STARTTLS command first");
+                }
+            }
+        }
+        let verb = match &cmd {
+            Command::Helo(_) => HelloVerb::Helo,
+            Command::Ehlo(_) => HelloVerb::Ehlo,
+            _ => HelloVerb::Lhlo,
+        };
+        match cmd {
+            Command::Helo(domain) | Command::Ehlo(domain) | Command::Lhlo(domain) => {
+                if self.config.lmtp != (verb == HelloVerb::Lhlo) {
+                    return self.unknown_command();
+                }
+                // RFC 5321 §4.1.4: EHLO and HELO end any transaction.
+                self.txn = None;
+                self.helo = None;
+                let token = self.open_slot(SlotKind::Hello(verb));
+                Ok(Progress::Event(Event::Hello {
+                    token,
+                    verb,
+                    domain,
+                }))
+            }
+            Command::Mail { from, params } => {
+                if self.helo.is_none() {
+                    return self.bad_command(503, (5, 5, 1), "Error: send HELO/EHLO first");
+                }
+                if self.txn.is_some() {
+                    return self.bad_command(503, (5, 5, 1), "Error: nested MAIL command");
+                }
+                if let Some((code, esc, text)) = self.check_mail_params(&params) {
+                    return self.bad_command(code, esc, text);
+                }
+                if params
+                    .size
+                    .is_some_and(|n| n > self.config.limits.message_size)
+                {
+                    return self.reply(
+                        552,
+                        Some((5, 3, 4)),
+                        "Error: message size exceeds fixed limit",
+                    );
+                }
+                if from.mailbox().is_some_and(|m| !m.is_ascii()) && !params.smtputf8 {
+                    return self.reply(
+                        553,
+                        Some((5, 6, 7)),
+                        "Error: non-ASCII address needs SMTPUTF8",
+                    );
+                }
+                self.txn = Some(Txn {
+                    mail: MailState::Pending,
+                    smtputf8: params.smtputf8,
+                    binary: params.body == Some(Body::BinaryMime),
+                    accepted: 0,
+                    pending_rcpts: 0,
+                    bdat: false,
+                    size: 0,
+                    aborted: None,
+                });
+                let token = self.open_slot(SlotKind::Mail);
+                Ok(Progress::Event(Event::Mail {
+                    token,
+                    from,
+                    params,
+                }))
+            }
+            Command::Rcpt { to, params } => {
+                let Some(txn) = self.txn.as_ref().filter(|t| t.mail == MailState::Accepted) else {
+                    return self.bad_command(503, (5, 5, 1), "Error: need MAIL command");
+                };
+                if txn.accepted + txn.pending_rcpts >= self.config.limits.recipients {
+                    return self.reply(452, Some((4, 5, 3)), "Error: too many recipients");
+                }
+                let utf8_ok = txn.smtputf8;
+                if let Some((code, esc, text)) = self.check_rcpt_params(&params) {
+                    return self.bad_command(code, esc, text);
+                }
+                if to.mailbox().is_some_and(|m| !m.is_ascii()) && !utf8_ok {
+                    return self.reply(
+                        553,
+                        Some((5, 6, 7)),
+                        "Error: non-ASCII address needs SMTPUTF8",
+                    );
+                }
+                if let Some(t) = &mut self.txn {
+                    t.pending_rcpts += 1;
+                }
+                let token = self.open_slot(SlotKind::Rcpt);
+                Ok(Progress::Event(Event::Rcpt { token, to, params }))
+            }
+            Command::Data => self.data_command(),
+            Command::Bdat { size, last } => self.bdat_command(size, last),
+            Command::Rset => {
+                self.txn = None;
+                self.reply(250, Some((2, 0, 0)), "OK")
+            }
+            Command::Noop(_) => self.reply(250, Some((2, 0, 0)), "OK"),
+            Command::Quit => {
+                self.push_reply(221, Some((2, 0, 0)), "Bye");
+                self.closing = true;
+                Ok(Progress::Continue)
+            }
+            Command::Vrfy(argument) if self.config.extensions.vrfy => {
+                let token = self.open_slot(SlotKind::Verify);
+                Ok(Progress::Event(Event::Vrfy { token, argument }))
+            }
+            Command::Vrfy(_) => self.reply(
+                252,
+                Some((2, 5, 0)),
+                "Cannot VRFY user, but will accept message and attempt delivery",
+            ),
+            Command::Expn(argument) if self.config.extensions.expn => {
+                let token = self.open_slot(SlotKind::Verify);
+                Ok(Progress::Event(Event::Expn { token, argument }))
+            }
+            Command::Help(_) if self.config.extensions.help => {
+                self.reply(214, Some((2, 0, 0)), "See RFC 5321")
+            }
+            Command::StartTls => self.starttls_command(),
+            Command::Auth {
+                mechanism,
+                initial_response,
+            } => self.auth_command(&mechanism, initial_response),
+            _ => self.bad_command(502, (5, 5, 1), "Error: command not implemented"),
+        }
+    }
+
+    /// RFC 5321 §4.1.1.11: parameters of extensions not offered → 555 5.5.4.
+    fn check_mail_params(&self, p: &MailParameters) -> Option<(u16, Esc, &'static str)> {
+        let x = &self.config.extensions;
+        let ehlo = self.helo != Some(HelloVerb::Helo);
+        let bad = (555, (5, 5, 4), "Error: unsupported MAIL parameter");
+        let unsupported = !p.other.is_empty()
+            || p.mt_priority.is_some()
+            || p.hold_for.is_some()
+            || p.hold_until.is_some()
+            || p.by.is_some()
+            || (p.size.is_some() && !x.size)
+            || (p.smtputf8 && !x.smtputf8)
+            || ((p.ret.is_some() || p.envid.is_some()) && !x.dsn)
+            || (p.requiretls && !(x.requiretls && self.tls))
+            || (p.auth.is_some() && self.offered_mechanisms().is_empty())
+            || match p.body {
+                Some(Body::EightBitMime) => !x.eight_bit_mime,
+                Some(Body::BinaryMime) => !(x.chunking && x.binary_mime),
+                _ => false,
+            };
+        let any = *p != MailParameters::default();
+        (unsupported || (any && !ehlo)).then_some(bad)
+    }
+
+    fn check_rcpt_params(&self, p: &RcptParameters) -> Option<(u16, Esc, &'static str)> {
+        let x = &self.config.extensions;
+        let unsupported = !p.other.is_empty()
+            || p.rrvs.is_some()
+            || ((p.notify.is_some() || p.orcpt.is_some()) && !x.dsn);
+        let any = *p != RcptParameters::default();
+        (unsupported || (any && self.helo == Some(HelloVerb::Helo))).then_some((
+            555,
+            (5, 5, 4),
+            "Error: unsupported RCPT parameter",
+        ))
+    }
+
+    fn data_command(&mut self) -> Result<Progress, Error> {
+        let Some(txn) = self.txn.as_ref().filter(|t| t.mail == MailState::Accepted) else {
+            return self.bad_command(503, (5, 5, 1), "Error: need MAIL command");
+        };
+        if txn.bdat {
+            return self.bad_command(503, (5, 5, 1), "Error: DATA after BDAT");
+        }
+        if txn.binary {
+            return self.bad_command(503, (5, 5, 1), "Error: BODY=BINARYMIME needs BDAT");
+        }
+        if txn.accepted == 0 {
+            return self.reply(554, Some((5, 5, 1)), "Error: no valid recipients");
+        }
+        if !self.input.is_empty() && !self.config.allow_unnegotiated_pipelining {
+            // RFC 2920 §3.1: DATA ends a pipelined group; a body before 354 is a protocol
+            // violation (and the smuggling vector Postfix closes the same way).
+            let bytes = self.input.len();
+            return Err(self.fail(
+                Error::Synchronization { bytes },
+                Some((554, (5, 5, 0), "Error: SMTP protocol synchronization")),
+            ));
+        }
+        self.push_reply(354, None, "End data with <CR><LF>.<CR><LF>");
+        self.phase = Phase::Data {
+            unstuffer: DotUnstuffer::new(self.config.bare_newline),
+            line_len: 0,
+        };
+        Ok(Progress::Continue)
+    }
+
+    fn bdat_command(&mut self, size: u64, last: bool) -> Result<Progress, Error> {
+        let limit = self.config.limits.message_size;
+        let mut abort = None;
+        let fail: Option<(u16, Esc, &'static str)> = if !self.config.extensions.chunking {
+            Some((502, (5, 5, 1), "Error: command not implemented"))
+        } else {
+            match &mut self.txn {
+                Some(t) if t.mail == MailState::Accepted && t.accepted > 0 => {
+                    t.bdat = true;
+                    if t.aborted.is_some() || t.size.saturating_add(size) > limit {
+                        if t.aborted.is_none() {
+                            t.aborted = Some(AbortReason::TooLarge);
+                            abort = Some(AbortReason::TooLarge);
+                        }
+                        Some((552, (5, 3, 4), "Error: message too large"))
+                    } else {
+                        None
+                    }
+                }
+                Some(t) if t.mail == MailState::Accepted => {
+                    Some((554, (5, 5, 1), "Error: no valid recipients"))
+                }
+                _ => Some((503, (5, 5, 1), "Error: need MAIL command")),
+            }
+        };
+        if fail.is_some_and(|(code, _, _)| code == 503 || code == 502) {
+            self.bad += 1;
+            if self.bad > self.config.limits.bad_commands {
+                let limit = self.config.limits.bad_commands;
+                return Err(self.fail(Error::TooManyBadCommands { limit }, Some(TOO_MANY)));
+            }
+        }
+        // A refused chunk is still read and dropped, so it is never taken for commands
+        // (go-smtp #315).
+        self.phase = Phase::Bdat {
+            remaining: size,
+            last,
+            chunk: size,
+            fail,
+        };
+        Ok(abort.map_or(Progress::Continue, |r| {
+            Progress::Event(Event::MessageAborted(r))
+        }))
+    }
+
+    fn starttls_command(&mut self) -> Result<Progress, Error> {
+        if self.tls {
+            return self.bad_command(503, (5, 5, 1), "Error: TLS already active");
+        }
+        if !self.offers_starttls() {
+            return self.bad_command(502, (5, 5, 1), "Error: command not implemented");
+        }
+        self.push_reply(220, Some((2, 0, 0)), "Ready to start TLS");
+        self.phase = Phase::StartTls;
+        self.tls_go_ahead_sent = false;
+        if !self.input.is_empty() {
+            let bytes = self.input.len();
+            return Err(self.fail(Error::TlsInjection { bytes }, None));
+        }
+        Ok(Progress::Continue)
+    }
+
+    fn auth_command(
+        &mut self,
+        mechanism: &Mechanism,
+        ir: Option<Secret<Text>>,
+    ) -> Result<Progress, Error> {
+        if !self.tls && !self.config.dangerous_plaintext_auth {
+            return self.bad_command(
+                538,
+                (5, 7, 11),
+                "Encryption required for requested authentication mechanism",
+            );
+        }
+        if self.helo.is_none() {
+            return self.bad_command(503, (5, 5, 1), "Error: send EHLO first");
+        }
+        if self.authenticated {
+            return self.bad_command(503, (5, 5, 1), "Error: already authenticated");
+        }
+        if self.txn.is_some() {
+            return self.bad_command(
+                503,
+                (5, 5, 1),
+                "Error: AUTH not allowed during a mail transaction",
+            );
+        }
+        let mech =
+            runnable_mechanism(mechanism).filter(|_| self.offered_mechanisms().contains(mechanism));
+        let Some(mut sasl) = mech.and_then(|m| SaslServer::new(m, ServerConfig::new()).ok()) else {
+            return self.bad_command(504, (5, 5, 4), "Error: unrecognized authentication type");
+        };
+        let step = match ir {
+            Some(ir) => sasl::wire::decode_initial_response(
+                ir.expose().as_str().as_bytes(),
+                self.config.limits.auth_line,
+            )
+            .and_then(|r| sasl.step(r.expose())),
+            None => sasl.start(),
+        };
+        self.sasl_result(sasl, 0, step)
+    }
+
+    fn sasl_result(
+        &mut self,
+        sasl: SaslServer,
+        steps: u32,
+        result: Result<ServerStep, SaslError>,
+    ) -> Result<Progress, Error> {
+        self.phase = Phase::Command;
+        match result {
+            Ok(ServerStep::Challenge(challenge)) => {
+                if steps >= self.config.limits.sasl_steps {
+                    return self.bad_command(
+                        501,
+                        (5, 7, 0),
+                        "Error: too many authentication steps",
+                    );
+                }
+                let text = sasl::wire::encode_challenge(&challenge);
+                let mut line = String::with_capacity(text.len() + 1);
+                line.push_str(&text);
+                self.push_reply(334, None, &line);
+                self.phase = Phase::Auth {
+                    sasl: Box::new(sasl),
+                    steps: steps + 1,
+                };
+                Ok(Progress::Continue)
+            }
+            Ok(ServerStep::Verify(credentials)) => {
+                let token = self.open_slot(SlotKind::Auth);
+                Ok(Progress::Event(Event::Auth { token, credentials }))
+            }
+            Ok(_) => self.reply(454, Some((4, 7, 0)), "Temporary authentication failure"),
+            Err(SaslError::Cancelled) => {
+                self.bad_command(501, (5, 7, 0), "Authentication cancelled")
+            }
+            Err(SaslError::InvalidBase64 { .. }) => {
+                self.bad_command(501, (5, 5, 2), "Error: invalid base64 data")
+            }
+            Err(SaslError::TooLong { .. }) => {
+                self.bad_command(500, (5, 5, 6), "Error: authentication exchange too long")
+            }
+            Err(_) => self.bad_command(535, (5, 7, 8), "Authentication credentials invalid"),
+        }
+    }
+
+    fn auth_step(&mut self) -> Result<Progress, Error> {
+        let line = match self.framer.next_frame(&mut self.input) {
+            None => {
+                if self.eof {
+                    self.closing = true;
+                }
+                return Ok(Progress::Wait);
+            }
+            Some(Frame::Line(line)) => line,
+            Some(Frame::TooLong { .. }) => {
+                self.phase = Phase::Command;
+                return self.bad_command(500, (5, 5, 6), "Error: authentication exchange too long");
+            }
+            Some(_) => {
+                self.phase = Phase::Command;
+                return self.bad_command(500, (5, 5, 2), "Error: bare CR or LF not allowed");
+            }
+        };
+        let Phase::Auth { sasl, steps } = std::mem::replace(&mut self.phase, Phase::Command) else {
+            return Ok(Progress::Continue);
+        };
+        let mut sasl = *sasl;
+        let step = sasl::wire::decode_response(&line, self.config.limits.auth_line)
+            .and_then(|r| sasl.step(r.expose()));
+        self.sasl_result(sasl, steps, step)
+    }
+
+    fn data_step(&mut self) -> Result<Progress, Error> {
+        let text_limit = self.config.limits.text_line;
+        let size_limit = self.config.limits.message_size;
+        let Phase::Data {
+            unstuffer,
+            line_len,
+        } = &mut self.phase
+        else {
+            return Ok(Progress::Continue);
+        };
+        let frame = unstuffer.next_frame(&mut self.input);
+        match frame {
+            None => {
+                if self.eof {
+                    return Err(self.fail(Error::UnexpectedEof { state: "DATA" }, None));
+                }
+                Ok(Progress::Wait)
+            }
+            Some(BodyFrame::Chunk(chunk)) => {
+                let too_long = text_limit.is_some_and(|limit| track_lines(line_len, &chunk, limit));
+                let Some(txn) = &mut self.txn else {
+                    return Ok(Progress::Continue);
+                };
+                txn.size = txn.size.saturating_add(chunk.len() as u64);
+                if txn.aborted.is_some() {
+                    return Ok(Progress::Continue);
+                }
+                let reason = if txn.size > size_limit {
+                    Some(AbortReason::TooLarge)
+                } else if too_long {
+                    Some(AbortReason::LineTooLong)
+                } else {
+                    None
+                };
+                if let Some(r) = reason {
+                    txn.aborted = Some(r);
+                    return Ok(Progress::Event(Event::MessageAborted(r)));
+                }
+                Ok(Progress::Event(Event::BodyChunk(chunk)))
+            }
+            Some(BodyFrame::End) => Ok(self.end_message()),
+            Some(_) => {
+                // Rejected: a bare CR or LF under the strict policy.
+                let first = match &mut self.txn {
+                    Some(t) if t.aborted.is_none() => {
+                        t.aborted = Some(AbortReason::BareNewline);
+                        true
+                    }
+                    _ => false,
+                };
+                let progress = self.end_message();
+                Ok(if first {
+                    Progress::Event(Event::MessageAborted(AbortReason::BareNewline))
+                } else {
+                    progress
+                })
+            }
+        }
+    }
+
+    fn bdat_step(&mut self) -> Result<Progress, Error> {
+        let size_limit = self.config.limits.message_size;
+        let Phase::Bdat {
+            remaining, fail, ..
+        } = &mut self.phase
+        else {
+            return Ok(Progress::Continue);
+        };
+        if *remaining > 0 {
+            if self.input.is_empty() {
+                if self.eof {
+                    return Err(self.fail(Error::UnexpectedEof { state: "BDAT" }, None));
+                }
+                return Ok(Progress::Wait);
+            }
+            let n = usize::try_from(*remaining)
+                .unwrap_or(usize::MAX)
+                .min(self.input.len());
+            let data = self.input.split_to(n).freeze();
+            *remaining -= n as u64;
+            if fail.is_some() {
+                return Ok(Progress::Continue);
+            }
+            let Some(txn) = &mut self.txn else {
+                return Ok(Progress::Continue);
+            };
+            txn.size = txn.size.saturating_add(n as u64);
+            if txn.size > size_limit {
+                txn.aborted = Some(AbortReason::TooLarge);
+                *fail = Some((552, (5, 3, 4), "Error: message too large"));
+                return Ok(Progress::Event(Event::MessageAborted(
+                    AbortReason::TooLarge,
+                )));
+            }
+            return Ok(Progress::Event(Event::BodyChunk(data)));
+        }
+        let Phase::Bdat {
+            last, chunk, fail, ..
+        } = std::mem::replace(&mut self.phase, Phase::Command)
+        else {
+            return Ok(Progress::Continue);
+        };
+        self.framer.reset();
+        if let Some((code, esc, text)) = fail {
+            if self.txn.as_ref().is_some_and(|t| t.aborted.is_some()) {
+                self.txn = None;
+            }
+            return self.reply(code, Some(esc), text);
+        }
+        if last {
+            return Ok(self.end_message());
+        }
+        self.reply(250, Some((2, 0, 0)), &format!("{chunk} octets received"))
+    }
+
+    /// The body ended: the machine's refusal, or the event that asks for the final reply.
+    fn end_message(&mut self) -> Progress {
+        self.phase = Phase::Command;
+        self.framer.reset();
+        let Some(txn) = self.txn.take() else {
+            return Progress::Continue;
+        };
+        let n = if self.config.lmtp {
+            txn.accepted.max(1)
+        } else {
+            1
+        };
+        if let Some(reason) = txn.aborted {
+            let (code, esc, text) = match reason {
+                AbortReason::TooLarge => (552, (5, 3, 4), "Error: message too large"),
+                AbortReason::LineTooLong => (500, (5, 5, 6), "Error: line too long"),
+                AbortReason::BareNewline => (550, (5, 6, 0), "Error: bare CR or LF in message"),
+            };
+            for _ in 0..n {
+                self.push_reply(code, Some(esc), text);
+            }
+            return Progress::Continue;
+        }
+        let token = self.open_slot(SlotKind::Message {
+            recipients: txn.accepted,
+        });
+        Progress::Event(Event::MessageComplete {
+            token,
+            size: txn.size,
+            recipients: txn.accepted,
+        })
+    }
+}
+
+/// Tracks the current text line's length across chunks; true if a line exceeded `limit`
+/// octets including its CRLF (RFC 5321 §4.5.3.1.6).
+fn track_lines(line_len: &mut usize, chunk: &[u8], limit: usize) -> bool {
+    let mut too_long = false;
+    let mut start = 0;
+    for lf in memchr::memchr_iter(b'\n', chunk) {
+        let len = *line_len + (lf + 1 - start);
+        too_long |= len > limit;
+        *line_len = 0;
+        start = lf + 1;
+    }
+    *line_len += chunk.len() - start;
+    too_long || *line_len > limit
+}

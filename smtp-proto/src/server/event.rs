@@ -1,0 +1,123 @@
+//! What the server reports to the application, and how it is answered.
+
+use std::fmt;
+
+use bytes::Bytes;
+use mail_sansio::sasl::Credentials;
+
+use crate::types::{Domain, ForwardPath, MailParameters, RcptParameters, ReversePath, Text};
+
+/// Names one decision the application owes; passed back to [`Server::accept`](super::Server::accept)
+/// or [`Server::send_reply`](super::Server::send_reply).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Token(pub(crate) u64);
+
+impl fmt::Display for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// Which greeting command the client used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HelloVerb {
+    /// `HELO`: no extensions (RFC 5321 §4.1.1.1).
+    Helo,
+    /// `EHLO`.
+    Ehlo,
+    /// `LHLO` (LMTP, RFC 2033).
+    Lhlo,
+}
+
+/// Why the machine gave up on a message; the reply was (or will be) sent by the machine,
+/// after the end of the body so the session stays in sync. Discard the chunks received so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AbortReason {
+    /// Larger than [`Limits::message_size`](crate::Limits::message_size): 552 5.3.4.
+    TooLarge,
+    /// A text line longer than [`Limits::text_line`](crate::Limits::text_line): 500 5.5.6.
+    LineTooLong,
+    /// A bare CR or LF under the strict policy: 550 5.6.0 (SMTP smuggling defence).
+    BareNewline,
+}
+
+/// An event from [`Server::poll_event`](mail_sansio::Session::poll_event).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// HELO, EHLO or LHLO with a syntactically valid domain. Answer with
+    /// [`Server::accept`](super::Server::accept) (the machine writes the EHLO reply with the
+    /// configured extensions) or reject with [`Server::send_reply`](super::Server::send_reply).
+    Hello {
+        /// Answer with this token.
+        token: Token,
+        /// The verb used.
+        verb: HelloVerb,
+        /// The client's claimed domain.
+        domain: Domain,
+    },
+    /// MAIL FROM, valid and allowed in this state. [`Server::accept`](super::Server::accept)
+    /// gives `250 2.1.0`; any other reply from
+    /// [`Server::send_reply`](super::Server::send_reply) (4yz/5yz) refuses the transaction.
+    Mail {
+        /// Answer with this token.
+        token: Token,
+        /// The return path.
+        from: ReversePath,
+        /// Its parameters (only extensions that were offered get here).
+        params: MailParameters,
+    },
+    /// RCPT TO. [`Server::accept`](super::Server::accept) gives `250 2.1.5`;
+    /// [`Server::send_reply`](super::Server::send_reply) with 4yz/5yz refuses this recipient.
+    /// Several may be outstanding at once (PIPELINING); replies still go out in order.
+    Rcpt {
+        /// Answer with this token.
+        token: Token,
+        /// The recipient.
+        to: ForwardPath,
+        /// Its parameters.
+        params: RcptParameters,
+    },
+    /// Body bytes of the current message (DATA already unstuffed, or BDAT), in order. Needs no
+    /// answer.
+    BodyChunk(Bytes),
+    /// The message ended. Answer with [`Server::accept`](super::Server::accept) (`250 2.0.0`),
+    /// or [`Server::send_reply`](super::Server::send_reply) with the queue id or a refusal;
+    /// in LMTP mode [`Server::send_replies`](super::Server::send_replies) gives one reply per
+    /// accepted recipient, in RCPT order.
+    MessageComplete {
+        /// Answer with this token.
+        token: Token,
+        /// Body octets received (after unstuffing).
+        size: u64,
+        /// Accepted recipients (LMTP: how many replies are due).
+        recipients: usize,
+    },
+    /// The machine refused the current message; it answers by itself. Needs no answer.
+    MessageAborted(AbortReason),
+    /// AUTH credentials to check. [`Server::accept`](super::Server::accept) gives `235 2.7.0`;
+    /// [`Server::send_reply`](super::Server::send_reply) with e.g. `535 5.7.8` refuses.
+    Auth {
+        /// Answer with this token.
+        token: Token,
+        /// What the client presented.
+        credentials: Credentials,
+    },
+    /// VRFY when enabled. Answer with [`Server::send_reply`](super::Server::send_reply)
+    /// (`250`, `251`, `252`, `550`, `553`); [`Server::accept`](super::Server::accept) gives
+    /// `252 2.5.0`.
+    Vrfy {
+        /// Answer with this token.
+        token: Token,
+        /// The argument as sent.
+        argument: Text,
+    },
+    /// EXPN when enabled; answered like [`Event::Vrfy`].
+    Expn {
+        /// Answer with this token.
+        token: Token,
+        /// The argument as sent.
+        argument: Text,
+    },
+}

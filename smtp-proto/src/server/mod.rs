@@ -1,0 +1,599 @@
+//! The server state machine: greeting, EHLO, STARTTLS, AUTH, transactions, DATA and BDAT,
+//! PIPELINING with replies in command order, LMTP.
+//!
+//! See [`Server`] and the state diagram in [`crate::state`].
+
+mod commands;
+mod event;
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use mail_sansio::Session;
+use mail_sansio::dot::DotUnstuffer;
+use mail_sansio::line::{BareNewline, LineFramer};
+use mail_sansio::sasl::SaslServer;
+
+pub use event::{AbortReason, Event, HelloVerb, Token};
+
+use crate::config::{Config, TlsMode};
+use crate::ehlo::{Capability, EhloReply};
+use crate::error::{Error, SendError};
+use crate::reply::Reply;
+use crate::state::State;
+
+/// Enhanced status code as a tuple, for the machine's own replies.
+pub(crate) type Esc = (u8, u16, u16);
+
+/// What a reply slot is waiting for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SlotKind {
+    Ready,
+    Hello(HelloVerb),
+    Mail,
+    Rcpt,
+    Auth,
+    Message { recipients: usize },
+    Verify,
+}
+
+/// One reply in command order; the front is sent once filled.
+#[derive(Debug)]
+struct Slot {
+    token: u64,
+    kind: SlotKind,
+    reply: Option<BytesMut>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MailState {
+    Pending,
+    Accepted,
+}
+
+/// The current mail transaction (RFC 5321 §3.3).
+#[derive(Debug)]
+struct Txn {
+    mail: MailState,
+    smtputf8: bool,
+    binary: bool,
+    accepted: usize,
+    pending_rcpts: usize,
+    bdat: bool,
+    size: u64,
+    aborted: Option<AbortReason>,
+}
+
+/// Where the session is.
+#[derive(Debug)]
+enum Phase {
+    /// Greeting delayed until this instant.
+    Greeting(Instant),
+    Command,
+    /// Waiting for a SASL response line.
+    Auth {
+        sasl: Box<SaslServer>,
+        steps: u32,
+    },
+    /// DATA body.
+    Data {
+        unstuffer: DotUnstuffer,
+        line_len: usize,
+    },
+    /// BDAT chunk: octets still to read, LAST, and the machine's reply when the chunk fails.
+    Bdat {
+        remaining: u64,
+        last: bool,
+        chunk: u64,
+        fail: Option<(u16, Esc, &'static str)>,
+    },
+    /// 220 queued for STARTTLS; waiting for the handshake.
+    StartTls,
+}
+
+/// An SMTP (or LMTP) server session. Implements [`mail_sansio::Session`].
+///
+/// The machine answers by itself whatever RFC 5321 decides (syntax, sequence, limits,
+/// STARTTLS, SASL framing) and raises an [`Event`] where the application must decide. Each
+/// decision is answered with [`Server::accept`], [`Server::send_reply`] or
+/// [`Server::send_replies`], now or later; replies always go out in command order.
+#[derive(Debug)]
+pub struct Server {
+    config: Config,
+    input: BytesMut,
+    framer: LineFramer,
+    out: BytesMut,
+    pending: VecDeque<Slot>,
+    next_token: u64,
+    phase: Phase,
+    held: Option<Bytes>,
+    helo: Option<HelloVerb>,
+    tls: bool,
+    tls_go_ahead_sent: bool,
+    authenticated: bool,
+    txn: Option<Txn>,
+    bad: u32,
+    unknown: u32,
+    error: Option<Error>,
+    closing: bool,
+    eof: bool,
+    early: usize,
+    injected: usize,
+    last_activity: Instant,
+}
+
+impl Server {
+    /// A session for a connection accepted at `now`. Without a greeting delay the greeting is
+    /// queued at once; with [`TlsMode::Implicit`] the driver has already completed TLS.
+    pub fn new(config: Config, now: Instant) -> Self {
+        let framer = LineFramer::new(config.limits.auth_line.max(config.limits.command_line))
+            .with_bare_newline(if config.bare_newline == BareNewline::Reject {
+                BareNewline::Reject
+            } else {
+                BareNewline::Normalise
+            });
+        let phase = match config.greeting_delay {
+            Some(d) if !d.is_zero() => Phase::Greeting(now + d),
+            _ => Phase::Command,
+        };
+        let mut server = Self {
+            tls: config.tls == TlsMode::Implicit,
+            config,
+            input: BytesMut::new(),
+            framer,
+            out: BytesMut::new(),
+            pending: VecDeque::new(),
+            next_token: 1,
+            phase,
+            held: None,
+            helo: None,
+            tls_go_ahead_sent: false,
+            authenticated: false,
+            txn: None,
+            bad: 0,
+            unknown: 0,
+            error: None,
+            closing: false,
+            eof: false,
+            early: 0,
+            injected: 0,
+            last_activity: now,
+        };
+        if matches!(server.phase, Phase::Command) {
+            server.greet();
+        }
+        server
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Whether TLS is active (implicit or after STARTTLS).
+    pub fn is_tls(&self) -> bool {
+        self.tls
+    }
+
+    /// Whether AUTH succeeded in this session.
+    pub fn is_authenticated(&self) -> bool {
+        self.authenticated
+    }
+
+    /// Where the session is, for logs and tests.
+    pub fn state(&self) -> State {
+        match (&self.phase, self.closing) {
+            (_, true) => State::Closed,
+            (Phase::Greeting(_), _) => State::Greeting,
+            (Phase::StartTls, _) => State::TlsHandshake,
+            (Phase::Auth { .. }, _) => State::Auth,
+            (Phase::Data { .. } | Phase::Bdat { .. }, _) => State::Body,
+            (Phase::Command, _) => match (&self.txn, self.helo) {
+                (Some(t), _) if t.accepted > 0 || t.pending_rcpts > 0 => State::Recipients,
+                (Some(_), _) => State::Mail,
+                (None, Some(_)) => State::Ready,
+                (None, None) => State::Connected,
+            },
+        }
+    }
+
+    /// Answers a decision with the machine's positive reply (see each [`Event`]).
+    pub fn accept(&mut self, token: Token) -> Result<(), SendError> {
+        let kind = self.slot_kind(token)?;
+        let esc = self.config.extensions.enhanced_status_codes;
+        let mut b = BytesMut::new();
+        match kind {
+            SlotKind::Hello(verb) => self.hello_reply(verb).encode(&mut b),
+            SlotKind::Mail => write_reply(&mut b, 250, esc.then_some((2, 1, 0)), "OK"),
+            SlotKind::Rcpt => write_reply(&mut b, 250, esc.then_some((2, 1, 5)), "OK"),
+            SlotKind::Auth => write_reply(
+                &mut b,
+                235,
+                esc.then_some((2, 7, 0)),
+                "Authentication succeeded",
+            ),
+            SlotKind::Verify => write_reply(
+                &mut b,
+                252,
+                esc.then_some((2, 5, 0)),
+                "Cannot verify, will attempt delivery",
+            ),
+            SlotKind::Message { recipients } => {
+                let n = if self.config.lmtp {
+                    recipients.max(1)
+                } else {
+                    1
+                };
+                for _ in 0..n {
+                    write_reply(&mut b, 250, esc.then_some((2, 0, 0)), "OK");
+                }
+            }
+            SlotKind::Ready => return Err(SendError::UnknownToken(token.0)),
+        }
+        self.fill(token, kind, b, true);
+        Ok(())
+    }
+
+    /// Answers a decision with the application's own reply. A 2yz reply to a MAIL, RCPT or
+    /// AUTH event accepts; 4yz/5yz refuses. For a hello event only refusals are allowed (use
+    /// [`Server::accept`] so the EHLO reply lists the extensions). In LMTP mode a reply to
+    /// [`Event::MessageComplete`] is repeated for every recipient.
+    pub fn send_reply(&mut self, token: Token, reply: Reply) -> Result<(), SendError> {
+        let kind = self.slot_kind(token)?;
+        let code = reply.code();
+        if code.is_intermediate() {
+            return Err(SendError::BadReply {
+                code: code.get(),
+                reason: "3yz replies are sent by the machine",
+            });
+        }
+        if matches!(kind, SlotKind::Hello(_)) && code.is_positive() {
+            return Err(SendError::BadReply {
+                code: code.get(),
+                reason: "accept a hello with Server::accept",
+            });
+        }
+        let mut b = BytesMut::new();
+        let n = match kind {
+            SlotKind::Message { recipients } if self.config.lmtp => recipients.max(1),
+            _ => 1,
+        };
+        for _ in 0..n {
+            reply.encode(&mut b);
+        }
+        self.fill(token, kind, b, code.is_positive());
+        Ok(())
+    }
+
+    /// LMTP (RFC 2033 §4.2): one reply per accepted recipient, in RCPT order, for
+    /// [`Event::MessageComplete`].
+    pub fn send_replies(&mut self, token: Token, replies: &[Reply]) -> Result<(), SendError> {
+        let kind = self.slot_kind(token)?;
+        let SlotKind::Message { recipients } = kind else {
+            return Err(SendError::WrongState(
+                "send_replies answers a complete message",
+            ));
+        };
+        let expected = if self.config.lmtp {
+            recipients.max(1)
+        } else {
+            1
+        };
+        if replies.len() != expected {
+            return Err(SendError::BadReply {
+                code: 0,
+                reason: "one reply per accepted recipient",
+            });
+        }
+        if let Some(r) = replies.iter().find(|r| r.code().is_intermediate()) {
+            return Err(SendError::BadReply {
+                code: r.code().get(),
+                reason: "3yz replies are sent by the machine",
+            });
+        }
+        let mut b = BytesMut::new();
+        for r in replies {
+            r.encode(&mut b);
+        }
+        self.fill(token, kind, b, true);
+        Ok(())
+    }
+
+    fn slot_kind(&self, token: Token) -> Result<SlotKind, SendError> {
+        if self.closing && self.error.is_some() {
+            return Err(SendError::Closed);
+        }
+        self.pending
+            .iter()
+            .find(|s| s.token == token.0 && s.reply.is_none() && s.kind != SlotKind::Ready)
+            .map(|s| s.kind)
+            .ok_or(SendError::UnknownToken(token.0))
+    }
+
+    /// Stores an answer and applies what it means for the session.
+    fn fill(&mut self, token: Token, kind: SlotKind, bytes: BytesMut, positive: bool) {
+        if let Some(slot) = self.pending.iter_mut().find(|s| s.token == token.0) {
+            slot.reply = Some(bytes);
+        }
+        match kind {
+            SlotKind::Hello(verb) if positive => self.helo = Some(verb),
+            SlotKind::Mail => match (&mut self.txn, positive) {
+                (Some(t), true) => t.mail = MailState::Accepted,
+                _ => self.txn = None,
+            },
+            SlotKind::Rcpt => {
+                if let Some(t) = &mut self.txn {
+                    t.pending_rcpts = t.pending_rcpts.saturating_sub(1);
+                    if positive {
+                        t.accepted += 1;
+                    }
+                }
+            }
+            SlotKind::Auth => {
+                self.authenticated = positive;
+                self.phase = Phase::Command;
+            }
+            _ => {}
+        }
+        self.flush();
+    }
+
+    /// Moves filled replies at the front of the queue to the output.
+    fn flush(&mut self) {
+        while let Some(front) = self.pending.front_mut() {
+            let Some(reply) = front.reply.take() else {
+                break;
+            };
+            self.out.extend_from_slice(&reply);
+            self.pending.pop_front();
+        }
+    }
+
+    /// Queues a reply the machine decided, behind any outstanding decision.
+    fn push_reply(&mut self, code: u16, esc: Option<Esc>, text: &str) {
+        let esc = esc.filter(|_| self.config.extensions.enhanced_status_codes);
+        if self.pending.is_empty() {
+            write_reply(&mut self.out, code, esc, text);
+        } else {
+            let mut b = BytesMut::new();
+            write_reply(&mut b, code, esc, text);
+            self.pending.push_back(Slot {
+                token: 0,
+                kind: SlotKind::Ready,
+                reply: Some(b),
+            });
+        }
+    }
+
+    /// Opens a decision slot and returns its token.
+    fn open_slot(&mut self, kind: SlotKind) -> Token {
+        let token = self.next_token;
+        self.next_token += 1;
+        self.pending.push_back(Slot {
+            token,
+            kind,
+            reply: None,
+        });
+        Token(token)
+    }
+
+    fn has_open_slots(&self) -> bool {
+        self.pending.iter().any(|s| s.reply.is_none())
+    }
+
+    fn greet(&mut self) {
+        let text = format!("{} {}", self.config.domain, self.config.greeting);
+        write_reply(&mut self.out, 220, None, text.trim_end());
+    }
+
+    /// A fatal error: the goodbye reply (if any) still goes out, then the session closes.
+    fn fail(&mut self, error: Error, goodbye: Option<(u16, Esc, &str)>) -> Error {
+        self.flush();
+        self.pending.clear();
+        if let Some((code, esc, text)) = goodbye {
+            let text = format!("{} {text}", self.config.domain);
+            let esc = Some(esc).filter(|_| self.config.extensions.enhanced_status_codes);
+            write_reply(&mut self.out, code, esc, &text);
+        }
+        self.closing = true;
+        self.held = None;
+        self.input.clear();
+        self.error = Some(error.clone());
+        error
+    }
+
+    /// The EHLO/LHLO reply for the current state, or the one-line HELO reply.
+    fn hello_reply(&self, verb: HelloVerb) -> EhloReply {
+        let mut r = EhloReply::for_domain(&self.config.domain);
+        if verb == HelloVerb::Helo {
+            return r;
+        }
+        let x = &self.config.extensions;
+        let caps: [(bool, Capability); 9] = [
+            (x.pipelining, Capability::Pipelining),
+            (
+                x.size,
+                Capability::Size(Some(self.config.limits.message_size)),
+            ),
+            (x.eight_bit_mime, Capability::EightBitMime),
+            (x.smtputf8, Capability::SmtpUtf8),
+            (x.chunking, Capability::Chunking),
+            (x.chunking && x.binary_mime, Capability::BinaryMime),
+            (x.dsn, Capability::Dsn),
+            (x.enhanced_status_codes, Capability::EnhancedStatusCodes),
+            (self.offers_starttls(), Capability::StartTls),
+        ];
+        for (on, cap) in caps {
+            if on {
+                r.push(cap);
+            }
+        }
+        let mechs = self.offered_mechanisms();
+        if !mechs.is_empty() && !self.authenticated {
+            r.push(Capability::Auth(mechs));
+        }
+        if x.requiretls && self.tls {
+            r.push(Capability::RequireTls);
+        }
+        if x.limits {
+            r.push(Capability::Limits {
+                rcpt_max: Some(self.config.limits.recipients as u64),
+                mail_max: None,
+                rcpt_domain_max: None,
+            });
+        }
+        r
+    }
+
+    fn offers_starttls(&self) -> bool {
+        !self.tls && matches!(self.config.tls, TlsMode::Required | TlsMode::Opportunistic)
+    }
+
+    /// AUTH is offered only under TLS unless plaintext AUTH is explicitly allowed
+    /// (RFC 4954 §4, RFC 3207 §4), and only for mechanisms the machine can run alone.
+    fn offered_mechanisms(&self) -> Vec<crate::types::Mechanism> {
+        if !(self.tls || self.config.dangerous_plaintext_auth) {
+            return Vec::new();
+        }
+        self.config
+            .extensions
+            .auth
+            .iter()
+            .filter(|m| commands::runnable_mechanism(m).is_some())
+            .cloned()
+            .collect()
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        if self.closing || self.has_open_slots() {
+            return None;
+        }
+        let timeout: Duration = match self.phase {
+            Phase::Greeting(at) => return Some(at),
+            Phase::Data { .. } | Phase::Bdat { .. } => self.config.limits.data_timeout,
+            _ => self.config.limits.command_timeout,
+        };
+        Some(self.last_activity + timeout)
+    }
+}
+
+/// Writes `code[ esc] text CRLF`.
+pub(crate) fn write_reply(out: &mut BytesMut, code: u16, esc: Option<Esc>, text: &str) {
+    let digits = [
+        (code / 100) as u8 + b'0',
+        (code / 10 % 10) as u8 + b'0',
+        (code % 10) as u8 + b'0',
+    ];
+    out.extend_from_slice(&digits);
+    out.extend_from_slice(b" ");
+    if let Some((c, s, d)) = esc {
+        out.extend_from_slice(format!("{c}.{s}.{d} ").as_bytes());
+    }
+    out.extend_from_slice(text.as_bytes());
+    out.extend_from_slice(b"\r\n");
+}
+
+impl Session for Server {
+    type Event = Event;
+    type Error = Error;
+
+    fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
+        if self.closing {
+            return;
+        }
+        self.last_activity = now;
+        match self.phase {
+            Phase::Greeting(_) => self.early += bytes.len(),
+            Phase::StartTls => {
+                // Never parsed: counted, discarded, fatal (RFC 3207 §4, CVE-2011-0411).
+                self.injected += bytes.len();
+                return;
+            }
+            _ => {}
+        }
+        self.input.extend_from_slice(bytes);
+    }
+
+    fn handle_eof(&mut self, _now: Instant) {
+        self.eof = true;
+    }
+
+    fn handle_timeout(&mut self, now: Instant) {
+        if self.closing {
+            return;
+        }
+        if let Phase::Greeting(at) = self.phase {
+            if now >= at && self.early == 0 {
+                self.phase = Phase::Command;
+                self.last_activity = now;
+                self.greet();
+            }
+            return;
+        }
+        if let Some(deadline) = self.deadline()
+            && now >= deadline
+        {
+            let seconds = match self.phase {
+                Phase::Data { .. } | Phase::Bdat { .. } => self.config.limits.data_timeout,
+                _ => self.config.limits.command_timeout,
+            }
+            .as_secs();
+            self.fail(
+                Error::Timeout { seconds },
+                Some((421, (4, 4, 2), "Error: timeout exceeded")),
+            );
+        }
+    }
+
+    fn handle_tls_established(&mut self, now: Instant) {
+        if !matches!(self.phase, Phase::StartTls) {
+            return;
+        }
+        // RFC 3207 §4.2: forget everything learned before TLS.
+        self.tls = true;
+        self.helo = None;
+        self.txn = None;
+        self.authenticated = false;
+        self.phase = Phase::Command;
+        self.input.clear();
+        self.framer.reset();
+        self.last_activity = now;
+    }
+
+    fn poll_event(&mut self) -> Result<Option<Event>, Error> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        self.step()
+    }
+
+    fn poll_transmit(&mut self) -> Option<Bytes> {
+        if self.out.is_empty() {
+            return None;
+        }
+        if matches!(self.phase, Phase::StartTls) && self.pending.is_empty() {
+            self.tls_go_ahead_sent = true;
+        }
+        Some(self.out.split().freeze())
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.deadline()
+    }
+
+    fn wants_input(&self) -> bool {
+        !self.closing && !self.has_open_slots() && !matches!(self.phase, Phase::StartTls)
+    }
+
+    fn wants_tls(&self) -> bool {
+        matches!(self.phase, Phase::StartTls)
+            && self.tls_go_ahead_sent
+            && self.out.is_empty()
+            && self.error.is_none()
+    }
+
+    fn is_closed(&self) -> bool {
+        self.closing && self.out.is_empty()
+    }
+}

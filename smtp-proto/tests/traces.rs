@@ -1,0 +1,304 @@
+//! Replays `tests/traces/server-*.trace` against [`Server`], whole, byte by byte and in random
+//! splits.
+//!
+//! `# config: WORDS` lines choose the configuration (`compatible`, `lmtp`, `tls=required`,
+//! `tls=implicit`, `tls=none`, `size=N`, `plaintext-auth`, `vrfy`, `expn`, `help`,
+//! `recipients=N`, `bare`, `delay=N`). The application accepts everything except: a hello
+//! domain starting `reject`, senders and recipients whose local part starts `refuse` (550) or
+//! `busy` (452), recipient `multi` (a multi-line 550), LMTP recipients starting `full` (452
+//! after the body), and AUTH other than `user`/`pass` or a token `good`.
+//!
+//! Directives: `@s expect TEXT` (the next logged event containing TEXT), `@s expect-none TEXT`,
+//! `@s hold` (hold decisions from now on), `@s release` (answer held decisions, newest first).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+use std::cell::RefCell;
+use std::path::Path;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use mail_sansio::sasl::Credentials;
+use mail_sansio::testing::trace::{self, Call, Role, Trace};
+use smtp_proto::types::{Domain, Mechanism};
+use smtp_proto::{Config, EnhancedStatusCode, Event, Reply, ReplyCode, Server, TlsMode, Token};
+
+#[derive(Default)]
+struct Log {
+    entries: Vec<String>,
+    cursor: usize,
+    hold: bool,
+    held: Vec<Event>,
+    rcpts: Vec<String>,
+}
+
+impl Log {
+    fn push_data(&mut self, bytes: &[u8]) {
+        let escaped = trace::escape(bytes);
+        match self.entries.last_mut() {
+            Some(last) if last.starts_with("Data:") => last.push_str(&escaped),
+            _ => self.entries.push(format!("Data:{escaped}")),
+        }
+    }
+
+    fn expect(&mut self, text: &str) {
+        match self.entries[self.cursor..]
+            .iter()
+            .position(|e| e.contains(text))
+        {
+            Some(i) => self.cursor += i + 1,
+            None => panic!(
+                "no event matching {text:?} after #{}; log: {:#?}",
+                self.cursor, self.entries
+            ),
+        }
+    }
+
+    fn expect_none(&self, text: &str) {
+        let found = self.entries[self.cursor..]
+            .iter()
+            .find(|e| e.contains(text));
+        assert!(found.is_none(), "unexpected event {found:?}");
+    }
+}
+
+pub fn config(text: &str) -> Config {
+    let mut c = Config::strict(Domain::try_from("mx.example").unwrap());
+    c.limits.message_size = 1_000_000;
+    for line in text.lines().filter_map(|l| l.strip_prefix("# config:")) {
+        for word in line.split_whitespace() {
+            let (key, value) = word.split_once('=').unwrap_or((word, ""));
+            match key {
+                "compatible" => {
+                    let mut n = Config::compatible(c.domain.clone());
+                    n.limits.message_size = c.limits.message_size;
+                    c = n;
+                }
+                "lmtp" => c.lmtp = true,
+                "tls" => {
+                    c.tls = match value {
+                        "required" => TlsMode::Required,
+                        "implicit" => TlsMode::Implicit,
+                        "none" => TlsMode::DangerousPlaintextOnly,
+                        _ => TlsMode::Opportunistic,
+                    }
+                }
+                "size" => c.limits.message_size = value.parse().unwrap(),
+                "recipients" => c.limits.recipients = value.parse().unwrap(),
+                "plaintext-auth" => c.dangerous_plaintext_auth = true,
+                "vrfy" => c.extensions.vrfy = true,
+                "expn" => c.extensions.expn = true,
+                "help" => c.extensions.help = true,
+                "xoauth2" => c.extensions.auth.push(Mechanism::XOAuth2),
+                "delay" => c.greeting_delay = Some(Duration::from_secs(value.parse().unwrap())),
+                "no-extensions" => {
+                    let x = &mut c.extensions;
+                    x.pipelining = false;
+                    x.eight_bit_mime = false;
+                    x.smtputf8 = false;
+                    x.chunking = false;
+                    x.dsn = false;
+                    x.enhanced_status_codes = false;
+                    x.size = false;
+                    x.requiretls = false;
+                    x.auth.clear();
+                    c.tls = TlsMode::DangerousPlaintextOnly;
+                }
+                other => panic!("unknown config word {other}"),
+            }
+        }
+    }
+    c
+}
+
+fn reply(code: u16, esc: Option<(u8, u16, u16)>, text: &str) -> Reply {
+    let esc = esc.map(|(c, s, d)| EnhancedStatusCode::new(c, s, d).unwrap());
+    Reply::new(ReplyCode::new(code).unwrap(), esc, text).unwrap()
+}
+
+fn local(s: &str) -> String {
+    s.split('@')
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches('<')
+        .to_owned()
+}
+
+/// The application's policy; see the module docs.
+fn decide(server: &mut Server, log: &mut Log, event: Event) {
+    let lmtp = server.config().lmtp;
+    let answer = |server: &mut Server, token: Token, r: Option<Reply>| match r {
+        Some(r) => server.send_reply(token, r).unwrap(),
+        None => server.accept(token).unwrap(),
+    };
+    match event {
+        Event::Hello { token, domain, .. } => {
+            let r = domain
+                .as_str()
+                .starts_with("reject")
+                .then(|| reply(550, Some((5, 7, 1)), "go away"));
+            answer(server, token, r);
+        }
+        Event::Mail { token, from, .. } => {
+            log.rcpts.clear();
+            let l = from
+                .mailbox()
+                .map(|m| local(m.as_str()))
+                .unwrap_or_default();
+            let r = l
+                .starts_with("refuse")
+                .then(|| reply(550, Some((5, 7, 1)), "sender refused"));
+            answer(server, token, r);
+        }
+        Event::Rcpt { token, to, .. } => {
+            let l = to
+                .mailbox()
+                .map(|m| local(m.as_str()))
+                .unwrap_or_else(|| "postmaster".into());
+            let r = if l.starts_with("refuse") {
+                Some(reply(550, Some((5, 1, 1)), "no such user"))
+            } else if l.starts_with("busy") {
+                Some(reply(452, Some((4, 2, 2)), "mailbox full"))
+            } else if l == "multi" {
+                let esc = EnhancedStatusCode::new(5, 1, 1).unwrap();
+                Some(
+                    Reply::multiline(
+                        ReplyCode::new(550).unwrap(),
+                        Some(esc),
+                        ["no such user", "try another"],
+                    )
+                    .unwrap(),
+                )
+            } else {
+                log.rcpts.push(l);
+                None
+            };
+            answer(server, token, r);
+        }
+        Event::MessageComplete { token, .. } => {
+            if lmtp {
+                let replies: Vec<Reply> = log
+                    .rcpts
+                    .iter()
+                    .map(|l| {
+                        if l.starts_with("full") {
+                            reply(452, Some((4, 2, 2)), "mailbox full")
+                        } else {
+                            reply(250, Some((2, 0, 0)), "delivered")
+                        }
+                    })
+                    .collect();
+                server.send_replies(token, &replies).unwrap();
+            } else {
+                server
+                    .send_reply(token, reply(250, Some((2, 0, 0)), "queued as Q1"))
+                    .unwrap();
+            }
+            log.rcpts.clear();
+        }
+        Event::Auth { token, credentials } => {
+            let ok = match &credentials {
+                Credentials::Password {
+                    authcid, password, ..
+                } => authcid == "user" && password.expose() == "pass",
+                Credentials::Token { token, .. } => token.expose() == "good",
+                _ => false,
+            };
+            let r =
+                (!ok).then(|| reply(535, Some((5, 7, 8)), "Authentication credentials invalid"));
+            answer(server, token, r);
+        }
+        Event::Vrfy { token, .. } | Event::Expn { token, .. } => answer(server, token, None),
+        _ => {}
+    }
+}
+
+fn run(t: &Trace, text: &str) -> Result<(), trace::TraceFailure> {
+    let log = Rc::new(RefCell::new(Log::default()));
+    let make_log = log.clone();
+    let cfg = config(text);
+    trace::replay_all(
+        t,
+        Role::Server,
+        move |now: Instant| {
+            *make_log.borrow_mut() = Log::default();
+            Server::new(cfg.clone(), now)
+        },
+        move |server: &mut Server, call: Call<'_, Event>, _now| {
+            let mut log = log.borrow_mut();
+            match call {
+                Call::Event(Event::BodyChunk(bytes)) => log.push_data(&bytes),
+                Call::Event(event) => {
+                    log.entries.push(format!("{event:?}"));
+                    if log.hold && !matches!(event, Event::MessageAborted(_)) {
+                        log.held.push(event);
+                    } else {
+                        decide(server, &mut log, event);
+                    }
+                }
+                Call::Directive(d) => {
+                    let words: Vec<&str> = d.split_whitespace().collect();
+                    match words.as_slice() {
+                        ["s", "expect", ..] => log.expect(&words[2..].join(" ")),
+                        ["s", "expect-none", ..] => log.expect_none(&words[2..].join(" ")),
+                        ["s", "hold"] => log.hold = true,
+                        ["s", "release"] => {
+                            log.hold = false;
+                            let held = std::mem::take(&mut log.held);
+                            for event in held.into_iter().rev() {
+                                decide(server, &mut log, event);
+                            }
+                        }
+                        other => panic!("unknown directive {other:?}"),
+                    }
+                }
+            }
+        },
+    )
+}
+
+#[test]
+fn server_traces() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/traces");
+    let mut count = 0;
+    let mut failures = Vec::new();
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.sort();
+    for path in paths {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.starts_with("server-") || !name.ends_with(".trace") {
+            continue;
+        }
+        if std::env::var("SMTP_TRACE").is_ok_and(|f| !name.contains(&f)) {
+            count += 1;
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let t = Trace::parse(&name, &text).unwrap();
+        count += 1;
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&t, &text))) {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => failures.push(e.to_string()),
+            Err(panic) => {
+                let msg = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+                failures.push(format!("{name}: panicked: {msg}"));
+            }
+        }
+    }
+    assert!(count >= 25, "only {count} server traces");
+    assert!(
+        failures.is_empty(),
+        "{} of {count} traces failed:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
