@@ -7,8 +7,10 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use mx_resolve::PlanConfig;
-use mx_resolve::plan::plan_response;
-use mx_resolve::wire::{Edns, Header, Message, Name, Question, RData, Record, RecordType};
+use mx_resolve::plan::{plan_response, plan_view};
+use mx_resolve::wire::{
+    Edns, Header, Message, MessageView, Name, Question, RData, Record, RecordType,
+};
 
 fn name(s: &str) -> Name {
     Name::from_ascii(s).unwrap()
@@ -59,6 +61,16 @@ fn decode_and_plan(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("mx_response");
     group.throughput(Throughput::Bytes(wire.len() as u64));
+    // The zero-copy path: validate every RFC 9267 rule in place, then plan.
+    group.bench_function("mx_resolve_view_and_plan", |b| {
+        let mut seed = 0u64;
+        b.iter(|| {
+            seed += 1;
+            let view = MessageView::parse(black_box(&wire)).unwrap();
+            black_box(plan_view(&domain, &view, &config, seed))
+        })
+    });
+    // The owned path: a full `Message`, then plan.
     group.bench_function("mx_resolve_decode_and_plan", |b| {
         let mut seed = 0u64;
         b.iter(|| {

@@ -12,9 +12,10 @@
 //!   compression pointers only backwards and past the header, a hop budget,
 //!   labels ≤ 63, names ≤ 255, RDLENGTH equal to the RDATA parsed, counts
 //!   never trusted for allocation, no trailing octets. A malformed record
-//!   rejects the whole message. Queries carry EDNS0 (1232 octets); TCP
-//!   framing and reassembly.
-//! * [`plan`]: sorting, seeded shuffling of equal preferences, dedupe, Null
+//!   rejects the whole message. [`wire::MessageView`] validates in place
+//!   without allocating; [`wire::Message`] is the owned form built on it.
+//!   Queries carry EDNS0 (1232 octets); TCP framing and reassembly.
+//! * [`plan`](mod@plan): sorting, seeded shuffling of equal preferences, dedupe, Null
 //!   MX (also mixed with other records), implicit MX on NODATA, loop
 //!   pruning (by name and by address), bad targets, family order and caps.
 //! * [`MxLookup`]: the state machine that asks the resolvers.

@@ -9,9 +9,10 @@
 //!    pruning by address, family filter and order, dedupe, caps, and the
 //!    final [`Outcome`].
 //!
-//! [`plan`] runs both on data already at hand; [`plan_response`] does so
+//! [`plan()`] runs both on data already at hand; [`plan_response`] does so
 //! for one decoded response whose additional section carries the
-//! addresses. The [`MxLookup`](crate::MxLookup) machine runs stage 1 when
+//! addresses, and [`plan_view`] for a zero-copy
+//! [`MessageView`] of one. The [`MxLookup`](crate::MxLookup) machine runs stage 1 when
 //! the MX answer arrives (to know which hosts to resolve) and the whole
 //! plan at the end.
 //!
@@ -28,7 +29,8 @@ use std::net::IpAddr;
 use crate::config::{AddressFamilies, FamilyPreference, PlanConfig};
 use crate::outcome::{Diagnostic, Outcome, PermFailure, SkipReason, Target, TempFailure};
 use crate::rng::SplitMix64;
-use crate::wire::{Message, Name, RData, Rcode};
+use crate::wire::record::CLASS_IN;
+use crate::wire::{Message, MessageView, Name, NameRef, RData, RDataRef, Rcode};
 
 /// One MX record: `PREFERENCE EXCHANGE`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,7 +157,7 @@ pub struct Ordered {
     pub pruned_self: bool,
 }
 
-/// Everything [`plan`] needs.
+/// Everything [`plan()`] needs.
 #[derive(Debug, Clone, Copy)]
 pub struct PlanInput<'a> {
     /// The recipient domain (after any CNAME on it was followed).
@@ -251,7 +253,7 @@ pub fn order_exchanges(
     // Shuffle, then sort stably by preference: equal preferences end up in
     // a random (seeded) order, as RFC 5321 §5.1 requires.
     SplitMix64::new(seed).shuffle(&mut candidates);
-    candidates.sort_by_key(|c| c.preference);
+    sort_by_preference(&mut candidates);
 
     let local = &config.local;
     let self_pref = candidates
@@ -282,6 +284,28 @@ pub fn order_exchanges(
         candidates,
         pruned_self,
     })
+}
+
+/// Stable sort by preference: insertion sort for the usual handful of
+/// hosts, the standard stable sort beyond that.
+fn sort_by_preference(candidates: &mut [Candidate]) {
+    if candidates.len() > 16 {
+        candidates.sort_by_key(|c| c.preference);
+        return;
+    }
+    for i in 1..candidates.len() {
+        let mut j = i;
+        while j > 0 {
+            let (Some(a), Some(b)) = (candidates.get(j - 1), candidates.get(j)) else {
+                break;
+            };
+            if a.preference <= b.preference {
+                break;
+            }
+            candidates.swap(j - 1, j);
+            j -= 1;
+        }
+    }
 }
 
 /// Stage 2: attaches addresses to the ordered candidates and decides the
@@ -465,13 +489,15 @@ fn order_host_addresses(addrs: &[IpAddr], config: &PlanConfig) -> Vec<IpAddr> {
         FamilyPreference::Ipv6 => a.is_ipv6(),
         FamilyPreference::Ipv4 => a.is_ipv4(),
     };
+    // Preferred family first, each family in the order received.
     let mut out: Vec<IpAddr> = Vec::with_capacity(addrs.len());
-    for a in addrs.iter().filter(allowed) {
-        if !out.contains(a) {
-            out.push(*a);
+    for first in [true, false] {
+        for a in addrs.iter().filter(allowed) {
+            if preferred(a) == first && !out.contains(a) {
+                out.push(*a);
+            }
         }
     }
-    out.sort_by_key(|a| !preferred(a));
     let cap = config.max_addresses_per_host;
     if out.len() > cap {
         let other = out.iter().skip(cap).find(|a| !preferred(a)).copied();
@@ -563,6 +589,120 @@ pub fn plan_response(domain: &Name, response: &Message, config: &PlanConfig, see
         ),
         Err(outcome) => outcome,
     };
+    Plan {
+        outcome,
+        diagnostics,
+    }
+}
+
+/// [`plan_response`] on a zero-copy [`MessageView`]: the same rules, but
+/// no owned message is built; only the MX exchanges and the owners of
+/// address records are copied out.
+pub fn plan_view(
+    domain: &Name,
+    response: &MessageView<'_>,
+    config: &PlanConfig,
+    seed: u64,
+) -> Plan {
+    let fail = |outcome| Plan {
+        outcome,
+        diagnostics: Vec::new(),
+    };
+    let header = response.header();
+    if header.truncated {
+        return fail(Outcome::TempFail(TempFailure::Truncated));
+    }
+    match response.rcode() {
+        Rcode::NoError => {}
+        Rcode::NxDomain => return fail(Outcome::NoSuchDomain),
+        other => return fail(Outcome::TempFail(rcode_failure(other))),
+    }
+    // Follow a CNAME chain on the domain (at most 8 steps).
+    let mut owner: Option<NameRef<'_>> = None;
+    let mut steps = 0;
+    loop {
+        let next = response.answers().find_map(|r| match r.rdata() {
+            RDataRef::Cname(target)
+                if r.class == CLASS_IN
+                    && owner.map_or_else(|| r.owner.eq_name(domain), |o| r.owner == o) =>
+            {
+                Some(target)
+            }
+            _ => None,
+        });
+        match next {
+            None => break,
+            Some(_) if steps == 8 => {
+                return fail(Outcome::TempFail(TempFailure::CnameChain { limit: 8 }));
+            }
+            Some(target) => {
+                owner = Some(target);
+                steps += 1;
+            }
+        }
+    }
+    let is_owner = |n: &NameRef<'_>| owner.map_or_else(|| n.eq_name(domain), |o| *n == o);
+    let mx: Vec<MxRecord> = response
+        .answers()
+        .filter(|r| r.class == CLASS_IN && is_owner(&r.owner))
+        .filter_map(|r| match r.rdata() {
+            RDataRef::Mx {
+                preference,
+                exchange,
+            } => Some(MxRecord::new(preference, exchange.to_name())),
+            _ => None,
+        })
+        .collect();
+    let owned_final;
+    let final_name = match owner {
+        Some(o) => {
+            owned_final = o.to_name();
+            &owned_final
+        }
+        None => domain,
+    };
+    let mut diagnostics = Vec::new();
+    let ordered = match order_exchanges(final_name, Some(&mx), config, seed, &mut diagnostics) {
+        Ok(ordered) => ordered,
+        Err(outcome) => {
+            return Plan {
+                outcome,
+                diagnostics,
+            };
+        }
+    };
+    let addresses: Vec<(NameRef<'_>, IpAddr)> = response
+        .answers()
+        .chain(response.additional())
+        .filter_map(|r| match r.rdata() {
+            RDataRef::A(a) => Some((r.owner, IpAddr::V4(a))),
+            RDataRef::Aaaa(a) => Some((r.owner, IpAddr::V6(a))),
+            _ => None,
+        })
+        .collect();
+    let auth = header.authentic_data;
+    let outcome = assign_with(
+        &ordered,
+        |host, out| {
+            out.extend(
+                addresses
+                    .iter()
+                    .filter(|(owner, _)| owner.eq_name(host))
+                    .map(|(_, a)| *a),
+            );
+            if out.is_empty() {
+                Found::TempFail
+            } else {
+                Found::Addresses {
+                    authenticated: auth,
+                    via_cname: false,
+                }
+            }
+        },
+        auth,
+        config,
+        &mut diagnostics,
+    );
     Plan {
         outcome,
         diagnostics,

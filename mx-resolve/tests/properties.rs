@@ -12,8 +12,10 @@ mod common;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use common::*;
-use mx_resolve::plan::order_exchanges;
-use mx_resolve::wire::{Edns, Header, Message, Name, Question, RData, Record, RecordType};
+use mx_resolve::plan::{order_exchanges, plan_response, plan_view};
+use mx_resolve::wire::{
+    Edns, Header, Message, MessageView, Name, Question, RData, Record, RecordType,
+};
 use mx_resolve::{
     AddressBook, LocalIdentity, MxRecord, Outcome, PlanConfig, PlanInput, Protocol, plan,
 };
@@ -106,6 +108,22 @@ proptest! {
         back.header.arcount = m.header.arcount;
         prop_assert_eq!(&back, &m);
         prop_assert_eq!(back.to_vec(), bytes);
+    }
+
+    #[test]
+    fn view_plan_agrees_with_owned_plan(m in message(), seed in any::<u64>(), local in prop::option::of(pooled_name())) {
+        let bytes = m.to_vec();
+        let view = MessageView::parse(&bytes).unwrap();
+        let owned = Message::decode(&bytes).unwrap();
+        let mut config = PlanConfig::default();
+        if let Some(l) = local {
+            config.local = LocalIdentity::new(vec![l], vec![IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1))]);
+        }
+        let domain = owned.question.as_ref().unwrap().name.clone();
+        prop_assert_eq!(
+            plan_view(&domain, &view, &config, seed),
+            plan_response(&domain, &owned, &config, seed)
+        );
     }
 
     #[test]

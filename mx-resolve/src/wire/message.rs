@@ -4,9 +4,8 @@
 use crate::error::WireError;
 use crate::wire::header::{HEADER_LEN, Header, Rcode};
 use crate::wire::name::{Compressor, Name};
-use crate::wire::record::{
-    CLASS_IN, Decoded, Edns, RData, Record, RecordType, read_question, read_record,
-};
+use crate::wire::record::{CLASS_IN, Edns, RData, Record, RecordType};
+use crate::wire::view::{MessageView, RDataRef, Records};
 
 /// The question of a message (RFC 1035 §4.1.2).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,53 +69,52 @@ impl Message {
     ///
     /// RFC 1035 §4.1: `message = header question answer authority additional`.
     pub fn decode(msg: &[u8]) -> Result<Self, WireError> {
-        if msg.len() > usize::from(u16::MAX) {
-            return Err(WireError::MessageTooLong { length: msg.len() });
-        }
-        let header = Header::decode(msg)?;
-        let mut pos = HEADER_LEN;
-        let question = match header.qdcount {
-            0 => None,
-            1 => {
-                let ((name, qtype, qclass), next) = read_question(msg, pos)?;
-                pos = next;
-                Some(Question {
-                    name,
-                    qtype,
-                    qclass,
-                })
-            }
-            count => return Err(WireError::TooManyQuestions { count }),
+        let view = MessageView::parse(msg)?;
+        let question = view.question().map(|(name, qtype, qclass)| Question {
+            name: name.to_name(),
+            qtype,
+            qclass,
+        });
+        let header = *view.header();
+        // The view validated every record, so the counts are now facts.
+        let own = |records: Records<'_>, count: u16| {
+            let mut out = Vec::with_capacity(usize::from(count));
+            out.extend(records.map(|r| Record {
+                name: r.owner.to_name(),
+                class: r.class,
+                ttl: r.ttl,
+                data: match r.rdata() {
+                    RDataRef::A(a) => RData::A(a),
+                    RDataRef::Aaaa(a) => RData::Aaaa(a),
+                    RDataRef::Mx {
+                        preference,
+                        exchange,
+                    } => RData::Mx {
+                        preference,
+                        exchange: exchange.to_name(),
+                    },
+                    RDataRef::Cname(target) => RData::Cname(target.to_name()),
+                    RDataRef::Other { rtype, data } => RData::Other {
+                        rtype,
+                        data: data.to_vec(),
+                    },
+                },
+            }));
+            out
         };
-        let mut edns = None;
-        let mut sections: [Vec<Record>; 3] = [Vec::new(), Vec::new(), Vec::new()];
-        let counts = [header.ancount, header.nscount, header.arcount];
-        for (section, (records, count)) in sections.iter_mut().zip(counts).enumerate() {
-            // Every record takes at least 11 octets, so this reservation is
-            // bounded by the bytes actually received, not by the count.
-            records.reserve(usize::from(count).min(msg.len().saturating_sub(pos) / 11));
-            for _ in 0..count {
-                let at = pos;
-                let (decoded, next) = read_record(msg, pos)?;
-                pos = next;
-                match decoded {
-                    Decoded::Record(r) => records.push(r),
-                    Decoded::Opt(opt) => {
-                        if section != 2 || edns.is_some() {
-                            return Err(WireError::BadOpt { offset: at });
-                        }
-                        edns = Some(opt);
-                    }
-                }
+        let answers = own(view.answers(), header.ancount);
+        let authority = own(view.authority(), header.nscount);
+        let additional = own(view.additional(), header.arcount);
+        let edns = view.opt().map(|o| {
+            let [ext, version, flags, _] = o.ttl.to_be_bytes();
+            Edns {
+                udp_payload_size: o.class,
+                extended_rcode: ext,
+                version,
+                dnssec_ok: flags & 0x80 != 0,
+                options: o.raw_rdata().to_vec(),
             }
-        }
-        if pos != msg.len() {
-            return Err(WireError::TrailingOctets {
-                offset: pos,
-                count: msg.len().saturating_sub(pos),
-            });
-        }
-        let [answers, authority, additional] = sections;
+        });
         Ok(Self {
             header,
             question,

@@ -7,6 +7,7 @@ pub mod name;
 pub mod query;
 pub mod record;
 pub mod tcp;
+pub mod view;
 
 pub use header::{Header, Rcode};
 pub use message::{Message, Question};
@@ -14,3 +15,4 @@ pub use name::Name;
 pub use query::{EDNS_UDP_PAYLOAD, build_query};
 pub use record::{Edns, RData, Record, RecordType};
 pub use tcp::{TcpReassembler, frame};
+pub use view::{MessageView, NameRef, RDataRef, RecordRef};

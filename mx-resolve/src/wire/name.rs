@@ -318,8 +318,15 @@ impl std::str::FromStr for Name {
 /// uncompressed result at most 255 octets. The loop is iterative, so stack
 /// use is constant. Returns the name and the offset just after its
 /// in-place representation.
+#[cfg(test)]
 pub(crate) fn read_name(msg: &[u8], start: usize) -> Result<(Name, usize), WireError> {
-    let mut wire = [0u8; MAX_NAME_OCTETS + 1];
+    let end = check_name(msg, start)?;
+    Ok((copy_name(msg, start), end))
+}
+
+/// Validates the name at `start` (all the rules of [`read_name`]) without
+/// copying it; returns the offset just after its in-place representation.
+pub(crate) fn check_name(msg: &[u8], start: usize) -> Result<usize, WireError> {
     let mut used = 0usize;
     let mut pos = start;
     let mut segment_start = start;
@@ -330,29 +337,17 @@ pub(crate) fn read_name(msg: &[u8], start: usize) -> Result<(Name, usize), WireE
         match len & 0xC0 {
             0x00 => {
                 if len == 0 {
-                    // `used` is at most 254 here (checked below), so the
-                    // root label always fits.
-                    let name = wire.get(..=used).unwrap_or_default();
-                    let end = end.unwrap_or(pos + 1);
-                    return Ok((Name::from_checked_wire(name), end));
+                    return Ok(end.unwrap_or(pos + 1));
                 }
                 let len = usize::from(len);
-                let label = msg
-                    .get(pos + 1..pos + 1 + len)
-                    .ok_or(WireError::Truncated { offset: msg.len() })?;
+                if pos + 1 + len > msg.len() {
+                    return Err(WireError::Truncated { offset: msg.len() });
+                }
                 // +1 for the root label still to come.
-                if used + 1 + len + 1 > MAX_NAME_OCTETS {
+                used += 1 + len;
+                if used + 1 > MAX_NAME_OCTETS {
                     return Err(WireError::NameTooLong { offset: start });
                 }
-                let slot = wire
-                    .get_mut(used..used + 1 + len)
-                    .ok_or(WireError::NameTooLong { offset: start })?;
-                if let Some((first, rest)) = slot.split_first_mut() {
-                    *first = len as u8;
-                    rest.copy_from_slice(label);
-                    rest.make_ascii_lowercase();
-                }
-                used += 1 + len;
                 pos += 1 + len;
             }
             0xC0 => {
@@ -393,6 +388,96 @@ pub(crate) fn read_name(msg: &[u8], start: usize) -> Result<(Name, usize), WireE
             }
         }
     }
+}
+
+/// Labels of a name that [`check_name`] accepted, following pointers.
+/// On bytes that were not checked it stops early instead of failing, and
+/// it never loops: pointers must go strictly backwards here too.
+#[derive(Debug, Clone)]
+pub(crate) struct RawLabels<'a> {
+    msg: &'a [u8],
+    pos: usize,
+    segment_start: usize,
+}
+
+impl<'a> RawLabels<'a> {
+    pub(crate) fn new(msg: &'a [u8], start: usize) -> Self {
+        Self {
+            msg,
+            pos: start,
+            segment_start: start + 1,
+        }
+    }
+}
+
+impl<'a> Iterator for RawLabels<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        loop {
+            let &len = self.msg.get(self.pos)?;
+            if len & 0xC0 == 0xC0 {
+                let &low = self.msg.get(self.pos + 1)?;
+                let target = usize::from(len & 0x3F) << 8 | usize::from(low);
+                if target >= self.segment_start {
+                    return None;
+                }
+                self.segment_start = target;
+                self.pos = target;
+                continue;
+            }
+            if len == 0 || len & 0xC0 != 0 {
+                return None;
+            }
+            let len = usize::from(len);
+            let label = self.msg.get(self.pos + 1..self.pos + 1 + len)?;
+            self.pos += 1 + len;
+            return Some(label);
+        }
+    }
+}
+
+/// Copies a name that [`check_name`] accepted, lower-casing it. Short
+/// names are written straight into the inline buffer.
+pub(crate) fn copy_name(msg: &[u8], start: usize) -> Name {
+    let mut inline = [0u8; INLINE_OCTETS];
+    let mut used = 0usize;
+    let mut labels = RawLabels::new(msg, start);
+    for label in labels.by_ref() {
+        let Some(slot) = inline.get_mut(used..used + 1 + label.len()) else {
+            // Too long for inline storage: copy again into a heap buffer.
+            return copy_name_heap(msg, start);
+        };
+        if let Some((first, rest)) = slot.split_first_mut() {
+            *first = label.len() as u8;
+            rest.copy_from_slice(label);
+            rest.make_ascii_lowercase();
+        }
+        used += 1 + label.len();
+    }
+    if used >= INLINE_OCTETS {
+        return copy_name_heap(msg, start);
+    }
+    // `inline[used]` is already 0: the root label.
+    Name {
+        wire: WireBuf::Inline {
+            len: (used + 1) as u8,
+            buf: inline,
+        },
+    }
+}
+
+fn copy_name_heap(msg: &[u8], start: usize) -> Name {
+    let mut wire = Vec::with_capacity(MAX_NAME_OCTETS);
+    for label in RawLabels::new(msg, start) {
+        if wire.len() + 2 + label.len() > MAX_NAME_OCTETS {
+            break;
+        }
+        wire.push(label.len() as u8);
+        wire.extend(label.iter().map(u8::to_ascii_lowercase));
+    }
+    wire.push(0);
+    Name::from_checked_wire(&wire)
 }
 
 /// Name compression for the encoder (RFC 1035 §4.1.4): remembers where

@@ -3,8 +3,7 @@
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use crate::error::WireError;
-use crate::wire::name::{Compressor, Name, read_name};
+use crate::wire::name::{Compressor, Name};
 
 /// A record TYPE or QTYPE value (RFC 1035 §3.2.2).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -148,126 +147,6 @@ impl Edns {
             out.extend_from_slice(&self.options);
         }
     }
-}
-
-/// What one record position in the message held.
-pub(crate) enum Decoded {
-    Record(Record),
-    Opt(Edns),
-}
-
-fn u16_at(msg: &[u8], pos: usize) -> Result<u16, WireError> {
-    match msg.get(pos..pos + 2) {
-        Some(&[a, b]) => Ok(u16::from_be_bytes([a, b])),
-        _ => Err(WireError::Truncated { offset: pos }),
-    }
-}
-
-fn u32_at(msg: &[u8], pos: usize) -> Result<u32, WireError> {
-    match msg.get(pos..pos + 4) {
-        Some(&[a, b, c, d]) => Ok(u32::from_be_bytes([a, b, c, d])),
-        _ => Err(WireError::Truncated { offset: pos }),
-    }
-}
-
-/// Reads a question entry.
-///
-/// RFC 1035 §4.1.2: `question = QNAME QTYPE QCLASS`.
-pub(crate) fn read_question(
-    msg: &[u8],
-    pos: usize,
-) -> Result<((Name, RecordType, u16), usize), WireError> {
-    let (name, pos) = read_name(msg, pos)?;
-    let qtype = u16_at(msg, pos)?;
-    let qclass = u16_at(msg, pos + 2)?;
-    Ok(((name, RecordType(qtype), qclass), pos + 4))
-}
-
-/// Reads one resource record.
-///
-/// RFC 1035 §4.1.3: `RR = NAME TYPE CLASS TTL RDLENGTH RDATA`.
-///
-/// RDLENGTH must lie within the message and must equal what the type's
-/// RDATA grammar consumes (RFC 9267 §4): MX `PREFERENCE EXCHANGE` needs at
-/// least 3 octets before anything is read, A exactly 4, AAAA exactly 16.
-pub(crate) fn read_record(msg: &[u8], pos: usize) -> Result<(Decoded, usize), WireError> {
-    let (name, pos) = read_name(msg, pos)?;
-    let rtype = RecordType(u16_at(msg, pos)?);
-    let class = u16_at(msg, pos + 2)?;
-    let ttl = u32_at(msg, pos + 4)?;
-    let rdlength = usize::from(u16_at(msg, pos + 8)?);
-    let start = pos + 10;
-    let end = start + rdlength;
-    let rdata = msg
-        .get(start..end)
-        .ok_or(WireError::Truncated { offset: msg.len() })?;
-    let mismatch = |parsed: usize| WireError::RdataLengthMismatch {
-        offset: start,
-        rtype: rtype.0,
-        rdlength,
-        parsed,
-    };
-    let data = match rtype {
-        RecordType::A => {
-            let octets: [u8; 4] = rdata.try_into().map_err(|_| mismatch(4))?;
-            RData::A(Ipv4Addr::from(octets))
-        }
-        RecordType::AAAA => {
-            let octets: [u8; 16] = rdata.try_into().map_err(|_| mismatch(16))?;
-            RData::Aaaa(Ipv6Addr::from(octets))
-        }
-        RecordType::MX => {
-            if rdlength < 3 {
-                return Err(mismatch(3));
-            }
-            let preference = u16_at(msg, start)?;
-            let (exchange, name_end) = read_name(msg, start + 2)?;
-            if name_end != end {
-                return Err(mismatch(name_end.saturating_sub(start)));
-            }
-            RData::Mx {
-                preference,
-                exchange,
-            }
-        }
-        RecordType::CNAME => {
-            if rdlength < 1 {
-                return Err(mismatch(1));
-            }
-            let (target, name_end) = read_name(msg, start)?;
-            if name_end != end {
-                return Err(mismatch(name_end.saturating_sub(start)));
-            }
-            RData::Cname(target)
-        }
-        RecordType::OPT => {
-            if !name.is_root() {
-                return Err(WireError::BadOpt { offset: pos });
-            }
-            let [ext, version, flags, _] = ttl.to_be_bytes();
-            let edns = Edns {
-                udp_payload_size: class,
-                extended_rcode: ext,
-                version,
-                dnssec_ok: flags & 0x80 != 0,
-                options: rdata.to_vec(),
-            };
-            return Ok((Decoded::Opt(edns), end));
-        }
-        _ => RData::Other {
-            rtype,
-            data: rdata.to_vec(),
-        },
-    };
-    Ok((
-        Decoded::Record(Record {
-            name,
-            class,
-            ttl,
-            data,
-        }),
-        end,
-    ))
 }
 
 /// Appends one record, compressing the owner and the names in MX and

@@ -1,0 +1,404 @@
+//! A validated, zero-copy view of a DNS message.
+//!
+//! [`MessageView::parse`] makes one pass over the bytes applying every rule
+//! of RFC 1035 §4.1 and RFC 9267 (the same rules [`Message::decode`]
+//! applies, since that decoder is built on this one) and allocates
+//! nothing. Records are then read in place: names stay compressed in the
+//! message and are compared or copied only when asked.
+//!
+//! [`Message::decode`]: crate::wire::Message::decode
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use crate::error::WireError;
+use crate::wire::header::{HEADER_LEN, Header, Rcode};
+use crate::wire::name::{Name, RawLabels, check_name, copy_name};
+use crate::wire::record::RecordType;
+
+/// A name inside a validated message, still compressed.
+#[derive(Debug, Clone, Copy)]
+pub struct NameRef<'a> {
+    msg: &'a [u8],
+    at: usize,
+}
+
+impl<'a> NameRef<'a> {
+    /// Its labels, left to right (pointers followed).
+    pub fn labels(&self) -> impl Iterator<Item = &'a [u8]> + use<'a> {
+        RawLabels::new(self.msg, self.at)
+    }
+
+    /// Whether this is the root name.
+    pub fn is_root(&self) -> bool {
+        self.labels().next().is_none()
+    }
+
+    /// An owned copy (A-label form, lower-cased).
+    pub fn to_name(&self) -> Name {
+        copy_name(self.msg, self.at)
+    }
+
+    /// Case-insensitive comparison with an owned name (RFC 4343).
+    pub fn eq_name(&self, name: &Name) -> bool {
+        let mut mine = self.labels();
+        let mut theirs = name.labels();
+        loop {
+            match (mine.next(), theirs.next()) {
+                (None, None) => return true,
+                (Some(a), Some(b)) if a.eq_ignore_ascii_case(b) => {}
+                _ => return false,
+            }
+        }
+    }
+}
+
+impl PartialEq for NameRef<'_> {
+    /// Case-insensitive, label by label; the same offset is equal at once.
+    fn eq(&self, other: &Self) -> bool {
+        if std::ptr::eq(self.msg, other.msg) && self.at == other.at {
+            return true;
+        }
+        let mut mine = self.labels();
+        let mut theirs = other.labels();
+        loop {
+            match (mine.next(), theirs.next()) {
+                (None, None) => return true,
+                (Some(a), Some(b)) if a.eq_ignore_ascii_case(b) => {}
+                _ => return false,
+            }
+        }
+    }
+}
+
+/// Record data read in place.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum RDataRef<'a> {
+    /// An IPv4 address.
+    A(Ipv4Addr),
+    /// An IPv6 address.
+    Aaaa(Ipv6Addr),
+    /// A mail exchange.
+    Mx {
+        /// Lower is preferred.
+        preference: u16,
+        /// The host (root = Null MX).
+        exchange: NameRef<'a>,
+    },
+    /// An alias target.
+    Cname(NameRef<'a>),
+    /// Any other type, raw.
+    Other {
+        /// Its TYPE.
+        rtype: RecordType,
+        /// Its RDATA.
+        data: &'a [u8],
+    },
+}
+
+/// A record read in place.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordRef<'a> {
+    /// Owner name.
+    pub owner: NameRef<'a>,
+    /// TYPE.
+    pub rtype: RecordType,
+    /// CLASS (for OPT: the UDP payload size).
+    pub class: u16,
+    /// TTL (for OPT: extended RCODE, version and flags).
+    pub ttl: u32,
+    msg: &'a [u8],
+    rdata_at: usize,
+    rdata_len: usize,
+}
+
+impl<'a> RecordRef<'a> {
+    /// The raw RDATA.
+    pub fn raw_rdata(&self) -> &'a [u8] {
+        self.msg
+            .get(self.rdata_at..self.rdata_at + self.rdata_len)
+            .unwrap_or_default()
+    }
+
+    /// The RDATA, typed.
+    pub fn rdata(&self) -> RDataRef<'a> {
+        let raw = self.raw_rdata();
+        match self.rtype {
+            RecordType::A => match <[u8; 4]>::try_from(raw) {
+                Ok(o) => RDataRef::A(Ipv4Addr::from(o)),
+                Err(_) => self.other(raw),
+            },
+            RecordType::AAAA => match <[u8; 16]>::try_from(raw) {
+                Ok(o) => RDataRef::Aaaa(Ipv6Addr::from(o)),
+                Err(_) => self.other(raw),
+            },
+            RecordType::MX => match raw {
+                [hi, lo, _, ..] => RDataRef::Mx {
+                    preference: u16::from_be_bytes([*hi, *lo]),
+                    exchange: NameRef {
+                        msg: self.msg,
+                        at: self.rdata_at + 2,
+                    },
+                },
+                _ => self.other(raw),
+            },
+            RecordType::CNAME => RDataRef::Cname(NameRef {
+                msg: self.msg,
+                at: self.rdata_at,
+            }),
+            _ => self.other(raw),
+        }
+    }
+
+    fn other(&self, data: &'a [u8]) -> RDataRef<'a> {
+        RDataRef::Other {
+            rtype: self.rtype,
+            data,
+        }
+    }
+}
+
+fn u16_at(msg: &[u8], pos: usize) -> Result<u16, WireError> {
+    match msg.get(pos..pos + 2) {
+        Some(&[a, b]) => Ok(u16::from_be_bytes([a, b])),
+        _ => Err(WireError::Truncated { offset: pos }),
+    }
+}
+
+/// Validates one record at `pos`; returns the offset after it and whether
+/// it is an OPT record.
+///
+/// RFC 1035 §4.1.3: `RR = NAME TYPE CLASS TTL RDLENGTH RDATA`. RDLENGTH
+/// must lie within the message and equal what the type's grammar consumes
+/// (RFC 9267 §4): MX `PREFERENCE EXCHANGE` needs at least 3 octets before
+/// anything is read, A exactly 4, AAAA exactly 16, CNAME one name.
+fn check_record(msg: &[u8], pos: usize) -> Result<(usize, bool), WireError> {
+    let owner_at = pos;
+    let pos = check_name(msg, pos)?;
+    let rtype = RecordType(u16_at(msg, pos)?);
+    if msg.len() < pos + 10 {
+        return Err(WireError::Truncated { offset: msg.len() });
+    }
+    let rdlength = usize::from(u16_at(msg, pos + 8)?);
+    let start = pos + 10;
+    let end = start + rdlength;
+    if end > msg.len() {
+        return Err(WireError::Truncated { offset: msg.len() });
+    }
+    let mismatch = |parsed: usize| WireError::RdataLengthMismatch {
+        offset: start,
+        rtype: rtype.0,
+        rdlength,
+        parsed,
+    };
+    match rtype {
+        RecordType::A if rdlength != 4 => return Err(mismatch(4)),
+        RecordType::AAAA if rdlength != 16 => return Err(mismatch(16)),
+        RecordType::MX => {
+            if rdlength < 3 {
+                return Err(mismatch(3));
+            }
+            let name_end = check_name(msg, start + 2)?;
+            if name_end != end {
+                return Err(mismatch(name_end.saturating_sub(start)));
+            }
+        }
+        RecordType::CNAME => {
+            if rdlength < 1 {
+                return Err(mismatch(1));
+            }
+            let name_end = check_name(msg, start)?;
+            if name_end != end {
+                return Err(mismatch(name_end.saturating_sub(start)));
+            }
+        }
+        RecordType::OPT => {
+            if msg.get(owner_at) != Some(&0) {
+                return Err(WireError::BadOpt { offset: owner_at });
+            }
+            return Ok((end, true));
+        }
+        _ => {}
+    }
+    Ok((end, false))
+}
+
+/// Skips a name already validated.
+fn skip_name(msg: &[u8], mut pos: usize) -> usize {
+    while let Some(&len) = msg.get(pos) {
+        match len {
+            0 => return pos + 1,
+            l if l & 0xC0 == 0xC0 => return pos + 2,
+            l => pos += 1 + usize::from(l),
+        }
+    }
+    pos
+}
+
+/// A validated message, read in place.
+#[derive(Debug, Clone, Copy)]
+pub struct MessageView<'a> {
+    msg: &'a [u8],
+    header: Header,
+    /// Offset where each of the three record sections starts.
+    sections: [usize; 3],
+    /// Offset of the OPT record, if any.
+    opt: Option<usize>,
+}
+
+impl<'a> MessageView<'a> {
+    /// Validates a whole message (a UDP payload, or one TCP frame without
+    /// its length prefix). Any malformed part rejects the whole message.
+    ///
+    /// RFC 1035 §4.1: `message = header question answer authority additional`.
+    pub fn parse(msg: &'a [u8]) -> Result<Self, WireError> {
+        if msg.len() > usize::from(u16::MAX) {
+            return Err(WireError::MessageTooLong { length: msg.len() });
+        }
+        let header = Header::decode(msg)?;
+        let mut pos = HEADER_LEN;
+        match header.qdcount {
+            0 => {}
+            1 => {
+                pos = check_name(msg, pos)?;
+                if msg.len() < pos + 4 {
+                    return Err(WireError::Truncated { offset: msg.len() });
+                }
+                pos += 4;
+            }
+            count => return Err(WireError::TooManyQuestions { count }),
+        }
+        let mut sections = [0usize; 3];
+        let mut opt = None;
+        let counts = [header.ancount, header.nscount, header.arcount];
+        for (section, (start, count)) in sections.iter_mut().zip(counts).enumerate() {
+            *start = pos;
+            for _ in 0..count {
+                let at = pos;
+                let (next, is_opt) = check_record(msg, pos)?;
+                if is_opt {
+                    if section != 2 || opt.is_some() {
+                        return Err(WireError::BadOpt { offset: at });
+                    }
+                    opt = Some(at);
+                }
+                pos = next;
+            }
+        }
+        if pos != msg.len() {
+            return Err(WireError::TrailingOctets {
+                offset: pos,
+                count: msg.len().saturating_sub(pos),
+            });
+        }
+        Ok(Self {
+            msg,
+            header,
+            sections,
+            opt,
+        })
+    }
+
+    /// The header.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The question: name, type and class.
+    pub fn question(&self) -> Option<(NameRef<'a>, RecordType, u16)> {
+        if self.header.qdcount == 0 {
+            return None;
+        }
+        let end = skip_name(self.msg, HEADER_LEN);
+        Some((
+            NameRef {
+                msg: self.msg,
+                at: HEADER_LEN,
+            },
+            RecordType(u16_at(self.msg, end).ok()?),
+            u16_at(self.msg, end + 2).ok()?,
+        ))
+    }
+
+    fn section(&self, index: usize, count: u16) -> Records<'a> {
+        Records {
+            msg: self.msg,
+            pos: self.sections.get(index).copied().unwrap_or(self.msg.len()),
+            left: count,
+            opt: self.opt,
+        }
+    }
+
+    /// Answer section records.
+    pub fn answers(&self) -> Records<'a> {
+        self.section(0, self.header.ancount)
+    }
+
+    /// Authority section records.
+    pub fn authority(&self) -> Records<'a> {
+        self.section(1, self.header.nscount)
+    }
+
+    /// Additional section records, without the OPT pseudo-record.
+    pub fn additional(&self) -> Records<'a> {
+        self.section(2, self.header.arcount)
+    }
+
+    /// The OPT pseudo-record, if present.
+    pub fn opt(&self) -> Option<RecordRef<'a>> {
+        let at = self.opt?;
+        Records {
+            msg: self.msg,
+            pos: at,
+            left: 1,
+            opt: None,
+        }
+        .next()
+    }
+
+    /// The full response code: header RCODE plus the EDNS extended bits.
+    pub fn rcode(&self) -> Rcode {
+        let ext = self.opt().map_or(0, |o| (o.ttl >> 24) as u16);
+        Rcode::from_u16(ext << 4 | u16::from(self.header.rcode))
+    }
+}
+
+/// Iterator over the records of one section.
+#[derive(Debug, Clone)]
+pub struct Records<'a> {
+    msg: &'a [u8],
+    pos: usize,
+    left: u16,
+    opt: Option<usize>,
+}
+
+impl<'a> Iterator for Records<'a> {
+    type Item = RecordRef<'a>;
+
+    fn next(&mut self) -> Option<RecordRef<'a>> {
+        loop {
+            if self.left == 0 {
+                return None;
+            }
+            self.left -= 1;
+            let at = self.pos;
+            let fixed = skip_name(self.msg, at);
+            let f = self.msg.get(fixed..fixed + 10)?;
+            let [t0, t1, c0, c1, l0, l1, l2, l3, r0, r1] = <[u8; 10]>::try_from(f).ok()?;
+            let rdata_len = usize::from(u16::from_be_bytes([r0, r1]));
+            self.pos = fixed + 10 + rdata_len;
+            if Some(at) == self.opt {
+                continue;
+            }
+            return Some(RecordRef {
+                owner: NameRef { msg: self.msg, at },
+                rtype: RecordType(u16::from_be_bytes([t0, t1])),
+                class: u16::from_be_bytes([c0, c1]),
+                ttl: u32::from_be_bytes([l0, l1, l2, l3]),
+                msg: self.msg,
+                rdata_at: fixed + 10,
+                rdata_len,
+            });
+        }
+    }
+}
