@@ -91,6 +91,21 @@ impl ParseError {
         self
     }
 
+    /// Whether the error is inside a path or mailbox (RFC 3463 X.1.3 / X.1.7).
+    fn is_address_rule(&self) -> bool {
+        matches!(
+            self.rule,
+            "Path"
+                | "Mailbox"
+                | "Domain"
+                | "Dot-string"
+                | "Quoted-string"
+                | "Local-part"
+                | "address-literal"
+                | "A-d-l"
+        )
+    }
+
     /// The reply a server should send for a command that failed with this error, so that
     /// applications need not invent codes (RFC 5321 §4.2.2, RFC 3463, RFC 6531 §3.7.4).
     pub fn recommended_reply(&self) -> (ReplyCode, EnhancedStatusCode) {
@@ -108,12 +123,8 @@ impl ParseError {
             K::NumberOverflow { what } if *what == "SIZE" => {
                 (ReplyCode::new_unchecked(552), esc(3, 4))
             }
-            K::InvalidUtf8 if self.rule == "Path" || self.rule == "Mailbox" => {
-                (ReplyCode::new_unchecked(501), esc(6, 7))
-            }
-            _ if self.rule == "Path" || self.rule == "Mailbox" || self.rule == "Domain" => {
-                (ReplyCode::new_unchecked(501), esc(1, 3))
-            }
+            K::InvalidUtf8 if self.is_address_rule() => (ReplyCode::new_unchecked(501), esc(6, 7)),
+            _ if self.is_address_rule() => (ReplyCode::new_unchecked(501), esc(1, 3)),
             K::DuplicateParameter(_) | K::InvalidParameter(_) | K::NumberOverflow { .. } => {
                 (ReplyCode::new_unchecked(501), esc(5, 4))
             }
