@@ -8,8 +8,6 @@
     missing_docs
 )]
 
-use std::time::Instant;
-
 use mail_sansio::Session;
 use proptest::prelude::*;
 use smtp_proto::types::Domain;
@@ -31,7 +29,7 @@ fn config() -> Config {
 
 /// Feeds `chunks`, answering every decision positively, draining after each chunk.
 fn drive(config: Config, chunks: &[&[u8]]) -> Outcome {
-    let now = Instant::now();
+    let now = mail_sansio::testing::FakeClock::start().now();
     let mut s = Server::new(config, now);
     let mut o = Outcome {
         sent: String::new(),
@@ -304,7 +302,7 @@ fn item20_bdat_overflow_and_eof() {
         "{}",
         o.sent
     );
-    let now = Instant::now();
+    let now = mail_sansio::testing::FakeClock::start().now();
     let mut s = Server::new(config(), now);
     s.handle_input(now, ENVELOPE);
     while let Ok(Some(e)) = s.poll_event() {
@@ -325,13 +323,7 @@ fn item20_bdat_overflow_and_eof() {
 fn item21_oversize_is_consumed_to_the_real_end() {
     let mut c = config();
     c.limits.message_size = 100;
-    let body = [
-        &vec![b'x'; 80][..],
-        b"\r\n",
-        &vec![b'y'; 80],
-        b"\r\n.\r\nNOOP\r\n",
-    ]
-    .concat();
+    let body = [&[b'x'; 80][..], b"\r\n", &[b'y'; 80], b"\r\n.\r\nNOOP\r\n"].concat();
     let o = drive(c, &[ENVELOPE, b"DATA\r\n", &body]);
     assert!(
         o.sent
@@ -344,7 +336,7 @@ fn item21_oversize_is_consumed_to_the_real_end() {
 #[test]
 fn item22_error_budgets() {
     let input = b"EHLO c.example\r\nMAIL FROM:<>\r\n".to_vec();
-    let mut bad = input.clone();
+    let mut bad = input;
     for _ in 0..11 {
         bad.extend_from_slice(b"MAIL FROM:<>\r\n");
     }
@@ -366,7 +358,7 @@ fn item22_error_budgets() {
 
 #[test]
 fn late_replies_go_out_in_command_order() {
-    let now = Instant::now();
+    let now = mail_sansio::testing::FakeClock::start().now();
     let mut s = Server::new(config(), now);
     s.handle_input(now, b"EHLO c.example\r\nMAIL FROM:<a@b.example>\r\n");
     for _ in 0..2 {
