@@ -9,7 +9,7 @@
 //!
 //! | direction | empty message | cancel |
 //! |---|---|---|
-//! | initial response (`AUTH mech <ir>`) | `=` ([`encode_initial_response`]) | — |
+//! | initial response (`AUTH mech <ir>`) | `=` ([`encode_initial_response`]) | `*` → [`SaslError::Cancelled`] |
 //! | client response line | empty line ([`encode_response`]) | `*` → [`SaslError::Cancelled`] |
 //! | server challenge (`334 `, `+ `) | nothing after the prefix ([`encode_challenge`]) | — |
 
@@ -50,7 +50,8 @@ pub fn decode_response(line: &[u8], max_line: usize) -> Result<Secret<Vec<u8>>, 
 ///
 /// `=` is an empty initial response (different from no initial response, which the protocol
 /// crate sees as a missing argument). An empty argument is an error: it cannot be told apart
-/// from a missing one on the wire.
+/// from a missing one on the wire. `*` is outside the grammar but can only mean that the client
+/// gives up, so it is [`SaslError::Cancelled`] here too.
 pub fn decode_initial_response(
     response: &[u8],
     max_line: usize,
