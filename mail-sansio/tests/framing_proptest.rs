@@ -74,6 +74,24 @@ fn input_and_split() -> impl Strategy<Value = (Vec<u8>, Vec<Vec<u8>>)> {
     mail_bytes(300).prop_flat_map(|data| (Just(data.clone()), chunked(data)))
 }
 
+/// Long mail-like text: lines of letters ending in CRLF, with the odd stuffed dot, bare CR or
+/// LF, so that whole-block fast paths and their edges are exercised.
+fn long_text() -> impl Strategy<Value = Vec<u8>> {
+    let line = (0usize..120, 0u8..40).prop_map(|(len, kind)| {
+        let mut line: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+        match kind {
+            0 => line.insert(0, b'.'),
+            1 => line.push(b'\r'),
+            2 => line.push(b'\n'),
+            3 => line.extend_from_slice(b"\r\n."),
+            _ => {}
+        }
+        line.extend_from_slice(b"\r\n");
+        line
+    });
+    proptest::collection::vec(line, 0..40).prop_map(|lines| lines.concat())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -111,6 +129,15 @@ proptest! {
         policy in prop::sample::select(POLICIES.to_vec()),
     ) {
         prop_assert_eq!(unstuff_all(policy, &[data]), unstuff_all(policy, &pieces));
+    }
+
+    #[test]
+    fn unstuffer_block_path_matches_byte_path(
+        data in long_text(),
+        policy in prop::sample::select(POLICIES.to_vec()),
+    ) {
+        let bytes: Vec<Vec<u8>> = data.iter().map(|&b| vec![b]).collect();
+        prop_assert_eq!(unstuff_all(policy, &[data]), unstuff_all(policy, &bytes));
     }
 
     #[test]
