@@ -79,6 +79,9 @@ fn decode_and_plan(c: &mut Criterion) {
             black_box(plan_response(&domain, &message, &config, seed))
         })
     });
+    group.bench_function("mx_resolve_view", |b| {
+        b.iter(|| black_box(MessageView::parse(black_box(&wire)).unwrap()))
+    });
     group.bench_function("mx_resolve_decode", |b| {
         b.iter(|| black_box(Message::decode(black_box(&wire)).unwrap()))
     });

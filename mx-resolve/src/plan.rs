@@ -30,7 +30,7 @@ use crate::config::{AddressFamilies, FamilyPreference, PlanConfig};
 use crate::outcome::{Diagnostic, Outcome, PermFailure, SkipReason, Target, TempFailure};
 use crate::rng::SplitMix64;
 use crate::wire::record::CLASS_IN;
-use crate::wire::{Message, MessageView, Name, NameRef, RData, RDataRef, Rcode};
+use crate::wire::{Message, MessageView, Name, NameRef, RData, RDataRef, Rcode, RecordType};
 
 /// One MX record: `PREFERENCE EXCHANGE`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -644,7 +644,7 @@ pub fn plan_view(
     let is_owner = |n: &NameRef<'_>| owner.map_or_else(|| n.eq_name(domain), |o| *n == o);
     let mx: Vec<MxRecord> = response
         .answers()
-        .filter(|r| r.class == CLASS_IN && is_owner(&r.owner))
+        .filter(|r| r.rtype == RecordType::MX && r.class == CLASS_IN && is_owner(&r.owner))
         .filter_map(|r| match r.rdata() {
             RDataRef::Mx {
                 preference,
@@ -671,24 +671,36 @@ pub fn plan_view(
             };
         }
     };
-    let addresses: Vec<(NameRef<'_>, IpAddr)> = response
+    // Each address record with its owner's first label, a cheap filter
+    // before the full comparison.
+    let addresses: Vec<(&[u8], NameRef<'_>, IpAddr)> = response
         .answers()
         .chain(response.additional())
-        .filter_map(|r| match r.rdata() {
-            RDataRef::A(a) => Some((r.owner, IpAddr::V4(a))),
-            RDataRef::Aaaa(a) => Some((r.owner, IpAddr::V6(a))),
-            _ => None,
+        .filter_map(|r| {
+            let address = match r.rdata() {
+                RDataRef::A(a) => IpAddr::V4(a),
+                RDataRef::Aaaa(a) => IpAddr::V6(a),
+                _ => return None,
+            };
+            Some((
+                r.owner.labels().next().unwrap_or_default(),
+                r.owner,
+                address,
+            ))
         })
         .collect();
     let auth = header.authentic_data;
     let outcome = assign_with(
         &ordered,
         |host, out| {
+            let first = host.labels().next().unwrap_or_default();
             out.extend(
                 addresses
                     .iter()
-                    .filter(|(owner, _)| owner.eq_name(host))
-                    .map(|(_, a)| *a),
+                    .filter(|(label, owner, _)| {
+                        label.eq_ignore_ascii_case(first) && owner.eq_name(host)
+                    })
+                    .map(|(_, _, a)| *a),
             );
             if out.is_empty() {
                 Found::TempFail

@@ -38,16 +38,43 @@ impl<'a> NameRef<'a> {
         copy_name(self.msg, self.at)
     }
 
-    /// Case-insensitive comparison with an owned name (RFC 4343).
+    /// Case-insensitive comparison with an owned name (RFC 4343): one
+    /// pass over both wire forms, following pointers on this side.
     pub fn eq_name(&self, name: &Name) -> bool {
-        let mut mine = self.labels();
-        let mut theirs = name.labels();
+        let want = name.as_wire();
+        let (mut pos, mut w, mut segment_start) = (self.at, 0usize, self.at + 1);
         loop {
-            match (mine.next(), theirs.next()) {
-                (None, None) => return true,
+            let Some(&len) = self.msg.get(pos) else {
+                return false;
+            };
+            if len & 0xC0 == 0xC0 {
+                let Some(&low) = self.msg.get(pos + 1) else {
+                    return false;
+                };
+                let target = usize::from(len & 0x3F) << 8 | usize::from(low);
+                if target >= segment_start {
+                    return false;
+                }
+                segment_start = target;
+                pos = target;
+                continue;
+            }
+            if want.get(w) != Some(&len) {
+                return false;
+            }
+            if len == 0 {
+                return true;
+            }
+            let l = usize::from(len);
+            match (
+                self.msg.get(pos + 1..pos + 1 + l),
+                want.get(w + 1..w + 1 + l),
+            ) {
                 (Some(a), Some(b)) if a.eq_ignore_ascii_case(b) => {}
                 _ => return false,
             }
+            pos += 1 + l;
+            w += 1 + l;
         }
     }
 }
