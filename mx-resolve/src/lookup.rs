@@ -218,6 +218,12 @@ impl MxLookup {
         if self.outcome.is_some() {
             return;
         }
+        if !self.config.resolvers.contains(&from) {
+            // Not one of ours: never buffered, never parsed.
+            self.events
+                .push_back(Event::Diagnostic(Diagnostic::UnmatchedResponse { from }));
+            return;
+        }
         match protocol {
             Protocol::Udp => self.handle_message(now, from, Protocol::Udp, bytes),
             Protocol::Tcp => {

@@ -538,3 +538,51 @@ fn config_errors() {
 fn t0() -> std::time::Instant {
     lookup("example.com", config1(), 0).1
 }
+
+#[test]
+fn ipv4_only_asks_no_aaaa() {
+    let mut config = config1();
+    config.plan.families = mx_resolve::AddressFamilies::Ipv4Only;
+    let (l, t0) = lookup("example.com", config, 5);
+    let (o, _, seen) = drive(l, t0, zone);
+    assert!(seen.iter().all(|s| s.question.qtype != RecordType::AAAA));
+    assert_eq!(
+        targets(&o),
+        [
+            ("mx1.example.com".into(), 10, vec!["192.0.2.1".into()]),
+            ("mx2.example.com".into(), 20, vec!["192.0.2.2".into()]),
+        ]
+    );
+}
+
+#[test]
+fn case23_self_by_address_through_the_machine() {
+    let mut config = config1();
+    config.plan.local = mx_resolve::LocalIdentity::new(vec![], vec!["192.0.2.1".parse().unwrap()]);
+    let (l, t0) = lookup("example.com", config, 5);
+    // mx1 (preference 10) resolves to our own address.
+    let (o, events, _) = drive(l, t0, zone);
+    assert_eq!(o, Outcome::LoopsBackToMyself);
+    assert!(diagnostics(&events).contains(&Diagnostic::SelfPruned { preference: 10 }));
+}
+
+#[test]
+fn tcp_reply_byte_by_byte_and_foreign_sources() {
+    let (mut l, t0) = lookup("example.com", config1(), 9);
+    let t = l.poll_transmit().unwrap();
+    let (s, _) = decode_transmit(&t);
+    let mut tc = response(s.id, "example.com", RecordType::MX);
+    tc.header.truncated = true;
+    l.handle_input(t0, s.to, Protocol::Udp, &tc.to_vec());
+    let (s, _) = decode_transmit(&l.poll_transmit().unwrap());
+    let mut reply = response(s.id, "example.com", RecordType::MX);
+    reply.answers.push(mx("example.com", 0, "."));
+    let framed = mx_resolve::wire::frame(&reply.to_vec()).unwrap();
+    // Bytes from an address that is not a resolver are ignored.
+    l.handle_input(t0, resolver(R2), Protocol::Tcp, &framed);
+    assert!(!l.is_done());
+    for b in &framed {
+        l.handle_input(t0, s.to, Protocol::Tcp, std::slice::from_ref(b));
+    }
+    assert_eq!(l.outcome(), Some(&Outcome::NullMx));
+}
