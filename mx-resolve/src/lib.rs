@@ -93,8 +93,9 @@
 //!
 //! # MTA-STS and DANE
 //!
-//! They filter targets, never reorder them: see [`plan::retain_targets`]
-//! and [`Target::authenticated`].
+//! They filter targets, never reorder them: see [`plan::retain_targets`],
+//! the MTA-STS pattern matcher [`policy::MxPattern`] and
+//! [`Target::authenticated`].
 //!
 //! # Standards
 //!
@@ -107,6 +108,7 @@ pub mod error;
 pub mod lookup;
 pub mod outcome;
 pub mod plan;
+pub mod policy;
 mod rng;
 pub mod wire;
 
