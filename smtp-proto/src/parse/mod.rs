@@ -43,11 +43,7 @@ pub(crate) fn number(
 
 /// The first CR, LF or NUL in `bytes`, if any.
 pub(crate) fn find_forbidden(bytes: &[u8]) -> Option<(usize, u8)> {
-    bytes
-        .iter()
-        .enumerate()
-        .find(|&(_, &b)| b == b'\r' || b == b'\n' || b == 0)
-        .map(|(i, &b)| (i, b))
+    memchr::memchr3(b'\r', b'\n', 0, bytes).map(|i| (i, bytes.get(i).copied().unwrap_or(0)))
 }
 
 /// Splits `bytes` at the first space.

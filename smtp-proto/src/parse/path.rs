@@ -13,31 +13,64 @@ fn err(kind: ParseErrorKind, offset: usize, rule: &'static str) -> ParseError {
     ParseError::new(kind, offset, rule)
 }
 
+/// Byte classes for the path grammar, one lookup per byte.
+const ATEXT: u8 = 1;
+const LDH: u8 = 2;
+
+#[allow(
+    clippy::indexing_slicing,
+    reason = "i < 256 while building a constant table"
+)]
+const fn classes() -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        let mut c = 0;
+        if b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'/'
+                    | b'='
+                    | b'?'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'{'
+                    | b'|'
+                    | b'}'
+                    | b'~'
+            )
+            || b >= 0x80
+        {
+            c |= ATEXT;
+        }
+        if b.is_ascii_alphanumeric() || b == b'-' || b >= 0x80 {
+            c |= LDH;
+        }
+        t[i] = c;
+        i += 1;
+    }
+    t
+}
+
+static CLASSES: [u8; 256] = classes();
+
+fn class(b: u8) -> u8 {
+    CLASSES.get(usize::from(b)).copied().unwrap_or(0)
+}
+
 /// `atext` of RFC 5322 §3.2.3, plus `UTF8-non-ascii` (RFC 6531 §3.3).
-pub(crate) const fn is_atext(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || matches!(
-            b,
-            b'!' | b'#'
-                | b'$'
-                | b'%'
-                | b'&'
-                | b'\''
-                | b'*'
-                | b'+'
-                | b'-'
-                | b'/'
-                | b'='
-                | b'?'
-                | b'^'
-                | b'_'
-                | b'`'
-                | b'{'
-                | b'|'
-                | b'}'
-                | b'~'
-        )
-        || b >= 0x80
+pub(crate) fn is_atext(b: u8) -> bool {
+    class(b) & ATEXT != 0
 }
 
 /// ```text
@@ -50,7 +83,7 @@ pub(crate) fn domain(input: &[u8]) -> Result<usize, ParseError> {
     loop {
         let start = i;
         while let Some(&b) = input.get(i) {
-            if b.is_ascii_alphanumeric() || b == b'-' || b >= 0x80 {
+            if class(b) & LDH != 0 {
                 i += 1;
             } else {
                 break;
@@ -195,7 +228,8 @@ pub(crate) fn mailbox(input: &[u8]) -> Result<(usize, usize), ParseError> {
     }
     .map_err(|e| e.shifted(at + 1))?;
     let len = at + 1 + dlen;
-    if std::str::from_utf8(input.get(..len).unwrap_or_default()).is_err() {
+    let bytes = input.get(..len).unwrap_or_default();
+    if !bytes.is_ascii() && std::str::from_utf8(bytes).is_err() {
         return Err(err(ParseErrorKind::InvalidUtf8, 0, "Mailbox"));
     }
     Ok((len, at))

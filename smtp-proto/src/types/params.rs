@@ -227,7 +227,7 @@ fn is_value(b: &[u8]) -> bool {
     !b.is_empty()
         && b.iter()
             .all(|&c| matches!(c, 33..=60 | 62..=126 | 0x80..=0xff))
-        && std::str::from_utf8(b).is_ok()
+        && (b.is_ascii() || std::str::from_utf8(b).is_ok())
 }
 
 /// The parameters of MAIL FROM, typed.
@@ -618,7 +618,15 @@ impl RcptParameters {
                         }
                         _ => bad("ORCPT"),
                     })?;
-                    let o = Orcpt::new(ty, &addr).map_err(|_| bad("ORCPT"))?;
+                    let type_ok = !ty.is_empty()
+                        && ty.bytes().all(|b| b.is_ascii() && parse::path::is_atext(b));
+                    if !type_ok || addr.len() > MAX_ORCPT {
+                        return Err(bad("ORCPT"));
+                    }
+                    let o = Orcpt {
+                        addr_type: ty.to_owned(),
+                        address: addr,
+                    };
                     set(&mut p.orcpt, o, "ORCPT", at)
                 }
                 4 if key.eq_ignore_ascii_case(b"RRVS") => {
