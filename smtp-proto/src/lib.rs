@@ -131,6 +131,7 @@
 //! RFC 2852 (DELIVERBY), RFC 7293 (RRVS), RFC 2033 (LMTP).
 #![forbid(unsafe_code)]
 
+pub mod client;
 pub mod command;
 pub mod config;
 pub mod ehlo;
@@ -141,6 +142,10 @@ pub mod server;
 pub mod state;
 pub mod types;
 
+pub use client::{
+    Client, ClientConfig, ClientError, ClientEvent, ClientLimits, ClientSendError, ClientState,
+    Envelope, Stage,
+};
 pub use command::{Command, ParseOptions};
 pub use config::{Config, Extensions, Limits, TlsMode};
 pub use ehlo::{Capability, EhloReply};

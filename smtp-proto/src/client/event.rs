@@ -1,0 +1,291 @@
+//! What the client reports ([`ClientEvent`]), its fatal errors ([`ClientError`]), refused calls
+//! ([`ClientSendError`]) and the envelope of a message ([`Envelope`]).
+
+use mail_sansio::sasl::SaslError;
+
+use crate::error::{InvalidValue, ParseError};
+use crate::reply::Reply;
+use crate::types::{ForwardPath, MailParameters, Mailbox, RcptParameters, ReversePath};
+
+/// Which step of a mail transaction failed (see [`ClientEvent::MessageFailed`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Stage {
+    /// MAIL FROM was refused.
+    Mail,
+    /// Every RCPT TO was refused; the reply is the last refusal.
+    Recipients,
+    /// DATA was refused (no 354).
+    Data,
+    /// The body was refused: the reply after the final `.` or to a BDAT chunk.
+    Body,
+}
+
+/// An event from [`Client::poll_event`](mail_sansio::Session::poll_event). Each says which call
+/// the application makes next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClientEvent {
+    /// Greeting, EHLO (or HELO) and, per the [`TlsMode`](crate::TlsMode), STARTTLS and the
+    /// second EHLO are done. Next: [`Client::authenticate`](super::Client::authenticate),
+    /// [`Client::send_mail`](super::Client::send_mail) or [`Client::quit`](super::Client::quit).
+    /// [`Client::capabilities`](super::Client::capabilities) holds what the server offers.
+    Ready,
+    /// AUTH succeeded (235). Next: [`Client::send_mail`](super::Client::send_mail) or
+    /// [`Client::quit`](super::Client::quit).
+    Authenticated,
+    /// AUTH failed: the server refused (`reply`), or the local SASL machine failed on a
+    /// challenge (`error`; the client sent `*` and `reply` is the server's answer to it). Next:
+    /// [`Client::authenticate`](super::Client::authenticate) with other credentials,
+    /// [`Client::send_mail`](super::Client::send_mail) or [`Client::quit`](super::Client::quit).
+    AuthFailed {
+        /// The server's final reply to the exchange.
+        reply: Reply,
+        /// Why the client cancelled, if it did.
+        error: Option<SaslError>,
+    },
+    /// The server answered one RCPT TO (accepted when the reply is 2yz). One per recipient,
+    /// in envelope order. Needs no call.
+    Recipient {
+        /// Position in [`Envelope::recipients`].
+        index: usize,
+        /// The recipient.
+        to: ForwardPath,
+        /// The server's reply.
+        reply: Reply,
+    },
+    /// At least one recipient was accepted and the server waits for the body (354, or BDAT
+    /// with CHUNKING). Next: [`Client::send_data`](super::Client::send_data) any number of
+    /// times, then [`Client::finish_data`](super::Client::finish_data).
+    DataReady {
+        /// How many recipients were accepted.
+        accepted: usize,
+    },
+    /// The server took responsibility for the message; the reply text usually names the queue
+    /// id. Next: [`Client::send_mail`](super::Client::send_mail) or
+    /// [`Client::quit`](super::Client::quit).
+    MessageSent {
+        /// The final reply (250).
+        reply: Reply,
+    },
+    /// The message was not accepted. The client has already closed the transaction (RSET where
+    /// one was open). Next: [`Client::send_mail`](super::Client::send_mail) or
+    /// [`Client::quit`](super::Client::quit).
+    MessageFailed {
+        /// Which step failed.
+        stage: Stage,
+        /// The server's refusal.
+        reply: Reply,
+    },
+}
+
+/// A fatal client error, returned (sticky) by `poll_event`; the connection must be closed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// Bytes arrived after the STARTTLS go-ahead and before the TLS handshake completed
+    /// (CVE-2011-0411 class, security-anchors §8 item 6). They were discarded unparsed.
+    #[error("{discarded} plaintext bytes received after the starttls go-ahead")]
+    PlaintextAfterStartTls {
+        /// How many bytes were discarded.
+        discarded: usize,
+    },
+    /// TLS is required and the server does not offer STARTTLS (or refused EHLO).
+    #[error("tls required but the server does not offer starttls")]
+    StartTlsUnavailable,
+    /// TLS is required and the server refused STARTTLS.
+    #[error("tls required but the server answered starttls with {code}")]
+    StartTlsRefused {
+        /// The reply code.
+        code: u16,
+    },
+    /// A reply from the server could not be parsed or broke a limit.
+    #[error("bad reply: {0}")]
+    BadReply(ParseError),
+    /// The server refused the session (greeting 554, EHLO and HELO refused).
+    #[error("server refused the session with {code} in {state}: {text}")]
+    Rejected {
+        /// The reply code.
+        code: u16,
+        /// Where the session was.
+        state: &'static str,
+        /// The reply text.
+        text: String,
+    },
+    /// The server is closing the connection (421, RFC 5321 §3.8).
+    #[error("server closing the connection with {code}: {text}")]
+    ServiceClosing {
+        /// The reply code.
+        code: u16,
+        /// The reply text.
+        text: String,
+    },
+    /// The server sent a reply no command asked for, or one the protocol does not allow here.
+    #[error("unexpected reply {code} in {state}")]
+    UnexpectedReply {
+        /// The reply code.
+        code: u16,
+        /// Where the session was.
+        state: &'static str,
+    },
+    /// No reply (or no TLS handshake) within the configured timeout.
+    #[error("no reply within {seconds} seconds")]
+    Timeout {
+        /// The timeout in seconds.
+        seconds: u64,
+    },
+    /// The server closed the connection before the session ended.
+    #[error("server closed the connection in {state}")]
+    UnexpectedEof {
+        /// Where the session was.
+        state: &'static str,
+    },
+    /// The server reported AUTH success but the SASL exchange does not allow it (a SCRAM server
+    /// that did not prove it knows the password): do not trust this server.
+    #[error("sasl: {0}")]
+    Sasl(SaslError),
+}
+
+/// A call the client refused; the session is unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientSendError {
+    /// The call does not fit the session's state (named in the message).
+    #[error("not allowed now: {0}")]
+    WrongState(&'static str),
+    /// The session is closed or failed.
+    #[error("session closed")]
+    Closed,
+    /// The message or call needs a service extension the server did not offer.
+    #[error("the server does not offer {0}")]
+    NotOffered(&'static str),
+    /// The message is larger than the server's SIZE limit (RFC 1870).
+    #[error("message of {size} octets exceeds the server's limit of {limit}")]
+    TooLarge {
+        /// The declared or sent size.
+        size: u64,
+        /// The server's limit.
+        limit: u64,
+    },
+    /// AUTH without TLS needs [`ClientConfig::dangerous_plaintext_auth`](super::ClientConfig::dangerous_plaintext_auth).
+    #[error("auth needs tls")]
+    AuthNeedsTls,
+    /// The body holds octets above 127 but the envelope did not declare 8-bit content
+    /// ([`Envelope::with_eight_bit`]).
+    #[error("8-bit body octet in a message declared 7bit")]
+    EightBitBody,
+    /// The envelope has no recipient.
+    #[error("envelope without recipients")]
+    NoRecipients,
+    /// A value was invalid.
+    #[error(transparent)]
+    Invalid(#[from] InvalidValue),
+}
+
+/// The envelope of one message: return path, recipients and what the body needs.
+///
+/// The client adds `SIZE=`, `BODY=8BITMIME` and `SMTPUTF8` itself, only when the server
+/// offers them and the message needs them (RFC 1870, RFC 6152, RFC 6531).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelope {
+    pub(crate) from: ReversePath,
+    pub(crate) recipients: Vec<(ForwardPath, RcptParameters)>,
+    pub(crate) params: MailParameters,
+    pub(crate) size: Option<u64>,
+    pub(crate) eight_bit: bool,
+}
+
+impl Envelope {
+    /// An envelope with a return path and no recipients yet.
+    pub fn new(from: ReversePath) -> Self {
+        Self {
+            from,
+            recipients: Vec::new(),
+            params: MailParameters::default(),
+            size: None,
+            eight_bit: false,
+        }
+    }
+
+    /// Parses addresses: `from` empty is the null path `<>`; a recipient `postmaster` (any
+    /// case) is the bare `<Postmaster>`. CR, LF and NUL are rejected.
+    pub fn parse<'a>(
+        from: &str,
+        to: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Self, InvalidValue> {
+        let from = if from.is_empty() {
+            ReversePath::Null
+        } else {
+            ReversePath::Mailbox(Mailbox::try_from(from)?)
+        };
+        let mut envelope = Self::new(from);
+        for rcpt in to {
+            let path = if rcpt.eq_ignore_ascii_case("postmaster") {
+                ForwardPath::Postmaster
+            } else {
+                ForwardPath::Mailbox(Mailbox::try_from(rcpt)?)
+            };
+            envelope = envelope.to(path);
+        }
+        Ok(envelope)
+    }
+
+    /// Adds a recipient.
+    #[must_use]
+    pub fn to(self, to: ForwardPath) -> Self {
+        self.to_with(to, RcptParameters::default())
+    }
+
+    /// Adds a recipient with RCPT parameters (DSN `NOTIFY=`, `ORCPT=`...).
+    #[must_use]
+    pub fn to_with(mut self, to: ForwardPath, params: RcptParameters) -> Self {
+        self.recipients.push((to, params));
+        self
+    }
+
+    /// MAIL parameters to send (DSN `RET=`/`ENVID=`, `REQUIRETLS`...). `SIZE`, `BODY` and
+    /// `SMTPUTF8` are replaced by the client's own choice.
+    #[must_use]
+    pub fn with_parameters(mut self, params: MailParameters) -> Self {
+        self.params = params;
+        self
+    }
+
+    /// Declares the body size in octets (checked against the server's SIZE limit and sent as
+    /// `SIZE=` when offered).
+    #[must_use]
+    pub fn with_size(mut self, size: u64) -> Self {
+        self.size = Some(size);
+        self
+    }
+
+    /// Declares that the body holds octets above 127 (`BODY=8BITMIME`, RFC 6152).
+    #[must_use]
+    pub fn with_eight_bit(mut self, eight_bit: bool) -> Self {
+        self.eight_bit = eight_bit;
+        self
+    }
+
+    /// Declares size and 8-bit content from the whole body, when it is at hand.
+    #[must_use]
+    pub fn for_body(self, body: &[u8]) -> Self {
+        let eight_bit = !body.is_ascii();
+        self.with_size(body.len() as u64).with_eight_bit(eight_bit)
+    }
+
+    /// The return path.
+    pub fn from(&self) -> &ReversePath {
+        &self.from
+    }
+
+    /// The recipients, in order.
+    pub fn recipients(&self) -> impl ExactSizeIterator<Item = &ForwardPath> {
+        self.recipients.iter().map(|(to, _)| to)
+    }
+
+    /// Whether any address is non-ASCII, so the transaction needs SMTPUTF8 (RFC 6531 §3.4).
+    pub fn needs_smtputf8(&self) -> bool {
+        let ascii = |m: Option<&Mailbox>| m.is_none_or(Mailbox::is_ascii);
+        !ascii(self.from.mailbox()) || self.recipients.iter().any(|(to, _)| !ascii(to.mailbox()))
+    }
+}

@@ -1,0 +1,732 @@
+//! The client state machine: greeting, EHLO with HELO fallback, STARTTLS per [`TlsMode`], AUTH
+//! through the shared SASL machines, transactions with PIPELINING, DATA or BDAT, RSET and QUIT.
+//!
+//! See [`Client`].
+
+mod body;
+mod config;
+mod event;
+mod replies;
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use mail_sansio::Session;
+use mail_sansio::dot::DotStuffer;
+use mail_sansio::line::{BareNewline, Frame, LineFramer};
+use mail_sansio::sasl::{SaslClient, SaslError, wire};
+
+pub use config::{ClientConfig, ClientLimits};
+pub use event::{ClientError, ClientEvent, ClientSendError, Envelope, Stage};
+
+use body::{BodyWriter, Normaliser};
+
+use crate::command::Command;
+use crate::config::TlsMode;
+use crate::ehlo::{Capability, EhloReply};
+use crate::error::{ParseError, ParseErrorKind};
+use crate::reply::{Reply, ReplyAssembler};
+use crate::types::{Body, ForwardPath, Mechanism, RcptParameters};
+
+/// Where a [`Client`] is.
+///
+/// ```text
+///  [Greeting] ─220─▶ [Hello] ─EHLO 250 (HELO on 500/502)─▶ STARTTLS offered and wanted?
+///                       ▲                                      │ yes            │ no
+///                       │ handshake: forget capabilities       ▼                ▼
+///                       └──────────────── [TlsHandshake] ◀─220─ [StartTls]   [Ready] ◀──────────┐
+///                                                                              │ AUTH ─▶ [Auth] ┤
+///                                                                              │ send_mail      │
+///                                                                              ▼                │
+///                  [Quit] ◀─ quit ─ [Ready]     [Envelope] ─DataReady─▶ [Body] ─finish_data─▶ [Finishing]
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ClientState {
+    /// Waiting for the greeting.
+    Greeting,
+    /// EHLO or HELO sent.
+    Hello,
+    /// STARTTLS sent.
+    StartTls,
+    /// The go-ahead arrived; the driver runs the TLS handshake.
+    TlsHandshake,
+    /// Waiting for the application: AUTH, a message or QUIT.
+    Ready,
+    /// A SASL exchange is running.
+    Auth,
+    /// MAIL and RCPT sent; waiting for their replies (and DATA's 354).
+    Envelope,
+    /// The application sends the body.
+    Body,
+    /// The body ended; waiting for the final reply (or, after a failure, for RSET's).
+    Finishing,
+    /// QUIT sent.
+    Quit,
+    /// The session has ended.
+    Closed,
+}
+
+/// A reply the client waits for, in command order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Greeting,
+    Ehlo,
+    Helo,
+    StartTls,
+    Auth,
+    Mail,
+    Rcpt(usize),
+    Data,
+    DataEnd,
+    Bdat { last: bool },
+    Rset,
+    Quit,
+}
+
+impl Expect {
+    const fn name(self) -> &'static str {
+        match self {
+            Self::Greeting => "greeting",
+            Self::Ehlo => "ehlo",
+            Self::Helo => "helo",
+            Self::StartTls => "starttls",
+            Self::Auth => "auth",
+            Self::Mail => "mail",
+            Self::Rcpt(_) => "rcpt",
+            Self::Data => "data",
+            Self::DataEnd => "end of data",
+            Self::Bdat { .. } => "bdat",
+            Self::Rset => "rset",
+            Self::Quit => "quit",
+        }
+    }
+}
+
+/// A running SASL exchange.
+#[derive(Debug)]
+struct AuthRun {
+    sasl: SaslClient,
+    steps: u32,
+    /// The local machine failed and `*` was sent: the server must answer 501.
+    cancelled: Option<SaslError>,
+}
+
+/// The current mail transaction (RFC 5321 §3.3).
+#[derive(Debug)]
+struct Txn {
+    recipients: Vec<(ForwardPath, RcptParameters)>,
+    pipelined: bool,
+    chunking: bool,
+    /// MAIL was accepted and the server's transaction is still open (RSET needed on failure).
+    open: bool,
+    accepted: usize,
+    answered: usize,
+    last_refusal: Option<Reply>,
+    failure: Option<(Stage, Reply)>,
+    /// The body being sent, between [`ClientEvent::DataReady`] and `finish_data`.
+    body: Option<BodyWriter>,
+    eight_bit: bool,
+    sent: u64,
+    reset_sent: bool,
+}
+
+/// An SMTP client session. Implements [`mail_sansio::Session`].
+///
+/// The machine reads the greeting, sends EHLO (HELO if EHLO is refused with 500 or 502), does
+/// STARTTLS as the [`TlsMode`] says (and EHLO again once TLS is up) and reports
+/// [`ClientEvent::Ready`]. Then the application authenticates ([`Client::authenticate`]), sends
+/// messages ([`Client::send_mail`], [`Client::send_data`], [`Client::finish_data`]) and ends with
+/// [`Client::quit`]. MAIL, RCPT and DATA are pipelined when the server offers PIPELINING; bodies
+/// go out dot-stuffed with DATA, or with BDAT when CHUNKING is offered too.
+///
+/// A client and a [`Server`](crate::Server) run against each other in memory:
+///
+/// ```
+/// use mail_sansio::sasl::SaslClient;
+/// use mail_sansio::testing::{FakeClock, Pair, Side};
+/// use smtp_proto::types::Domain;
+/// use smtp_proto::{Client, ClientConfig, ClientEvent, Config, Envelope, Event, Server};
+///
+/// let clock = FakeClock::start();
+/// let client = Client::new(ClientConfig::new(Domain::try_from("client.example")?), clock.now());
+/// let server = Server::new(Config::strict(Domain::try_from("mx.example")?), clock.now());
+/// let mut pair = Pair::new(client, server, clock);
+/// let mut received = Vec::new();
+/// pair.run(|client, server, event| match event {
+///     Side::Client(ClientEvent::Ready) if !client.is_authenticated() => {
+///         let sasl = SaslClient::plain(None, "user", "pencil".to_owned()).unwrap();
+///         client.authenticate(sasl).unwrap();
+///     }
+///     Side::Client(ClientEvent::Authenticated) => {
+///         let envelope = Envelope::parse("a@client.example", ["b@mx.example"]).unwrap();
+///         client.send_mail(envelope).unwrap();
+///     }
+///     Side::Client(ClientEvent::DataReady { .. }) => {
+///         client.send_data(b"Subject: hi\r\n\r\n.a line with a dot\r\n").unwrap();
+///         client.finish_data().unwrap();
+///     }
+///     Side::Client(ClientEvent::MessageSent { .. }) => client.quit().unwrap(),
+///     Side::Client(_) => {}
+///     Side::Server(Event::BodyChunk(chunk)) => received.extend_from_slice(&chunk),
+///     Side::Server(event) => {
+///         // Accept every hello, credentials, sender, recipient and message.
+///         let token = match event {
+///             Event::Hello { token, .. } | Event::Auth { token, .. } | Event::Mail { token, .. }
+///             | Event::Rcpt { token, .. } | Event::MessageComplete { token, .. } => token,
+///             _ => return,
+///         };
+///         server.accept(token).unwrap();
+///     }
+/// })?;
+/// assert_eq!(received, b"Subject: hi\r\n\r\n.a line with a dot\r\n");
+/// let transcript = pair.transcript_text();
+/// assert!(transcript.contains("C: STARTTLS\n"));
+/// assert!(transcript.contains("C: AUTH PLAIN AHVzZXIAcGVuY2ls\n"));
+/// assert!(transcript.contains("C: BDAT 35\n"));
+/// assert!(transcript.contains("C: BDAT 0 LAST\n"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Client {
+    config: ClientConfig,
+    input: BytesMut,
+    framer: LineFramer,
+    assembler: ReplyAssembler,
+    out: BytesMut,
+    expect: VecDeque<Expect>,
+    events: VecDeque<ClientEvent>,
+    state: ClientState,
+    tls: bool,
+    starttls_refused: bool,
+    greeting: Option<Reply>,
+    /// The EHLO reply; `None` before it, after TLS until the new one, and after HELO.
+    ehlo: Option<EhloReply>,
+    auth: Option<AuthRun>,
+    authenticated: bool,
+    txn: Option<Txn>,
+    error: Option<ClientError>,
+    closing: bool,
+    eof: bool,
+    last_activity: Instant,
+    /// A command went out since the clock was last seen: the next `handle_timeout` re-arms.
+    stale: bool,
+}
+
+impl Client {
+    /// A session for a connection opened at `now` (for [`TlsMode::Implicit`], once TLS is up).
+    pub fn new(config: ClientConfig, now: Instant) -> Self {
+        let framer =
+            LineFramer::new(config.limits.reply.max_line).with_bare_newline(BareNewline::Reject);
+        let assembler = ReplyAssembler::new(config.limits.reply);
+        Self {
+            tls: config.tls == TlsMode::Implicit,
+            config,
+            input: BytesMut::new(),
+            framer,
+            assembler,
+            out: BytesMut::new(),
+            expect: VecDeque::from([Expect::Greeting]),
+            events: VecDeque::new(),
+            state: ClientState::Greeting,
+            starttls_refused: false,
+            greeting: None,
+            ehlo: None,
+            auth: None,
+            authenticated: false,
+            txn: None,
+            error: None,
+            closing: false,
+            eof: false,
+            last_activity: now,
+            stale: false,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// Where the session is.
+    pub fn state(&self) -> ClientState {
+        if self.is_closed() {
+            ClientState::Closed
+        } else {
+            self.state
+        }
+    }
+
+    /// The server's greeting, once received.
+    pub fn greeting(&self) -> Option<&Reply> {
+        self.greeting.as_ref()
+    }
+
+    /// The current EHLO reply: `None` before it, while TLS is being set up, and when the
+    /// server only understood HELO (no extensions).
+    pub fn capabilities(&self) -> Option<&EhloReply> {
+        self.ehlo.as_ref()
+    }
+
+    /// Whether TLS is active (implicit or after STARTTLS).
+    pub fn is_tls(&self) -> bool {
+        self.tls
+    }
+
+    /// Whether AUTH succeeded in this session.
+    pub fn is_authenticated(&self) -> bool {
+        self.authenticated
+    }
+
+    fn offers(&self, f: impl Fn(&Capability) -> bool) -> bool {
+        self.ehlo.as_ref().is_some_and(|e| e.has(f))
+    }
+
+    fn check_open(&self) -> Result<(), ClientSendError> {
+        if self.error.is_some() || self.closing {
+            Err(ClientSendError::Closed)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn check_ready(&self, what: &'static str) -> Result<(), ClientSendError> {
+        self.check_open()?;
+        if self.state == ClientState::Ready && self.expect.is_empty() && self.txn.is_none() {
+            Ok(())
+        } else {
+            Err(ClientSendError::WrongState(what))
+        }
+    }
+
+    /// Starts AUTH with a SASL exchange (RFC 4954). The first message goes with the command
+    /// when the mechanism allows it ([`ClientConfig::initial_response`]; an empty one as `=`);
+    /// `334` challenges are answered by the machine, and a local SASL error cancels with `*`.
+    /// Ends with [`ClientEvent::Authenticated`] or [`ClientEvent::AuthFailed`].
+    ///
+    /// Refused unless the session is [`ClientState::Ready`], TLS is active (or
+    /// [`ClientConfig::dangerous_plaintext_auth`] is set) and the server offers the mechanism.
+    pub fn authenticate(&mut self, mut sasl: SaslClient) -> Result<(), ClientSendError> {
+        self.check_ready("authenticate only when ready and outside a transaction")?;
+        if self.authenticated {
+            return Err(ClientSendError::WrongState("already authenticated"));
+        }
+        if !self.tls && !self.config.dangerous_plaintext_auth {
+            return Err(ClientSendError::AuthNeedsTls);
+        }
+        let mechanism = Mechanism::try_from(sasl.mechanism().name())?;
+        let offered = self
+            .ehlo
+            .as_ref()
+            .is_some_and(|e| e.auth_mechanisms().contains(&mechanism));
+        if !offered {
+            return Err(ClientSendError::NotOffered("this sasl mechanism"));
+        }
+        sasl = sasl.with_max_challenge(self.config.limits.sasl_challenge);
+        let initial = if self.config.initial_response {
+            sasl.initial_response()
+        } else {
+            None
+        };
+        self.out.extend_from_slice(b"AUTH ");
+        self.out.extend_from_slice(mechanism.as_str().as_bytes());
+        if let Some(ir) = initial {
+            self.out.extend_from_slice(b" ");
+            let encoded = wire::encode_initial_response(ir.expose());
+            self.out.extend_from_slice(encoded.expose().as_bytes());
+        }
+        self.out.extend_from_slice(b"\r\n");
+        self.auth = Some(AuthRun {
+            sasl,
+            steps: 0,
+            cancelled: None,
+        });
+        self.state = ClientState::Auth;
+        self.expect_reply(Expect::Auth);
+        Ok(())
+    }
+
+    /// Starts a message: MAIL FROM and every RCPT TO (pipelined with DATA when the server
+    /// offers PIPELINING). Adds `SIZE=`, `BODY=8BITMIME` and `SMTPUTF8` when the message needs
+    /// them. One [`ClientEvent::Recipient`] per recipient follows, then
+    /// [`ClientEvent::DataReady`] or [`ClientEvent::MessageFailed`].
+    ///
+    /// Refused (state unchanged) outside [`ClientState::Ready`], without recipients, when the
+    /// message needs an extension the server does not offer, or when the declared size exceeds
+    /// the server's SIZE limit.
+    pub fn send_mail(&mut self, envelope: Envelope) -> Result<(), ClientSendError> {
+        self.check_ready("send_mail only when ready and outside a transaction")?;
+        if envelope.recipients.is_empty() {
+            return Err(ClientSendError::NoRecipients);
+        }
+        let smtputf8 = envelope.needs_smtputf8();
+        if smtputf8 && !self.offers(|c| *c == Capability::SmtpUtf8) {
+            return Err(ClientSendError::NotOffered("SMTPUTF8"));
+        }
+        if envelope.eight_bit && !self.offers(|c| *c == Capability::EightBitMime) {
+            return Err(ClientSendError::NotOffered("8BITMIME"));
+        }
+        let size_cap = self.ehlo.as_ref().and_then(EhloReply::size);
+        if let (Some(size), Some(Some(limit))) = (envelope.size, size_cap)
+            && size > limit
+        {
+            return Err(ClientSendError::TooLarge { size, limit });
+        }
+        let mut params = envelope.params;
+        let dsn = params.ret.is_some()
+            || params.envid.is_some()
+            || envelope
+                .recipients
+                .iter()
+                .any(|(_, p)| p.notify.is_some() || p.orcpt.is_some());
+        if dsn && !self.offers(|c| *c == Capability::Dsn) {
+            return Err(ClientSendError::NotOffered("DSN"));
+        }
+        if params.requiretls && !self.offers(|c| *c == Capability::RequireTls) {
+            return Err(ClientSendError::NotOffered("REQUIRETLS"));
+        }
+        params.size = envelope.size.filter(|_| size_cap.is_some());
+        params.body = envelope.eight_bit.then_some(Body::EightBitMime);
+        params.smtputf8 = smtputf8;
+
+        let pipelined = self.offers(|c| *c == Capability::Pipelining);
+        let chunking =
+            self.config.chunking && pipelined && self.offers(|c| *c == Capability::Chunking);
+        let mut line = BytesMut::new();
+        Command::Mail {
+            from: envelope.from,
+            params,
+        }
+        .encode(&mut line);
+        self.out.extend_from_slice(&line);
+        self.expect_reply(Expect::Mail);
+        let txn = Txn {
+            recipients: envelope.recipients,
+            pipelined,
+            chunking,
+            open: false,
+            accepted: 0,
+            answered: 0,
+            last_refusal: None,
+            failure: None,
+            body: None,
+            eight_bit: envelope.eight_bit,
+            sent: 0,
+            reset_sent: false,
+        };
+        if pipelined {
+            for index in 0..txn.recipients.len() {
+                self.write_rcpt(&txn, index);
+            }
+            if !chunking {
+                self.write_command(&Command::Data, Expect::Data);
+            }
+        }
+        self.txn = Some(txn);
+        self.state = ClientState::Envelope;
+        Ok(())
+    }
+
+    /// Sends the next piece of the body, after [`ClientEvent::DataReady`]. Pieces may split
+    /// anywhere; bare CR and LF become CRLF, and with DATA every line starting with `.` is
+    /// stuffed. With BDAT each non-empty piece is one chunk.
+    ///
+    /// Refused (nothing sent) when no body is open, when the piece holds an octet above 127 in
+    /// a message not declared 8-bit, or when the body would exceed the server's SIZE limit.
+    pub fn send_data(&mut self, chunk: &[u8]) -> Result<(), ClientSendError> {
+        self.check_open()?;
+        let limit = self.ehlo.as_ref().and_then(EhloReply::size).flatten();
+        let Some(txn) = self.txn.as_mut().filter(|t| t.body.is_some()) else {
+            return Err(ClientSendError::WrongState(
+                "no message body is open: wait for ClientEvent::DataReady",
+            ));
+        };
+        if !txn.eight_bit && !chunk.is_ascii() {
+            return Err(ClientSendError::EightBitBody);
+        }
+        let size = txn.sent.saturating_add(chunk.len() as u64);
+        if let Some(limit) = limit
+            && size > limit
+        {
+            return Err(ClientSendError::TooLarge { size, limit });
+        }
+        txn.sent = size;
+        match txn.body.as_mut() {
+            Some(BodyWriter::Data(stuffer)) => stuffer.encode(chunk, &mut self.out),
+            Some(BodyWriter::Bdat(normaliser)) => {
+                let mut piece = BytesMut::new();
+                normaliser.encode(chunk, &mut piece);
+                if !piece.is_empty() {
+                    write_bdat(&mut self.out, &piece, false);
+                    self.expect.push_back(Expect::Bdat { last: false });
+                }
+            }
+            None => {}
+        }
+        self.stale = true;
+        Ok(())
+    }
+
+    /// Ends the body (`.` after DATA, `BDAT n LAST` with CHUNKING). The final reply comes as
+    /// [`ClientEvent::MessageSent`] or [`ClientEvent::MessageFailed`].
+    pub fn finish_data(&mut self) -> Result<(), ClientSendError> {
+        self.check_open()?;
+        let Some(txn) = self.txn.as_mut().filter(|t| t.body.is_some()) else {
+            return Err(ClientSendError::WrongState(
+                "no message body is open: wait for ClientEvent::DataReady",
+            ));
+        };
+        match txn.body.take() {
+            Some(BodyWriter::Data(mut stuffer)) => {
+                stuffer.finish(&mut self.out);
+                self.expect.push_back(Expect::DataEnd);
+            }
+            Some(BodyWriter::Bdat(mut normaliser)) => {
+                let mut tail = BytesMut::new();
+                normaliser.finish(&mut tail);
+                write_bdat(&mut self.out, &tail, true);
+                self.expect.push_back(Expect::Bdat { last: true });
+            }
+            None => {}
+        }
+        self.state = ClientState::Finishing;
+        self.stale = true;
+        Ok(())
+    }
+
+    /// Sends QUIT (RFC 5321 §4.1.1.10); the session closes on the reply. Refused while a body
+    /// is open or the TLS handshake is pending.
+    pub fn quit(&mut self) -> Result<(), ClientSendError> {
+        self.check_open()?;
+        if matches!(
+            self.state,
+            ClientState::Body | ClientState::TlsHandshake | ClientState::Quit
+        ) || self.txn.as_ref().is_some_and(|t| t.body.is_some())
+        {
+            return Err(ClientSendError::WrongState(
+                "quit not allowed inside a body or a tls handshake",
+            ));
+        }
+        self.write_command(&Command::Quit, Expect::Quit);
+        self.state = ClientState::Quit;
+        Ok(())
+    }
+
+    fn write_command(&mut self, command: &Command, expect: Expect) {
+        command.encode(&mut self.out);
+        self.expect_reply(expect);
+    }
+
+    fn expect_reply(&mut self, expect: Expect) {
+        self.expect.push_back(expect);
+        self.stale = true;
+    }
+
+    fn write_rcpt(&mut self, txn: &Txn, index: usize) {
+        if let Some((to, params)) = txn.recipients.get(index) {
+            let command = Command::Rcpt {
+                to: to.clone(),
+                params: params.clone(),
+            };
+            self.write_command(&command, Expect::Rcpt(index));
+        }
+    }
+
+    /// The next complete reply from the input, if any.
+    fn next_reply(&mut self) -> Result<Option<Reply>, ClientError> {
+        let bad = |kind| ClientError::BadReply(ParseError::new(kind, 0, "Reply-line"));
+        loop {
+            match self.framer.next_frame(&mut self.input) {
+                Some(Frame::Line(line)) => {
+                    if let Some(reply) = self
+                        .assembler
+                        .push_line(&line)
+                        .map_err(ClientError::BadReply)?
+                    {
+                        return Ok(Some(reply));
+                    }
+                }
+                Some(Frame::TooLong { .. }) => {
+                    return Err(bad(ParseErrorKind::TooLong {
+                        what: "line",
+                        limit: self.framer.max_line(),
+                    }));
+                }
+                Some(Frame::BareNewline { .. }) => return Err(bad(ParseErrorKind::BareNewline)),
+                Some(_) => return Err(bad(ParseErrorKind::Syntax)),
+                None if self.framer.is_skipping() => {
+                    // Fail as soon as the cap is passed, not when the line finally ends.
+                    return Err(bad(ParseErrorKind::TooLong {
+                        what: "line",
+                        limit: self.framer.max_line(),
+                    }));
+                }
+                None => return Ok(None),
+            }
+        }
+    }
+
+    /// Records a fatal error; nothing more is sent or parsed.
+    fn fail(&mut self, error: ClientError) -> ClientError {
+        self.error.get_or_insert(error.clone());
+        self.closing = true;
+        self.input.clear();
+        self.expect.clear();
+        self.events.clear();
+        self.error.clone().unwrap_or(error)
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        if self.closing || self.error.is_some() {
+            return None;
+        }
+        let limits = &self.config.limits;
+        let wait: Duration = if self.state == ClientState::TlsHandshake {
+            limits.tls_timeout
+        } else {
+            match self.expect.front()? {
+                Expect::DataEnd | Expect::Bdat { last: true } => limits.data_end_timeout,
+                _ => limits.reply_timeout,
+            }
+        };
+        self.last_activity.checked_add(wait)
+    }
+}
+
+/// Writes `BDAT n [LAST]` and the chunk.
+fn write_bdat(out: &mut BytesMut, chunk: &[u8], last: bool) {
+    Command::Bdat {
+        size: chunk.len() as u64,
+        last,
+    }
+    .encode(out);
+    out.extend_from_slice(chunk);
+}
+
+impl Session for Client {
+    type Event = ClientEvent;
+    type Error = ClientError;
+
+    fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
+        if self.closing || self.error.is_some() {
+            return;
+        }
+        self.last_activity = now;
+        self.stale = false;
+        if self.state == ClientState::TlsHandshake {
+            // Never parsed (RFC 3207 §4.2, DESIGN.md STARTTLS contract rule 2).
+            self.fail(ClientError::PlaintextAfterStartTls {
+                discarded: bytes.len(),
+            });
+            return;
+        }
+        self.input.extend_from_slice(bytes);
+    }
+
+    fn handle_eof(&mut self, _now: Instant) {
+        self.eof = true;
+    }
+
+    fn handle_timeout(&mut self, now: Instant) {
+        if self.stale {
+            self.stale = false;
+            self.last_activity = now;
+            return;
+        }
+        if let Some(deadline) = self.deadline()
+            && now >= deadline
+        {
+            let seconds = deadline
+                .saturating_duration_since(self.last_activity)
+                .as_secs();
+            self.fail(ClientError::Timeout { seconds });
+        }
+    }
+
+    fn handle_tls_established(&mut self, now: Instant) {
+        if self.state != ClientState::TlsHandshake || self.error.is_some() {
+            return;
+        }
+        // RFC 3207 §4.2: forget what the server said in plaintext and ask again.
+        self.tls = true;
+        self.ehlo = None;
+        self.input.clear();
+        self.framer.reset();
+        self.assembler = ReplyAssembler::new(self.config.limits.reply);
+        self.last_activity = now;
+        self.send_hello(true);
+    }
+
+    fn poll_event(&mut self) -> Result<Option<ClientEvent>, ClientError> {
+        if let Some(error) = &self.error {
+            return Err(error.clone());
+        }
+        loop {
+            if let Some(event) = self.events.pop_front() {
+                return Ok(Some(event));
+            }
+            if self.state == ClientState::TlsHandshake {
+                if !self.input.is_empty() || self.assembler.is_partial() {
+                    let discarded = self.input.len();
+                    return Err(self.fail(ClientError::PlaintextAfterStartTls { discarded }));
+                }
+                return Ok(None);
+            }
+            match self.next_reply() {
+                Err(error) => return Err(self.fail(error)),
+                Ok(Some(reply)) => {
+                    if let Err(error) = self.on_reply(reply) {
+                        return Err(self.fail(error));
+                    }
+                }
+                Ok(None) => {
+                    if self.eof && !self.closing {
+                        if self.state == ClientState::Quit {
+                            self.closing = true;
+                        } else {
+                            let state = self.expect.front().map_or("idle", |e| e.name());
+                            return Err(self.fail(ClientError::UnexpectedEof { state }));
+                        }
+                    }
+                    return Ok(None);
+                }
+            }
+        }
+    }
+
+    fn poll_transmit(&mut self) -> Option<Bytes> {
+        if self.out.is_empty() {
+            None
+        } else {
+            Some(self.out.split().freeze())
+        }
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.deadline()
+    }
+
+    fn wants_input(&self) -> bool {
+        !self.closing && self.error.is_none() && self.state != ClientState::TlsHandshake
+    }
+
+    fn wants_tls(&self) -> bool {
+        self.state == ClientState::TlsHandshake && self.out.is_empty() && self.error.is_none()
+    }
+
+    fn is_closed(&self) -> bool {
+        (self.closing || self.error.is_some()) && self.out.is_empty()
+    }
+}
+
+impl Txn {
+    /// The writer for this transaction's body.
+    fn body_writer(&self) -> BodyWriter {
+        if self.chunking {
+            BodyWriter::Bdat(Normaliser::new())
+        } else {
+            BodyWriter::Data(DotStuffer::new())
+        }
+    }
+}
