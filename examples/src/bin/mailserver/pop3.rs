@@ -1,0 +1,207 @@
+//! The POP3 side: logins, the maildrop, RETR/TOP and the deletions at QUIT.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use examples::driver::Handler;
+use mail_sansio::sasl::Credentials;
+use pop3_proto::{Maildrop, ResponseCode, Server, ServerEvent, Text, Uid};
+
+use crate::Ctx;
+use crate::maildir::Entry;
+
+/// Users whose maildrop is locked by a POP3 session (RFC 1939 §8: one session at a time).
+#[derive(Debug, Default)]
+pub(crate) struct Locks(Mutex<HashSet<String>>);
+
+/// Releases the lock when the session ends, however it ends.
+#[derive(Debug)]
+struct LockGuard {
+    ctx: Arc<Ctx>,
+    user: String,
+}
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        if let Ok(mut set) = self.ctx.locks.0.lock() {
+            set.remove(&self.user);
+        }
+    }
+}
+
+fn text(s: &str) -> Text {
+    Text::try_from(s).unwrap_or_default()
+}
+
+/// One POP3 connection's application state.
+#[derive(Debug)]
+pub(crate) struct Pop3Conn {
+    ctx: Arc<Ctx>,
+    peer: SocketAddr,
+    service: &'static str,
+    lock: Option<LockGuard>,
+    messages: Vec<Entry>,
+}
+
+impl Pop3Conn {
+    pub(crate) fn new(ctx: Arc<Ctx>, peer: SocketAddr, service: &'static str) -> Self {
+        Self {
+            ctx,
+            peer,
+            service,
+            lock: None,
+            messages: Vec::new(),
+        }
+    }
+
+    fn log(&self, what: &str) {
+        println!("{} {}: {what}", self.service, self.peer);
+    }
+
+    async fn login(
+        &mut self,
+        server: &mut Server,
+        name: &str,
+        password: &str,
+        authzid: Option<&str>,
+    ) {
+        let user = self
+            .ctx
+            .users
+            .check(name, password)
+            .filter(|u| authzid.is_none_or(|z| z.eq_ignore_ascii_case(u)));
+        let Some(user) = user else {
+            self.log("login failed");
+            let _ = server.reject_login(Some(ResponseCode::Auth), text("authentication failed"));
+            return;
+        };
+        let locked = self
+            .ctx
+            .locks
+            .0
+            .lock()
+            .map(|mut set| set.insert(user.clone()))
+            .unwrap_or(false);
+        if !locked {
+            let _ = server.reject_login(Some(ResponseCode::InUse), text("maildrop already in use"));
+            return;
+        }
+        let guard = LockGuard {
+            ctx: self.ctx.clone(),
+            user: user.clone(),
+        };
+        let store = self.ctx.store.clone();
+        let u = user.clone();
+        let listed = tokio::task::spawn_blocking(move || store.list(&u))
+            .await
+            .map_err(std::io::Error::other)
+            .and_then(|r| r);
+        let mut maildrop = Maildrop::new();
+        let messages = match listed {
+            Ok(m) => m,
+            Err(e) => {
+                self.log(&format!("cannot list mailbox: {e}"));
+                let _ =
+                    server.reject_login(Some(ResponseCode::SysTemp), text("mailbox unavailable"));
+                return;
+            }
+        };
+        for m in &messages {
+            let uid = Uid::try_from(m.uid.as_str()).or_else(|_| Uid::try_from("invalid"));
+            if let Ok(uid) = uid {
+                let _ = maildrop.push(m.wire_size, uid);
+            }
+        }
+        self.log(&format!(
+            "logged in as {user} ({} messages)",
+            messages.len()
+        ));
+        self.messages = messages;
+        self.lock = Some(guard);
+        let _ = server.accept_login(maildrop);
+    }
+
+    async fn retrieve(&mut self, server: &mut Server, number: u32) {
+        let Some(entry) = usize::try_from(number)
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|i| self.messages.get(i))
+        else {
+            let _ = server.reject_retrieve(None, text("no such message"));
+            return;
+        };
+        // Messages are at most the SMTP size limit; read whole for simplicity.
+        match tokio::fs::read(&entry.path).await {
+            Ok(bytes) => {
+                let _ = server.send_data(&bytes);
+                let _ = server.finish_data();
+            }
+            Err(e) => {
+                self.log(&format!("cannot read message: {e}"));
+                let _ = server
+                    .reject_retrieve(Some(ResponseCode::SysTemp), text("cannot read message"));
+            }
+        }
+    }
+
+    async fn commit(
+        &mut self,
+        server: &mut Server,
+        deleted: Vec<(pop3_proto::MessageNumber, Uid)>,
+    ) {
+        let paths: Vec<_> = deleted
+            .iter()
+            .filter_map(|(n, _)| {
+                usize::try_from(n.get())
+                    .ok()
+                    .and_then(|n| n.checked_sub(1))
+                    .and_then(|i| self.messages.get(i))
+                    .map(|e| e.path.clone())
+            })
+            .collect();
+        let count = paths.len();
+        let store = self.ctx.store.clone();
+        let removed = tokio::task::spawn_blocking(move || store.remove(&paths))
+            .await
+            .map_err(std::io::Error::other)
+            .and_then(|r| r);
+        let result = match removed {
+            Ok(()) => {
+                self.log(&format!("quit, {count} messages deleted"));
+                Ok(())
+            }
+            Err(e) => {
+                self.log(&format!("cannot delete: {e}"));
+                Err(text("some deleted messages not removed"))
+            }
+        };
+        let _ = server.commit_result(result);
+        self.lock = None;
+    }
+}
+
+impl Handler<Server> for Pop3Conn {
+    async fn on_event(&mut self, server: &mut Server, event: ServerEvent) {
+        match event {
+            ServerEvent::Login { username, password } => {
+                self.login(server, username.as_str(), password.expose(), None)
+                    .await;
+            }
+            ServerEvent::SaslVerify(Credentials::Password {
+                authzid,
+                authcid,
+                password,
+            }) => {
+                self.login(server, &authcid, password.expose(), authzid.as_deref())
+                    .await;
+            }
+            ServerEvent::Retrieve { message, .. } => self.retrieve(server, message.get()).await,
+            ServerEvent::Commit { deleted } => self.commit(server, deleted).await,
+            _ => {
+                // APOP, SCRAM and token mechanisms are not offered.
+                let _ = server.reject_login(Some(ResponseCode::Auth), text("not supported"));
+            }
+        }
+    }
+}

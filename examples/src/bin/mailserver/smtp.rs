@@ -1,0 +1,379 @@
+//! The SMTP side: what the application decides for each `smtp_proto::Event`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use examples::driver::Handler;
+use mail_sansio::sasl::Credentials;
+use smtp_proto::types::{ForwardPath, ReversePath};
+use smtp_proto::{EnhancedStatusCode, Event, HelloVerb, Reply, ReplyCode, Server, Token};
+use tokio::io::AsyncWriteExt;
+
+use crate::Ctx;
+use crate::maildir::{WireSize, rfc5322_date, unique_name};
+
+/// Which SMTP service a connection came in on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Service {
+    /// Port 25 style: mail for the local domain, STARTTLS offered.
+    Relay,
+    /// Port 587 style: STARTTLS, then AUTH, then mail.
+    Submission,
+    /// Port 465 style: implicit TLS, then AUTH, then mail.
+    Submissions,
+}
+
+impl Service {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Relay => "smtp",
+            Self::Submission => "submission",
+            Self::Submissions => "submissions",
+        }
+    }
+}
+
+/// A message being received.
+#[derive(Debug)]
+struct Txn {
+    from: ReversePath,
+    /// Local users, without duplicates.
+    users: Vec<String>,
+    /// The recipients as given, for the trace field.
+    rcpts: Vec<String>,
+    file: Option<(PathBuf, tokio::fs::File)>,
+    wire: WireSize,
+    failed: bool,
+}
+
+/// One SMTP connection's application state.
+#[derive(Debug)]
+pub(crate) struct SmtpConn {
+    ctx: Arc<Ctx>,
+    peer: SocketAddr,
+    service: Service,
+    helo: Option<(HelloVerb, String)>,
+    user: Option<String>,
+    txn: Option<Txn>,
+}
+
+fn reply(code: u16, esc: (u8, u16, u16), text: &str) -> Reply {
+    let code = ReplyCode::new(code).unwrap_or(ReplyCode::LOCAL_ERROR);
+    let esc = EnhancedStatusCode::new(esc.0, esc.1, esc.2).ok();
+    Reply::new(code, esc, text)
+        .or_else(|_| Reply::new(code, esc, "error"))
+        .unwrap_or_else(|_| unreachable!("static reply text is valid"))
+}
+
+impl SmtpConn {
+    pub(crate) fn new(ctx: Arc<Ctx>, peer: SocketAddr, service: Service) -> Self {
+        Self {
+            ctx,
+            peer,
+            service,
+            helo: None,
+            user: None,
+            txn: None,
+        }
+    }
+
+    fn log(&self, what: &str) {
+        println!("{} {}: {what}", self.service.name(), self.peer);
+    }
+
+    fn answer(&self, server: &mut Server, token: Token, r: Option<Reply>) {
+        let result = match r {
+            None => server.accept(token),
+            Some(r) => server.send_reply(token, r),
+        };
+        if let Err(e) = result {
+            self.log(&format!("cannot answer: {e}"));
+        }
+    }
+
+    /// RCPT: local users and postmaster; other domains only for authenticated clients.
+    fn rcpt(&mut self, server: &Server, to: &ForwardPath) -> Result<(String, String), Reply> {
+        let mailbox = match to {
+            ForwardPath::Postmaster => {
+                return Ok((
+                    self.ctx.users.postmaster().to_owned(),
+                    "postmaster".to_owned(),
+                ));
+            }
+            ForwardPath::Mailbox(m) => m,
+        };
+        let domain = mailbox.domain().to_ascii_lowercase();
+        if domain == self.ctx.domain {
+            let local = mailbox.local_part().to_ascii_lowercase();
+            if local == "postmaster" {
+                return Ok((self.ctx.users.postmaster().to_owned(), mailbox.to_string()));
+            }
+            if self.ctx.users.exists(&local) {
+                return Ok((local, mailbox.to_string()));
+            }
+            return Err(reply(550, (5, 1, 1), "no such user here"));
+        }
+        if server.is_authenticated() {
+            // Outbound delivery by MX lookup is not part of this build yet: ask the client to
+            // keep the message and retry, rather than accept mail that would go nowhere.
+            return Err(reply(
+                451,
+                (4, 4, 3),
+                "relay to other domains is not available yet; try again later",
+            ));
+        }
+        Err(reply(550, (5, 7, 1), "relaying denied"))
+    }
+
+    /// The trace fields put in front of the message (RFC 5321 §4.4).
+    fn trace_header(&self, server: &Server, txn: &Txn, id: &str) -> String {
+        let (verb, helo) = self
+            .helo
+            .clone()
+            .unwrap_or((HelloVerb::Helo, "unknown".to_owned()));
+        // RFC 3848 protocol types.
+        let mut with = match verb {
+            HelloVerb::Helo => "SMTP".to_owned(),
+            _ => "ESMTP".to_owned(),
+        };
+        if verb != HelloVerb::Helo {
+            if server.is_tls() {
+                with.push('S');
+            }
+            if server.is_authenticated() {
+                with.push('A');
+            }
+        }
+        let from = match &txn.from {
+            ReversePath::Null => String::new(),
+            ReversePath::Mailbox(m) => m.to_string(),
+        };
+        let ip = self.peer.ip();
+        let mut h = format!("Return-Path: <{from}>\r\n");
+        h.push_str(&format!(
+            "Received: from {helo} ({ip} [{ip}])\r\n\tby {} (mail-sansio mailserver) with {with} id {id}",
+            self.ctx.domain
+        ));
+        if let [one] = txn.rcpts.as_slice() {
+            h.push_str(&format!("\r\n\tfor <{one}>"));
+        }
+        h.push_str(&format!(";\r\n\t{}\r\n", rfc5322_date(SystemTime::now())));
+        h
+    }
+
+    async fn body(&mut self, server: &Server, chunk: &[u8]) {
+        let Some(mut txn) = self.txn.take() else {
+            return;
+        };
+        if !txn.failed
+            && let Err(e) = self.write_body(server, &mut txn, chunk).await
+        {
+            self.log(&format!("cannot write message: {e}"));
+            txn.failed = true;
+        }
+        self.txn = Some(txn);
+    }
+
+    async fn write_body(
+        &self,
+        server: &Server,
+        txn: &mut Txn,
+        chunk: &[u8],
+    ) -> std::io::Result<()> {
+        if txn.file.is_none() {
+            let id = unique_name();
+            let path = self.ctx.store.incoming().join(&id);
+            let mut file = tokio::fs::File::create(&path).await?;
+            let header = self.trace_header(server, txn, &id);
+            file.write_all(header.as_bytes()).await?;
+            txn.wire.feed(header.as_bytes());
+            txn.file = Some((path, file));
+        }
+        if let Some((_, file)) = txn.file.as_mut() {
+            file.write_all(chunk).await?;
+            txn.wire.feed(chunk);
+        }
+        Ok(())
+    }
+
+    /// End of data: fsync, deliver into every Maildir, then (only then) 250.
+    async fn complete(&mut self, server: &mut Server, token: Token) {
+        // An empty body still gets its trace fields.
+        self.body(server, &[]).await;
+        let Some(txn) = self.txn.take() else {
+            self.answer(server, token, Some(reply(503, (5, 5, 1), "no transaction")));
+            return;
+        };
+        let result = self.finish(txn).await;
+        match result {
+            Ok(id) => {
+                self.answer(
+                    server,
+                    token,
+                    Some(reply(250, (2, 0, 0), &format!("OK queued as {id}"))),
+                );
+            }
+            Err(e) => {
+                self.log(&format!("delivery failed: {e}"));
+                self.answer(
+                    server,
+                    token,
+                    Some(reply(451, (4, 3, 0), "local error in processing")),
+                );
+            }
+        }
+    }
+
+    async fn finish(&self, mut txn: Txn) -> std::io::Result<String> {
+        let Some((path, file)) = txn.file.take() else {
+            return Err(std::io::Error::other("no message file"));
+        };
+        if txn.failed {
+            let _ = tokio::fs::remove_file(&path).await;
+            return Err(std::io::Error::other("message could not be written"));
+        }
+        file.sync_all().await?;
+        drop(file);
+        let id = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        let store = self.ctx.store.clone();
+        let users = txn.users.clone();
+        let wire = txn.wire.total();
+        let p = path.clone();
+        let delivered = tokio::task::spawn_blocking(move || store.deliver(&p, &users, wire))
+            .await
+            .map_err(std::io::Error::other)
+            .and_then(|r| r);
+        if let Err(e) = delivered {
+            let _ = tokio::fs::remove_file(&path).await;
+            return Err(e);
+        }
+        self.log(&format!(
+            "delivered {id} from <{}> to {} ({} octets)",
+            txn.from
+                .mailbox()
+                .map(|m| m.to_string())
+                .unwrap_or_default(),
+            txn.users.join(","),
+            wire
+        ));
+        Ok(id)
+    }
+
+    fn discard(&mut self) {
+        if let Some(Txn {
+            file: Some((path, _)),
+            ..
+        }) = self.txn.take()
+        {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
+    fn auth(&mut self, server: &mut Server, token: Token, credentials: &Credentials) {
+        let ok = match credentials {
+            Credentials::Password {
+                authzid,
+                authcid,
+                password,
+            } => self
+                .ctx
+                .users
+                .check(authcid, password.expose())
+                .filter(|user| {
+                    authzid
+                        .as_ref()
+                        .is_none_or(|z| z.eq_ignore_ascii_case(user))
+                }),
+            _ => None,
+        };
+        match ok {
+            Some(user) => {
+                // The user name only: never the password or the SASL exchange.
+                self.log(&format!("authenticated as {user}"));
+                self.user = Some(user);
+                self.answer(server, token, None);
+            }
+            None => {
+                self.log("authentication failed");
+                self.answer(
+                    server,
+                    token,
+                    Some(reply(535, (5, 7, 8), "authentication credentials invalid")),
+                );
+            }
+        }
+    }
+}
+
+impl Drop for SmtpConn {
+    fn drop(&mut self) {
+        // A transaction cut off mid-way was never acknowledged: drop its partial file.
+        self.discard();
+    }
+}
+
+impl Handler<Server> for SmtpConn {
+    async fn on_event(&mut self, server: &mut Server, event: Event) {
+        match event {
+            Event::Hello {
+                token,
+                verb,
+                domain,
+            } => {
+                self.helo = Some((verb, domain.to_string()));
+                self.discard();
+                self.answer(server, token, None);
+            }
+            Event::Mail { token, from, .. } => {
+                self.discard();
+                let needs_auth = self.service != Service::Relay && !server.is_authenticated();
+                if needs_auth {
+                    self.answer(
+                        server,
+                        token,
+                        Some(reply(530, (5, 7, 0), "authentication required")),
+                    );
+                    return;
+                }
+                self.txn = Some(Txn {
+                    from,
+                    users: Vec::new(),
+                    rcpts: Vec::new(),
+                    file: None,
+                    wire: WireSize::default(),
+                    failed: false,
+                });
+                self.answer(server, token, None);
+            }
+            Event::Rcpt { token, to, .. } => match self.rcpt(server, &to) {
+                Ok((user, address)) => {
+                    if let Some(txn) = self.txn.as_mut() {
+                        if !txn.users.contains(&user) {
+                            txn.users.push(user);
+                        }
+                        txn.rcpts.push(address);
+                    }
+                    self.answer(server, token, None);
+                }
+                Err(r) => self.answer(server, token, Some(r)),
+            },
+            Event::BodyChunk(chunk) => self.body(server, &chunk).await,
+            Event::MessageComplete { token, .. } => self.complete(server, token).await,
+            Event::MessageAborted(reason) => {
+                self.log(&format!("message refused: {reason:?}"));
+                self.discard();
+            }
+            Event::Auth { token, credentials } => self.auth(server, token, &credentials),
+            Event::Vrfy { token, .. } | Event::Expn { token, .. } => {
+                self.answer(server, token, None);
+            }
+            _ => {}
+        }
+    }
+}

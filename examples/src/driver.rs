@@ -1,0 +1,283 @@
+//! A generic tokio + rustls driver for any [`mail_sansio::Session`].
+//!
+//! It runs the run loop documented on the `Session` trait over one TCP connection: write what
+//! the session wants written, hand its events to a [`Handler`], run the TLS handshake on the
+//! same socket when [`Session::wants_tls`] turns true (STARTTLS, STLS), feed bytes, end of
+//! stream and deadlines back in. Implicit TLS (ports 465 and 995) is a [`Conn`] that was made
+//! with [`Conn::accept_tls`] or [`Conn::connect_tls`] before the session was built.
+//!
+//! ```no_run
+//! # async fn f(tcp: tokio::net::TcpStream, acceptor: tokio_rustls::TlsAcceptor) {
+//! use examples::driver::{self, Conn, Handler, TlsUpgrade};
+//! use mail_sansio::Session;
+//! use smtp_proto::{Config, Event, Server};
+//!
+//! struct AcceptAll;
+//! impl Handler<Server> for AcceptAll {
+//!     async fn on_event(&mut self, server: &mut Server, event: Event) {
+//!         match event {
+//!             Event::Hello { token, .. }
+//!             | Event::Mail { token, .. }
+//!             | Event::Rcpt { token, .. }
+//!             | Event::MessageComplete { token, .. } => {
+//!                 let _ = server.accept(token);
+//!             }
+//!             _ => {}
+//!         }
+//!     }
+//! }
+//!
+//! let now = std::time::Instant::now();
+//! let mut server = Server::new(Config::strict("mx.example".try_into().unwrap()), now);
+//! let upgrade = TlsUpgrade::Server(acceptor);
+//! let result = driver::run(Conn::plain(tcp), &mut server, &mut AcceptAll, Some(&upgrade)).await;
+//! # }
+//! ```
+
+use std::future::Future;
+use std::io;
+use std::time::Instant;
+
+use mail_sansio::Session;
+use rustls::pki_types::ServerName;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_rustls::{TlsAcceptor, TlsConnector, TlsStream};
+
+/// How many octets one read may take.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// What the application does with a session's events.
+///
+/// Implement it with `async fn on_event`. The handler may answer the event at once (for
+/// example `Server::accept(token)`) or after awaiting something (a disk write, a lookup): the
+/// driver waits for it before it reads more input, and sends whatever the answer queued.
+pub trait Handler<S: Session> {
+    /// One event from [`Session::poll_event`].
+    fn on_event(&mut self, session: &mut S, event: S::Event) -> impl Future<Output = ()> + Send;
+}
+
+/// How to run the TLS handshake that STARTTLS or STLS asks for, on the same socket.
+#[derive(Clone)]
+pub enum TlsUpgrade {
+    /// The server side of the handshake.
+    Server(TlsAcceptor),
+    /// The client side, checking the certificate against this name.
+    Client(TlsConnector, ServerName<'static>),
+}
+
+impl std::fmt::Debug for TlsUpgrade {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Server(_) => f.write_str("TlsUpgrade::Server"),
+            Self::Client(_, name) => write!(f, "TlsUpgrade::Client({name:?})"),
+        }
+    }
+}
+
+/// A connection: plain TCP, or TLS over TCP.
+#[derive(Debug)]
+pub enum Conn {
+    /// Plain TCP (before STARTTLS, or a plaintext-only session).
+    Plain(TcpStream),
+    /// TLS (implicit, or after STARTTLS).
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl Conn {
+    /// A plain connection.
+    pub fn plain(tcp: TcpStream) -> Self {
+        Self::Plain(tcp)
+    }
+
+    /// Implicit TLS, server side: runs the handshake before the first protocol byte.
+    pub async fn accept_tls(tcp: TcpStream, acceptor: &TlsAcceptor) -> io::Result<Self> {
+        let tls = acceptor.accept(tcp).await?;
+        Ok(Self::Tls(Box::new(TlsStream::Server(tls))))
+    }
+
+    /// Implicit TLS, client side.
+    pub async fn connect_tls(
+        tcp: TcpStream,
+        connector: &TlsConnector,
+        name: ServerName<'static>,
+    ) -> io::Result<Self> {
+        let tls = connector.connect(name, tcp).await?;
+        Ok(Self::Tls(Box::new(TlsStream::Client(tls))))
+    }
+
+    /// Whether TLS is up.
+    pub fn is_tls(&self) -> bool {
+        matches!(self, Self::Tls(_))
+    }
+
+    async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Self::Plain(s) => s.read(buf).await,
+            Self::Tls(s) => s.read(buf).await,
+        }
+    }
+
+    async fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        match self {
+            Self::Plain(s) => s.write_all(bytes).await,
+            Self::Tls(s) => {
+                s.write_all(bytes).await?;
+                s.flush().await
+            }
+        }
+    }
+
+    async fn shutdown(&mut self) -> io::Result<()> {
+        match self {
+            Self::Plain(s) => s.shutdown().await,
+            Self::Tls(s) => s.shutdown().await,
+        }
+    }
+
+    /// Runs the handshake over the plain socket.
+    async fn upgrade<E>(self, how: &TlsUpgrade) -> Result<Self, DriverError<E>> {
+        let Self::Plain(tcp) = self else {
+            return Err(DriverError::TlsTwice);
+        };
+        let tls = match how {
+            TlsUpgrade::Server(acceptor) => TlsStream::Server(acceptor.accept(tcp).await?),
+            TlsUpgrade::Client(connector, name) => {
+                TlsStream::Client(connector.connect(name.clone(), tcp).await?)
+            }
+        };
+        Ok(Self::Tls(Box::new(tls)))
+    }
+}
+
+/// Why a connection ended other than by the session closing normally.
+#[derive(Debug)]
+pub enum DriverError<E = std::convert::Infallible> {
+    /// Socket or TLS handshake error.
+    Io(io::Error),
+    /// The session asked for TLS but the driver was given no way to run a handshake.
+    NoTls,
+    /// The session asked for TLS on a connection that already has it.
+    TlsTwice,
+    /// The peer closed the connection while the session still expected input.
+    Eof,
+    /// The session reported a fatal protocol error (its goodbye was sent).
+    Session(E),
+    /// The session waits for a decision that the handler did not give.
+    Stalled,
+}
+
+impl<E: std::fmt::Display> std::fmt::Display for DriverError<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Io(e) => write!(f, "i/o: {e}"),
+            Self::NoTls => f.write_str("tls requested but not configured"),
+            Self::TlsTwice => f.write_str("tls requested twice"),
+            Self::Eof => f.write_str("connection closed by peer"),
+            Self::Session(e) => write!(f, "protocol: {e}"),
+            Self::Stalled => f.write_str("session waits for an answer the handler did not give"),
+        }
+    }
+}
+
+impl<E: std::fmt::Debug + std::fmt::Display> std::error::Error for DriverError<E> {}
+
+impl<E> From<io::Error> for DriverError<E> {
+    fn from(e: io::Error) -> Self {
+        Self::Io(e)
+    }
+}
+
+/// Drives `session` over `conn` until it closes, fails, or the peer goes away.
+///
+/// `Ok(())` when the session ended normally (it closed after QUIT or its goodbye); an error
+/// when the socket failed, the peer left early or the session failed (its goodbye, such as
+/// `421`, was sent first).
+pub async fn run<S, H>(
+    conn: Conn,
+    session: &mut S,
+    handler: &mut H,
+    upgrade: Option<&TlsUpgrade>,
+) -> Result<(), DriverError<S::Error>>
+where
+    S: Session + Send,
+    S::Error: Send,
+    H: Handler<S> + Send,
+{
+    let mut conn = Some(conn);
+    let mut buf = vec![0u8; READ_CHUNK];
+    let mut eof = false;
+    loop {
+        // Step 1: drain transmit, then events; an answer may queue more output.
+        let failure = loop {
+            while let Some(bytes) = session.poll_transmit() {
+                if let Some(c) = conn.as_mut() {
+                    c.write_all(&bytes).await?;
+                }
+            }
+            match session.poll_event() {
+                Ok(Some(event)) => handler.on_event(session, event).await,
+                Ok(None) => break None,
+                Err(e) => break Some(e),
+            }
+        };
+        // The goodbye of a fatal error was queued before the error came out.
+        while let Some(bytes) = session.poll_transmit() {
+            if let Some(c) = conn.as_mut() {
+                c.write_all(&bytes).await?;
+            }
+        }
+        if let Some(e) = failure {
+            if let Some(c) = conn.as_mut() {
+                let _ = c.shutdown().await;
+            }
+            return Err(DriverError::Session(e));
+        }
+        // Step 2: TLS on the same socket.
+        if session.wants_tls() {
+            let how = upgrade.ok_or(DriverError::NoTls)?;
+            let plain = conn.take().ok_or(DriverError::TlsTwice)?;
+            conn = Some(plain.upgrade(how).await?);
+            session.handle_tls_established(Instant::now());
+            continue;
+        }
+        // Step 3: done.
+        if session.is_closed() {
+            if let Some(c) = conn.as_mut() {
+                let _ = c.shutdown().await;
+            }
+            return Ok(());
+        }
+        // Step 4: wait for input or the deadline.
+        if eof {
+            return Err(DriverError::Eof);
+        }
+        let deadline = session.poll_timeout();
+        let reading = session.wants_input();
+        if !reading && deadline.is_none() {
+            return Err(DriverError::Stalled);
+        }
+        let Some(c) = conn.as_mut() else {
+            return Err(DriverError::TlsTwice);
+        };
+        let sleep = async {
+            match deadline {
+                Some(at) => tokio::time::sleep_until(at.into()).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            read = c.read(&mut buf), if reading => {
+                let now = Instant::now();
+                match read? {
+                    0 => {
+                        eof = true;
+                        session.handle_eof(now);
+                    }
+                    n => session.handle_input(now, buf.get(..n).unwrap_or_default()),
+                }
+            }
+            () = sleep => session.handle_timeout(Instant::now()),
+        }
+    }
+}
