@@ -210,7 +210,8 @@ pub struct Client {
     closing: bool,
     eof: bool,
     last_activity: Instant,
-    /// A command went out since the clock was last seen: the next `handle_timeout` re-arms.
+    /// The application sent a command since the clock was last seen: the next
+    /// `handle_timeout` re-arms the reply timer at its `now` instead of firing.
     stale: bool,
 }
 
@@ -344,6 +345,7 @@ impl Client {
         });
         self.state = ClientState::Auth;
         self.expect_reply(Expect::Auth);
+        self.stale = true;
         Ok(())
     }
 
@@ -425,6 +427,7 @@ impl Client {
         }
         self.txn = Some(txn);
         self.state = ClientState::Envelope;
+        self.stale = true;
         Ok(())
     }
 
@@ -510,6 +513,7 @@ impl Client {
         }
         self.write_command(&Command::Quit, Expect::Quit);
         self.state = ClientState::Quit;
+        self.stale = true;
         Ok(())
     }
 
@@ -520,7 +524,6 @@ impl Client {
 
     fn expect_reply(&mut self, expect: Expect) {
         self.expect.push_back(expect);
-        self.stale = true;
     }
 
     fn write_rcpt(&mut self, txn: &Txn, index: usize) {
