@@ -244,16 +244,6 @@ impl Reply {
         })
     }
 
-    /// A reply from trusted static text (the library's own replies).
-    #[allow(dead_code, reason = "used by the server machine")]
-    pub(crate) fn fixed(code: u16, esc: Option<(u8, u16, u16)>, text: &'static str) -> Self {
-        Self {
-            code: ReplyCode(code),
-            enhanced: esc.map(|(c, s, d)| EnhancedStatusCode::new_unchecked(c, s, d)),
-            lines: vec![Bytes::from_static(text.as_bytes())],
-        }
-    }
-
     pub(crate) fn from_parts(
         code: ReplyCode,
         enhanced: Option<EnhancedStatusCode>,

@@ -134,7 +134,7 @@ impl Server {
                 BareNewline::Normalise
             });
         let phase = match config.greeting_delay {
-            Some(d) if !d.is_zero() => Phase::Greeting(now + d),
+            Some(d) if !d.is_zero() => Phase::Greeting(now.checked_add(d).unwrap_or(now)),
             _ => Phase::Command,
         };
         let mut server = Self {
@@ -474,7 +474,7 @@ impl Server {
             Phase::Data { .. } | Phase::Bdat { .. } => self.config.limits.data_timeout,
             _ => self.config.limits.command_timeout,
         };
-        Some(self.last_activity + timeout)
+        self.last_activity.checked_add(timeout)
     }
 }
 
