@@ -598,9 +598,9 @@ pub fn plan_response(domain: &Name, response: &Message, config: &PlanConfig, see
 /// [`plan_response`] on a zero-copy [`MessageView`]: the same rules, but
 /// no owned message is built; only the MX exchanges and the owners of
 /// address records are copied out.
-pub fn plan_view(
+pub fn plan_view<'a>(
     domain: &Name,
-    response: &MessageView<'_>,
+    response: &MessageView<'a>,
     config: &PlanConfig,
     seed: u64,
 ) -> Plan {
@@ -617,42 +617,81 @@ pub fn plan_view(
         Rcode::NxDomain => return fail(Outcome::NoSuchDomain),
         other => return fail(Outcome::TempFail(rcode_failure(other))),
     }
-    // Follow a CNAME chain on the domain (at most 8 steps).
-    let mut owner: Option<NameRef<'_>> = None;
-    let mut steps = 0;
-    loop {
-        let next = response.answers().find_map(|r| match r.rdata() {
-            RDataRef::Cname(target)
-                if r.class == CLASS_IN
-                    && owner.map_or_else(|| r.owner.eq_name(domain), |o| r.owner == o) =>
-            {
-                Some(target)
-            }
-            _ => None,
-        });
-        match next {
-            None => break,
-            Some(_) if steps == 8 => {
-                return fail(Outcome::TempFail(TempFailure::CnameChain { limit: 8 }));
-            }
-            Some(target) => {
-                owner = Some(target);
-                steps += 1;
-            }
+    // One pass over the answers and one over the additional section.
+    // Address records are kept with their owner's first label and
+    // position, which settle most comparisons without walking names.
+    let mut mx_raw: Vec<(NameRef<'a>, u16, NameRef<'a>)> = Vec::new();
+    let mut addresses: Vec<(&'a [u8], usize, NameRef<'a>, IpAddr)> = Vec::new();
+    let mut has_cname = false;
+    let mut note_address = |owner: NameRef<'a>, address: IpAddr| {
+        let first = owner.labels().next().unwrap_or_default();
+        addresses.push((first, owner.position(), owner, address));
+    };
+    for r in response.answers() {
+        if r.class != CLASS_IN {
+            continue;
         }
-    }
-    let is_owner = |n: &NameRef<'_>| owner.map_or_else(|| n.eq_name(domain), |o| *n == o);
-    let mx: Vec<MxRecord> = response
-        .answers()
-        .filter(|r| r.rtype == RecordType::MX && r.class == CLASS_IN && is_owner(&r.owner))
-        .filter_map(|r| match r.rdata() {
+        match r.rdata() {
             RDataRef::Mx {
                 preference,
                 exchange,
-            } => Some(MxRecord::new(preference, exchange.to_name())),
-            _ => None,
-        })
-        .collect();
+            } => mx_raw.push((r.owner, preference, exchange)),
+            RDataRef::Cname(_) => has_cname = true,
+            RDataRef::A(a) => note_address(r.owner, IpAddr::V4(a)),
+            RDataRef::Aaaa(a) => note_address(r.owner, IpAddr::V6(a)),
+            _ => {}
+        }
+    }
+    for r in response.additional() {
+        match r.rdata() {
+            RDataRef::A(a) => note_address(r.owner, IpAddr::V4(a)),
+            RDataRef::Aaaa(a) => note_address(r.owner, IpAddr::V6(a)),
+            _ => {}
+        }
+    }
+    // Follow a CNAME chain on the domain (at most 8 steps).
+    let mut owner: Option<NameRef<'_>> = None;
+    if has_cname {
+        let mut steps = 0;
+        loop {
+            let next = response.answers().find_map(|r| match r.rdata() {
+                RDataRef::Cname(target)
+                    if r.class == CLASS_IN
+                        && owner.map_or_else(|| r.owner.eq_name(domain), |o| r.owner == o) =>
+                {
+                    Some(target)
+                }
+                _ => None,
+            });
+            match next {
+                None => break,
+                Some(_) if steps == 8 => {
+                    return fail(Outcome::TempFail(TempFailure::CnameChain { limit: 8 }));
+                }
+                Some(target) => {
+                    owner = Some(target);
+                    steps += 1;
+                }
+            }
+        }
+    }
+    // The question's position settles owners compressed against it.
+    let question_place = response
+        .question()
+        .filter(|(q, _, _)| q.eq_name(domain))
+        .map(|(q, _, _)| q.position());
+    let is_owner = |n: &NameRef<'_>| match owner {
+        Some(o) => *n == o,
+        None => Some(n.position()) == question_place || n.eq_name(domain),
+    };
+    let mut mx: Vec<MxRecord> = Vec::with_capacity(mx_raw.len());
+    let mut places: Vec<(usize, usize)> = Vec::with_capacity(mx_raw.len());
+    for (o, preference, exchange) in &mx_raw {
+        if is_owner(o) {
+            places.push((mx.len(), exchange.position()));
+            mx.push(MxRecord::new(*preference, exchange.to_name()));
+        }
+    }
     let owned_final;
     let final_name = match owner {
         Some(o) => {
@@ -671,36 +710,24 @@ pub fn plan_view(
             };
         }
     };
-    // Each address record with its owner's first label, a cheap filter
-    // before the full comparison.
-    let addresses: Vec<(&[u8], NameRef<'_>, IpAddr)> = response
-        .answers()
-        .chain(response.additional())
-        .filter_map(|r| {
-            let address = match r.rdata() {
-                RDataRef::A(a) => IpAddr::V4(a),
-                RDataRef::Aaaa(a) => IpAddr::V6(a),
-                _ => return None,
-            };
-            Some((
-                r.owner.labels().next().unwrap_or_default(),
-                r.owner,
-                address,
-            ))
-        })
-        .collect();
     let auth = header.authentic_data;
     let outcome = assign_with(
         &ordered,
         |host, out| {
+            let place = mx
+                .iter()
+                .position(|m| m.exchange == *host)
+                .and_then(|i| places.iter().find(|(j, _)| *j == i))
+                .map(|(_, p)| *p);
             let first = host.labels().next().unwrap_or_default();
             out.extend(
                 addresses
                     .iter()
-                    .filter(|(label, owner, _)| {
-                        label.eq_ignore_ascii_case(first) && owner.eq_name(host)
+                    .filter(|(label, at, name, _)| {
+                        Some(*at) == place
+                            || (label.eq_ignore_ascii_case(first) && name.eq_name(host))
                     })
-                    .map(|(_, _, a)| *a),
+                    .map(|(_, _, _, a)| *a),
             );
             if out.is_empty() {
                 Found::TempFail

@@ -437,28 +437,50 @@ impl<'a> Iterator for RawLabels<'a> {
     }
 }
 
-/// Copies a name that [`check_name`] accepted, lower-casing it. Short
-/// names are written straight into the inline buffer.
+/// Copies a name that [`check_name`] accepted, lower-casing it. Each run
+/// of labels between pointers is copied in one piece, straight into the
+/// inline buffer when it fits.
 pub(crate) fn copy_name(msg: &[u8], start: usize) -> Name {
     let mut inline = [0u8; INLINE_OCTETS];
     let mut used = 0usize;
-    let mut labels = RawLabels::new(msg, start);
-    for label in labels.by_ref() {
-        let Some(slot) = inline.get_mut(used..used + 1 + label.len()) else {
-            // Too long for inline storage: copy again into a heap buffer.
+    let (mut pos, mut segment_start) = (start, start + 1);
+    loop {
+        // Find the end of the run of plain labels starting at `pos`.
+        let run_start = pos;
+        while let Some(&len) = msg.get(pos) {
+            if len == 0 || len & 0xC0 != 0 {
+                break;
+            }
+            pos += 1 + usize::from(len);
+        }
+        let Some(run) = msg.get(run_start..pos) else {
             return copy_name_heap(msg, start);
         };
-        if let Some((first, rest)) = slot.split_first_mut() {
-            *first = label.len() as u8;
-            rest.copy_from_slice(label);
-            rest.make_ascii_lowercase();
+        let Some(slot) = inline.get_mut(used..used + run.len()) else {
+            return copy_name_heap(msg, start);
+        };
+        slot.copy_from_slice(run);
+        used += run.len();
+        match (msg.get(pos), msg.get(pos + 1)) {
+            (Some(&hi), Some(&lo)) if hi & 0xC0 == 0xC0 => {
+                let target = usize::from(hi & 0x3F) << 8 | usize::from(lo);
+                if target >= segment_start {
+                    break;
+                }
+                segment_start = target;
+                pos = target;
+            }
+            _ => break,
         }
-        used += 1 + label.len();
     }
     if used >= INLINE_OCTETS {
         return copy_name_heap(msg, start);
     }
-    // `inline[used]` is already 0: the root label.
+    // Length octets are at most 63, below b'A', so folding the whole
+    // buffer only touches label octets. `inline[used]` is 0: the root.
+    if let Some(name) = inline.get_mut(..used) {
+        name.make_ascii_lowercase();
+    }
     Name {
         wire: WireBuf::Inline {
             len: (used + 1) as u8,

@@ -28,6 +28,25 @@ impl<'a> NameRef<'a> {
         RawLabels::new(self.msg, self.at)
     }
 
+    /// Where the name's first label (or its root octet) really is, after
+    /// any pointers at its start: two names at the same position are the
+    /// same name.
+    pub fn position(&self) -> usize {
+        let (mut pos, mut segment_start) = (self.at, self.at + 1);
+        while let (Some(&hi), Some(&lo)) = (self.msg.get(pos), self.msg.get(pos + 1)) {
+            if hi & 0xC0 != 0xC0 {
+                break;
+            }
+            let target = usize::from(hi & 0x3F) << 8 | usize::from(lo);
+            if target >= segment_start {
+                break;
+            }
+            segment_start = target;
+            pos = target;
+        }
+        pos
+    }
+
     /// Whether this is the root name.
     pub fn is_root(&self) -> bool {
         self.labels().next().is_none()
