@@ -30,7 +30,7 @@ use crate::config::{AddressFamilies, FamilyPreference, PlanConfig};
 use crate::outcome::{Diagnostic, Outcome, PermFailure, SkipReason, Target, TempFailure};
 use crate::rng::SplitMix64;
 use crate::wire::record::CLASS_IN;
-use crate::wire::{Message, MessageView, Name, NameRef, RData, RDataRef, Rcode, RecordType};
+use crate::wire::{Message, MessageView, Name, NameRef, RData, RDataRef, Rcode};
 
 /// One MX record: `PREFERENCE EXCHANGE`.
 #[derive(Debug, Clone, PartialEq, Eq)]
