@@ -7,11 +7,11 @@ pub fn message_body(size: usize) -> Vec<u8> {
     let mut line = 0u32;
     while body.len() < size {
         line = line.wrapping_add(1);
-        if line % 40 == 0 {
+        if line.is_multiple_of(40) {
             body.extend_from_slice(b"\r\n");
             continue;
         }
-        if line % 50 == 0 {
+        if line.is_multiple_of(50) {
             body.push(b'.');
         }
         for i in 0..74u32 {
