@@ -1,0 +1,328 @@
+//! Python's smtplib/poplib, raw sockets and curl against the `mailserver` binary over real TCP.
+//!
+//! Each test starts its own server on free loopback ports with a temporary data directory and
+//! a users file, waits for the ports, runs a script from `examples/interop/mailserver/` and
+//! kills the server when done. Skipped (with a note) when python3 is not installed.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+/// A running mailserver; killed and its data directory removed on drop.
+struct MailServer {
+    child: Child,
+    dir: PathBuf,
+    smtp: u16,
+    submission: u16,
+    smtps: u16,
+    pop3: u16,
+    pop3s: u16,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+impl MailServer {
+    fn start() -> Self {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "mailserver-test-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let users = dir.join("users");
+        std::fs::write(&users, "alice:secret-a\nbob:secret-b\n").unwrap();
+        let [smtp, submission, smtps, pop3, pop3s] = [(); 5].map(|()| free_port());
+        let log = std::fs::File::create(dir.join("server.log")).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_mailserver"))
+            .arg("--data")
+            .arg(dir.join("data"))
+            .arg("--users")
+            .arg(&users)
+            .args(["--smtp-port", &smtp.to_string()])
+            .args(["--submission-port", &submission.to_string()])
+            .args(["--smtps-port", &smtps.to_string()])
+            .args(["--pop3-port", &pop3.to_string()])
+            .args(["--pop3s-port", &pop3s.to_string()])
+            .args(["--imap-port", "0", "--imaps-port", "0"])
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("start mailserver");
+        let server = Self {
+            child,
+            dir,
+            smtp,
+            submission,
+            smtps,
+            pop3,
+            pop3s,
+        };
+        server.wait_ready();
+        server
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        for port in [
+            self.smtp,
+            self.submission,
+            self.smtps,
+            self.pop3,
+            self.pop3s,
+        ] {
+            while TcpStream::connect(("127.0.0.1", port)).is_err() {
+                assert!(
+                    Instant::now() < deadline,
+                    "mailserver did not open port {port}:\n{}",
+                    self.log()
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default()
+    }
+
+    fn ca(&self) -> PathBuf {
+        self.dir.join("data/tls/cert.pem")
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.join("data")
+    }
+
+    fn env(&self, cmd: &mut Command) {
+        cmd.env("MS_HOST", "127.0.0.1")
+            .env("MS_SMTP", self.smtp.to_string())
+            .env("MS_SUBMISSION", self.submission.to_string())
+            .env("MS_SMTPS", self.smtps.to_string())
+            .env("MS_POP3", self.pop3.to_string())
+            .env("MS_POP3S", self.pop3s.to_string())
+            .env("MS_CA", self.ca())
+            .env("MS_DOMAIN", "example.test");
+    }
+
+    /// Runs `python3 SCRIPT ARGS...` from the interop directory; panics with its output and
+    /// the server log on failure.
+    fn python(&self, script: &str, args: &[&str]) {
+        let mut cmd = Command::new("python3");
+        cmd.arg(script).args(args).current_dir(scripts_dir());
+        self.env(&mut cmd);
+        let out = cmd.output().expect("run python3");
+        self.check(&format!("python3 {script} {}", args.join(" ")), &out);
+    }
+
+    fn check(&self, what: &str, out: &Output) {
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        println!("{what}:\n{stdout}{stderr}");
+        assert!(
+            out.status.success(),
+            "{what} failed\n--- stdout\n{stdout}\n--- stderr\n{stderr}\n--- server log\n{}",
+            self.log()
+        );
+    }
+
+    fn maildir_files(&self, user: &str) -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        for sub in ["new", "cur"] {
+            let dir = self.data().join(user).join("Maildir").join(sub);
+            if let Ok(rd) = std::fs::read_dir(dir) {
+                files.extend(rd.map(|e| e.unwrap().path()));
+            }
+        }
+        files
+    }
+}
+
+impl Drop for MailServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+fn scripts_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("interop/mailserver")
+}
+
+fn have(program: &str, arg: &str) -> bool {
+    Command::new(program)
+        .arg(arg)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn python_available() -> bool {
+    if have("python3", "--version") {
+        return true;
+    }
+    println!("skipped: python3 is not installed");
+    false
+}
+
+#[test]
+fn smtplib_plain_and_starttls() {
+    if !python_available() {
+        return;
+    }
+    let server = MailServer::start();
+    server.python("clients.py", &["smtp"]);
+    // Plain, then STARTTLS to alice and postmaster (alice's alias): one copy each.
+    assert_eq!(server.maildir_files("alice").len(), 2, "{}", server.log());
+}
+
+#[test]
+fn smtplib_submission_and_smtps() {
+    if !python_available() {
+        return;
+    }
+    let server = MailServer::start();
+    server.python("clients.py", &["submission", "smtps"]);
+    assert_eq!(server.maildir_files("alice").len(), 3, "{}", server.log());
+}
+
+#[test]
+fn poplib_stls_list_retrieve_delete() {
+    if !python_available() {
+        return;
+    }
+    let server = MailServer::start();
+    server.python("clients.py", &["pop3"]);
+    assert!(server.maildir_files("bob").is_empty(), "{}", server.log());
+}
+
+#[test]
+fn logs_hold_no_secrets() {
+    if !python_available() {
+        return;
+    }
+    let server = MailServer::start();
+    server.python("clients.py", &["submission", "pop3"]);
+    let log = server.log();
+    assert!(log.contains("authenticated as bob"), "{log}");
+    for secret in ["secret-a", "secret-b", "AHNlY3JldC1h", "c2VjcmV0LW"] {
+        assert!(!log.contains(secret), "log contains {secret}:\n{log}");
+    }
+}
+
+#[test]
+fn purge_erases_a_mailbox() {
+    if !python_available() {
+        return;
+    }
+    let server = MailServer::start();
+    server.python("clients.py", &["smtp"]);
+    assert!(!server.maildir_files("alice").is_empty());
+    let out = Command::new(env!("CARGO_BIN_EXE_mailserver"))
+        .arg("--data")
+        .arg(server.data())
+        .args(["purge", "alice"])
+        .output()
+        .unwrap();
+    server.check("mailserver purge alice", &out);
+    assert!(server.maildir_files("alice").is_empty());
+    assert!(!server.data().join("alice").exists());
+}
+
+#[test]
+fn curl_smtp_and_pop3() {
+    if !have("curl", "--version") {
+        println!("skipped: curl is not installed");
+        return;
+    }
+    let server = MailServer::start();
+    let message = server.dir.join("message.txt");
+    let body = "From: bob@example.test\r\nTo: alice@example.test\r\nSubject: curl\r\n\r\nsent by curl\r\n.dot\r\n";
+    std::fs::write(&message, body).unwrap();
+    let ca = server.ca();
+    let ca = ca.to_str().unwrap();
+    // Submission with STARTTLS required and AUTH.
+    let out = Command::new("curl")
+        .args(["-sS", "--ssl-reqd", "--cacert", ca])
+        .args([
+            "--connect-to",
+            &format!("localhost:{0}:127.0.0.1:{0}", server.submission),
+        ])
+        .arg(format!("smtp://localhost:{}", server.submission))
+        .args(["--user", "bob:secret-b", "--mail-from", "bob@example.test"])
+        .args(["--mail-rcpt", "alice@example.test", "-T"])
+        .arg(&message)
+        .output()
+        .unwrap();
+    server.check("curl smtp submission", &out);
+    // Implicit TLS.
+    let out = Command::new("curl")
+        .args(["-sS", "--cacert", ca])
+        .args([
+            "--connect-to",
+            &format!("localhost:{0}:127.0.0.1:{0}", server.smtps),
+        ])
+        .arg(format!("smtps://localhost:{}", server.smtps))
+        .args(["--user", "bob:secret-b", "--mail-from", "bob@example.test"])
+        .args(["--mail-rcpt", "alice@example.test", "-T"])
+        .arg(&message)
+        .output()
+        .unwrap();
+    server.check("curl smtps", &out);
+    // POP3 with STLS: list, then retrieve message 1.
+    let out = Command::new("curl")
+        .args(["-sS", "--ssl-reqd", "--cacert", ca])
+        .args([
+            "--connect-to",
+            &format!("localhost:{0}:127.0.0.1:{0}", server.pop3),
+        ])
+        .arg(format!("pop3://localhost:{}/", server.pop3))
+        .args(["--user", "alice:secret-a"])
+        .output()
+        .unwrap();
+    server.check("curl pop3 list", &out);
+    let listing = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(listing.lines().count(), 2, "{listing}");
+    let out = Command::new("curl")
+        .args(["-sS", "--cacert", ca])
+        .args([
+            "--connect-to",
+            &format!("localhost:{0}:127.0.0.1:{0}", server.pop3s),
+        ])
+        .arg(format!("pop3s://localhost:{}/1", server.pop3s))
+        .args(["--user", "alice:secret-a"])
+        .output()
+        .unwrap();
+    server.check("curl pop3s retrieve", &out);
+    let got = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        got.starts_with("Return-Path: <bob@example.test>\r\n"),
+        "{got}"
+    );
+    assert!(got.ends_with(body), "{got}");
+    // DELE through a custom request, then QUIT commits it.
+    let out = Command::new("curl")
+        .args(["-sS", "--cacert", ca, "-X", "DELE", "-I"])
+        .args([
+            "--connect-to",
+            &format!("localhost:{0}:127.0.0.1:{0}", server.pop3s),
+        ])
+        .arg(format!("pop3s://localhost:{}/1", server.pop3s))
+        .args(["--user", "alice:secret-a"])
+        .output()
+        .unwrap();
+    server.check("curl pop3s DELE", &out);
+    assert_eq!(server.maildir_files("alice").len(), 1, "{}", server.log());
+}
