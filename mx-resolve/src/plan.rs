@@ -24,6 +24,7 @@
 //! [`retain_targets`]; each [`Target`] carries `authenticated` (the AD bit
 //! of the MX RRset and of its addresses), the precondition for DANE.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 use crate::config::{AddressFamilies, FamilyPreference, PlanConfig};
@@ -212,8 +213,17 @@ pub fn order_exchanges(
             }
             return Err(Outcome::NullMx);
         }
+        // Index of each host in `candidates`: a linear scan for the usual
+        // handful, a hash map for large RRsets (a 64 KiB TCP answer can
+        // carry thousands of MX records; the cost must stay linear).
+        let mut index: Option<HashMap<Name, usize>> =
+            (records.len() > 16).then(|| HashMap::with_capacity(records.len()));
         for record in records {
-            if let Some(seen) = candidates.iter_mut().find(|c| c.host == record.exchange) {
+            let found = match &index {
+                Some(map) => map.get(&record.exchange).copied(),
+                None => candidates.iter().position(|c| c.host == record.exchange),
+            };
+            if let Some(seen) = found.and_then(|i| candidates.get_mut(i)) {
                 seen.preference = seen.preference.min(record.preference);
                 diagnostics.push(Diagnostic::DuplicateExchange {
                     host: record.exchange.clone(),
@@ -238,6 +248,9 @@ pub fn order_exchanges(
                     reason,
                 });
                 continue;
+            }
+            if let Some(map) = &mut index {
+                map.insert(record.exchange.clone(), candidates.len());
             }
             candidates.push(Candidate {
                 host: record.exchange.clone(),

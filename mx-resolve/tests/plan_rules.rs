@@ -499,3 +499,26 @@ fn plan_response_rcodes_and_cname() {
 }
 
 use mx_resolve::wire::Message;
+
+#[test]
+fn large_rrsets_dedupe_through_the_index() {
+    // 4000 records naming 2000 hosts twice each: the best preference wins,
+    // then the cap keeps the 10 best hosts.
+    let mut mx = Vec::new();
+    let mut b = AddressBook::new();
+    for i in 0..2000u16 {
+        let host = format!("h{i}.example");
+        mx.push(rec(1000 + i, &host));
+        mx.push(rec(i, &host));
+        b.add_address(
+            &n(&host),
+            IpAddr::from([10, 0, (i >> 8) as u8, i as u8]),
+            false,
+        );
+    }
+    let p = run(&mx, &b, &PlanConfig::default(), 7);
+    let t = targets(&p.outcome);
+    assert_eq!(t.len(), 10);
+    let prefs: Vec<u16> = t.iter().map(|t| t.preference).collect();
+    assert_eq!(prefs, (0..10).collect::<Vec<_>>());
+}
