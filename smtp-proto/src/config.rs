@@ -5,6 +5,7 @@ use std::time::Duration;
 use mail_sansio::line::BareNewline;
 
 use crate::command::ParseOptions;
+use crate::ehlo::{Capability, EhloReply};
 use crate::types::{Domain, Mechanism, Text};
 
 /// How TLS is used on the connection (DESIGN.md, the STARTTLS contract).
@@ -186,5 +187,74 @@ impl Config {
         c.parse = ParseOptions::lenient();
         c.allow_unnegotiated_pipelining = true;
         c
+    }
+}
+
+impl Config {
+    /// The SASL mechanisms offered: only under TLS unless plaintext AUTH is allowed
+    /// (RFC 4954 §4, RFC 3207 §4), and only those the server machine runs without the
+    /// application's help (PLAIN, LOGIN, XOAUTH2, OAUTHBEARER, EXTERNAL).
+    pub fn offered_mechanisms(&self, tls_active: bool) -> Vec<Mechanism> {
+        if !(tls_active || self.dangerous_plaintext_auth) {
+            return Vec::new();
+        }
+        let runnable = |m: &&Mechanism| {
+            matches!(
+                m,
+                Mechanism::Plain
+                    | Mechanism::Login
+                    | Mechanism::XOAuth2
+                    | Mechanism::OAuthBearer
+                    | Mechanism::External
+            )
+        };
+        self.extensions
+            .auth
+            .iter()
+            .filter(runnable)
+            .cloned()
+            .collect()
+    }
+
+    /// The EHLO/LHLO reply this configuration gives (RFC 5321 §4.1.1.1): the domain, then the
+    /// extensions. STARTTLS only before TLS (RFC 3207 §4.2), AUTH only when
+    /// [`offered_mechanisms`](Self::offered_mechanisms) allows and before authentication
+    /// (RFC 4954 §4), REQUIRETLS only under TLS (RFC 8689 §2).
+    pub fn ehlo_reply(&self, tls_active: bool, authenticated: bool) -> EhloReply {
+        let mut r = EhloReply::for_domain(&self.domain);
+        let x = &self.extensions;
+        let starttls =
+            !tls_active && matches!(self.tls, TlsMode::Required | TlsMode::Opportunistic);
+        let caps: [(bool, Capability); 9] = [
+            (x.pipelining, Capability::Pipelining),
+            (x.size, Capability::Size(Some(self.limits.message_size))),
+            (x.eight_bit_mime, Capability::EightBitMime),
+            (x.smtputf8, Capability::SmtpUtf8),
+            (x.chunking, Capability::Chunking),
+            (x.chunking && x.binary_mime, Capability::BinaryMime),
+            (x.dsn, Capability::Dsn),
+            (x.enhanced_status_codes, Capability::EnhancedStatusCodes),
+            (starttls, Capability::StartTls),
+        ];
+        for (on, cap) in caps {
+            if on {
+                r.push(cap);
+            }
+        }
+        let mechs = self.offered_mechanisms(tls_active);
+        if !mechs.is_empty() && !authenticated {
+            r.push(Capability::Auth(mechs));
+        }
+        if x.requiretls && tls_active {
+            r.push(Capability::RequireTls);
+        }
+        if x.limits {
+            r.push(Capability::Limits {
+                rcpt_max: Some(self.limits.recipients as u64),
+                mail_max: None,
+                rcpt_domain_max: None,
+            });
+        }
+        r
     }
 }

@@ -18,7 +18,7 @@ use mail_sansio::sasl::SaslServer;
 pub use event::{AbortReason, Event, HelloVerb, Token};
 
 use crate::config::{Config, TlsMode};
-use crate::ehlo::{Capability, EhloReply};
+use crate::ehlo::EhloReply;
 use crate::error::{Error, SendError};
 use crate::reply::Reply;
 use crate::state::State;
@@ -405,64 +405,18 @@ impl Server {
 
     /// The EHLO/LHLO reply for the current state, or the one-line HELO reply.
     fn hello_reply(&self, verb: HelloVerb) -> EhloReply {
-        let mut r = EhloReply::for_domain(&self.config.domain);
         if verb == HelloVerb::Helo {
-            return r;
+            return EhloReply::for_domain(&self.config.domain);
         }
-        let x = &self.config.extensions;
-        let caps: [(bool, Capability); 9] = [
-            (x.pipelining, Capability::Pipelining),
-            (
-                x.size,
-                Capability::Size(Some(self.config.limits.message_size)),
-            ),
-            (x.eight_bit_mime, Capability::EightBitMime),
-            (x.smtputf8, Capability::SmtpUtf8),
-            (x.chunking, Capability::Chunking),
-            (x.chunking && x.binary_mime, Capability::BinaryMime),
-            (x.dsn, Capability::Dsn),
-            (x.enhanced_status_codes, Capability::EnhancedStatusCodes),
-            (self.offers_starttls(), Capability::StartTls),
-        ];
-        for (on, cap) in caps {
-            if on {
-                r.push(cap);
-            }
-        }
-        let mechs = self.offered_mechanisms();
-        if !mechs.is_empty() && !self.authenticated {
-            r.push(Capability::Auth(mechs));
-        }
-        if x.requiretls && self.tls {
-            r.push(Capability::RequireTls);
-        }
-        if x.limits {
-            r.push(Capability::Limits {
-                rcpt_max: Some(self.config.limits.recipients as u64),
-                mail_max: None,
-                rcpt_domain_max: None,
-            });
-        }
-        r
+        self.config.ehlo_reply(self.tls, self.authenticated)
     }
 
     fn offers_starttls(&self) -> bool {
         !self.tls && matches!(self.config.tls, TlsMode::Required | TlsMode::Opportunistic)
     }
 
-    /// AUTH is offered only under TLS unless plaintext AUTH is explicitly allowed
-    /// (RFC 4954 §4, RFC 3207 §4), and only for mechanisms the machine can run alone.
     fn offered_mechanisms(&self) -> Vec<crate::types::Mechanism> {
-        if !(self.tls || self.config.dangerous_plaintext_auth) {
-            return Vec::new();
-        }
-        self.config
-            .extensions
-            .auth
-            .iter()
-            .filter(|m| commands::runnable_mechanism(m).is_some())
-            .cloned()
-            .collect()
+        self.config.offered_mechanisms(self.tls)
     }
 
     fn deadline(&self) -> Option<Instant> {
