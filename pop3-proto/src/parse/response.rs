@@ -13,6 +13,13 @@ use crate::types::Text;
 /// challenge  = "+" [SP base64]                    ; RFC 5034 §4
 /// ```
 pub(crate) fn response(line: &[u8]) -> Result<Response, ParseError> {
+    // text = *(%x01-09 / %x0B-0C / %x0E-FF): a NUL has no business in a response line.
+    if let Some(offset) = memchr::memchr(0, line) {
+        return Err(ParseError::Syntax {
+            rule: "text",
+            offset,
+        });
+    }
     let (status, rest) = if let Some(rest) = strip_prefix_ci(line, b"+OK") {
         (Status::Ok, rest)
     } else if let Some(rest) = strip_prefix_ci(line, b"-ERR") {
