@@ -2,4 +2,5 @@
 //! sessions, and rustls set-up.
 
 pub mod driver;
+pub mod mx;
 pub mod tls;

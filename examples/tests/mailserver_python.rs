@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 struct MailServer {
     child: Child,
     dir: PathBuf,
+    domain: String,
     smtp: u16,
     submission: u16,
     smtps: u16,
@@ -30,6 +31,15 @@ fn free_port() -> u16 {
 
 impl MailServer {
     fn start() -> Self {
+        // Nothing answers at port 9: outbound mail stays queued (temporary failure).
+        Self::start_with(
+            "example.test",
+            "alice:secret-a\nbob:secret-b\n",
+            &["--dns", "127.0.0.1:9"],
+        )
+    }
+
+    fn start_with(domain: &str, users_file: &str, extra: &[&str]) -> Self {
         static N: AtomicU32 = AtomicU32::new(0);
         let dir = std::env::temp_dir().join(format!(
             "mailserver-test-{}-{}",
@@ -39,7 +49,7 @@ impl MailServer {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let users = dir.join("users");
-        std::fs::write(&users, "alice:secret-a\nbob:secret-b\n").unwrap();
+        std::fs::write(&users, users_file).unwrap();
         let [smtp, submission, smtps, pop3, pop3s] = [(); 5].map(|()| free_port());
         let log = std::fs::File::create(dir.join("server.log")).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_mailserver"))
@@ -53,6 +63,8 @@ impl MailServer {
             .args(["--pop3-port", &pop3.to_string()])
             .args(["--pop3s-port", &pop3s.to_string()])
             .args(["--imap-port", "0", "--imaps-port", "0"])
+            .args(["--domain", domain])
+            .args(extra)
             .stdout(log.try_clone().unwrap())
             .stderr(log)
             .spawn()
@@ -60,6 +72,7 @@ impl MailServer {
         let server = Self {
             child,
             dir,
+            domain: domain.to_owned(),
             smtp,
             submission,
             smtps,
@@ -110,15 +123,20 @@ impl MailServer {
             .env("MS_POP3", self.pop3.to_string())
             .env("MS_POP3S", self.pop3s.to_string())
             .env("MS_CA", self.ca())
-            .env("MS_DOMAIN", "example.test");
+            .env("MS_DOMAIN", &self.domain);
     }
 
     /// Runs `python3 SCRIPT ARGS...` from the interop directory; panics with its output and
     /// the server log on failure.
     fn python(&self, script: &str, args: &[&str]) {
+        self.python_env(script, args, &[]);
+    }
+
+    fn python_env(&self, script: &str, args: &[&str], env: &[(&str, String)]) {
         let mut cmd = Command::new("python3");
         cmd.arg(script).args(args).current_dir(scripts_dir());
         self.env(&mut cmd);
+        cmd.envs(env.iter().map(|(k, v)| (k, v)));
         let out = cmd.output().expect("run python3");
         self.check(&format!("python3 {script} {}", args.join(" ")), &out);
     }
@@ -381,4 +399,73 @@ fn adversarial_oversized_message() {
         .unwrap()
         .count();
     assert_eq!(incoming, 0, "{}", server.log());
+}
+
+/// `fake_dns.py`: a tiny DNS server for the relay test; killed on drop.
+struct FakeDns {
+    child: Child,
+    port: u16,
+}
+
+impl FakeDns {
+    fn start() -> Self {
+        use std::io::BufRead;
+        let mut child = Command::new("python3")
+            .args(["fake_dns.py", "0"])
+            .current_dir(scripts_dir())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start fake_dns.py");
+        let mut line = String::new();
+        let stdout = child.stdout.take().unwrap();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .trim()
+            .strip_prefix("port ")
+            .and_then(|p| p.parse().ok())
+            .expect("fake_dns.py prints its port");
+        Self { child, port }
+    }
+}
+
+impl Drop for FakeDns {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn relay_by_mx_to_another_server_and_bounce() {
+    if !python_available() {
+        return;
+    }
+    let dns = FakeDns::start();
+    let b = MailServer::start_with("b.test", "carol:secret-c\n", &[]);
+    let relay_port = b.smtp.to_string();
+    let dns_addr = format!("127.0.0.1:{}", dns.port);
+    let a = MailServer::start_with(
+        "a.test",
+        "alice:secret-a\n",
+        &["--dns", &dns_addr, "--relay-port", &relay_port],
+    );
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        a.python_env(
+            "relay.py",
+            &[],
+            &[
+                ("MSB_POP3S", b.pop3s.to_string()),
+                ("MSB_CA", b.ca().display().to_string()),
+            ],
+        );
+    }));
+    if let Err(e) = result {
+        println!("--- server B log\n{}", b.log());
+        std::panic::resume_unwind(e);
+    }
+    // Everything left the spool.
+    let spool = std::fs::read_dir(a.data().join("spool")).unwrap().count();
+    assert_eq!(spool, 0, "{}", a.log());
 }

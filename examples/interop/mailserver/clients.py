@@ -112,12 +112,10 @@ def submission_auth():
         code, _ = s.auth(mech, getattr(s, "auth_" + mech.lower()))
         check(code == 235, f"submission: AUTH {mech} succeeds")
         check(s.sendmail(BOB, [ALICE], message(f"submission {mech}")) == {}, f"submission: send after AUTH {mech}")
-        try:
-            s.sendmail(BOB, ["carol@elsewhere.example"], message("outbound"))
-            check(False, "submission: outbound relay deferred")
-        except smtplib.SMTPRecipientsRefused as e:
-            code, _ = e.recipients["carol@elsewhere.example"]
-            check(code == 451, f"submission: outbound relay deferred with 451 ({code})")
+        # Queued for delivery by MX (the test server's resolver is unreachable, so it stays
+        # queued and no bounce comes back).
+        check(s.sendmail(BOB, ["carol@elsewhere.example"], message("outbound")) == {},
+              "submission: mail for another domain queued after AUTH")
         s.quit()
 
 

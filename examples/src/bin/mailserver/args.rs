@@ -19,7 +19,8 @@ flags (a port of 0 turns that service off):
   --pop3-port N          POP3, STLS required before login (default 2110)
   --pop3s-port N         POP3 over implicit TLS          (default 2995)
   --imap-port N, --imaps-port N   accepted and ignored until IMAP exists
-  --dns ADDR[:PORT]      resolver for outbound MX lookups";
+  --dns ADDR[:PORT]      resolver for outbound MX lookups (default: /etc/resolv.conf)
+  --relay-port N         port to deliver to at MX hosts  (default 25; for tests)";
 
 /// What to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +44,7 @@ pub(crate) struct Args {
     pub(crate) pop3_port: u16,
     pub(crate) pop3s_port: u16,
     pub(crate) dns: Option<SocketAddr>,
+    pub(crate) relay_port: u16,
     pub(crate) command: Command,
 }
 
@@ -61,6 +63,7 @@ impl Default for Args {
             pop3_port: 2110,
             pop3s_port: 2995,
             dns: None,
+            relay_port: 25,
             command: Command::Serve,
         }
     }
@@ -120,6 +123,7 @@ impl Args {
                     port(&value)?;
                 }
                 "--dns" => a.dns = Some(dns(&value)?),
+                "--relay-port" => a.relay_port = port(&value)?,
                 _ => return Err(format!("unknown flag {flag}\n\n{USAGE}")),
             }
         }

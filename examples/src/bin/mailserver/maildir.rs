@@ -1,12 +1,12 @@
 //! Local delivery to Maildir (`DATA/NAME/Maildir/{tmp,new,cur}`, as Dovecot reads it).
 //!
-//! A message is written once to `DATA/incoming/`, fsynced, then for each recipient linked
-//! (or copied) into the user's `tmp/`, renamed into `new/` and the directory fsynced: the
-//! `250` reply goes out only after that, so an accepted message survives a crash. File names
+//! A message is written once to `DATA/incoming/`, then for each recipient copied with its
+//! Return-Path into the user's `tmp/`, fsynced, renamed into `new/` and the directory fsynced:
+//! the `250` reply goes out only after that, so an accepted message survives a crash. File names
 //! carry the size and the POP3 wire size (`,S=…,W=…`) like Dovecot's.
 
 use std::fs;
-use std::io;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -72,22 +72,32 @@ impl Store {
         Ok(())
     }
 
-    /// Moves a complete, fsynced message file into each user's `new/` (blocking I/O).
-    pub(crate) fn deliver(&self, file: &Path, users: &[String], wire_size: u64) -> io::Result<()> {
-        let size = fs::metadata(file)?.len();
+    /// Delivers a complete message file into each user's `new/` with a Return-Path field
+    /// on top (RFC 5321 §4.4: added at final delivery), each copy written to `tmp/`,
+    /// fsynced, renamed and the directory fsynced (blocking I/O). The caller removes `file`.
+    pub(crate) fn deliver(
+        &self,
+        file: &Path,
+        users: &[String],
+        return_path: &str,
+    ) -> io::Result<()> {
+        let content = fs::read(file)?;
+        let field = format!("Return-Path: <{return_path}>\r\n");
+        let size = (field.len() + content.len()) as u64;
+        let wire = field.len() as u64 + pop3_proto::wire_size(&content);
         for user in users {
             self.ensure_user(user)?;
             let md = self.maildir(user);
-            let name = format!("{},S={size},W={wire_size}", unique_name());
+            let name = format!("{},S={size},W={wire}", unique_name());
             let tmp = md.join("tmp").join(&name);
-            if fs::hard_link(file, &tmp).is_err() {
-                fs::copy(file, &tmp)?;
-                fs::File::open(&tmp)?.sync_all()?;
-            }
+            let mut f = fs::File::create(&tmp)?;
+            f.write_all(field.as_bytes())?;
+            f.write_all(&content)?;
+            f.sync_all()?;
+            drop(f);
             fs::rename(&tmp, md.join("new").join(&name))?;
             sync_dir(&md.join("new"))?;
         }
-        fs::remove_file(file)?;
         Ok(())
     }
 
@@ -181,47 +191,6 @@ fn mtime_key(name: &str) -> (u64, u64, String) {
     (secs, micros, name.to_owned())
 }
 
-/// Counts octets as POP3 reports them ([`pop3_proto::wire_size`]), fed in pieces.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct WireSize {
-    size: u64,
-    prev_cr: bool,
-    mid_line: bool,
-}
-
-impl WireSize {
-    pub(crate) fn feed(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            match b {
-                b'\r' => {
-                    if self.prev_cr {
-                        self.size += 2;
-                    }
-                    self.prev_cr = true;
-                    self.mid_line = true;
-                }
-                b'\n' => {
-                    self.size += 2;
-                    self.prev_cr = false;
-                    self.mid_line = false;
-                }
-                _ => {
-                    if self.prev_cr {
-                        self.size += 2;
-                    }
-                    self.prev_cr = false;
-                    self.size += 1;
-                    self.mid_line = true;
-                }
-            }
-        }
-    }
-
-    pub(crate) fn total(&self) -> u64 {
-        self.size + if self.prev_cr || self.mid_line { 2 } else { 0 }
-    }
-}
-
 /// An RFC 5322 date-time in UTC, `Sat, 28 Nov 2026 12:00:00 +0000`.
 pub(crate) fn rfc5322_date(t: SystemTime) -> String {
     let secs = t.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs() as i64;
@@ -260,30 +229,6 @@ mod tests {
     use std::time::Duration;
 
     #[test]
-    fn wire_size_in_pieces_matches_pop3() {
-        for body in [
-            &b""[..],
-            b"a",
-            b"a\r\n",
-            b"a\nb\rc\r\n",
-            b"\r",
-            b"\r\r\n\n",
-            b"x\r",
-        ] {
-            for split in 0..=body.len() {
-                let mut w = WireSize::default();
-                w.feed(&body[..split]);
-                w.feed(&body[split..]);
-                assert_eq!(
-                    w.total(),
-                    pop3_proto::wire_size(body),
-                    "{body:?} at {split}"
-                );
-            }
-        }
-    }
-
-    #[test]
     fn dates() {
         let t = UNIX_EPOCH + Duration::from_secs(0);
         assert_eq!(rfc5322_date(t), "Thu, 1 Jan 1970 00:00:00 +0000");
@@ -300,14 +245,17 @@ mod tests {
             let f = store.incoming().join(unique_name());
             fs::write(&f, text).unwrap();
             store
-                .deliver(&f, &["alice".into(), "bob".into()], text.len() as u64)
+                .deliver(&f, &["alice".into(), "bob".into()], "a@b.example")
                 .unwrap();
-            assert!(!f.exists());
+            fs::remove_file(&f).unwrap();
         }
         let list = store.list("alice").unwrap();
         assert_eq!(list.len(), 2);
-        assert_eq!(fs::read(&list[0].path).unwrap(), b"one\r\n");
-        assert_eq!(list[1].wire_size, 5);
+        assert_eq!(
+            fs::read(&list[0].path).unwrap(),
+            b"Return-Path: <a@b.example>\r\none\r\n"
+        );
+        assert_eq!(list[1].wire_size, 33);
         assert_ne!(list[0].uid, list[1].uid);
         store.remove(&[list[0].path.clone()]).unwrap();
         assert_eq!(store.list("alice").unwrap().len(), 1);

@@ -13,13 +13,16 @@
 //! Mail for `NAME@DOMAIN` goes to `DATA/NAME/Maildir/new` (written to `incoming/`, fsynced,
 //! renamed; the 250 reply comes after that), with Return-Path and Received fields.
 //! `postmaster@DOMAIN` goes to the user `postmaster`, else to the first user. Mail for other
-//! domains is refused: `550 5.7.1` without AUTH, `451 4.4.3` with AUTH (outbound relay is not
-//! in this build yet). POP3 serves INBOX (`new` and `cur`) and deletes only at QUIT.
+//! domains is refused without AUTH (`550 5.7.1`); from authenticated clients it is spooled and
+//! delivered by MX lookup with opportunistic STARTTLS, retried with backoff, and bounced to
+//! the sender on permanent failure (see `relay.rs`). POP3 serves INBOX (`new` and `cur`) and
+//! deletes only at QUIT.
 //! Logs name peers, users and message ids; never passwords or SASL data.
 
 mod args;
 mod maildir;
 mod pop3;
+mod relay;
 mod smtp;
 mod users;
 
@@ -53,6 +56,7 @@ pub(crate) struct Ctx {
     pub(crate) store: Store,
     pub(crate) locks: pop3::Locks,
     pub(crate) acceptor: TlsAcceptor,
+    pub(crate) relay: relay::Relay,
 }
 
 impl std::fmt::Debug for Ctx {
@@ -275,16 +279,30 @@ async fn run(args: Args) -> Result<(), String> {
             .map_err(|e| format!("cannot create the mailbox of {name}: {e}"))?;
     }
     let acceptor = tls(&args)?;
-    if let Some(dns) = args.dns {
-        println!("dns: {dns} noted; outbound relay is not in this build yet");
-    }
+    let relay = relay::Relay::new(
+        &args.data,
+        args.domain.clone(),
+        args.dns,
+        args.relay_port,
+        store.clone(),
+    )
+    .map_err(|e| format!("cannot create the spool: {e}"))?;
     let ctx = Arc::new(Ctx {
         domain: args.domain.clone(),
         users,
         store,
         locks: pop3::Locks::default(),
         acceptor,
+        relay,
     });
+    match args.dns.or_else(examples::mx::system_resolver) {
+        Some(dns) => println!(
+            "relay: mail for other domains (authenticated clients only) goes by MX, resolver {dns}, port {}",
+            args.relay_port
+        ),
+        None => println!("relay: no resolver (use --dns); mail for other domains stays queued"),
+    }
+    let relay_task = tokio::spawn(relay::Relay::run(ctx.clone()));
     let services = [
         (args.smtp_port, Kind::Smtp(Service::Relay)),
         (args.submission_port, Kind::Smtp(Service::Submission)),
@@ -328,6 +346,7 @@ async fn run(args: Args) -> Result<(), String> {
     if open > 0 {
         println!("closing {open} connections still open (their messages were not accepted)");
     }
+    relay_task.abort();
     println!("bye");
     Ok(())
 }

@@ -12,7 +12,7 @@ use smtp_proto::{EnhancedStatusCode, Event, HelloVerb, Reply, ReplyCode, Server,
 use tokio::io::AsyncWriteExt;
 
 use crate::Ctx;
-use crate::maildir::{WireSize, rfc5322_date, unique_name};
+use crate::maildir::{rfc5322_date, unique_name};
 
 /// Which SMTP service a connection came in on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,16 +35,26 @@ impl Service {
     }
 }
 
+/// Where an accepted recipient's copy goes.
+#[derive(Debug)]
+enum Rcpt {
+    /// A local user (and the address as given).
+    Local(String, String),
+    /// Another domain: the spool.
+    Remote(String),
+}
+
 /// A message being received.
 #[derive(Debug)]
 struct Txn {
     from: ReversePath,
     /// Local users, without duplicates.
     users: Vec<String>,
+    /// Recipients in other domains (authenticated clients only), relayed by MX.
+    remote: Vec<String>,
     /// The recipients as given, for the trace field.
     rcpts: Vec<String>,
     file: Option<(PathBuf, tokio::fs::File)>,
-    wire: WireSize,
     failed: bool,
 }
 
@@ -94,10 +104,10 @@ impl SmtpConn {
     }
 
     /// RCPT: local users and postmaster; other domains only for authenticated clients.
-    fn rcpt(&mut self, server: &Server, to: &ForwardPath) -> Result<(String, String), Reply> {
+    fn rcpt(&mut self, server: &Server, to: &ForwardPath) -> Result<Rcpt, Reply> {
         let mailbox = match to {
             ForwardPath::Postmaster => {
-                return Ok((
+                return Ok(Rcpt::Local(
                     self.ctx.users.postmaster().to_owned(),
                     "postmaster".to_owned(),
                 ));
@@ -108,26 +118,27 @@ impl SmtpConn {
         if domain == self.ctx.domain {
             let local = mailbox.local_part().to_ascii_lowercase();
             if local == "postmaster" {
-                return Ok((self.ctx.users.postmaster().to_owned(), mailbox.to_string()));
+                return Ok(Rcpt::Local(
+                    self.ctx.users.postmaster().to_owned(),
+                    mailbox.to_string(),
+                ));
             }
             if self.ctx.users.exists(&local) {
-                return Ok((local, mailbox.to_string()));
+                return Ok(Rcpt::Local(local, mailbox.to_string()));
             }
             return Err(reply(550, (5, 1, 1), "no such user here"));
         }
         if server.is_authenticated() {
-            // Outbound delivery by MX lookup is not part of this build yet: ask the client to
-            // keep the message and retry, rather than accept mail that would go nowhere.
-            return Err(reply(
-                451,
-                (4, 4, 3),
-                "relay to other domains is not available yet; try again later",
-            ));
+            if domain.starts_with('[') {
+                return Err(reply(550, (5, 1, 2), "address literals are not relayed"));
+            }
+            return Ok(Rcpt::Remote(mailbox.to_string()));
         }
         Err(reply(550, (5, 7, 1), "relaying denied"))
     }
 
-    /// The trace fields put in front of the message (RFC 5321 §4.4).
+    /// The Received field put in front of the message (RFC 5321 §4.4; Return-Path is added
+    /// at final delivery).
     fn trace_header(&self, server: &Server, txn: &Txn, id: &str) -> String {
         let (verb, helo) = self
             .helo
@@ -146,12 +157,8 @@ impl SmtpConn {
                 with.push('A');
             }
         }
-        let from = match &txn.from {
-            ReversePath::Null => String::new(),
-            ReversePath::Mailbox(m) => m.to_string(),
-        };
         let ip = self.peer.ip();
-        let mut h = format!("Return-Path: <{from}>\r\n");
+        let mut h = String::new();
         h.push_str(&format!(
             "Received: from {helo} ({ip} [{ip}])\r\n\tby {} (mail-sansio mailserver) with {with} id {id}",
             self.ctx.domain
@@ -188,12 +195,10 @@ impl SmtpConn {
             let mut file = tokio::fs::File::create(&path).await?;
             let header = self.trace_header(server, txn, &id);
             file.write_all(header.as_bytes()).await?;
-            txn.wire.feed(header.as_bytes());
             txn.file = Some((path, file));
         }
         if let Some((_, file)) = txn.file.as_mut() {
             file.write_all(chunk).await?;
-            txn.wire.feed(chunk);
         }
         Ok(())
     }
@@ -241,27 +246,35 @@ impl SmtpConn {
             .and_then(|n| n.to_str())
             .unwrap_or_default()
             .to_owned();
-        let store = self.ctx.store.clone();
-        let users = txn.users.clone();
-        let wire = txn.wire.total();
-        let p = path.clone();
-        let delivered = tokio::task::spawn_blocking(move || store.deliver(&p, &users, wire))
-            .await
-            .map_err(std::io::Error::other)
-            .and_then(|r| r);
-        if let Err(e) = delivered {
-            let _ = tokio::fs::remove_file(&path).await;
-            return Err(e);
+        let ctx = self.ctx.clone();
+        let from = txn
+            .from
+            .mailbox()
+            .map(|m| m.to_string())
+            .unwrap_or_default();
+        let (users, remote) = (txn.users.clone(), txn.remote.clone());
+        let (p, f) = (path.clone(), from.clone());
+        // Local copies and the spool entry are all on disk before the 250 goes out.
+        let done = tokio::task::spawn_blocking(move || {
+            if !users.is_empty() {
+                ctx.store.deliver(&p, &users, &f)?;
+            }
+            if !remote.is_empty() {
+                ctx.relay.enqueue(&p, &f, &remote)?;
+            }
+            Ok::<_, std::io::Error>(())
+        })
+        .await
+        .map_err(std::io::Error::other)
+        .and_then(|r| r);
+        let _ = tokio::fs::remove_file(&path).await;
+        done?;
+        if !txn.remote.is_empty() {
+            self.ctx.relay.wake();
         }
-        self.log(&format!(
-            "delivered {id} from <{}> to {} ({} octets)",
-            txn.from
-                .mailbox()
-                .map(|m| m.to_string())
-                .unwrap_or_default(),
-            txn.users.join(","),
-            wire
-        ));
+        let mut to = txn.users.clone();
+        to.extend(txn.remote.iter().map(|r| format!("<{r}> (queued)")));
+        self.log(&format!("accepted {id} from <{from}> for {}", to.join(",")));
         Ok(id)
     }
 
@@ -344,20 +357,30 @@ impl Handler<Server> for SmtpConn {
                 self.txn = Some(Txn {
                     from,
                     users: Vec::new(),
+                    remote: Vec::new(),
                     rcpts: Vec::new(),
                     file: None,
-                    wire: WireSize::default(),
                     failed: false,
                 });
                 self.answer(server, token, None);
             }
             Event::Rcpt { token, to, .. } => match self.rcpt(server, &to) {
-                Ok((user, address)) => {
+                Ok(rcpt) => {
                     if let Some(txn) = self.txn.as_mut() {
-                        if !txn.users.contains(&user) {
-                            txn.users.push(user);
+                        match rcpt {
+                            Rcpt::Local(user, address) => {
+                                if !txn.users.contains(&user) {
+                                    txn.users.push(user);
+                                }
+                                txn.rcpts.push(address);
+                            }
+                            Rcpt::Remote(address) => {
+                                if !txn.remote.contains(&address) {
+                                    txn.remote.push(address.clone());
+                                }
+                                txn.rcpts.push(address);
+                            }
                         }
-                        txn.rcpts.push(address);
                     }
                     self.answer(server, token, None);
                 }

@@ -1,0 +1,560 @@
+//! Outbound mail: a spool directory, delivery by MX lookup with the SMTP client
+//! (opportunistic STARTTLS), retries with backoff, and bounces (RFC 3464) on permanent failure.
+//!
+//! A queued message is two files in `DATA/spool/`: `ID.eml` (the message, with our Received
+//! field and no Return-Path, which only the final delivery adds) and `ID.env` (the envelope
+//! and retry state, replaced atomically after each attempt). The `.env` is written last and
+//! removed first, so a crash never leaves an envelope without its message.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use examples::driver::{self, Conn, Handler, TlsUpgrade};
+use mx_resolve::wire::Name;
+use mx_resolve::{LocalIdentity, LookupConfig, Outcome};
+use rustls::pki_types::ServerName;
+use smtp_proto::{Client, ClientConfig, ClientEvent, Envelope, Reply, Stage, TlsMode};
+use tokio::net::TcpStream;
+use tokio::sync::Notify;
+use tokio_rustls::TlsConnector;
+
+use crate::Ctx;
+use crate::maildir::{Store, rfc5322_date, unique_name};
+use crate::users::Users;
+
+/// Give up on a recipient that still fails temporarily after this long (RFC 5321 §4.5.4.1
+/// suggests 4–5 days).
+const MAX_AGE: Duration = Duration::from_secs(5 * 24 * 3600);
+/// How long one connection attempt may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a whole SMTP session may take.
+const SESSION_TIMEOUT: Duration = Duration::from_secs(600);
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+/// The envelope and retry state of a queued message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Queued {
+    /// Empty for the null reverse-path (bounces).
+    from: String,
+    queued: u64,
+    attempts: u32,
+    next: u64,
+    rcpts: Vec<String>,
+}
+
+impl Queued {
+    fn encode(&self) -> String {
+        let mut s = format!(
+            "from {}\nqueued {}\nattempts {}\nnext {}\n",
+            self.from, self.queued, self.attempts, self.next
+        );
+        for r in &self.rcpts {
+            s.push_str(&format!("rcpt {r}\n"));
+        }
+        s
+    }
+
+    fn decode(text: &str) -> Option<Self> {
+        let mut q = Self {
+            from: String::new(),
+            queued: 0,
+            attempts: 0,
+            next: 0,
+            rcpts: Vec::new(),
+        };
+        for line in text.lines() {
+            let (key, value) = line.split_once(' ').unwrap_or((line, ""));
+            match key {
+                "from" => q.from = value.to_owned(),
+                "queued" => q.queued = value.parse().ok()?,
+                "attempts" => q.attempts = value.parse().ok()?,
+                "next" => q.next = value.parse().ok()?,
+                "rcpt" => q.rcpts.push(value.to_owned()),
+                _ => return None,
+            }
+        }
+        Some(q)
+    }
+}
+
+/// What became of one recipient in one attempt.
+#[derive(Debug, Clone)]
+enum Fate {
+    Delivered,
+    Temporary(String),
+    Permanent(String),
+}
+
+fn fate_of(reply: &Reply) -> Fate {
+    let code = reply.code();
+    let esc = reply
+        .enhanced()
+        .map(|e| format!(" {e}"))
+        .unwrap_or_default();
+    let text = format!(
+        "{}{esc} {}",
+        code.get(),
+        reply.text_lossy().replace('\n', " ")
+    );
+    if code.is_positive() {
+        Fate::Delivered
+    } else if code.is_permanent() {
+        Fate::Permanent(text)
+    } else {
+        Fate::Temporary(text)
+    }
+}
+
+/// The outbound side of the server.
+#[derive(Debug)]
+pub(crate) struct Relay {
+    spool: PathBuf,
+    domain: String,
+    dns: Option<SocketAddr>,
+    port: u16,
+    store: Store,
+    wake: Notify,
+}
+
+impl Relay {
+    pub(crate) fn new(
+        data: &Path,
+        domain: String,
+        dns: Option<SocketAddr>,
+        port: u16,
+        store: Store,
+    ) -> io::Result<Self> {
+        let spool = data.join("spool");
+        fs::create_dir_all(&spool)?;
+        Ok(Self {
+            spool,
+            domain,
+            dns,
+            port,
+            store,
+            wake: Notify::new(),
+        })
+    }
+
+    /// Queues a complete message file for `rcpts` (blocking I/O). The file is copied; the
+    /// caller removes its own.
+    pub(crate) fn enqueue(&self, message: &Path, from: &str, rcpts: &[String]) -> io::Result<()> {
+        let id = unique_name();
+        let eml = self.spool.join(format!("{id}.eml"));
+        if fs::hard_link(message, &eml).is_err() {
+            fs::copy(message, &eml)?;
+            fs::File::open(&eml)?.sync_all()?;
+        }
+        let now = unix_now();
+        let q = Queued {
+            from: from.to_owned(),
+            queued: now,
+            attempts: 0,
+            next: now,
+            rcpts: rcpts.to_vec(),
+        };
+        self.write_env(&id, &q)?;
+        Ok(())
+    }
+
+    /// Starts a delivery run now (after a message was queued).
+    pub(crate) fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    fn write_env(&self, id: &str, q: &Queued) -> io::Result<()> {
+        let tmp = self.spool.join(format!("{id}.env.tmp"));
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(q.encode().as_bytes())?;
+        f.sync_all()?;
+        fs::rename(&tmp, self.spool.join(format!("{id}.env")))?;
+        fs::File::open(&self.spool)?.sync_all()
+    }
+
+    fn remove(&self, id: &str) -> io::Result<()> {
+        fs::remove_file(self.spool.join(format!("{id}.env")))?;
+        let _ = fs::remove_file(self.spool.join(format!("{id}.eml")));
+        fs::File::open(&self.spool)?.sync_all()
+    }
+
+    /// The queued messages due now.
+    fn due(&self) -> Vec<(String, Queued)> {
+        let now = unix_now();
+        let Ok(dir) = fs::read_dir(&self.spool) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for item in dir.flatten() {
+            let name = item.file_name().to_string_lossy().into_owned();
+            let Some(id) = name.strip_suffix(".env") else {
+                continue;
+            };
+            match fs::read_to_string(item.path())
+                .ok()
+                .and_then(|t| Queued::decode(&t))
+            {
+                Some(q) if q.next <= now => out.push((id.to_owned(), q)),
+                Some(_) => {}
+                None => println!("relay: unreadable envelope {name}, left alone"),
+            }
+        }
+        out
+    }
+
+    /// Delivers what is due, forever; wakes every 30 seconds or when a message is queued.
+    pub(crate) async fn run(ctx: Arc<Ctx>) {
+        let this = &ctx.relay;
+        let users = &ctx.users;
+        let connector = match examples::tls::connector_insecure() {
+            Ok(c) => c,
+            Err(e) => {
+                println!("relay: no tls: {e}; outbound delivery disabled");
+                return;
+            }
+        };
+        loop {
+            for (id, q) in this.due() {
+                this.attempt(&id, q, &connector, users).await;
+            }
+            let _ = tokio::time::timeout(Duration::from_secs(30), this.wake.notified()).await;
+        }
+    }
+
+    async fn attempt(&self, id: &str, mut q: Queued, connector: &TlsConnector, users: &Users) {
+        let message = match tokio::fs::read(self.spool.join(format!("{id}.eml"))).await {
+            Ok(m) => m,
+            Err(e) => {
+                println!("relay {id}: cannot read message: {e}");
+                return;
+            }
+        };
+        let mut by_domain: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for r in &q.rcpts {
+            let domain = r.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
+            by_domain
+                .entry(domain.to_ascii_lowercase())
+                .or_default()
+                .push(r.clone());
+        }
+        let mut fates = Vec::new();
+        for (domain, rcpts) in by_domain {
+            let got = self
+                .deliver_domain(&domain, &q.from, &rcpts, &message, connector)
+                .await;
+            fates.extend(rcpts.into_iter().zip(got));
+        }
+        q.attempts += 1;
+        let now = unix_now();
+        let expired = now.saturating_sub(q.queued) > MAX_AGE.as_secs();
+        let mut failed = Vec::new();
+        let mut remaining = Vec::new();
+        for (rcpt, fate) in fates {
+            match fate {
+                Fate::Delivered => println!("relay {id}: delivered to <{rcpt}>"),
+                Fate::Permanent(why) => {
+                    println!("relay {id}: <{rcpt}> failed: {why}");
+                    failed.push((rcpt, why));
+                }
+                Fate::Temporary(why) if expired => {
+                    println!("relay {id}: <{rcpt}> gave up: {why}");
+                    failed.push((
+                        rcpt,
+                        format!("gave up after {} attempts: {why}", q.attempts),
+                    ));
+                }
+                Fate::Temporary(why) => {
+                    println!("relay {id}: <{rcpt}> deferred: {why}");
+                    remaining.push(rcpt);
+                }
+            }
+        }
+        // Never bounce a bounce (null reverse-path, RFC 5321 §4.5.5).
+        if !failed.is_empty()
+            && !q.from.is_empty()
+            && let Err(e) = self.bounce(&q.from, &failed, &message, users)
+        {
+            println!("relay {id}: cannot send the bounce: {e}");
+        }
+        let result = if remaining.is_empty() {
+            self.remove(id)
+        } else {
+            // 1, 2, 4 ... minutes, at most an hour.
+            let backoff = 60u64 << q.attempts.min(6);
+            q.next = now + backoff.min(3600);
+            q.rcpts = remaining;
+            self.write_env(id, &q)
+        };
+        if let Err(e) = result {
+            println!("relay {id}: cannot update the spool: {e}");
+        }
+    }
+
+    /// One fate per recipient of `domain`.
+    async fn deliver_domain(
+        &self,
+        domain: &str,
+        from: &str,
+        rcpts: &[String],
+        message: &[u8],
+        connector: &TlsConnector,
+    ) -> Vec<Fate> {
+        let all = |f: Fate| vec![f; rcpts.len()];
+        let Some(resolver) = self.dns.or_else(examples::mx::system_resolver) else {
+            return all(Fate::Temporary("no dns resolver configured".into()));
+        };
+        let name = match Name::domain(domain) {
+            Ok(n) => n,
+            Err(e) => return all(Fate::Permanent(format!("550 5.1.2 bad domain: {e}"))),
+        };
+        let mut config = LookupConfig::with_resolvers(vec![resolver]);
+        if let Ok(me) = Name::domain(&self.domain) {
+            config.plan.local = LocalIdentity::new(vec![me], Vec::new());
+        }
+        let outcome = match examples::mx::lookup(name, config).await {
+            Ok(o) => o,
+            Err(e) => return all(Fate::Temporary(format!("dns: {e}"))),
+        };
+        let targets = match outcome {
+            Outcome::Targets(t) => t,
+            other => {
+                let status = other.enhanced_status().unwrap_or("4.4.3");
+                let why = format!("{status} mx lookup for {domain}: {other:?}");
+                return all(if other.is_permanent() {
+                    Fate::Permanent(why)
+                } else {
+                    Fate::Temporary(why)
+                });
+            }
+        };
+        let mut last = Fate::Temporary(format!("4.4.1 no answer from any mx of {domain}"));
+        for target in targets {
+            let host = target.host.to_string();
+            let host = host.trim_end_matches('.').to_owned();
+            for ip in target.addresses {
+                let addr = SocketAddr::new(ip, self.port);
+                match self
+                    .session(addr, &host, from, rcpts, message, connector)
+                    .await
+                {
+                    Ok(fates) => return fates,
+                    Err(why) => {
+                        println!("relay: {host} {addr}: {why}");
+                        last = Fate::Temporary(format!("4.4.1 {host} [{ip}]: {why}"));
+                    }
+                }
+            }
+        }
+        all(last)
+    }
+
+    /// One SMTP session; `Err` when no answer about the message was obtained (try the next
+    /// address).
+    async fn session(
+        &self,
+        addr: SocketAddr,
+        host: &str,
+        from: &str,
+        rcpts: &[String],
+        message: &[u8],
+        connector: &TlsConnector,
+    ) -> Result<Vec<Fate>, String> {
+        let envelope = Envelope::parse(from, rcpts.iter().map(String::as_str))
+            .map_err(|e| format!("bad envelope: {e}"))?
+            .with_size(message.len() as u64)
+            .with_eight_bit(message.iter().any(|&b| b > 127));
+        let helo = smtp_proto::types::Domain::try_from(self.domain.as_str())
+            .map_err(|e| format!("bad local domain: {e}"))?;
+        let mut config = ClientConfig::new(helo);
+        // RFC 3207 §4 / RFC 7435: opportunistic between MTAs, certificate not checked.
+        config.tls = TlsMode::Opportunistic;
+        let tcp = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr))
+            .await
+            .map_err(|_| "connect timed out".to_owned())?
+            .map_err(|e| format!("connect: {e}"))?;
+        let name =
+            ServerName::try_from(host.to_owned()).unwrap_or_else(|_| ServerName::from(addr.ip()));
+        let upgrade = TlsUpgrade::Client(connector.clone(), name);
+        let mut client = Client::new(config, Instant::now());
+        let mut handler = Outbound {
+            envelope: Some(envelope),
+            message,
+            rcpt_replies: vec![None; rcpts.len()],
+            result: None,
+        };
+        let run = driver::run(Conn::plain(tcp), &mut client, &mut handler, Some(&upgrade));
+        let ended = tokio::time::timeout(SESSION_TIMEOUT, run).await;
+        let Some(result) = handler.result.take() else {
+            return Err(match ended {
+                Err(_) => "session timed out".to_owned(),
+                Ok(Err(e)) => e.to_string(),
+                Ok(Ok(())) => "session ended without an answer".to_owned(),
+            });
+        };
+        let fates = handler
+            .rcpt_replies
+            .iter()
+            .map(|r| match (&result, r) {
+                (_, Some(r)) if !r.code().is_positive() => fate_of(r),
+                (Ok(_), _) => Fate::Delivered,
+                (Err((Stage::Mail | Stage::Data | Stage::Body, reply)), _) => fate_of(reply),
+                (Err((_, reply)), None) => fate_of(reply),
+                (Err(_), Some(r)) => fate_of(r),
+            })
+            .collect();
+        Ok(fates)
+    }
+
+    /// A delivery status notification (RFC 3464) to `to`, from the null reverse-path.
+    fn bounce(
+        &self,
+        to: &str,
+        failed: &[(String, String)],
+        original: &[u8],
+        users: &Users,
+    ) -> io::Result<()> {
+        let boundary = format!("{}/{}", unique_name(), self.domain);
+        let date = rfc5322_date(SystemTime::now());
+        let mut m = format!(
+            "From: Mail Delivery System <MAILER-DAEMON@{d}>\r\nTo: <{to}>\r\n\
+             Subject: Undelivered Mail Returned to Sender\r\nDate: {date}\r\n\
+             Message-ID: <{id}@{d}>\r\nAuto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"{boundary}\"\r\n\r\n\
+             --{boundary}\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n\
+             Your message could not be delivered to these recipients:\r\n\r\n",
+            d = self.domain,
+            id = unique_name(),
+        );
+        for (rcpt, why) in failed {
+            m.push_str(&format!("<{rcpt}>: {why}\r\n"));
+        }
+        m.push_str(&format!(
+            "\r\n--{boundary}\r\nContent-Type: message/delivery-status\r\n\r\n\
+             Reporting-MTA: dns; {}\r\nArrival-Date: {date}\r\n",
+            self.domain
+        ));
+        for (rcpt, why) in failed {
+            let status = why
+                .split_whitespace()
+                .find(|w| w.starts_with("5.") || w.starts_with("4."))
+                .unwrap_or("5.0.0");
+            let status = if status.starts_with('4') {
+                "5.4.7"
+            } else {
+                status
+            };
+            m.push_str(&format!(
+                "\r\nFinal-Recipient: rfc822; {rcpt}\r\nAction: failed\r\nStatus: {status}\r\n\
+                 Diagnostic-Code: smtp; {why}\r\n"
+            ));
+        }
+        // The original header section only (RFC 3462 text/rfc822-headers).
+        let header_end = original
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .map_or(original.len(), |p| p + 2);
+        m.push_str(&format!(
+            "\r\n--{boundary}\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        ));
+        let mut bytes = m.into_bytes();
+        bytes.extend_from_slice(original.get(..header_end).unwrap_or_default());
+        bytes.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+
+        let file = self.store.incoming().join(unique_name());
+        fs::write(&file, &bytes)?;
+        fs::File::open(&file)?.sync_all()?;
+        let local = to
+            .rsplit_once('@')
+            .filter(|(_, d)| d.eq_ignore_ascii_case(&self.domain))
+            .map(|(l, _)| l.to_ascii_lowercase());
+        let result = match local {
+            Some(user) if users.exists(&user) => self.store.deliver(&file, &[user], ""),
+            Some(user) => {
+                println!("relay: bounce for unknown local user {user} dropped");
+                Ok(())
+            }
+            None => self.enqueue(&file, "", &[to.to_owned()]),
+        };
+        let _ = fs::remove_file(&file);
+        result
+    }
+}
+
+/// The application side of one outbound SMTP session.
+struct Outbound<'a> {
+    envelope: Option<Envelope>,
+    message: &'a [u8],
+    rcpt_replies: Vec<Option<Reply>>,
+    result: Option<Result<Reply, (Stage, Reply)>>,
+}
+
+impl Handler<Client> for Outbound<'_> {
+    async fn on_event(&mut self, client: &mut Client, event: ClientEvent) {
+        match event {
+            ClientEvent::Ready | ClientEvent::Authenticated => match self.envelope.take() {
+                Some(envelope) => {
+                    if let Err(e) = client.send_mail(envelope) {
+                        println!("relay: cannot send: {e}");
+                        let _ = client.quit();
+                    }
+                }
+                None => {
+                    let _ = client.quit();
+                }
+            },
+            ClientEvent::Recipient { index, reply, .. } => {
+                if let Some(slot) = self.rcpt_replies.get_mut(index) {
+                    *slot = Some(reply);
+                }
+            }
+            ClientEvent::DataReady { .. } => {
+                // Never end a body that was not sent whole: let the session fail instead.
+                match client.send_data(self.message) {
+                    Ok(()) => {
+                        let _ = client.finish_data();
+                    }
+                    Err(e) => println!("relay: cannot send the body: {e}"),
+                }
+            }
+            ClientEvent::MessageSent { reply } => {
+                self.result = Some(Ok(reply));
+                let _ = client.quit();
+            }
+            ClientEvent::MessageFailed { stage, reply } => {
+                self.result = Some(Err((stage, reply)));
+                let _ = client.quit();
+            }
+            _ => {
+                let _ = client.quit();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelope_file_round_trip() {
+        let q = Queued {
+            from: String::new(),
+            queued: 1,
+            attempts: 2,
+            next: 3,
+            rcpts: vec!["a@b.example".into(), "c@d.example".into()],
+        };
+        assert_eq!(Queued::decode(&q.encode()), Some(q));
+        assert_eq!(Queued::decode("bogus 1\n"), None);
+    }
+}
