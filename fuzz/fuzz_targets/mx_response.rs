@@ -1,13 +1,14 @@
 //! The DNS response decoder on arbitrary bytes: never panics; whatever
 //! decodes re-encodes to a message that decodes to the same thing (when no
 //! raw RDATA of unknown types could carry compression pointers); every
-//! proper prefix of an accepted message is rejected; planning never panics.
+//! proper prefix of an accepted message is rejected; the zero-copy and the
+//! owned planners agree.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use mx_resolve::PlanConfig;
-use mx_resolve::plan::plan_response;
-use mx_resolve::wire::{Message, RData};
+use mx_resolve::plan::{plan_response, plan_view};
+use mx_resolve::wire::{Message, MessageView, RData};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(message) = Message::decode(data) else {
@@ -38,6 +39,12 @@ fuzz_target!(|data: &[u8]| {
     if let Some(q) = &message.question {
         let mut config = PlanConfig::default();
         config.allow_ip_literal_targets = data.len() % 2 == 0;
-        let _ = plan_response(&q.name, &message, &config, data.len() as u64);
+        let seed = data.len() as u64;
+        // The zero-copy planner and the owned one must agree exactly.
+        let view = MessageView::parse(data).expect("decode and view accept the same bytes");
+        assert_eq!(
+            plan_view(&q.name, &view, &config, seed),
+            plan_response(&q.name, &message, &config, seed)
+        );
     }
 });

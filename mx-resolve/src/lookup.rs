@@ -34,6 +34,7 @@ use crate::plan::{
     AddressBook, HostStatus, Ordered, assign_addresses, mx_rrset, order_exchanges, rcode_failure,
 };
 use crate::rng::SplitMix64;
+use crate::wire::record::CLASS_IN;
 use crate::wire::{
     Message, Name, RData, Rcode, Record, RecordType, TcpReassembler, build_query, frame,
 };
@@ -427,9 +428,7 @@ impl MxLookup {
                 && h.response
                 && h.opcode == 0
                 && message.question.as_ref().is_some_and(|q| {
-                    q.name == p.qname
-                        && q.qtype == p.qtype
-                        && q.qclass == crate::wire::record::CLASS_IN
+                    q.name == p.qname && q.qtype == p.qtype && q.qclass == CLASS_IN
                 })
         });
         let Some(i) = idx else {
@@ -534,7 +533,7 @@ impl MxLookup {
         let data: Vec<&Record> = message
             .answers
             .iter()
-            .filter(|r| r.name == last && r.data.rtype() == p.qtype)
+            .filter(|r| r.class == CLASS_IN && r.name == last && r.data.rtype() == p.qtype)
             .collect();
         if data.is_empty() && hops > 0 {
             // The chain ended without data of the asked type: ask the
@@ -627,7 +626,7 @@ impl MxLookup {
                     .additional
                     .iter()
                     .chain(&message.answers)
-                    .filter(|r| r.name == c.host)
+                    .filter(|r| r.class == CLASS_IN && r.name == c.host)
                     .filter_map(|r| match r.data {
                         RData::A(a) => Some(IpAddr::V4(a)),
                         RData::Aaaa(a) => Some(IpAddr::V6(a)),

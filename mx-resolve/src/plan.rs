@@ -580,7 +580,7 @@ pub fn plan_response(domain: &Name, response: &Message, config: &PlanConfig, see
                         .answers
                         .iter()
                         .chain(&response.additional)
-                        .filter(|r| r.name == *host)
+                        .filter(|r| r.class == CLASS_IN && r.name == *host)
                         .filter_map(|r| match r.data {
                             RData::A(a) => Some(IpAddr::V4(a)),
                             RData::Aaaa(a) => Some(IpAddr::V6(a)),
@@ -655,7 +655,7 @@ pub fn plan_view<'a>(
             _ => {}
         }
     }
-    for r in response.additional() {
+    for r in response.additional().filter(|r| r.class == CLASS_IN) {
         match r.rdata() {
             RDataRef::A(a) => note_address(r.owner, IpAddr::V4(a)),
             RDataRef::Aaaa(a) => note_address(r.owner, IpAddr::V6(a)),

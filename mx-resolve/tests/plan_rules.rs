@@ -522,3 +522,20 @@ fn large_rrsets_dedupe_through_the_index() {
     let prefs: Vec<u16> = t.iter().map(|t| t.preference).collect();
     assert_eq!(prefs, (0..10).collect::<Vec<_>>());
 }
+
+/// Found by the mx_response fuzz target: an A record of another class
+/// must not give an address, in either planner.
+#[test]
+fn address_records_of_other_classes_are_ignored() {
+    let bytes: &[u8] = b"\x12\x34\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00\x07e\xada\x03com\x00\
+        \x00\x0f\x00\x01\xc0\x0c\x00\x01\x0f\x00\x00\x00\xfd\x00\x00\x04mx\xc0\x0c";
+    let m = Message::decode(bytes).unwrap();
+    let domain = m.question.as_ref().unwrap().name.clone();
+    let view = mx_resolve::wire::MessageView::parse(bytes).unwrap();
+    let owned = plan_response(&domain, &m, &PlanConfig::default(), 1);
+    assert_eq!(owned.outcome, Outcome::TempFail(TempFailure::AddressLookup));
+    assert_eq!(
+        mx_resolve::plan::plan_view(&domain, &view, &PlanConfig::default(), 1),
+        owned
+    );
+}
