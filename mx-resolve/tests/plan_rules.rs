@@ -12,7 +12,9 @@ mod common;
 use std::net::IpAddr;
 
 use common::*;
-use mx_resolve::plan::{assign_addresses, order_exchanges, plan_response, retain_targets};
+use mx_resolve::plan::{
+    assign_addresses, order_exchanges, plan_response, plan_view, retain_targets,
+};
 use mx_resolve::wire::{Name, RecordType};
 use mx_resolve::{
     AddressBook, AddressFamilies, Diagnostic, FamilyPreference, HostStatus, LocalIdentity,
@@ -498,7 +500,7 @@ fn plan_response_rcodes_and_cname() {
     assert_eq!(hosts(&p.outcome), ["mx.example.net"]);
 }
 
-use mx_resolve::wire::Message;
+use mx_resolve::wire::{Message, MessageView};
 
 #[test]
 fn large_rrsets_dedupe_through_the_index() {
@@ -531,11 +533,8 @@ fn address_records_of_other_classes_are_ignored() {
         \x00\x0f\x00\x01\xc0\x0c\x00\x01\x0f\x00\x00\x00\xfd\x00\x00\x04mx\xc0\x0c";
     let m = Message::decode(bytes).unwrap();
     let domain = m.question.as_ref().unwrap().name.clone();
-    let view = mx_resolve::wire::MessageView::parse(bytes).unwrap();
+    let view = MessageView::parse(bytes).unwrap();
     let owned = plan_response(&domain, &m, &PlanConfig::default(), 1);
     assert_eq!(owned.outcome, Outcome::TempFail(TempFailure::AddressLookup));
-    assert_eq!(
-        mx_resolve::plan::plan_view(&domain, &view, &PlanConfig::default(), 1),
-        owned
-    );
+    assert_eq!(plan_view(&domain, &view, &PlanConfig::default(), 1), owned);
 }
