@@ -570,11 +570,13 @@ impl Client {
         }
     }
 
-    /// Records a fatal error; nothing more is sent or parsed.
+    /// Records a fatal error; nothing more is sent or parsed (a client has no goodbye to say,
+    /// and after a STARTTLS injection nothing may follow in plaintext).
     fn fail(&mut self, error: ClientError) -> ClientError {
         self.error.get_or_insert(error.clone());
         self.closing = true;
         self.input.clear();
+        self.out.clear();
         self.expect.clear();
         self.events.clear();
         self.error.clone().unwrap_or(error)
