@@ -359,3 +359,63 @@ fn query_roundtrip() {
     assert!(m.header.recursion_desired && !m.header.response);
     assert_eq!(m.edns.unwrap().udp_payload_size, 1232);
 }
+
+/// Differential check: a response compressed by hickory-proto's encoder
+/// decodes to the same records here.
+#[test]
+fn decodes_what_hickory_writes() {
+    use hickory_proto::op::{Message as HMessage, MessageType, OpCode, Query};
+    use hickory_proto::rr::rdata::{A as HA, AAAA as HAAAA, MX as HMX};
+    use hickory_proto::rr::{Name as HName, RData as H, Record as HRecord, RecordType as HType};
+    let domain = HName::from_ascii("Example.COM.").unwrap();
+    let mut h = HMessage::new(0x5151, MessageType::Response, OpCode::Query);
+    h.add_query(Query::query(domain.clone(), HType::MX));
+    for (i, pref) in [(1u8, 20u16), (2, 10), (3, 10)] {
+        let host = HName::from_ascii(format!("mx{i}.mail.example.com.")).unwrap();
+        h.add_answer(HRecord::from_rdata(
+            domain.clone(),
+            300,
+            H::MX(HMX::new(pref, host.clone())),
+        ));
+        h.add_additional(HRecord::from_rdata(
+            host.clone(),
+            300,
+            H::A(HA([192, 0, 2, i].into())),
+        ));
+        h.add_additional(HRecord::from_rdata(
+            host,
+            300,
+            H::AAAA(HAAAA(std::net::Ipv6Addr::new(
+                0x2001,
+                0xdb8,
+                0,
+                0,
+                0,
+                0,
+                0,
+                u16::from(i),
+            ))),
+        ));
+    }
+    let bytes = h.to_vec().unwrap();
+    let m = Message::decode(&bytes).unwrap();
+    assert_eq!(m.header.id, 0x5151);
+    let q = m.question.as_ref().unwrap();
+    assert_eq!(q.name.to_string(), "example.com");
+    let mx: Vec<(u16, String)> = m
+        .mx_records(&q.name)
+        .map(|(p, e, _)| (p, e.to_string()))
+        .collect();
+    assert_eq!(
+        mx,
+        [
+            (20, "mx1.mail.example.com".into()),
+            (10, "mx2.mail.example.com".into()),
+            (10, "mx3.mail.example.com".into())
+        ]
+    );
+    assert_eq!(m.additional.len(), 6);
+    let view = mx_resolve::wire::MessageView::parse(&bytes).unwrap();
+    assert_eq!(view.answers().count(), 3);
+    assert_eq!(view.additional().count(), 6);
+}
