@@ -45,7 +45,8 @@ pub enum ClientEvent {
         error: Option<SaslError>,
     },
     /// The server answered one RCPT TO (accepted when the reply is 2yz). One per recipient,
-    /// in envelope order. Needs no call.
+    /// in envelope order, unless MAIL was refused (then only
+    /// [`MessageFailed`](Self::MessageFailed) comes). Needs no call.
     Recipient {
         /// Position in [`Envelope::recipients`].
         index: usize,

@@ -498,19 +498,11 @@ impl Client {
         Ok(())
     }
 
-    /// Sends QUIT (RFC 5321 §4.1.1.10); the session closes on the reply. Refused while a body
-    /// is open or the TLS handshake is pending.
+    /// Sends QUIT (RFC 5321 §4.1.1.10); the session closes on the reply or when the server
+    /// closes. Refused unless [`ClientState::Ready`] (inside a transaction, wait for its last
+    /// event; before Ready, simply close the connection).
     pub fn quit(&mut self) -> Result<(), ClientSendError> {
-        self.check_open()?;
-        if matches!(
-            self.state,
-            ClientState::Body | ClientState::TlsHandshake | ClientState::Quit
-        ) || self.txn.as_ref().is_some_and(|t| t.body.is_some())
-        {
-            return Err(ClientSendError::WrongState(
-                "quit not allowed inside a body or a tls handshake",
-            ));
-        }
+        self.check_ready("quit only when ready and outside a transaction")?;
         self.write_command(&Command::Quit, Expect::Quit);
         self.state = ClientState::Quit;
         self.stale = true;
@@ -675,6 +667,10 @@ impl Session for Client {
                 if !self.input.is_empty() || self.assembler.is_partial() {
                     let discarded = self.input.len();
                     return Err(self.fail(ClientError::PlaintextAfterStartTls { discarded }));
+                }
+                if self.eof {
+                    let state = "tls handshake";
+                    return Err(self.fail(ClientError::UnexpectedEof { state }));
                 }
                 return Ok(None);
             }
