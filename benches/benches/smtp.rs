@@ -73,8 +73,12 @@ fn commands(c: &mut Criterion) {
 fn replies(c: &mut Criterion) {
     let mut group = c.benchmark_group("smtp_reply");
     group.throughput(Throughput::Elements(1));
-    group.bench_function("ours_reply", |b| b.iter(|| black_box(Reply::decode(black_box(EHLO)).unwrap())));
-    group.bench_function("ours_ehlo", |b| b.iter(|| black_box(EhloReply::decode(black_box(EHLO)).unwrap())));
+    group.bench_function("ours_reply", |b| {
+        b.iter(|| black_box(Reply::decode(black_box(EHLO)).unwrap()))
+    });
+    group.bench_function("ours_ehlo", |b| {
+        b.iter(|| black_box(EhloReply::decode(black_box(EHLO)).unwrap()))
+    });
     group.bench_function("stalwart_reply", |b| {
         b.iter(|| {
             let mut r = stalwart::response::parser::ResponseReceiver::default();
@@ -82,7 +86,9 @@ fn replies(c: &mut Criterion) {
         })
     });
     group.bench_function("stalwart_ehlo", |b| {
-        b.iter(|| black_box(stalwart::EhloResponse::<String>::parse(&mut black_box(EHLO).iter()).unwrap()))
+        b.iter(|| {
+            black_box(stalwart::EhloResponse::<String>::parse(&mut black_box(EHLO).iter()).unwrap())
+        })
     });
     group.finish();
 }
