@@ -91,6 +91,13 @@
 //! [`LookupConfig::max_cname_hops`], hosts and addresses capped by
 //! [`PlanConfig`]. Nothing is allocated from a count the peer announced.
 //!
+//! # Features
+//!
+//! None. Lenient behaviours are runtime switches with a test each, never
+//! cargo features: [`PlanConfig::allow_ip_literal_targets`],
+//! [`PlanConfig::allow_cname_targets`], [`LookupConfig::edns`],
+//! [`LookupConfig::use_additional`].
+//!
 //! # MTA-STS and DANE
 //!
 //! They filter targets, never reorder them: see [`plan::retain_targets`],
