@@ -47,6 +47,10 @@ use tokio_rustls::{TlsAcceptor, TlsConnector, TlsStream};
 /// How many octets one read may take.
 const READ_CHUNK: usize = 16 * 1024;
 
+/// How long a STARTTLS handshake may take: a peer that agrees to TLS and then goes silent
+/// must not hold the connection forever (CVE-2011-1947 pattern).
+pub const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// What the application does with a session's events.
 ///
 /// Implement it with `async fn on_event`. The handler may answer the event at once (for
@@ -140,12 +144,17 @@ impl Conn {
         let Self::Plain(tcp) = self else {
             return Err(DriverError::TlsTwice);
         };
-        let tls = match how {
-            TlsUpgrade::Server(acceptor) => TlsStream::Server(acceptor.accept(tcp).await?),
-            TlsUpgrade::Client(connector, name) => {
-                TlsStream::Client(connector.connect(name.clone(), tcp).await?)
-            }
+        let handshake = async {
+            io::Result::Ok(match how {
+                TlsUpgrade::Server(acceptor) => TlsStream::Server(acceptor.accept(tcp).await?),
+                TlsUpgrade::Client(connector, name) => {
+                    TlsStream::Client(connector.connect(name.clone(), tcp).await?)
+                }
+            })
         };
+        let tls = tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake)
+            .await
+            .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "tls handshake timed out"))??;
         Ok(Self::Tls(Box::new(tls)))
     }
 }

@@ -3,4 +3,5 @@
 
 pub mod driver;
 pub mod mx;
+pub mod submit;
 pub mod tls;

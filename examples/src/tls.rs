@@ -1,6 +1,6 @@
 //! rustls set-up for the example programs: certificates from PEM files, a self-signed
-//! certificate for a local server, and client configurations (system roots are not used:
-//! a CA file, or an explicit `--insecure`).
+//! certificate for a local server, and client configurations (the system store is not read:
+//! the public roots, a CA file, or an explicit `--insecure`).
 
 use std::fs;
 use std::io;
@@ -112,6 +112,34 @@ pub fn connector_with_ca(ca: &Path) -> io::Result<TlsConnector> {
         .with_root_certificates(roots)
         .with_no_client_auth();
     Ok(TlsConnector::from(Arc::new(config)))
+}
+
+/// A TLS connector that trusts the public web PKI roots (the Mozilla set of `webpki-roots`).
+pub fn connector_public() -> io::Result<TlsConnector> {
+    let roots = RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    let config = ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(invalid)?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(TlsConnector::from(Arc::new(config)))
+}
+
+/// The connector a client's `--ca FILE` / `--insecure` flags ask for; the public roots
+/// without either.
+pub fn connector(ca: Option<&Path>, insecure: bool) -> io::Result<TlsConnector> {
+    match (ca, insecure) {
+        (Some(ca), _) => connector_with_ca(ca),
+        (None, true) => connector_insecure(),
+        (None, false) => connector_public(),
+    }
+}
+
+/// The name to check a server certificate against: a DNS name or an IP address.
+pub fn server_name(host: &str) -> io::Result<rustls::pki_types::ServerName<'static>> {
+    rustls::pki_types::ServerName::try_from(host.to_owned()).map_err(invalid)
 }
 
 /// A TLS connector that accepts any certificate (`--insecure`): encrypted, but open to an

@@ -12,13 +12,13 @@ use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use examples::driver::{self, Conn, Handler, TlsUpgrade};
+use examples::driver::{Conn, TlsUpgrade};
 use mx_resolve::wire::Name;
 use mx_resolve::{LocalIdentity, LookupConfig, Outcome};
 use rustls::pki_types::ServerName;
-use smtp_proto::{Client, ClientConfig, ClientEvent, Envelope, Reply, Stage, TlsMode};
+use smtp_proto::{ClientConfig, Envelope, Reply, Stage, TlsMode};
 use tokio::net::TcpStream;
 use tokio::sync::Notify;
 use tokio_rustls::TlsConnector;
@@ -385,24 +385,29 @@ impl Relay {
         let name =
             ServerName::try_from(host.to_owned()).unwrap_or_else(|_| ServerName::from(addr.ip()));
         let upgrade = TlsUpgrade::Client(connector.clone(), name);
-        let mut client = Client::new(config, Instant::now());
-        let mut handler = Outbound {
-            envelope: Some(envelope),
+        let run = examples::submit::send(
+            Conn::plain(tcp),
+            Some(&upgrade),
+            config,
+            None,
+            envelope,
             message,
-            rcpt_replies: vec![None; rcpts.len()],
-            result: None,
+            rcpts.len(),
+        );
+        let Ok((mut report, ended)) = tokio::time::timeout(SESSION_TIMEOUT, run).await else {
+            return Err("session timed out".to_owned());
         };
-        let run = driver::run(Conn::plain(tcp), &mut client, &mut handler, Some(&upgrade));
-        let ended = tokio::time::timeout(SESSION_TIMEOUT, run).await;
-        let Some(result) = handler.result.take() else {
+        if let Some(e) = &report.local_error {
+            println!("relay: {host}: {e}");
+        }
+        let Some(result) = report.result.take() else {
             return Err(match ended {
-                Err(_) => "session timed out".to_owned(),
-                Ok(Err(e)) => e.to_string(),
-                Ok(Ok(())) => "session ended without an answer".to_owned(),
+                Err(e) => e.to_string(),
+                Ok(()) => "session ended without an answer".to_owned(),
             });
         };
-        let fates = handler
-            .rcpt_replies
+        let fates = report
+            .recipients
             .iter()
             .map(|r| match (&result, r) {
                 (_, Some(r)) if !r.code().is_positive() => fate_of(r),
@@ -487,57 +492,6 @@ impl Relay {
         };
         let _ = fs::remove_file(&file);
         result
-    }
-}
-
-/// The application side of one outbound SMTP session.
-struct Outbound<'a> {
-    envelope: Option<Envelope>,
-    message: &'a [u8],
-    rcpt_replies: Vec<Option<Reply>>,
-    result: Option<Result<Reply, (Stage, Reply)>>,
-}
-
-impl Handler<Client> for Outbound<'_> {
-    async fn on_event(&mut self, client: &mut Client, event: ClientEvent) {
-        match event {
-            ClientEvent::Ready | ClientEvent::Authenticated => match self.envelope.take() {
-                Some(envelope) => {
-                    if let Err(e) = client.send_mail(envelope) {
-                        println!("relay: cannot send: {e}");
-                        let _ = client.quit();
-                    }
-                }
-                None => {
-                    let _ = client.quit();
-                }
-            },
-            ClientEvent::Recipient { index, reply, .. } => {
-                if let Some(slot) = self.rcpt_replies.get_mut(index) {
-                    *slot = Some(reply);
-                }
-            }
-            ClientEvent::DataReady { .. } => {
-                // Never end a body that was not sent whole: let the session fail instead.
-                match client.send_data(self.message) {
-                    Ok(()) => {
-                        let _ = client.finish_data();
-                    }
-                    Err(e) => println!("relay: cannot send the body: {e}"),
-                }
-            }
-            ClientEvent::MessageSent { reply } => {
-                self.result = Some(Ok(reply));
-                let _ = client.quit();
-            }
-            ClientEvent::MessageFailed { stage, reply } => {
-                self.result = Some(Err((stage, reply)));
-                let _ = client.quit();
-            }
-            _ => {
-                let _ = client.quit();
-            }
-        }
     }
 }
 
