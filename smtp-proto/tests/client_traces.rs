@@ -6,7 +6,7 @@
 //!
 //! Directives (the application's actions and checks):
 //! - `@mail FROM TO... [+8bit] [+size=N]`: `send_mail`; `<>` is the null path; escapes allowed.
-//! - `@data TEXT` (trace escapes), `@finish`, `@quit`.
+//! - `@data TEXT` (trace escapes), `@finish`, `@quit`, `@command LINE` (`send_command`).
 //! - `@auth plain|login|xoauth2|external USER [SECRET]`: `authenticate`.
 //! - `@expect TEXT`: the next logged event or refused call (`SendError: ...`) containing TEXT.
 //! - `@expect-none TEXT`: no such entry after the cursor.
@@ -165,6 +165,11 @@ fn directive(client: &mut Client, log: &mut Log, text: &str) {
         }
         "finish" => {
             let r = client.finish_data();
+            log.result(r);
+        }
+        "command" => {
+            let command = smtp_proto::Command::from_line(&unescape(rest)).unwrap();
+            let r = client.send_command(&command);
             log.result(r);
         }
         "quit" => {

@@ -78,6 +78,12 @@ pub enum ClientEvent {
         /// The server's refusal.
         reply: Reply,
     },
+    /// The reply to a command sent with [`Client::send_command`](super::Client::send_command).
+    /// Next: any call allowed when ready.
+    Reply {
+        /// The server's reply.
+        reply: Reply,
+    },
 }
 
 /// A fatal client error, returned (sticky) by `poll_event`; the connection must be closed.

@@ -80,9 +80,13 @@ enum Expect {
     Rcpt(usize),
     Data,
     DataEnd,
-    Bdat { last: bool },
+    Bdat {
+        last: bool,
+    },
     Rset,
     Quit,
+    /// A command sent with [`Client::send_command`].
+    Other,
 }
 
 impl Expect {
@@ -100,6 +104,7 @@ impl Expect {
             Self::Bdat { .. } => "bdat",
             Self::Rset => "rset",
             Self::Quit => "quit",
+            Self::Other => "command",
         }
     }
 }
@@ -498,6 +503,40 @@ impl Client {
         Ok(())
     }
 
+    /// Sends a command whose reply the machine only passes on: NOOP, RSET, VRFY, EXPN, HELP,
+    /// ETRN (or an unknown verb). The reply comes as [`ClientEvent::Reply`]. The commands that
+    /// change the session have their own methods and are refused here.
+    pub fn send_command(&mut self, command: &Command) -> Result<(), ClientSendError> {
+        self.check_ready("send_command only when ready and outside a transaction")?;
+        if !matches!(
+            command,
+            Command::Noop(_)
+                | Command::Rset
+                | Command::Vrfy(_)
+                | Command::Expn(_)
+                | Command::Help(_)
+                | Command::Etrn(_)
+                | Command::Unknown(_)
+        ) {
+            return Err(ClientSendError::WrongState(
+                "send_command takes NOOP, RSET, VRFY, EXPN, HELP, ETRN or an unknown verb",
+            ));
+        }
+        if let Command::Unknown(line) = command
+            && (line.is_empty() || line.iter().any(|&b| b == b'\r' || b == b'\n' || b == 0))
+        {
+            return Err(ClientSendError::Invalid(
+                crate::error::InvalidValue::Syntax {
+                    what: "command",
+                    reason: "empty or containing cr, lf or nul",
+                },
+            ));
+        }
+        self.write_command(command, Expect::Other);
+        self.stale = true;
+        Ok(())
+    }
+
     /// Sends QUIT (RFC 5321 §4.1.1.10); the session closes on the reply or when the server
     /// closes. Refused unless [`ClientState::Ready`] (inside a transaction, wait for its last
     /// event; before Ready, simply close the connection).
@@ -562,13 +601,13 @@ impl Client {
         }
     }
 
-    /// Records a fatal error; nothing more is sent or parsed (a client has no goodbye to say,
-    /// and after a STARTTLS injection nothing may follow in plaintext).
+    /// Records a fatal error; nothing more is parsed or queued. Bytes queued before the error
+    /// still go out, so what is sent does not depend on how the input was split (after the
+    /// STARTTLS go-ahead nothing is ever queued).
     fn fail(&mut self, error: ClientError) -> ClientError {
         self.error.get_or_insert(error.clone());
         self.closing = true;
         self.input.clear();
-        self.out.clear();
         self.expect.clear();
         self.events.clear();
         self.error.clone().unwrap_or(error)
@@ -662,6 +701,10 @@ impl Session for Client {
         loop {
             if let Some(event) = self.events.pop_front() {
                 return Ok(Some(event));
+            }
+            if self.closing {
+                // QUIT was answered: whatever follows is not read.
+                return Ok(None);
             }
             if self.state == ClientState::TlsHandshake {
                 if !self.input.is_empty() || self.assembler.is_partial() {

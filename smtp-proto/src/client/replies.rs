@@ -37,6 +37,10 @@ impl Client {
                 self.closing = true;
                 Ok(())
             }
+            Expect::Other => {
+                self.ready(ClientEvent::Reply { reply });
+                Ok(())
+            }
             Expect::Mail
             | Expect::Rcpt(_)
             | Expect::Data
