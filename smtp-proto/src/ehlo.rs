@@ -146,23 +146,30 @@ impl Capability {
         {
             return None;
         }
-        let simple = [
-            (&b"PIPELINING"[..], Self::Pipelining),
-            (b"8BITMIME", Self::EightBitMime),
-            (b"SMTPUTF8", Self::SmtpUtf8),
-            (b"CHUNKING", Self::Chunking),
-            (b"BINARYMIME", Self::BinaryMime),
-            (b"DSN", Self::Dsn),
-            (b"ENHANCEDSTATUSCODES", Self::EnhancedStatusCodes),
-            (b"STARTTLS", Self::StartTls),
-            (b"REQUIRETLS", Self::RequireTls),
+        type Make = fn() -> Capability;
+        const SIMPLE: [(&[u8], Make); 9] = [
+            (b"PIPELINING", || Capability::Pipelining),
+            (b"8BITMIME", || Capability::EightBitMime),
+            (b"SMTPUTF8", || Capability::SmtpUtf8),
+            (b"CHUNKING", || Capability::Chunking),
+            (b"BINARYMIME", || Capability::BinaryMime),
+            (b"DSN", || Capability::Dsn),
+            (b"ENHANCEDSTATUSCODES", || Capability::EnhancedStatusCodes),
+            (b"STARTTLS", || Capability::StartTls),
+            (b"REQUIRETLS", || Capability::RequireTls),
         ];
-        let rest: Vec<&[u8]> = words.collect();
-        for (word, cap) in simple {
-            if keyword.eq_ignore_ascii_case(word) && rest.is_empty() {
-                return Some(cap);
+        let rest_start = keyword.len();
+        let has_params = line
+            .get(rest_start..)
+            .is_some_and(|r| r.iter().any(|&b| b != b' '));
+        if !has_params {
+            for (word, cap) in SIMPLE {
+                if keyword.len() == word.len() && keyword.eq_ignore_ascii_case(word) {
+                    return Some(cap());
+                }
             }
         }
+        let rest: Vec<&[u8]> = words.collect();
         if keyword.eq_ignore_ascii_case(b"SIZE") {
             return match rest.as_slice() {
                 [] => Some(Self::Size(None)),
