@@ -7,8 +7,6 @@
     clippy::indexing_slicing
 )]
 
-use std::time::Instant;
-
 use mail_sansio::Session;
 use pop3_proto::{Client, ClientConfig, ClientEvent, MessageNumber, Password, TlsMode, Username};
 
@@ -27,7 +25,7 @@ fn transcript() -> Vec<u8> {
 }
 
 fn run(pieces: &[&[u8]]) -> (Vec<String>, Vec<u8>) {
-    let now = Instant::now();
+    let now = mail_sansio::testing::FakeClock::start().now();
     let mut client = Client::new(ClientConfig::new(TlsMode::Implicit), now);
     let mut log: Vec<String> = Vec::new();
     let mut sent = Vec::new();
