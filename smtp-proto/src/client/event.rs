@@ -174,7 +174,8 @@ pub enum ClientSendError {
         /// The server's limit.
         limit: u64,
     },
-    /// AUTH without TLS needs [`ClientConfig::dangerous_plaintext_auth`](super::ClientConfig::dangerous_plaintext_auth).
+    /// AUTH without TLS needs
+    /// [`ClientConfig::dangerous_plaintext_auth`](super::ClientConfig::dangerous_plaintext_auth).
     #[error("auth needs tls")]
     AuthNeedsTls,
     /// The body holds octets above 127 but the envelope did not declare 8-bit content
