@@ -1,0 +1,157 @@
+//! End to end with a real MTA: `smtp-send` submits to `mailserver` (domain a.test), which
+//! looks up the MX of b.test (a stub DNS: 127.0.0.1) and relays with opportunistic STARTTLS
+//! to Postfix (started by `examples/interop/ci-mailserver.sh`), which delivers into a
+//! Maildir. The message arrives byte-identical: Postfix stores LF line endings (the Maildir
+//! convention) and adds its trace fields on top; nothing else changes.
+//!
+//! Reads `MAILSANSIO_POSTFIX_*` from the peers env file (`$MAILSANSIO_PEERS_ENV`, default
+//! `/tmp/mailsansio-peers.env`); skips with a note when they are absent.
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{FakeDns, MailServer, python_available};
+
+struct Postfix {
+    smtp_port: String,
+    maildir: PathBuf,
+}
+
+fn peer() -> Option<Postfix> {
+    let path = std::env::var("MAILSANSIO_PEERS_ENV")
+        .unwrap_or_else(|_| "/tmp/mailsansio-peers.env".to_owned());
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        println!("skipped: no peers env file {path} (run examples/interop/ci-mailserver.sh)");
+        return None;
+    };
+    let env: HashMap<&str, &str> = text
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.trim(), v.trim()))
+        .collect();
+    let (Some(smtp), Some(maildir)) = (
+        env.get("MAILSANSIO_POSTFIX_SMTP"),
+        env.get("MAILSANSIO_POSTFIX_MAILDIR"),
+    ) else {
+        println!("skipped: MAILSANSIO_POSTFIX_SMTP not in {path}");
+        return None;
+    };
+    if env.get("MAILSANSIO_POSTFIX_DOMAIN") != Some(&"b.test") {
+        println!("skipped: the Postfix peer does not serve b.test");
+        return None;
+    }
+    Some(Postfix {
+        smtp_port: smtp.rsplit_once(':')?.1.to_owned(),
+        maildir: PathBuf::from(maildir),
+    })
+}
+
+/// Postfix's copy without its leading trace fields, with CRLF line endings again.
+fn body_of(stored: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(stored);
+    let mut lines = text.split('\n').peekable();
+    while let Some(line) = lines.peek() {
+        let trace = [
+            "Return-Path:",
+            "X-Original-To:",
+            "Delivered-To:",
+            "Received:",
+            "\t",
+        ]
+        .iter()
+        .any(|p| line.starts_with(p));
+        if !trace {
+            break;
+        }
+        lines.next();
+    }
+    let rest: Vec<&str> = lines.collect();
+    rest.join("\r\n").into_bytes()
+}
+
+#[test]
+fn smtp_send_to_mailserver_relayed_by_mx_to_postfix() {
+    let Some(postfix) = peer() else {
+        return;
+    };
+    if !python_available() {
+        return;
+    }
+    let dns = FakeDns::start();
+    let dns_addr = format!("127.0.0.1:{}", dns.port);
+    let server = MailServer::start_with(
+        "a.test",
+        "alice:secret-a\n",
+        &["--dns", &dns_addr, "--relay-port", &postfix.smtp_port],
+    );
+    let token = format!("relay-{}-{}", std::process::id(), server.smtp);
+    let message = format!(
+        "From: Alice <alice@a.test>\r\nTo: Carol <carol@b.test>\r\nSubject: {token}\r\n\
+         Date: Sat, 28 Nov 2026 12:00:00 +0000\r\nMessage-ID: <{token}@a.test>\r\n\
+         MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\
+         Content-Transfer-Encoding: 8bit\r\n\r\nHello Carol,\r\n.leading dot\r\n..two\r\n\
+         .\r\ncaf\u{e9}\r\n\r\n-- \r\nAlice\r\n"
+    );
+    let file = server.dir.join("message.eml");
+    std::fs::write(&file, &message).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_smtp-send"))
+        .args(["--server", &format!("localhost:{}", server.submission)])
+        .arg("--ca")
+        .arg(server.ca())
+        .args([
+            "--user",
+            "alice",
+            "--from",
+            "alice@a.test",
+            "--to",
+            "carol@b.test",
+        ])
+        .arg(&file)
+        .env("SMTP_PASSWORD", "secret-a")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let stored = loop {
+        let found = std::fs::read_dir(postfix.maildir.join("new"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| std::fs::read(e.path()).ok())
+            .find(|m| String::from_utf8_lossy(m).contains(&token));
+        if let Some(m) = found {
+            break m;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "Postfix did not receive the message\n{}",
+            server.log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let text = String::from_utf8_lossy(&stored);
+    assert!(
+        text.contains("by mx.b.test (Postfix) with ESMTPS"),
+        "{text}"
+    );
+    assert!(
+        text.contains("by a.test (mail-sansio mailserver) with ESMTPSA"),
+        "{text}"
+    );
+    // Our Received field (folded) sits between Postfix's and the message.
+    assert_eq!(body_of(&stored), message.into_bytes(), "{text}");
+    let spool = std::fs::read_dir(server.data().join("spool"))
+        .unwrap()
+        .count();
+    assert_eq!(spool, 0, "{}", server.log());
+}
