@@ -16,6 +16,8 @@ fn err(kind: ParseErrorKind, offset: usize, rule: &'static str) -> ParseError {
 /// Byte classes for the path grammar, one lookup per byte.
 const ATEXT: u8 = 1;
 const LDH: u8 = 2;
+/// `esmtp-value` characters: %d33-60 / %d62-126 / UTF8-non-ascii.
+pub(crate) const VALUE: u8 = 4;
 
 #[allow(
     clippy::indexing_slicing,
@@ -56,6 +58,9 @@ const fn classes() -> [u8; 256] {
         if b.is_ascii_alphanumeric() || b == b'-' || b >= 0x80 {
             c |= LDH;
         }
+        if (b >= 33 && b <= 126 && b != b'=') || b >= 0x80 {
+            c |= VALUE;
+        }
         t[i] = c;
         i += 1;
     }
@@ -64,7 +69,7 @@ const fn classes() -> [u8; 256] {
 
 static CLASSES: [u8; 256] = classes();
 
-fn class(b: u8) -> u8 {
+pub(crate) fn class(b: u8) -> u8 {
     CLASSES.get(usize::from(b)).copied().unwrap_or(0)
 }
 

@@ -17,6 +17,13 @@ fn hex(b: u8) -> Option<u8> {
 /// also `"\x{" 1*6HEXDIG "}"` (utf-8-addr-xtext). The result must be UTF-8 without controls,
 /// so a decoded CR, LF or NUL can never reach a spool file (Exim CVE-2020-28026).
 pub(crate) fn decode(input: &[u8], unicode: bool) -> Result<String, ParseError> {
+    // Fast path: nothing encoded, all printable ASCII.
+    if memchr::memchr2(b'+', b'\\', input).is_none()
+        && input.iter().all(|&b| (33..=126).contains(&b) && b != b'=')
+    {
+        return String::from_utf8(input.to_vec())
+            .map_err(|_| ParseError::new(ParseErrorKind::InvalidUtf8, 0, RULE));
+    }
     let mut out = Vec::with_capacity(input.len());
     let mut i = 0;
     while let Some(&b) = input.get(i) {

@@ -226,7 +226,7 @@ fn is_keyword(b: &[u8]) -> bool {
 fn is_value(b: &[u8]) -> bool {
     !b.is_empty()
         && b.iter()
-            .all(|&c| matches!(c, 33..=60 | 62..=126 | 0x80..=0xff))
+            .all(|&c| parse::path::class(c) & parse::path::VALUE != 0)
         && (b.is_ascii() || std::str::from_utf8(b).is_ok())
 }
 
