@@ -7,7 +7,8 @@
 //! Directives (the application's actions and checks):
 //! - `@mail FROM TO... [+8bit] [+size=N]`: `send_mail`; `<>` is the null path; escapes allowed.
 //! - `@data TEXT` (trace escapes), `@finish`, `@quit`, `@command LINE` (`send_command`).
-//! - `@auth plain|login|xoauth2|external USER [SECRET]`: `authenticate`.
+//! - `@auth plain|login|xoauth2|external USER [SECRET]`, `@auth scram USER PASS NONCE`:
+//!   `authenticate`.
 //! - `@expect TEXT`: the next logged event or refused call (`SendError: ...`) containing TEXT.
 //! - `@expect-none TEXT`: no such entry after the cursor.
 //! - `@expect-error TEXT`: the session has failed with an error whose message contains TEXT.
@@ -26,7 +27,7 @@ use std::rc::Rc;
 use std::time::Instant;
 
 use mail_sansio::Session;
-use mail_sansio::sasl::SaslClient;
+use mail_sansio::sasl::{SaslClient, ScramClientConfig};
 use mail_sansio::testing::trace::{self, Call, Role, Trace};
 use smtp_proto::types::Domain;
 use smtp_proto::{Client, ClientConfig, ClientEvent, ClientSendError, Envelope, TlsMode};
@@ -145,6 +146,7 @@ fn auth(client: &mut Client, words: &[&str]) -> Result<(), ClientSendError> {
         "login" => SaslClient::login(words[1], secret),
         "xoauth2" => SaslClient::xoauth2(words[1], secret),
         "external" => SaslClient::external(words.get(1).copied()),
+        "scram" => SaslClient::scram(ScramClientConfig::new(words[1], secret, words[3])),
         other => panic!("unknown mechanism {other}"),
     }
     .unwrap();
