@@ -13,7 +13,10 @@ fuzz_target!(|data: &[u8]| {
         let mut out = BytesMut::new();
         value.encode(&mut out);
         match Command::decode(&out) {
-            Ok(Parsed::Complete { value: again, consumed }) => {
+            Ok(Parsed::Complete {
+                value: again,
+                consumed,
+            }) => {
                 assert_eq!(consumed, out.len());
                 assert_eq!(again, value);
             }

@@ -19,7 +19,9 @@ fuzz_target!(|data: &[u8]| {
         let mut out = BytesMut::new();
         value.encode(&mut out);
         let again = Reply::decode(&out).expect("re-encoded reply decodes");
-        let Parsed::Complete { value: again, .. } = again else { panic!("incomplete") };
+        let Parsed::Complete { value: again, .. } = again else {
+            panic!("incomplete")
+        };
         assert_eq!(again.code(), value.code());
         assert_eq!(again.lines().len(), value.lines().len());
     }

@@ -61,7 +61,9 @@ fn run(pieces: &[&[u8]], now: Instant) -> (Vec<String>, Vec<u8>) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&cut, data)) = data.split_first() else { return };
+    let Some((&cut, data)) = data.split_first() else {
+        return;
+    };
     let now = Instant::now();
     let whole = run(&[data], now);
     let step = usize::from(cut % 16) + 1;
