@@ -4,7 +4,8 @@
 # domain b.test only and delivers it into one Maildir (user carol). mailserver relays to it
 # by MX lookup (the test's stub DNS says b.test's MX is 127.0.0.1) and the test reads the
 # Maildir. Nothing can leave the machine: every other transport is an error.
-# Writes MAILSANSIO_POSTFIX_SMTP, _DOMAIN and _MAILDIR to the peers env file
+# Writes MAILSANSIO_POSTFIX_SMTP, _DOMAIN, _MAILDIR and _CA (its self-signed certificate,
+# for mx.b.test) to the peers env file
 # ($MAILSANSIO_PEERS_ENV, default /tmp/mailsansio-peers.env). Needs root. Idempotent.
 # The mailserver's own tests (Python, curl) start the binary themselves and need no script.
 set -euo pipefail
@@ -57,9 +58,10 @@ gid=$(id -g "$os_user")
 chown "$uid:$gid" "$dir/mail"
 chown postfix "$dir/data"
 
-# --- a self-signed certificate for the MX name ----------------------------------------------
+# --- a self-signed end-entity certificate for the MX name (clients trust it directly) ----------------------------------------------
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
     -subj "/CN=mx.$domain" -addext "subjectAltName=DNS:mx.$domain,IP:127.0.0.1" \
+    -addext "basicConstraints=critical,CA:FALSE" -addext "extendedKeyUsage=serverAuth" \
     -keyout "$dir/tls/key.pem" -out "$dir/tls/cert.pem" 2>/dev/null
 chmod 600 "$dir/tls/key.pem"
 
@@ -142,6 +144,7 @@ grep -v -e '^MAILSANSIO_POSTFIX_' "$env_file" > "$tmp" || true
     echo "MAILSANSIO_POSTFIX_SMTP=127.0.0.1:$port"
     echo "MAILSANSIO_POSTFIX_DOMAIN=$domain"
     echo "MAILSANSIO_POSTFIX_MAILDIR=$dir/mail/$mailbox/Maildir"
+    echo "MAILSANSIO_POSTFIX_CA=$dir/tls/cert.pem"
 } > "$env_file"
 rm -f "$tmp"
 grep '^MAILSANSIO_POSTFIX' "$env_file"

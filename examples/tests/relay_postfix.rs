@@ -19,6 +19,7 @@ use common::{FakeDns, MailServer, python_available};
 struct Postfix {
     smtp_port: String,
     maildir: PathBuf,
+    ca: Option<String>,
 }
 
 fn peer() -> Option<Postfix> {
@@ -47,6 +48,7 @@ fn peer() -> Option<Postfix> {
     Some(Postfix {
         smtp_port: smtp.rsplit_once(':')?.1.to_owned(),
         maildir: PathBuf::from(maildir),
+        ca: env.get("MAILSANSIO_POSTFIX_CA").map(|s| s.to_string()),
     })
 }
 
@@ -73,6 +75,47 @@ fn body_of(stored: &[u8]) -> Vec<u8> {
     rest.join("\r\n").into_bytes()
 }
 
+/// Waits for the message carrying `token` in Postfix's Maildir.
+fn wait_for(postfix: &Postfix, token: &str, log: impl Fn() -> String) -> Vec<u8> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let found = std::fs::read_dir(postfix.maildir.join("new"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| std::fs::read(e.path()).ok())
+            .find(|m| String::from_utf8_lossy(m).contains(token));
+        if let Some(m) = found {
+            return m;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "Postfix did not receive the message\n{}",
+            log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn message(token: &str) -> String {
+    format!(
+        "From: Alice <alice@a.test>\r\nTo: Carol <carol@b.test>\r\nSubject: {token}\r\n\
+         Date: Sat, 28 Nov 2026 12:00:00 +0000\r\nMessage-ID: <{token}@a.test>\r\n\
+         MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\
+         Content-Transfer-Encoding: 8bit\r\n\r\nHello Carol,\r\n.leading dot\r\n..two\r\n\
+         .\r\ncaf\u{e9}\r\n\r\n-- \r\nAlice\r\n"
+    )
+}
+
+fn assert_ok(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn smtp_send_to_mailserver_relayed_by_mx_to_postfix() {
     let Some(postfix) = peer() else {
@@ -89,13 +132,7 @@ fn smtp_send_to_mailserver_relayed_by_mx_to_postfix() {
         &["--dns", &dns_addr, "--relay-port", &postfix.smtp_port],
     );
     let token = format!("relay-{}-{}", std::process::id(), server.smtp);
-    let message = format!(
-        "From: Alice <alice@a.test>\r\nTo: Carol <carol@b.test>\r\nSubject: {token}\r\n\
-         Date: Sat, 28 Nov 2026 12:00:00 +0000\r\nMessage-ID: <{token}@a.test>\r\n\
-         MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\
-         Content-Transfer-Encoding: 8bit\r\n\r\nHello Carol,\r\n.leading dot\r\n..two\r\n\
-         .\r\ncaf\u{e9}\r\n\r\n-- \r\nAlice\r\n"
-    );
+    let message = message(&token);
     let file = server.dir.join("message.eml");
     std::fs::write(&file, &message).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_smtp-send"))
@@ -114,31 +151,8 @@ fn smtp_send_to_mailserver_relayed_by_mx_to_postfix() {
         .env("SMTP_PASSWORD", "secret-a")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let stored = loop {
-        let found = std::fs::read_dir(postfix.maildir.join("new"))
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|e| std::fs::read(e.path()).ok())
-            .find(|m| String::from_utf8_lossy(m).contains(&token));
-        if let Some(m) = found {
-            break m;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "Postfix did not receive the message\n{}",
-            server.log()
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    };
+    assert_ok(&out);
+    let stored = wait_for(&postfix, &token, || server.log());
     let text = String::from_utf8_lossy(&stored);
     assert!(
         text.contains("by mx.b.test (Postfix) with ESMTPS"),
@@ -154,4 +168,39 @@ fn smtp_send_to_mailserver_relayed_by_mx_to_postfix() {
         .unwrap()
         .count();
     assert_eq!(spool, 0, "{}", server.log());
+}
+
+/// `smtp-send --mx` straight to Postfix: TLS required (the default) and the certificate
+/// checked against the MX host name.
+#[test]
+fn smtp_send_direct_to_postfix_with_verified_starttls() {
+    let Some(postfix) = peer() else {
+        return;
+    };
+    let Some(ca) = postfix.ca.clone() else {
+        println!("skipped: MAILSANSIO_POSTFIX_CA not set");
+        return;
+    };
+    if !python_available() {
+        return;
+    }
+    let dns = FakeDns::start();
+    let dns_addr = format!("127.0.0.1:{}", dns.port);
+    let token = format!("direct-{}-{}", std::process::id(), dns.port);
+    let message = message(&token);
+    let file = std::env::temp_dir().join(format!("{token}.eml"));
+    std::fs::write(&file, &message).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_smtp-send"))
+        .args(["--mx", "--dns", &dns_addr, "--port", &postfix.smtp_port])
+        .args(["--ca", &ca, "--helo", "a.test"])
+        .args(["--from", "alice@a.test", "--to", "carol@b.test"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&file);
+    assert_ok(&out);
+    let stored = wait_for(&postfix, &token, String::new);
+    let text = String::from_utf8_lossy(&stored);
+    assert!(text.contains("with ESMTPS"), "{text}");
+    assert_eq!(body_of(&stored), message.into_bytes(), "{text}");
 }
