@@ -474,6 +474,24 @@ mod tests {
     }
 
     #[test]
+    fn bare_lf_then_dot_is_data_and_the_body_still_ends() {
+        for piece in [1, 2, 1000] {
+            let (body, end, _) = unstuff(BareNewline::Keep, b"a\n.\nb\r\n.\r\n", piece);
+            assert_eq!(
+                (body.as_slice(), end),
+                (&b"a\n.\nb\r\n"[..], Some(BodyFrame::End))
+            );
+            let (body, end, _) = unstuff(BareNewline::Normalise, b"a\n.\nb\r\n.\r\n", piece);
+            assert_eq!(
+                (body.as_slice(), end),
+                (&b"a\r\n\r\nb\r\n"[..], Some(BodyFrame::End))
+            );
+            let (_, end, _) = unstuff(BareNewline::Reject, b"a\n.\nb\r\n.\r\n", piece);
+            assert_eq!(end, Some(BodyFrame::Rejected { offset: 1 }));
+        }
+    }
+
+    #[test]
     fn stuffer_normalises_and_terminates_once() {
         assert_eq!(&DotStuffer::stuff(b"")[..], b".\r\n");
         assert_eq!(&DotStuffer::stuff(b"a\r\n")[..], b"a\r\n.\r\n");
