@@ -8,7 +8,7 @@
 //!
 //! - [`Session`]: the verbs every connection state machine speaks (`handle_input`,
 //!   `poll_event`, `poll_transmit`, ...), and [`Parsed`], the result of decoding one message.
-//! - [`line`]: CRLF line framing with a length limit and a bare CR/LF policy.
+//! - [`line`](mod@line): CRLF line framing with a length limit and a bare CR/LF policy.
 //! - [`dot`]: dot-stuffing for sending bodies and streaming unstuffing for receiving them,
 //!   immune to SMTP smuggling.
 //! - [`sasl`]: SASL mechanisms as step machines, independent of any protocol's framing.
