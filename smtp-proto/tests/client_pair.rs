@@ -409,3 +409,36 @@ proptest! {
         prop_assert_eq!(&out.bodies, &vec![normalised(&body)], "{}", transcript);
     }
 }
+
+#[test]
+fn lmtp_gives_one_delivery_per_accepted_recipient() {
+    for chunking in [false, true] {
+        let mut client = client_config(TlsMode::DangerousPlaintextOnly);
+        client.lmtp = true;
+        client.chunking = chunking;
+        let server = server_config(TlsMode::DangerousPlaintextOnly, |c| c.lmtp = true);
+        let (out, transcript) = run(
+            client,
+            server,
+            one(
+                "a@client.example",
+                &["b@mx.example", "refuse@mx.example", "c@mx.example"],
+                b"lmtp body\r\n",
+            ),
+            None,
+        );
+        assert!(
+            transcript.contains("C: LHLO client.example\n"),
+            "{transcript}"
+        );
+        assert_eq!(out.bodies, vec![b"lmtp body\r\n".to_vec()]);
+        let deliveries: Vec<_> = out
+            .client
+            .iter()
+            .filter(|e| e.starts_with("Delivery"))
+            .collect();
+        assert_eq!(deliveries.len(), 2, "{:#?}", out.client);
+        assert!(deliveries[0].contains("index: 0") && deliveries[1].contains("index: 2"));
+        assert!(out.client.iter().any(|e| e.starts_with("MessageSent")));
+    }
+}

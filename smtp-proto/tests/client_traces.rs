@@ -2,7 +2,8 @@
 //! byte and in random splits.
 //!
 //! `# config: WORDS` lines choose the configuration: `tls=required|opportunistic|implicit|none`
-//! (default `required`), `plaintext-auth`, `no-ir` (no SASL initial response), `no-chunking`.
+//! (default `required`), `plaintext-auth`, `no-ir` (no SASL initial response), `no-chunking`,
+//! `lmtp`.
 //!
 //! Directives (the application's actions and checks):
 //! - `@mail FROM TO... [+8bit] [+size=N]`: `send_mail`; `<>` is the null path; escapes allowed.
@@ -84,6 +85,7 @@ fn config(text: &str) -> ClientConfig {
                 "plaintext-auth" => c.dangerous_plaintext_auth = true,
                 "no-ir" => c.initial_response = false,
                 "no-chunking" => c.chunking = false,
+                "lmtp" => c.lmtp = true,
                 other => panic!("unknown config word {other}"),
             }
         }

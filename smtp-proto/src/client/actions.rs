@@ -124,6 +124,8 @@ impl Client {
             chunking,
             open: false,
             accepted: 0,
+            accepted_indices: Vec::new(),
+            delivered: 0,
             answered: 0,
             last_refusal: None,
             failure: None,
@@ -187,7 +189,9 @@ impl Client {
         Ok(())
     }
 
-    /// Ends the body (`.` after DATA, `BDAT n LAST` with CHUNKING). The final reply comes as
+    /// Ends the body (`.` after DATA, `BDAT n LAST` with CHUNKING). In LMTP mode one
+    /// [`ClientEvent::Delivery`](super::ClientEvent::Delivery) per accepted recipient comes
+    /// first. The final reply comes as
     /// [`ClientEvent::MessageSent`](super::ClientEvent::MessageSent) or
     /// [`ClientEvent::MessageFailed`](super::ClientEvent::MessageFailed).
     pub fn finish_data(&mut self) -> Result<(), ClientSendError> {
@@ -200,15 +204,24 @@ impl Client {
         match txn.body.take() {
             Some(BodyWriter::Data(mut stuffer)) => {
                 stuffer.finish(&mut self.out);
-                self.expect.push_back(Expect::DataEnd);
+                if !self.config.lmtp {
+                    self.expect.push_back(Expect::DataEnd);
+                }
             }
             Some(BodyWriter::Bdat(mut normaliser)) => {
                 let mut tail = BytesMut::new();
                 normaliser.finish(&mut tail);
                 write_bdat(&mut self.out, &tail, true);
-                self.expect.push_back(Expect::Bdat { last: true });
+                if !self.config.lmtp {
+                    self.expect.push_back(Expect::Bdat { last: true });
+                }
             }
             None => {}
+        }
+        if self.config.lmtp {
+            // RFC 2033 §4.2: one reply per accepted recipient, in RCPT order.
+            let deliveries = txn.accepted_indices.iter().map(|&i| Expect::Delivery(i));
+            self.expect.extend(deliveries);
         }
         self.state = ClientState::Finishing;
         self.stale = true;

@@ -63,6 +63,9 @@ pub struct ClientConfig {
     /// Send bodies with BDAT when the server offers CHUNKING and PIPELINING (RFC 3030);
     /// otherwise DATA with dot-stuffing.
     pub chunking: bool,
+    /// LMTP (RFC 2033): LHLO instead of EHLO (no HELO fallback) and one reply per accepted
+    /// recipient after the body ([`ClientEvent::Delivery`](super::ClientEvent::Delivery)).
+    pub lmtp: bool,
     /// Limits.
     pub limits: ClientLimits,
 }
@@ -77,6 +80,7 @@ impl ClientConfig {
             dangerous_plaintext_auth: false,
             initial_response: true,
             chunking: true,
+            lmtp: false,
             limits: ClientLimits::default(),
         }
     }

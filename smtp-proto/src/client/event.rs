@@ -78,6 +78,17 @@ pub enum ClientEvent {
         /// The server's refusal.
         reply: Reply,
     },
+    /// LMTP (RFC 2033 §4.2): the server's reply after the body for one accepted recipient,
+    /// in RCPT order. Needs no call; [`MessageSent`](Self::MessageSent) (at least one
+    /// delivered) or [`MessageFailed`](Self::MessageFailed) follows the last one.
+    Delivery {
+        /// Position in [`Envelope::recipients`].
+        index: usize,
+        /// The recipient.
+        to: ForwardPath,
+        /// The server's reply for this recipient.
+        reply: Reply,
+    },
     /// The reply to a command sent with [`Client::send_command`](super::Client::send_command).
     /// Next: any call allowed when ready.
     Reply {

@@ -84,6 +84,8 @@ enum Expect {
     Bdat {
         last: bool,
     },
+    /// LMTP: the reply after the body for the accepted recipient at this index.
+    Delivery(usize),
     Rset,
     Quit,
     /// A command sent with [`Client::send_command`].
@@ -103,6 +105,7 @@ impl Expect {
             Self::Data => "data",
             Self::DataEnd => "end of data",
             Self::Bdat { .. } => "bdat",
+            Self::Delivery(_) => "lmtp delivery",
             Self::Rset => "rset",
             Self::Quit => "quit",
             Self::Other => "command",
@@ -128,6 +131,10 @@ struct Txn {
     /// MAIL was accepted and the server's transaction is still open (RSET needed on failure).
     open: bool,
     accepted: usize,
+    /// Indices of the accepted recipients, in order (LMTP replies follow them).
+    accepted_indices: Vec<usize>,
+    /// LMTP: recipients delivered so far.
+    delivered: usize,
     answered: usize,
     last_refusal: Option<Reply>,
     failure: Option<(Stage, Reply)>,
@@ -381,7 +388,9 @@ impl Client {
             limits.tls_timeout
         } else {
             match self.expect.front()? {
-                Expect::DataEnd | Expect::Bdat { last: true } => limits.data_end_timeout,
+                Expect::DataEnd | Expect::Bdat { last: true } | Expect::Delivery(_) => {
+                    limits.data_end_timeout
+                }
                 _ => limits.reply_timeout,
             }
         };

@@ -46,6 +46,7 @@ impl Client {
             | Expect::Data
             | Expect::DataEnd
             | Expect::Bdat { .. }
+            | Expect::Delivery(_)
             | Expect::Rset => {
                 self.on_txn_reply(expect, reply);
                 Ok(())
@@ -65,7 +66,9 @@ impl Client {
     /// Sends EHLO (or HELO after EHLO was refused).
     pub(super) fn send_hello(&mut self, extended: bool) {
         let domain = self.config.helo_name.clone();
-        if extended {
+        if self.config.lmtp {
+            self.write_command(&Command::Lhlo(domain), Expect::Ehlo);
+        } else if extended {
             self.write_command(&Command::Ehlo(domain), Expect::Ehlo);
         } else {
             self.write_command(&Command::Helo(domain), Expect::Helo);
@@ -81,7 +84,7 @@ impl Client {
             }
             // RFC 5321 §4.1.4: an old server that does not know EHLO; HELO gets no extensions,
             // so no STARTTLS either.
-            500 | 502 if self.config.tls != TlsMode::Required => {
+            500 | 502 if self.config.tls != TlsMode::Required && !self.config.lmtp => {
                 self.send_hello(false);
                 Ok(())
             }
@@ -217,6 +220,7 @@ impl Client {
                 if txn.open {
                     if positive {
                         txn.accepted += 1;
+                        txn.accepted_indices.push(index);
                     } else {
                         txn.last_refusal = Some(reply.clone());
                     }
@@ -277,6 +281,31 @@ impl Client {
                     txn.failure.get_or_insert((Stage::Body, reply));
                 } else if last && txn.failure.is_none() {
                     self.ready(ClientEvent::MessageSent { reply });
+                    return;
+                }
+            }
+            Expect::Delivery(index) => {
+                txn.open = false;
+                if positive {
+                    txn.delivered += 1;
+                }
+                if let Some((to, _)) = txn.recipients.get(index) {
+                    self.events.push_back(ClientEvent::Delivery {
+                        index,
+                        to: to.clone(),
+                        reply: reply.clone(),
+                    });
+                }
+                let more = matches!(self.expect.front(), Some(Expect::Delivery(_)));
+                if !more && txn.failure.is_none() {
+                    self.ready(if txn.delivered > 0 {
+                        ClientEvent::MessageSent { reply }
+                    } else {
+                        ClientEvent::MessageFailed {
+                            stage: Stage::Body,
+                            reply,
+                        }
+                    });
                     return;
                 }
             }
