@@ -442,3 +442,60 @@ fn lmtp_gives_one_delivery_per_accepted_recipient() {
         assert!(out.client.iter().any(|e| e.starts_with("MessageSent")));
     }
 }
+
+#[test]
+fn dsn_parameters_go_out_only_when_offered() {
+    use smtp_proto::types::{
+        ForwardPath, MailParameters, Mailbox, Notify, Orcpt, RcptParameters, Ret, Text,
+    };
+    let mut mail = MailParameters::default();
+    mail.ret = Some(Ret::Headers);
+    mail.envid = Some(Text::try_from("QQ314159").unwrap());
+    let mut rcpt = RcptParameters::default();
+    rcpt.notify = Some(Notify::On {
+        success: true,
+        failure: true,
+        delay: false,
+    });
+    rcpt.orcpt = Some(Orcpt::new("rfc822", "b@mx.example").unwrap());
+    let to = ForwardPath::Mailbox(Mailbox::try_from("b@mx.example").unwrap());
+    let envelope = Envelope::parse("a@client.example", [])
+        .unwrap()
+        .with_parameters(mail)
+        .to_with(to, rcpt);
+    let script = Script {
+        auth: None,
+        messages: vec![(envelope.clone(), vec![b"dsn\r\n".to_vec()])],
+    };
+    let (out, transcript) = run(
+        client_config(TlsMode::Opportunistic),
+        server_config(TlsMode::Opportunistic, |_| {}),
+        script,
+        None,
+    );
+    assert_eq!(out.bodies.len(), 1, "{transcript}");
+    assert!(
+        transcript.contains("RET=HDRS ENVID=QQ314159"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains(
+            "C: RCPT TO:<b@mx.example> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;b@mx.example\n"
+        ),
+        "{transcript}"
+    );
+
+    // Without DSN the client refuses locally and sends nothing.
+    let clock = FakeClock::start();
+    let mut client = Client::new(client_config(TlsMode::DangerousPlaintextOnly), clock.now());
+    client.handle_input(clock.now(), b"220 mx.example\r\n");
+    client.poll_event().unwrap();
+    client.poll_transmit();
+    client.handle_input(clock.now(), b"250 mx.example\r\n");
+    assert_eq!(client.poll_event().unwrap(), Some(ClientEvent::Ready));
+    assert_eq!(
+        client.send_mail(envelope),
+        Err(smtp_proto::ClientSendError::NotOffered("DSN"))
+    );
+    assert_eq!(client.poll_transmit(), None);
+}
