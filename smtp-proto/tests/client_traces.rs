@@ -7,7 +7,7 @@
 //!
 //! Directives (the application's actions and checks):
 //! - `@mail FROM TO... [+8bit] [+size=N]`: `send_mail`; `<>` is the null path; escapes allowed.
-//! - `@data TEXT` (trace escapes), `@finish`, `@quit`, `@command LINE` (`send_command`).
+//! - `@data TEXT` (trace escapes), `@finish`, `@abort`, `@quit`, `@command LINE` (`send_command`).
 //! - `@auth plain|login|xoauth2|external USER [SECRET]`, `@auth scram USER PASS NONCE`:
 //!   `authenticate`.
 //! - `@expect TEXT`: the next logged event or refused call (`SendError: ...`) containing TEXT.
@@ -174,6 +174,10 @@ fn directive(client: &mut Client, log: &mut Log, text: &str) {
         "command" => {
             let command = smtp_proto::Command::from_line(&unescape(rest)).unwrap();
             let r = client.send_command(&command);
+            log.result(r);
+        }
+        "abort" => {
+            let r = client.abort_message();
             log.result(r);
         }
         "quit" => {

@@ -133,6 +133,7 @@ impl Client {
             eight_bit: envelope.eight_bit,
             sent: 0,
             reset_sent: false,
+            aborted: false,
         };
         if pipelined {
             for index in 0..txn.recipients.len() {
@@ -223,6 +224,31 @@ impl Client {
             let deliveries = txn.accepted_indices.iter().map(|&i| Expect::Delivery(i));
             self.expect.extend(deliveries);
         }
+        self.state = ClientState::Finishing;
+        self.stale = true;
+        Ok(())
+    }
+
+    /// Gives up on a BDAT body before [`Client::finish_data`]: RSET ends the transaction (RFC
+    /// 3030 §4) and [`ClientEvent::MessageAborted`](super::ClientEvent::MessageAborted) follows
+    /// its reply. A DATA body cannot be cut short (any ending would deliver a truncated
+    /// message): that call is refused, and the application closes the connection instead.
+    pub fn abort_message(&mut self) -> Result<(), ClientSendError> {
+        self.check_open()?;
+        let Some(txn) = self.txn.as_mut().filter(|t| t.body.is_some()) else {
+            return Err(ClientSendError::WrongState(
+                "no message body is open: wait for ClientEvent::DataReady",
+            ));
+        };
+        if !txn.chunking {
+            return Err(ClientSendError::WrongState(
+                "a DATA body cannot be aborted: close the connection",
+            ));
+        }
+        txn.body = None;
+        txn.aborted = true;
+        txn.reset_sent = true;
+        self.write_command(&Command::Rset, Expect::Rset);
         self.state = ClientState::Finishing;
         self.stale = true;
         Ok(())

@@ -78,6 +78,10 @@ pub enum ClientEvent {
         /// The server's refusal.
         reply: Reply,
     },
+    /// The message was abandoned with [`Client::abort_message`](super::Client::abort_message)
+    /// and the transaction reset. Next: [`Client::send_mail`](super::Client::send_mail) or
+    /// [`Client::quit`](super::Client::quit).
+    MessageAborted,
     /// LMTP (RFC 2033 §4.2): the server's reply after the body for one accepted recipient,
     /// in RCPT order. Needs no call; [`MessageSent`](Self::MessageSent) (at least one
     /// delivered) or [`MessageFailed`](Self::MessageFailed) follows the last one.

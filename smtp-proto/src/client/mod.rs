@@ -143,6 +143,8 @@ struct Txn {
     eight_bit: bool,
     sent: u64,
     reset_sent: bool,
+    /// The application gave up on the body ([`Client::abort_message`]).
+    aborted: bool,
 }
 
 /// An SMTP client session. Implements [`mail_sansio::Session`].

@@ -326,6 +326,14 @@ impl Client {
     /// After a failure, once every outstanding reply is in: RSET if the server's transaction
     /// is still open, then report the failure.
     fn settle(&mut self, mut txn: super::Txn) {
+        if txn.aborted && txn.failure.is_none() {
+            if self.expect.is_empty() {
+                self.ready(ClientEvent::MessageAborted);
+            } else {
+                self.txn = Some(txn);
+            }
+            return;
+        }
         let Some((stage, reply)) = txn.failure.clone() else {
             self.txn = Some(txn);
             return;
