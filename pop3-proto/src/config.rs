@@ -83,6 +83,10 @@ pub struct ClientConfig {
     /// What to do with a bare CR or LF inside a RETR or TOP body. Default `Keep`: the octets
     /// are delivered as received (only `CRLF.CRLF` ends the body either way).
     pub body_bare_newline: BareNewline,
+    /// Send CAPA again right after login (RFC 2449 §5: capabilities may change; for example
+    /// `LOGIN-DELAY` or `EXPIRE` per user). The answer arrives as
+    /// [`ClientEvent::Capabilities`](crate::ClientEvent::Capabilities) after `LoggedIn`.
+    pub capa_after_login: bool,
 }
 
 impl ClientConfig {
@@ -92,6 +96,7 @@ impl ClientConfig {
             tls,
             limits: Limits::default(),
             body_bare_newline: BareNewline::Keep,
+            capa_after_login: false,
         }
     }
 }

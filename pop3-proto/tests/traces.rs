@@ -100,6 +100,12 @@ fn n(s: &str) -> MessageNumber {
 }
 
 fn client_config(name: &str) -> ClientConfig {
+    let mut config = client_config_tls(name);
+    config.capa_after_login = name.contains("recapa-login");
+    config
+}
+
+fn client_config_tls(name: &str) -> ClientConfig {
     if name.contains("plaintext") {
         ClientConfig::new(TlsMode::DangerousPlaintext)
     } else if name.contains("implicit") {

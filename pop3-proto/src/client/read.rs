@@ -374,5 +374,8 @@ impl Client {
     fn logged_in(&mut self) {
         self.state = State::Transaction;
         self.events.push_back(ClientEvent::LoggedIn);
+        if self.config.capa_after_login {
+            self.send_internal(Op::AutoCapa, &Command::Capa);
+        }
     }
 }
