@@ -57,7 +57,8 @@ pub enum ClientEvent {
     },
     /// At least one recipient was accepted and the server waits for the body (354, or BDAT
     /// with CHUNKING). Next: [`Client::send_data`](super::Client::send_data) any number of
-    /// times, then [`Client::finish_data`](super::Client::finish_data).
+    /// times, then [`Client::finish_data`](super::Client::finish_data) (or, with BDAT,
+    /// [`Client::abort_message`](super::Client::abort_message)).
     DataReady {
         /// How many recipients were accepted.
         accepted: usize,
