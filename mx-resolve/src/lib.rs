@@ -122,5 +122,5 @@ pub mod wire;
 pub use config::{AddressFamilies, FamilyPreference, LocalIdentity, LookupConfig, PlanConfig};
 pub use error::{ConfigError, InvalidName, WireError};
 pub use lookup::{Event, MxLookup, Protocol, Transmit};
-pub use outcome::{Diagnostic, Outcome, PermFailure, SkipReason, Target, TempFailure};
+pub use outcome::{Addresses, Diagnostic, Outcome, PermFailure, SkipReason, Target, TempFailure};
 pub use plan::{AddressBook, HostStatus, MxRecord, Plan, PlanInput, plan};

@@ -1,7 +1,10 @@
 //! What a lookup ends with, and the diagnostics gathered on the way.
 
+use std::fmt;
 use std::net::{IpAddr, SocketAddr};
+use std::ops::Deref;
 
+use smallvec::SmallVec;
 use thiserror::Error;
 
 use crate::error::WireError;
@@ -20,11 +23,167 @@ pub struct Target {
     /// (RFC 5321 §5.1 implicit MX).
     pub implicit: bool,
     /// Addresses to try, in order, deduplicated across the plan and capped.
-    pub addresses: Vec<IpAddr>,
+    pub addresses: Addresses,
     /// True when the resolver vouched (AD bit) for the MX RRset and for
     /// this host's addresses: the precondition for DANE (RFC 7672 §2.2).
     pub authenticated: bool,
 }
+
+/// How many addresses a target holds without allocating: the default
+/// [`PlanConfig::max_addresses_per_host`](crate::PlanConfig::max_addresses_per_host).
+const INLINE_ADDRESSES: usize = 4;
+
+/// A target's addresses, in the order to try.
+///
+/// Reads like a slice (`Deref<Target = [IpAddr]>`), iterates by value or
+/// by reference, and compares equal to arrays, slices and vectors of
+/// addresses. Up to four are stored inline, so planning allocates nothing
+/// per host in the usual case.
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct Addresses(SmallVec<[IpAddr; INLINE_ADDRESSES]>);
+
+impl Addresses {
+    /// No addresses.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The addresses as a slice.
+    pub fn as_slice(&self) -> &[IpAddr] {
+        &self.0
+    }
+
+    /// A copy in a vector.
+    pub fn into_vec(self) -> Vec<IpAddr> {
+        self.0.into_vec()
+    }
+
+    pub(crate) fn push(&mut self, address: IpAddr) {
+        self.0.push(address);
+    }
+
+    pub(crate) fn retain(&mut self, keep: impl FnMut(&mut IpAddr) -> bool) {
+        self.0.retain(keep);
+    }
+
+    pub(crate) fn truncate(&mut self, len: usize) {
+        self.0.truncate(len);
+    }
+
+    pub(crate) fn last_mut(&mut self) -> Option<&mut IpAddr> {
+        self.0.last_mut()
+    }
+}
+
+impl Deref for Addresses {
+    type Target = [IpAddr];
+
+    fn deref(&self) -> &[IpAddr] {
+        &self.0
+    }
+}
+
+impl AsRef<[IpAddr]> for Addresses {
+    fn as_ref(&self) -> &[IpAddr] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Addresses {
+    /// Like a `Vec<IpAddr>`: `[192.0.2.1, 2001:db8::1]`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.0.iter()).finish()
+    }
+}
+
+impl From<Vec<IpAddr>> for Addresses {
+    fn from(addresses: Vec<IpAddr>) -> Self {
+        Self(SmallVec::from_vec(addresses))
+    }
+}
+
+impl From<&[IpAddr]> for Addresses {
+    fn from(addresses: &[IpAddr]) -> Self {
+        Self(SmallVec::from_slice(addresses))
+    }
+}
+
+impl FromIterator<IpAddr> for Addresses {
+    fn from_iter<I: IntoIterator<Item = IpAddr>>(iter: I) -> Self {
+        Self(iter.into_iter().collect())
+    }
+}
+
+impl<const N: usize> PartialEq<[IpAddr; N]> for Addresses {
+    fn eq(&self, other: &[IpAddr; N]) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl PartialEq<[IpAddr]> for Addresses {
+    fn eq(&self, other: &[IpAddr]) -> bool {
+        self.as_slice() == other
+    }
+}
+
+impl PartialEq<&[IpAddr]> for Addresses {
+    fn eq(&self, other: &&[IpAddr]) -> bool {
+        self.as_slice() == *other
+    }
+}
+
+impl PartialEq<Vec<IpAddr>> for Addresses {
+    fn eq(&self, other: &Vec<IpAddr>) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl IntoIterator for Addresses {
+    type Item = IpAddr;
+    type IntoIter = IntoIter;
+
+    fn into_iter(self) -> IntoIter {
+        IntoIter(self.0.into_iter())
+    }
+}
+
+impl<'a> IntoIterator for &'a Addresses {
+    type Item = &'a IpAddr;
+    type IntoIter = std::slice::Iter<'a, IpAddr>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+/// The addresses of a [`Target`], by value.
+pub struct IntoIter(smallvec::IntoIter<[IpAddr; INLINE_ADDRESSES]>);
+
+impl fmt::Debug for IntoIter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.0.as_slice()).finish()
+    }
+}
+
+impl Iterator for IntoIter {
+    type Item = IpAddr;
+
+    fn next(&mut self) -> Option<IpAddr> {
+        self.0.next()
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for IntoIter {
+    fn next_back(&mut self) -> Option<IpAddr> {
+        self.0.next_back()
+    }
+}
+
+impl ExactSizeIterator for IntoIter {}
 
 /// The result of an MX lookup or a delivery plan.
 ///

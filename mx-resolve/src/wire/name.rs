@@ -177,7 +177,23 @@ impl Name {
     /// digits and hyphens, no hyphen at either end) and the top-level label
     /// is not all digits. MX exchanges must be host names (RFC 5321 §5.1).
     pub fn is_hostname(&self) -> bool {
-        !self.is_root() && self.labels().all(is_ldh_label) && self.last_label_ok()
+        // One pass over the wire form, remembering the last label.
+        let mut rest = self.as_wire();
+        let mut last: &[u8] = &[];
+        while let Some((&len, tail)) = rest.split_first() {
+            if len == 0 {
+                break;
+            }
+            let Some((label, next)) = tail.split_at_checked(usize::from(len)) else {
+                return false;
+            };
+            if !is_ldh_label(label) {
+                return false;
+            }
+            last = label;
+            rest = next;
+        }
+        !last.is_empty() && !last.iter().all(u8::is_ascii_digit)
     }
 
     /// The IPv4 address this name spells, when it is an address literal
@@ -235,12 +251,23 @@ impl Name {
 /// `let-dig-hyp` label (RFC 1035 §2.3.1 as relaxed by RFC 1123 §2.1):
 /// `label = let-dig [ *61( let-dig / "-" ) let-dig ]`
 fn is_ldh_label(label: &[u8]) -> bool {
-    let edges_ok = label.first().is_some_and(u8::is_ascii_alphanumeric)
-        && label.last().is_some_and(u8::is_ascii_alphanumeric);
-    edges_ok
-        && label
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+    let class = |b: &u8| ldh_class(*b);
+    let edges_ok =
+        label.first().map(class) == Some(ALNUM) && label.last().map(class) == Some(ALNUM);
+    edges_ok && label.iter().all(|b| class(b) != 0)
+}
+
+/// [`ldh_class`] of letters and digits.
+const ALNUM: u8 = 1;
+/// [`ldh_class`] of the hyphen.
+const HYPHEN: u8 = 2;
+/// Host name octet class: 0 for octets a host name label cannot hold.
+fn ldh_class(b: u8) -> u8 {
+    match b {
+        b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => ALNUM,
+        b'-' => HYPHEN,
+        _ => 0,
+    }
 }
 
 /// Iterator over the labels of a [`Name`].

@@ -1,0 +1,373 @@
+//! The two stages of the plan over any source of records and addresses.
+//!
+//! Working storage lives on the stack for the usual handful of hosts and
+//! addresses ([`SmallVec`]); only larger RRsets spill to the heap, sized
+//! by what was actually parsed. The only allocation of a usual plan is the
+//! list of targets itself.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use smallvec::SmallVec;
+
+use super::{Candidate, MxRecord};
+use crate::config::{AddressFamilies, FamilyPreference, PlanConfig};
+use crate::outcome::{
+    Addresses, Diagnostic, Outcome, PermFailure, SkipReason, Target, TempFailure,
+};
+use crate::rng::SplitMix64;
+use crate::wire::Name;
+
+/// A candidate and the index of the MX record it came from
+/// (`usize::MAX` for an implicit MX), so that a caller can find what it
+/// knows about that record without comparing names again.
+#[derive(Debug, Clone)]
+pub(crate) struct Slot {
+    pub(crate) candidate: Candidate,
+    pub(crate) source: usize,
+}
+
+/// Candidates in delivery order.
+pub(crate) type Slots = SmallVec<[Slot; 8]>;
+
+/// One host's addresses while they are being gathered.
+pub(crate) type Scratch = SmallVec<[IpAddr; 16]>;
+
+/// Anything stage 2 can read a candidate from.
+pub(crate) trait AsCandidate {
+    fn candidate(&self) -> &Candidate;
+}
+
+impl AsCandidate for Slot {
+    fn candidate(&self) -> &Candidate {
+        &self.candidate
+    }
+}
+
+impl AsCandidate for Candidate {
+    fn candidate(&self) -> &Candidate {
+        self
+    }
+}
+
+/// What an address source knows about one host.
+pub(crate) enum Found {
+    Addresses {
+        authenticated: bool,
+        via_cname: bool,
+    },
+    None,
+    TempFail,
+}
+
+/// Stage 1 into `out`; returns whether this MTA was pruned by name.
+/// See [`order_exchanges`](super::order_exchanges) for the rules.
+pub(crate) fn order_core(
+    domain: &Name,
+    records: &[MxRecord],
+    config: &PlanConfig,
+    seed: u64,
+    diagnostics: &mut Vec<Diagnostic>,
+    out: &mut Slots,
+) -> Result<bool, Outcome> {
+    out.clear();
+    if records.is_empty() {
+        out.push(Slot {
+            candidate: Candidate {
+                host: domain.clone(),
+                preference: 0,
+                implicit: true,
+                literal: None,
+            },
+            source: usize::MAX,
+        });
+    } else {
+        if let Some(null) = records.iter().find(|r| r.exchange.is_root()) {
+            if null.preference != 0 {
+                diagnostics.push(Diagnostic::NullMxPreference {
+                    preference: null.preference,
+                });
+            }
+            if records.iter().any(|r| !r.exchange.is_root()) {
+                diagnostics.push(Diagnostic::NullMxMixed);
+            }
+            return Err(Outcome::NullMx);
+        }
+        // Index of each host in `out`: a linear scan for the usual
+        // handful, a hash map for large RRsets (a 64 KiB TCP answer can
+        // carry thousands of MX records; the cost must stay linear).
+        let mut index: Option<HashMap<Name, usize>> =
+            (records.len() > 16).then(|| HashMap::with_capacity(records.len()));
+        for (source, record) in records.iter().enumerate() {
+            let found = match &index {
+                Some(map) => map.get(&record.exchange).copied(),
+                None => out.iter().position(|s| s.candidate.host == record.exchange),
+            };
+            if let Some(seen) = found.and_then(|i| out.get_mut(i)) {
+                seen.candidate.preference = seen.candidate.preference.min(record.preference);
+                diagnostics.push(Diagnostic::DuplicateExchange {
+                    host: record.exchange.clone(),
+                });
+                continue;
+            }
+            let literal = record.exchange.ip_literal();
+            let skip = match literal {
+                Some(_) if config.allow_ip_literal_targets => {
+                    diagnostics.push(Diagnostic::IpLiteralTarget {
+                        host: record.exchange.clone(),
+                    });
+                    None
+                }
+                Some(_) => Some(SkipReason::IpLiteral),
+                None if !record.exchange.is_hostname() => Some(SkipReason::NotHostname),
+                None => None,
+            };
+            if let Some(reason) = skip {
+                diagnostics.push(Diagnostic::SkippedTarget {
+                    host: record.exchange.clone(),
+                    reason,
+                });
+                continue;
+            }
+            if let Some(map) = &mut index {
+                map.insert(record.exchange.clone(), out.len());
+            }
+            out.push(Slot {
+                candidate: Candidate {
+                    host: record.exchange.clone(),
+                    preference: record.preference,
+                    implicit: false,
+                    literal,
+                },
+                source,
+            });
+        }
+        if out.is_empty() {
+            return Err(Outcome::PermFail(PermFailure::NoUsableMx));
+        }
+    }
+    // Shuffle, then sort stably by preference: equal preferences end up in
+    // a random (seeded) order, as RFC 5321 §5.1 requires.
+    SplitMix64::new(seed).shuffle(out);
+    sort_by_preference(out);
+
+    let local = &config.local;
+    let self_pref = if local.names.is_empty() && local.addresses.is_empty() {
+        None
+    } else {
+        out.iter()
+            .map(|s| &s.candidate)
+            .filter(|c| {
+                local.names.contains(&c.host)
+                    || c.literal.is_some_and(|a| local.addresses.contains(&a))
+            })
+            .map(|c| c.preference)
+            .min()
+    };
+    let mut pruned_self = false;
+    if let Some(p) = self_pref {
+        diagnostics.push(Diagnostic::SelfPruned { preference: p });
+        out.retain(|s| s.candidate.preference < p);
+        if out.is_empty() {
+            return Err(Outcome::LoopsBackToMyself);
+        }
+        pruned_self = true;
+    }
+    if out.len() > config.max_hosts {
+        for dropped in out.drain(config.max_hosts..) {
+            diagnostics.push(Diagnostic::SkippedTarget {
+                host: dropped.candidate.host,
+                reason: SkipReason::OverHostLimit,
+            });
+        }
+    }
+    Ok(pruned_self)
+}
+
+/// Stable sort by preference: insertion sort for the usual handful of
+/// hosts, the standard stable sort beyond that.
+fn sort_by_preference(slots: &mut [Slot]) {
+    if slots.len() > 16 {
+        slots.sort_by_key(|s| s.candidate.preference);
+        return;
+    }
+    for i in 1..slots.len() {
+        let mut j = i;
+        while j > 0 {
+            let (Some(a), Some(b)) = (slots.get(j - 1), slots.get(j)) else {
+                break;
+            };
+            if a.candidate.preference <= b.candidate.preference {
+                break;
+            }
+            slots.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
+
+/// Stage 2 over any address source: `fill(index, host, scratch)` appends
+/// the addresses of `candidates[index]` to `scratch` and says what it
+/// knows. It is called at most twice per candidate and the scratch buffer
+/// is reused, so the only allocation is the list of targets.
+pub(crate) fn assign_core<C: AsCandidate>(
+    candidates: &[C],
+    pruned_self: bool,
+    mut fill: impl FnMut(usize, &Name, &mut Scratch) -> Found,
+    mx_authenticated: bool,
+    config: &PlanConfig,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Outcome {
+    let mut scratch = Scratch::new();
+    // Resolves one candidate into `scratch`: Some(authenticated) when it
+    // is usable, None when it has no addresses, with `temp` set on a
+    // temporary failure.
+    let mut resolve = |i: usize,
+                       c: &Candidate,
+                       scratch: &mut Scratch,
+                       diags: Option<&mut Vec<Diagnostic>>,
+                       temp: &mut bool|
+     -> Option<bool> {
+        scratch.clear();
+        if let Some(literal) = c.literal {
+            scratch.push(literal);
+            return Some(false);
+        }
+        match fill(i, &c.host, scratch) {
+            Found::Addresses {
+                authenticated,
+                via_cname,
+            } => {
+                if via_cname && !c.implicit {
+                    let allowed = config.allow_cname_targets;
+                    if let Some(d) = diags {
+                        d.push(if allowed {
+                            Diagnostic::CnameTarget {
+                                host: c.host.clone(),
+                            }
+                        } else {
+                            Diagnostic::SkippedTarget {
+                                host: c.host.clone(),
+                                reason: SkipReason::CnameTarget,
+                            }
+                        });
+                    }
+                    if !allowed {
+                        return None;
+                    }
+                }
+                Some(authenticated)
+            }
+            Found::None => None,
+            Found::TempFail => {
+                *temp = true;
+                None
+            }
+        }
+    };
+
+    // Pass 1: loop avoidance by address. A host that resolves to one of
+    // our addresses is us, whatever its name (RFC 5321 §5.1, Postfix).
+    let local = &config.local.addresses;
+    let mut self_pref: Option<u16> = None;
+    if !local.is_empty() {
+        let mut ignored = false;
+        for (i, c) in candidates.iter().map(AsCandidate::candidate).enumerate() {
+            if resolve(i, c, &mut scratch, None, &mut ignored).is_some()
+                && scratch.iter().any(|a| local.contains(a))
+            {
+                self_pref = Some(self_pref.map_or(c.preference, |p| p.min(c.preference)));
+            }
+        }
+    }
+    let mut pruned = pruned_self;
+    let limit = match self_pref {
+        Some(p) => {
+            diagnostics.push(Diagnostic::SelfPruned { preference: p });
+            if !candidates.iter().any(|c| c.candidate().preference < p) {
+                return Outcome::LoopsBackToMyself;
+            }
+            pruned = true;
+            p
+        }
+        None => u16::MAX,
+    };
+
+    // Pass 2: targets in order, addresses deduplicated and capped.
+    let mut any_temp = false;
+    let mut total = 0usize;
+    let mut targets: Vec<Target> = Vec::with_capacity(candidates.len());
+    for (i, c) in candidates.iter().map(AsCandidate::candidate).enumerate() {
+        if self_pref.is_some() && c.preference >= limit {
+            continue;
+        }
+        let room = config.max_addresses.saturating_sub(total);
+        if room == 0 {
+            break;
+        }
+        let Some(authenticated) = resolve(i, c, &mut scratch, Some(diagnostics), &mut any_temp)
+        else {
+            continue;
+        };
+        let mut addresses = Addresses::new();
+        order_host_addresses(&scratch, config, &mut addresses);
+        if !targets.is_empty() {
+            addresses.retain(|a| !targets.iter().any(|t| t.addresses.contains(a)));
+        }
+        addresses.truncate(room);
+        if addresses.is_empty() {
+            continue;
+        }
+        total += addresses.len();
+        targets.push(Target {
+            host: c.host.clone(),
+            preference: c.preference,
+            implicit: c.implicit,
+            addresses,
+            authenticated: mx_authenticated && authenticated,
+        });
+    }
+    if !targets.is_empty() {
+        Outcome::Targets(targets)
+    } else if pruned {
+        Outcome::TempFail(TempFailure::NoPrimaryRelay)
+    } else if any_temp {
+        Outcome::TempFail(TempFailure::AddressLookup)
+    } else {
+        Outcome::PermFail(PermFailure::NoAddresses)
+    }
+}
+
+/// One host's addresses into `out`: allowed families only, preferred
+/// family first (stable otherwise), capped at `max_addresses_per_host`
+/// while keeping one address of the other family when both exist.
+fn order_host_addresses(addrs: &[IpAddr], config: &PlanConfig, out: &mut Addresses) {
+    let allowed = |a: &&IpAddr| match config.families {
+        AddressFamilies::Both => true,
+        AddressFamilies::Ipv4Only => a.is_ipv4(),
+        AddressFamilies::Ipv6Only => a.is_ipv6(),
+    };
+    let preferred = |a: &IpAddr| match config.prefer {
+        FamilyPreference::Ipv6 => a.is_ipv6(),
+        FamilyPreference::Ipv4 => a.is_ipv4(),
+    };
+    // Preferred family first, each family in the order received.
+    for first in [true, false] {
+        for a in addrs.iter().filter(allowed) {
+            if preferred(a) == first && !out.contains(a) {
+                out.push(*a);
+            }
+        }
+    }
+    let cap = config.max_addresses_per_host;
+    if out.len() > cap {
+        let other = out.iter().skip(cap).find(|a| !preferred(a)).copied();
+        let kept_has_other = out.iter().take(cap).any(|a| !preferred(a));
+        out.truncate(cap);
+        if let (Some(other), false, true, Some(last)) =
+            (other, kept_has_other, cap >= 2, out.last_mut())
+        {
+            *last = other;
+        }
+    }
+}
