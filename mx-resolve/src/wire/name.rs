@@ -417,6 +417,140 @@ pub(crate) fn check_name(msg: &[u8], start: usize) -> Result<usize, WireError> {
     }
 }
 
+/// Slots of a [`NameCache`] (direct-mapped by offset).
+const CACHE_SLOTS: usize = 32;
+
+/// Suffixes already validated in one message, so that a compression
+/// pointer to one of them costs one lookup instead of a walk.
+///
+/// A suffix is recorded only after the whole name containing it passed
+/// [`check_name`]. A walk that reaches the same offset by a pointer would
+/// see the same octets, and its segment rule is weaker (the pointer's
+/// target is itself the new segment start), so the suffix is valid again;
+/// only the combined length and pointer count remain to be checked, and
+/// when they fail the name is walked again in full for the exact error.
+#[derive(Debug)]
+pub(crate) struct NameCache {
+    /// (offset, uncompressed octets without the root, pointers) per slot;
+    /// offset 0 (inside the header, never a target) marks an empty slot.
+    slots: [(u16, u8, u8); CACHE_SLOTS],
+}
+
+impl NameCache {
+    pub(crate) fn new() -> Self {
+        Self {
+            slots: [(0, 0, 0); CACHE_SLOTS],
+        }
+    }
+
+    fn get(&self, at: usize) -> Option<(usize, usize)> {
+        match self.slots.get(at % CACHE_SLOTS) {
+            Some(&(pos, octets, hops)) if usize::from(pos) == at => {
+                Some((usize::from(octets), usize::from(hops)))
+            }
+            _ => None,
+        }
+    }
+
+    fn put(&mut self, at: usize, octets: usize, hops: usize) {
+        if let (Some(slot), Ok(pos), Ok(octets), Ok(hops)) = (
+            self.slots.get_mut(at % CACHE_SLOTS),
+            u16::try_from(at),
+            u8::try_from(octets),
+            u8::try_from(hops),
+        ) {
+            *slot = (pos, octets, hops);
+        }
+    }
+}
+
+/// [`check_name`] with a cache of the suffixes validated earlier in the
+/// same message: the same rules and the same errors, but a pointer to a
+/// known suffix ends the walk.
+pub(crate) fn check_name_cached(
+    msg: &[u8],
+    start: usize,
+    cache: &mut NameCache,
+) -> Result<usize, WireError> {
+    // Label offsets of the first segment and the octets before each.
+    let mut firsts = [(0usize, 0usize); 8];
+    let mut first_count = 0usize;
+    let mut used = 0usize;
+    let mut pos = start;
+    let mut segment_start = start;
+    let mut end = None;
+    let mut hops = 0usize;
+    let (total, total_hops) = loop {
+        let &len = msg.get(pos).ok_or(WireError::Truncated { offset: pos })?;
+        match len & 0xC0 {
+            0x00 => {
+                if len == 0 {
+                    break (used, hops);
+                }
+                if let (None, Some(slot)) = (end, firsts.get_mut(first_count)) {
+                    *slot = (pos, used);
+                    first_count += 1;
+                }
+                let len = usize::from(len);
+                if pos + 1 + len > msg.len() {
+                    return Err(WireError::Truncated { offset: msg.len() });
+                }
+                used += 1 + len;
+                if used + 1 > MAX_NAME_OCTETS {
+                    return Err(WireError::NameTooLong { offset: start });
+                }
+                pos += 1 + len;
+            }
+            0xC0 => {
+                let &low = msg
+                    .get(pos + 1)
+                    .ok_or(WireError::Truncated { offset: pos + 1 })?;
+                let target = usize::from(len & 0x3F) << 8 | usize::from(low);
+                if end.is_none() {
+                    end = Some(pos + 2);
+                }
+                if target >= segment_start {
+                    return Err(WireError::PointerNotBackwards {
+                        offset: pos,
+                        target,
+                    });
+                }
+                if target < HEADER_OCTETS {
+                    return Err(WireError::PointerIntoHeader {
+                        offset: pos,
+                        target,
+                    });
+                }
+                hops += 1;
+                if hops > MAX_POINTER_HOPS {
+                    return Err(WireError::TooManyPointers {
+                        offset: start,
+                        limit: MAX_POINTER_HOPS,
+                    });
+                }
+                if let Some((octets, more)) = cache.get(target) {
+                    if used + octets + 1 > MAX_NAME_OCTETS || hops + more > MAX_POINTER_HOPS {
+                        return check_name(msg, start);
+                    }
+                    break (used + octets, hops + more);
+                }
+                segment_start = target;
+                pos = target;
+            }
+            _ => {
+                return Err(WireError::ReservedLabelType {
+                    offset: pos,
+                    octet: len,
+                });
+            }
+        }
+    };
+    for &(at, before) in firsts.iter().take(first_count) {
+        cache.put(at, total - before, total_hops);
+    }
+    Ok(end.unwrap_or(pos + 1))
+}
+
 /// Labels of a name that [`check_name`] accepted, following pointers.
 /// On bytes that were not checked it stops early instead of failing, and
 /// it never loops: pointers must go strictly backwards here too.
@@ -646,6 +780,62 @@ mod tests {
         bytes.push(0);
         let (n, _) = read_name(&msg_with(&bytes), 12).unwrap();
         assert_eq!(n.as_wire().len(), 255);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// The cache never changes a verdict: every start gives the same
+        /// end or error as the plain walk, whatever was validated before.
+        #[test]
+        fn cached_walk_agrees_with_plain_walk(
+            body in proptest::collection::vec(
+                proptest::prop_oneof![
+                    0u8..64,
+                    proptest::prelude::Just(0xc0u8),
+                    proptest::prelude::Just(0x0cu8),
+                    proptest::prelude::any::<u8>(),
+                ],
+                0..300,
+            ),
+            starts in proptest::collection::vec(0usize..320, 1..40),
+        ) {
+            let m = msg_with(&body);
+            let mut cache = NameCache::new();
+            for start in starts {
+                let start = start % m.len().max(1);
+                proptest::prop_assert_eq!(
+                    check_name_cached(&m, start, &mut cache),
+                    check_name(&m, start)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn cached_walk_on_a_compressed_chain() {
+        // example.com, then mx.example.com and a.mx.example.com by pointers,
+        // then 120 nested pointers to check the hop budget with the cache.
+        let mut m = msg_with(b"\x07example\x03com\x00\x02mx\xc0\x0c\x01a\xc0\x19");
+        let mut cache = NameCache::new();
+        for start in [12, 25, 30, 25, 30] {
+            assert_eq!(
+                check_name_cached(&m, start, &mut cache),
+                check_name(&m, start)
+            );
+        }
+        let mut prev = 30usize;
+        for _ in 0..130 {
+            let at = m.len();
+            m.extend_from_slice(&[0xc0 | (prev >> 8) as u8, prev as u8]);
+            prev = at;
+        }
+        let mut cache = NameCache::new();
+        for start in (30..m.len()).step_by(2) {
+            assert_eq!(
+                check_name_cached(&m, start, &mut cache),
+                check_name(&m, start)
+            );
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::error::WireError;
 use crate::wire::header::{HEADER_LEN, Header, Rcode};
-use crate::wire::name::{Name, RawLabels, check_name, copy_name};
+use crate::wire::name::{Name, NameCache, RawLabels, check_name_cached, copy_name};
 use crate::wire::record::RecordType;
 
 /// A name inside a validated message, still compressed.
@@ -218,9 +218,9 @@ fn u16_at(msg: &[u8], pos: usize) -> Result<u16, WireError> {
 /// must lie within the message and equal what the type's grammar consumes
 /// (RFC 9267 §4): MX `PREFERENCE EXCHANGE` needs at least 3 octets before
 /// anything is read, A exactly 4, AAAA exactly 16, CNAME one name.
-fn check_record(msg: &[u8], pos: usize) -> Result<(usize, bool), WireError> {
+fn check_record(msg: &[u8], pos: usize, cache: &mut NameCache) -> Result<(usize, bool), WireError> {
     let owner_at = pos;
-    let pos = check_name(msg, pos)?;
+    let pos = check_name_cached(msg, pos, cache)?;
     let rtype = RecordType(u16_at(msg, pos)?);
     if msg.len() < pos + 10 {
         return Err(WireError::Truncated { offset: msg.len() });
@@ -244,7 +244,7 @@ fn check_record(msg: &[u8], pos: usize) -> Result<(usize, bool), WireError> {
             if rdlength < 3 {
                 return Err(mismatch(3));
             }
-            let name_end = check_name(msg, start + 2)?;
+            let name_end = check_name_cached(msg, start + 2, cache)?;
             if name_end != end {
                 return Err(mismatch(name_end.saturating_sub(start)));
             }
@@ -253,7 +253,7 @@ fn check_record(msg: &[u8], pos: usize) -> Result<(usize, bool), WireError> {
             if rdlength < 1 {
                 return Err(mismatch(1));
             }
-            let name_end = check_name(msg, start)?;
+            let name_end = check_name_cached(msg, start, cache)?;
             if name_end != end {
                 return Err(mismatch(name_end.saturating_sub(start)));
             }
@@ -303,10 +303,11 @@ impl<'a> MessageView<'a> {
         }
         let header = Header::decode(msg)?;
         let mut pos = HEADER_LEN;
+        let mut cache = NameCache::new();
         match header.qdcount {
             0 => {}
             1 => {
-                pos = check_name(msg, pos)?;
+                pos = check_name_cached(msg, pos, &mut cache)?;
                 if msg.len() < pos + 4 {
                     return Err(WireError::Truncated { offset: msg.len() });
                 }
@@ -321,7 +322,7 @@ impl<'a> MessageView<'a> {
             *start = pos;
             for _ in 0..count {
                 let at = pos;
-                let (next, is_opt) = check_record(msg, pos)?;
+                let (next, is_opt) = check_record(msg, pos, &mut cache)?;
                 if is_opt {
                     if section != 2 || opt.is_some() {
                         return Err(WireError::BadOpt { offset: at });
