@@ -148,6 +148,22 @@ impl Command {
     /// Decodes one command line from the front of `input` (it must end with CRLF), with strict
     /// [`ParseOptions`]. A line longer than [`MAX_AUTH_LINE`] is an error.
     pub fn decode(input: &[u8]) -> Result<Parsed<Self>, ParseError> {
+        // Fast path: the argument-less verbs of every pipelined transaction, `VERB CRLF`.
+        if let Some((head, b"\r\n")) = input
+            .split_first_chunk::<4>()
+            .and_then(|(h, rest)| rest.split_first_chunk::<2>().map(|(crlf, _)| (h, crlf)))
+        {
+            let value = match fold(head) {
+                DATA => Some(Self::Data),
+                RSET => Some(Self::Rset),
+                QUIT => Some(Self::Quit),
+                NOOP => Some(Self::Noop(None)),
+                _ => None,
+            };
+            if let Some(value) = value {
+                return Ok(Parsed::Complete { value, consumed: 6 });
+            }
+        }
         let Some(lf) = memchr::memchr(b'\n', input) else {
             if input.len() >= MAX_AUTH_LINE {
                 return Err(err(
@@ -189,6 +205,7 @@ impl Command {
 
     /// Parses one command line (without its CRLF) with the given leniencies. Unknown verbs are
     /// returned as [`Command::Unknown`], not as errors.
+    #[inline]
     pub fn from_line_with(line: &[u8], options: ParseOptions) -> Result<Self, ParseError> {
         let mut line = line;
         if options.trailing_whitespace {
