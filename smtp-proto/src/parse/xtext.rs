@@ -1,5 +1,7 @@
 //! xtext (RFC 3461 §4) and utf-8-addr-xtext (RFC 6533 §3).
 
+use std::borrow::Cow;
+
 use crate::error::{ParseError, ParseErrorKind};
 
 const RULE: &str = "xtext";
@@ -16,12 +18,14 @@ fn hex(b: u8) -> Option<u8> {
 /// Decodes `xtext = *( xchar / hexchar )`, `hexchar = "+" 2(HEXDIG)`; when `unicode` is set
 /// also `"\x{" 1*6HEXDIG "}"` (utf-8-addr-xtext). The result must be UTF-8 without controls,
 /// so a decoded CR, LF or NUL can never reach a spool file (Exim CVE-2020-28026).
-pub(crate) fn decode(input: &[u8], unicode: bool) -> Result<String, ParseError> {
-    // Fast path: nothing encoded, all printable ASCII.
-    if memchr::memchr2(b'+', b'\\', input).is_none()
-        && input.iter().all(|&b| (33..=126).contains(&b) && b != b'=')
+pub(crate) fn decode(input: &[u8], unicode: bool) -> Result<Cow<'_, str>, ParseError> {
+    // Fast path, one pass: nothing encoded, all printable ASCII, so the input is the value.
+    if input
+        .iter()
+        .all(|&b| (33..=126).contains(&b) && !matches!(b, b'=' | b'+' | b'\\'))
     {
-        return String::from_utf8(input.to_vec())
+        return std::str::from_utf8(input)
+            .map(Cow::Borrowed)
             .map_err(|_| ParseError::new(ParseErrorKind::InvalidUtf8, 0, RULE));
     }
     let mut out = Vec::with_capacity(input.len());
@@ -81,7 +85,9 @@ pub(crate) fn decode(input: &[u8], unicode: bool) -> Result<String, ParseError> 
             RULE,
         ));
     }
-    String::from_utf8(out).map_err(|_| ParseError::new(ParseErrorKind::InvalidUtf8, 0, RULE))
+    String::from_utf8(out)
+        .map(Cow::Owned)
+        .map_err(|_| ParseError::new(ParseErrorKind::InvalidUtf8, 0, RULE))
 }
 
 /// Encodes as xtext; with `unicode`, non-ASCII characters become `\x{HEX}` (RFC 6533).

@@ -3,6 +3,7 @@
 
 mod params;
 mod path;
+mod small;
 
 use std::fmt;
 
@@ -60,17 +61,17 @@ impl fmt::Display for Text {
 /// A domain name or address literal (RFC 5321 §4.1.2 `Domain / address-literal`), at most
 /// 255 octets; U-labels are allowed (RFC 6531).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Domain(String);
+pub struct Domain(small::SmallStr<22>);
 
 impl Domain {
     /// The domain as written.
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0.as_str()
     }
 
     /// Whether this is an address literal such as `[192.0.2.1]`.
     pub fn is_address_literal(&self) -> bool {
-        self.0.starts_with('[')
+        self.as_str().starts_with('[')
     }
 
     pub(crate) fn parse(bytes: &[u8]) -> Result<Self, crate::ParseError> {
@@ -88,7 +89,7 @@ impl Domain {
         }
         let s = std::str::from_utf8(bytes)
             .map_err(|_| crate::ParseError::new(crate::ParseErrorKind::InvalidUtf8, 0, "Domain"))?;
-        Ok(Self(s.to_owned()))
+        Ok(Self(small::SmallStr::new(s)))
     }
 }
 
@@ -101,7 +102,7 @@ impl TryFrom<&str> for Domain {
 
 impl fmt::Display for Domain {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 

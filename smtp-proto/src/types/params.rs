@@ -6,6 +6,7 @@ use crate::error::{InvalidValue, ParseError, ParseErrorKind};
 use crate::parse::{self, xtext};
 
 use super::Text;
+use super::small::SmallStr;
 
 /// RFC 3461 §4.4: ENVID is at most 100 characters.
 const MAX_ENVID: usize = 100;
@@ -90,8 +91,8 @@ pub enum Notify {
 /// `ORCPT=addr-type;xtext` (RFC 3461 §4.2), decoded; `utf-8` type uses utf-8-addr-xtext (RFC 6533).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Orcpt {
-    addr_type: String,
-    address: String,
+    addr_type: SmallStr<22>,
+    address: SmallStr<38>,
 }
 
 impl Orcpt {
@@ -120,23 +121,23 @@ impl Orcpt {
             });
         }
         Ok(Self {
-            addr_type: addr_type.to_owned(),
-            address: address.to_owned(),
+            addr_type: SmallStr::new(addr_type),
+            address: SmallStr::new(address),
         })
     }
 
     /// The address type, e.g. `rfc822` or `utf-8`.
     pub fn addr_type(&self) -> &str {
-        &self.addr_type
+        self.addr_type.as_str()
     }
 
     /// The decoded original recipient.
     pub fn address(&self) -> &str {
-        &self.address
+        self.address.as_str()
     }
 
     fn is_utf8_type(&self) -> bool {
-        self.addr_type.eq_ignore_ascii_case("utf-8")
+        self.addr_type.as_str().eq_ignore_ascii_case("utf-8")
     }
 }
 
@@ -401,7 +402,8 @@ impl MailParameters {
                 }
                 5 if key.eq_ignore_ascii_case(b"ENVID") => {
                     let v = xtext::decode(need(value, "ENVID", at)?, false)
-                        .map_err(|_| bad("ENVID"))?;
+                        .map_err(|_| bad("ENVID"))?
+                        .into_owned();
                     if v.chars().count() > MAX_ENVID {
                         return Err(err(
                             ParseErrorKind::TooLong {
@@ -419,7 +421,9 @@ impl MailParameters {
                         MailAuth::Unknown
                     } else {
                         MailAuth::Identity(Text::from_trusted(
-                            xtext::decode(v, false).map_err(|_| bad("AUTH"))?,
+                            xtext::decode(v, false)
+                                .map_err(|_| bad("AUTH"))?
+                                .into_owned(),
                         ))
                     };
                     set(&mut p.auth, a, "AUTH", at)
@@ -624,8 +628,8 @@ impl RcptParameters {
                         return Err(bad("ORCPT"));
                     }
                     let o = Orcpt {
-                        addr_type: ty.to_owned(),
-                        address: addr,
+                        addr_type: SmallStr::new(ty),
+                        address: SmallStr::new(&addr),
                     };
                     set(&mut p.orcpt, o, "ORCPT", at)
                 }
@@ -686,9 +690,9 @@ impl RcptParameters {
         }
         if let Some(o) = &self.orcpt {
             out.extend_from_slice(b" ORCPT=");
-            out.extend_from_slice(o.addr_type.as_bytes());
+            out.extend_from_slice(o.addr_type.as_str().as_bytes());
             out.extend_from_slice(b";");
-            xtext::encode(&o.address, o.is_utf8_type(), out);
+            xtext::encode(o.address.as_str(), o.is_utf8_type(), out);
         }
         if let Some(r) = &self.rrvs {
             out.extend_from_slice(b" RRVS=");

@@ -7,42 +7,41 @@ use bytes::BytesMut;
 use crate::error::{InvalidValue, ParseError, ParseErrorKind};
 use crate::parse::path::{self, RawPath};
 
+use super::small::SmallStr;
+
 /// `Mailbox = Local-part "@" ( Domain / address-literal )`: local part ≤ 64 octets (quotes
 /// kept, so it can be relayed unchanged), domain ≤ 255 octets; UTF-8 allowed (RFC 6531).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Mailbox {
-    text: String,
+    text: SmallStr<30>,
     at: usize,
 }
 
 impl Mailbox {
     /// The whole mailbox, `local@domain`.
     pub fn as_str(&self) -> &str {
-        &self.text
+        self.text.as_str()
     }
 
     /// The local part as written (a quoted local part keeps its quotes).
     pub fn local_part(&self) -> &str {
-        self.text.get(..self.at).unwrap_or_default()
+        self.as_str().get(..self.at).unwrap_or_default()
     }
 
     /// The domain or address literal.
     pub fn domain(&self) -> &str {
-        self.text.get(self.at + 1..).unwrap_or_default()
+        self.as_str().get(self.at + 1..).unwrap_or_default()
     }
 
     /// Whether the mailbox is pure ASCII; if not it needs SMTPUTF8 (RFC 6531 §3.4).
     pub fn is_ascii(&self) -> bool {
-        self.text.is_ascii()
+        self.as_str().is_ascii()
     }
 
     pub(crate) fn from_parts(bytes: &[u8], at: usize) -> Result<Self, ParseError> {
-        let text = std::str::from_utf8(bytes)
+        let text = SmallStr::from_utf8(bytes)
             .map_err(|_| ParseError::new(ParseErrorKind::InvalidUtf8, 0, "Mailbox"))?;
-        Ok(Self {
-            text: text.to_owned(),
-            at,
-        })
+        Ok(Self { text, at })
     }
 }
 
@@ -71,7 +70,7 @@ impl TryFrom<&str> for Mailbox {
             });
         }
         Ok(Self {
-            text: value.to_owned(),
+            text: SmallStr::new(value),
             at,
         })
     }
@@ -79,7 +78,7 @@ impl TryFrom<&str> for Mailbox {
 
 impl fmt::Display for Mailbox {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
+        f.write_str(self.as_str())
     }
 }
 
