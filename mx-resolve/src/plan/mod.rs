@@ -34,7 +34,7 @@ mod response;
 mod stages;
 
 pub use response::{plan_response, plan_view};
-use stages::{Found, Slots, assign_core, order_core};
+use stages::{Found, assign_core, order_core};
 
 /// One MX record: `PREFERENCE EXCHANGE`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -195,18 +195,10 @@ pub fn order_exchanges(
     seed: u64,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Result<Ordered, Outcome> {
-    let mut slots = Slots::new();
-    let pruned_self = order_core(
-        domain,
-        mx.unwrap_or_default(),
-        config,
-        seed,
-        diagnostics,
-        &mut slots,
-    )?;
+    let stage1 = order_core(domain, mx.unwrap_or_default(), config, seed, diagnostics)?;
     Ok(Ordered {
-        candidates: slots.into_iter().map(|s| s.candidate).collect(),
-        pruned_self,
+        candidates: stage1.to_candidates(),
+        pruned_self: stage1.pruned_self,
     })
 }
 
@@ -220,8 +212,7 @@ pub fn assign_addresses(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Outcome {
     assign_core(
-        &ordered.candidates,
-        ordered.pruned_self,
+        ordered,
         |_, host, out| match book.get(host) {
             Some(HostStatus::Addresses {
                 addresses,

@@ -1,16 +1,16 @@
 //! Plans straight from one MX response: owned ([`plan_response`]) or
 //! zero-copy ([`plan_view`]).
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use smallvec::SmallVec;
 
-use super::stages::{Found, Slots, assign_core, order_core};
+use super::stages::{Found, assign_core, order_core};
 use super::{MxRecord, Plan, mx_rrset, rcode_failure};
 use crate::config::PlanConfig;
 use crate::outcome::{Outcome, TempFailure};
 use crate::wire::record::CLASS_IN;
-use crate::wire::{Message, MessageView, Name, NameRef, RData, RDataRef, Rcode};
+use crate::wire::{Message, MessageView, Name, NameRef, RData, RDataRef, Rcode, RecordRef};
 
 /// Most CNAME steps followed on the domain inside one response.
 const CNAME_STEPS: usize = 8;
@@ -48,11 +48,9 @@ pub fn plan_response(domain: &Name, response: &Message, config: &PlanConfig, see
     let mx = mx_rrset(response, owner);
     let auth = response.header.authentic_data;
     let mut diagnostics = Vec::new();
-    let mut slots = Slots::new();
-    let outcome = match order_core(owner, &mx, config, seed, &mut diagnostics, &mut slots) {
-        Ok(pruned_self) => assign_core(
-            &slots,
-            pruned_self,
+    let outcome = match order_core(owner, &mx, config, seed, &mut diagnostics) {
+        Ok(stage1) => assign_core(
+            &stage1,
             |_, host, out| {
                 out.extend(
                     response
@@ -108,8 +106,11 @@ pub fn plan_view<'a>(
         Rcode::NxDomain => return fail(Outcome::NoSuchDomain),
         other => return fail(Outcome::TempFail(rcode_failure(other))),
     }
-    let mut mx_raw: SmallVec<[(NameRef<'a>, u16, NameRef<'a>); 8]> = SmallVec::new();
-    let mut addresses: SmallVec<[(NameRef<'a>, IpAddr); 16]> = SmallVec::new();
+    // Records are noted as packed offsets (see `Packed`): one word each,
+    // written and read whole.
+    let msg = response.bytes();
+    let mut mx_raw: SmallVec<[u64; 16]> = SmallVec::new();
+    let mut addresses: SmallVec<[u64; 32]> = SmallVec::new();
     let mut has_cname = false;
     for r in response.answers() {
         if r.class != CLASS_IN {
@@ -119,17 +120,20 @@ pub fn plan_view<'a>(
             RDataRef::Mx {
                 preference,
                 exchange,
-            } => mx_raw.push((r.owner, preference, exchange)),
+            } => mx_raw.push(Packed::mx(r.owner.offset(), preference, exchange.offset())),
             RDataRef::Cname(_) => has_cname = true,
-            RDataRef::A(a) => addresses.push((r.owner, IpAddr::V4(a))),
-            RDataRef::Aaaa(a) => addresses.push((r.owner, IpAddr::V6(a))),
+            RDataRef::A(_) => addresses.push(Packed::address(&r, false)),
+            RDataRef::Aaaa(_) => addresses.push(Packed::address(&r, true)),
             _ => {}
         }
     }
-    for r in response.additional().filter(|r| r.class == CLASS_IN) {
+    for r in response.additional() {
+        if r.class != CLASS_IN {
+            continue;
+        }
         match r.rdata() {
-            RDataRef::A(a) => addresses.push((r.owner, IpAddr::V4(a))),
-            RDataRef::Aaaa(a) => addresses.push((r.owner, IpAddr::V6(a))),
+            RDataRef::A(_) => addresses.push(Packed::address(&r, false)),
+            RDataRef::Aaaa(_) => addresses.push(Packed::address(&r, true)),
             _ => {}
         }
     }
@@ -173,10 +177,14 @@ pub fn plan_view<'a>(
     // The RRset, and where each exchange sits in the message.
     let mut mx: SmallVec<[MxRecord; 8]> = SmallVec::new();
     let mut places: SmallVec<[usize; 8]> = SmallVec::new();
-    for (o, preference, exchange) in &mx_raw {
-        if is_owner(o) {
+    for &word in &mx_raw {
+        let (o, preference, exchange) = Packed::unpack_mx(msg, word);
+        if is_owner(&o) {
             places.push(exchange.position());
-            mx.push(MxRecord::new(*preference, exchange.to_name()));
+            mx.push(MxRecord::new(preference, Name::root()));
+            if let Some(record) = mx.last_mut() {
+                exchange.copy_into(&mut record.exchange);
+            }
         }
     }
     let owned_final;
@@ -188,10 +196,8 @@ pub fn plan_view<'a>(
         None => domain,
     };
     let mut diagnostics = Vec::new();
-    let mut slots = Slots::new();
-    let pruned_self = match order_core(final_name, &mx, config, seed, &mut diagnostics, &mut slots)
-    {
-        Ok(pruned_self) => pruned_self,
+    let stage1 = match order_core(final_name, &mx, config, seed, &mut diagnostics) {
+        Ok(stage1) => stage1,
         Err(outcome) => {
             return Plan {
                 outcome,
@@ -202,28 +208,31 @@ pub fn plan_view<'a>(
     // Each address record belongs to at most one candidate (they are
     // distinct names): the one whose exchange sits at the same position,
     // else the one whose name it spells.
-    let mut owned: SmallVec<[(usize, IpAddr); 16]> = SmallVec::new();
-    for (name, address) in &addresses {
+    let mut owned: SmallVec<[u64; 32]> = SmallVec::new();
+    for &word in &addresses {
+        let name = NameRef::at_offset(msg, Packed::low(word));
         let at = name.position();
+        let slots = &stage1.slots;
         let slot = slots
             .iter()
             .position(|s| places.get(s.source) == Some(&at))
-            .or_else(|| slots.iter().position(|s| name.eq_name(&s.candidate.host)));
+            .or_else(|| slots.iter().position(|s| name.eq_name(stage1.host(s))));
         if let Some(i) = slot {
-            owned.push((i, *address));
+            owned.push(Packed::with_low(word, i));
         }
     }
     let auth = header.authentic_data;
     let outcome = assign_core(
-        &slots,
-        pruned_self,
+        &stage1,
         |i, _, out| {
-            out.extend(
-                owned
-                    .iter()
-                    .filter(|(j, _)| *j == i)
-                    .map(|(_, address)| *address),
-            );
+            for &word in &owned {
+                if Packed::low(word) != i {
+                    continue;
+                }
+                if let Some(address) = Packed::ip(msg, word) {
+                    out.push(address);
+                }
+            }
             if out.is_empty() {
                 Found::TempFail
             } else {
@@ -240,5 +249,53 @@ pub fn plan_view<'a>(
     Plan {
         outcome,
         diagnostics,
+    }
+}
+
+/// One record noted by [`plan_view`] as a single word: offsets in a
+/// message are below 2^16 (the parser refuses longer messages).
+///
+/// * MX: owner offset, preference, exchange offset (16 bits each).
+/// * Address: owner offset (or, once attached, the candidate index) in
+///   the low 32 bits, RDATA offset in the next 16, bit 48 set for AAAA.
+struct Packed;
+
+impl Packed {
+    fn mx(owner: usize, preference: u16, exchange: usize) -> u64 {
+        (owner as u64 & 0xFFFF) | u64::from(preference) << 16 | (exchange as u64 & 0xFFFF) << 32
+    }
+
+    fn unpack_mx(msg: &[u8], word: u64) -> (NameRef<'_>, u16, NameRef<'_>) {
+        (
+            NameRef::at_offset(msg, (word & 0xFFFF) as usize),
+            (word >> 16) as u16,
+            NameRef::at_offset(msg, (word >> 32 & 0xFFFF) as usize),
+        )
+    }
+
+    fn address(record: &RecordRef<'_>, v6: bool) -> u64 {
+        (record.owner.offset() as u64 & 0xFFFF)
+            | (record.rdata_offset() as u64 & 0xFFFF) << 32
+            | u64::from(v6) << 48
+    }
+
+    fn low(word: u64) -> usize {
+        (word & 0xFFFF_FFFF) as usize
+    }
+
+    fn with_low(word: u64, low: usize) -> u64 {
+        (word & !0xFFFF_FFFF) | (low as u64 & 0xFFFF_FFFF)
+    }
+
+    /// The address a packed A or AAAA record holds.
+    fn ip(msg: &[u8], word: u64) -> Option<IpAddr> {
+        let at = (word >> 32 & 0xFFFF) as usize;
+        if word >> 48 & 1 == 1 {
+            let octets = <[u8; 16]>::try_from(msg.get(at..at + 16)?).ok()?;
+            Some(IpAddr::V6(Ipv6Addr::from(octets)))
+        } else {
+            let octets = <[u8; 4]>::try_from(msg.get(at..at + 4)?).ok()?;
+            Some(IpAddr::V4(Ipv4Addr::from(octets)))
+        }
     }
 }

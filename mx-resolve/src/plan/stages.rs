@@ -10,7 +10,7 @@ use std::net::IpAddr;
 
 use smallvec::SmallVec;
 
-use super::{Candidate, MxRecord};
+use super::{Candidate, MxRecord, Ordered};
 use crate::config::{AddressFamilies, FamilyPreference, PlanConfig};
 use crate::outcome::{
     Addresses, Diagnostic, Outcome, PermFailure, SkipReason, Target, TempFailure,
@@ -18,35 +18,106 @@ use crate::outcome::{
 use crate::rng::SplitMix64;
 use crate::wire::Name;
 
-/// A candidate and the index of the MX record it came from
-/// (`usize::MAX` for an implicit MX), so that a caller can find what it
-/// knows about that record without comparing names again.
-#[derive(Debug, Clone)]
+/// A candidate by reference: the index of the MX record it came from
+/// (`usize::MAX` for an implicit MX, whose host is the domain) and what
+/// stage 1 decided. Small and `Copy`, so shuffling and sorting move a few
+/// words, never names.
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Slot {
-    pub(crate) candidate: Candidate,
     pub(crate) source: usize,
+    pub(crate) preference: u16,
+    pub(crate) literal: Option<IpAddr>,
 }
 
 /// Candidates in delivery order.
-pub(crate) type Slots = SmallVec<[Slot; 8]>;
+pub(crate) type Slots = SmallVec<[Slot; 16]>;
 
 /// One host's addresses while they are being gathered.
 pub(crate) type Scratch = SmallVec<[IpAddr; 16]>;
 
-/// Anything stage 2 can read a candidate from.
-pub(crate) trait AsCandidate {
-    fn candidate(&self) -> &Candidate;
+/// The result of stage 1 over borrowed records.
+#[derive(Debug)]
+pub(crate) struct Stage1<'r> {
+    pub(crate) domain: &'r Name,
+    pub(crate) records: &'r [MxRecord],
+    pub(crate) slots: Slots,
+    pub(crate) pruned_self: bool,
 }
 
-impl AsCandidate for Slot {
-    fn candidate(&self) -> &Candidate {
-        &self.candidate
+impl Stage1<'_> {
+    /// The host a slot stands for.
+    pub(crate) fn host(&self, slot: &Slot) -> &Name {
+        self.records
+            .get(slot.source)
+            .map_or(self.domain, |r| &r.exchange)
+    }
+
+    /// Owned candidates, for the public stage-1 result.
+    pub(crate) fn to_candidates(&self) -> Vec<Candidate> {
+        self.slots
+            .iter()
+            .map(|s| Candidate {
+                host: self.host(s).clone(),
+                preference: s.preference,
+                implicit: s.source == usize::MAX,
+                literal: s.literal,
+            })
+            .collect()
     }
 }
 
-impl AsCandidate for Candidate {
-    fn candidate(&self) -> &Candidate {
-        self
+/// One candidate as stage 2 reads it.
+pub(crate) struct CandidateRef<'a> {
+    host: &'a Name,
+    preference: u16,
+    implicit: bool,
+    literal: Option<IpAddr>,
+}
+
+/// Anything stage 2 can read candidates from, in delivery order.
+pub(crate) trait Candidates {
+    fn count(&self) -> usize;
+    fn at(&self, index: usize) -> Option<CandidateRef<'_>>;
+    fn pruned_self(&self) -> bool;
+}
+
+impl Candidates for Stage1<'_> {
+    fn count(&self) -> usize {
+        self.slots.len()
+    }
+
+    fn at(&self, index: usize) -> Option<CandidateRef<'_>> {
+        let s = self.slots.get(index)?;
+        Some(CandidateRef {
+            host: self.host(s),
+            preference: s.preference,
+            implicit: s.source == usize::MAX,
+            literal: s.literal,
+        })
+    }
+
+    fn pruned_self(&self) -> bool {
+        self.pruned_self
+    }
+}
+
+impl Candidates for Ordered {
+    fn count(&self) -> usize {
+        self.candidates.len()
+    }
+
+    fn at(&self, index: usize) -> Option<CandidateRef<'_>> {
+        let c = self.candidates.get(index)?;
+        Some(CandidateRef {
+            host: &c.host,
+            preference: c.preference,
+            implicit: c.implicit,
+            literal: c.literal,
+        })
+    }
+
+    fn pruned_self(&self) -> bool {
+        self.pruned_self
     }
 }
 
@@ -60,26 +131,22 @@ pub(crate) enum Found {
     TempFail,
 }
 
-/// Stage 1 into `out`; returns whether this MTA was pruned by name.
-/// See [`order_exchanges`](super::order_exchanges) for the rules.
-pub(crate) fn order_core(
-    domain: &Name,
-    records: &[MxRecord],
+/// Stage 1 over borrowed records. See
+/// [`order_exchanges`](super::order_exchanges) for the rules.
+pub(crate) fn order_core<'r>(
+    domain: &'r Name,
+    records: &'r [MxRecord],
     config: &PlanConfig,
     seed: u64,
     diagnostics: &mut Vec<Diagnostic>,
-    out: &mut Slots,
-) -> Result<bool, Outcome> {
-    out.clear();
+) -> Result<Stage1<'r>, Outcome> {
+    let mut out = Slots::new();
+    let host = |s: &Slot| records.get(s.source).map_or(domain, |r| &r.exchange);
     if records.is_empty() {
         out.push(Slot {
-            candidate: Candidate {
-                host: domain.clone(),
-                preference: 0,
-                implicit: true,
-                literal: None,
-            },
             source: usize::MAX,
+            preference: 0,
+            literal: None,
         });
     } else {
         if let Some(null) = records.iter().find(|r| r.exchange.is_root()) {
@@ -96,15 +163,15 @@ pub(crate) fn order_core(
         // Index of each host in `out`: a linear scan for the usual
         // handful, a hash map for large RRsets (a 64 KiB TCP answer can
         // carry thousands of MX records; the cost must stay linear).
-        let mut index: Option<HashMap<Name, usize>> =
+        let mut index: Option<HashMap<&Name, usize>> =
             (records.len() > 16).then(|| HashMap::with_capacity(records.len()));
         for (source, record) in records.iter().enumerate() {
             let found = match &index {
                 Some(map) => map.get(&record.exchange).copied(),
-                None => out.iter().position(|s| s.candidate.host == record.exchange),
+                None => out.iter().position(|s| *host(s) == record.exchange),
             };
             if let Some(seen) = found.and_then(|i| out.get_mut(i)) {
-                seen.candidate.preference = seen.candidate.preference.min(record.preference);
+                seen.preference = seen.preference.min(record.preference);
                 diagnostics.push(Diagnostic::DuplicateExchange {
                     host: record.exchange.clone(),
                 });
@@ -130,16 +197,12 @@ pub(crate) fn order_core(
                 continue;
             }
             if let Some(map) = &mut index {
-                map.insert(record.exchange.clone(), out.len());
+                map.insert(&record.exchange, out.len());
             }
             out.push(Slot {
-                candidate: Candidate {
-                    host: record.exchange.clone(),
-                    preference: record.preference,
-                    implicit: false,
-                    literal,
-                },
                 source,
+                preference: record.preference,
+                literal,
             });
         }
         if out.is_empty() {
@@ -148,26 +211,25 @@ pub(crate) fn order_core(
     }
     // Shuffle, then sort stably by preference: equal preferences end up in
     // a random (seeded) order, as RFC 5321 §5.1 requires.
-    SplitMix64::new(seed).shuffle(out);
-    sort_by_preference(out);
+    SplitMix64::new(seed).shuffle(&mut out);
+    sort_by_preference(&mut out);
 
     let local = &config.local;
     let self_pref = if local.names.is_empty() && local.addresses.is_empty() {
         None
     } else {
         out.iter()
-            .map(|s| &s.candidate)
-            .filter(|c| {
-                local.names.contains(&c.host)
-                    || c.literal.is_some_and(|a| local.addresses.contains(&a))
+            .filter(|s| {
+                local.names.contains(host(s))
+                    || s.literal.is_some_and(|a| local.addresses.contains(&a))
             })
-            .map(|c| c.preference)
+            .map(|s| s.preference)
             .min()
     };
     let mut pruned_self = false;
     if let Some(p) = self_pref {
         diagnostics.push(Diagnostic::SelfPruned { preference: p });
-        out.retain(|s| s.candidate.preference < p);
+        out.retain(|s| s.preference < p);
         if out.is_empty() {
             return Err(Outcome::LoopsBackToMyself);
         }
@@ -176,19 +238,24 @@ pub(crate) fn order_core(
     if out.len() > config.max_hosts {
         for dropped in out.drain(config.max_hosts..) {
             diagnostics.push(Diagnostic::SkippedTarget {
-                host: dropped.candidate.host,
+                host: host(&dropped).clone(),
                 reason: SkipReason::OverHostLimit,
             });
         }
     }
-    Ok(pruned_self)
+    Ok(Stage1 {
+        domain,
+        records,
+        slots: out,
+        pruned_self,
+    })
 }
 
 /// Stable sort by preference: insertion sort for the usual handful of
 /// hosts, the standard stable sort beyond that.
 fn sort_by_preference(slots: &mut [Slot]) {
     if slots.len() > 16 {
-        slots.sort_by_key(|s| s.candidate.preference);
+        slots.sort_by_key(|s| s.preference);
         return;
     }
     for i in 1..slots.len() {
@@ -197,7 +264,7 @@ fn sort_by_preference(slots: &mut [Slot]) {
             let (Some(a), Some(b)) = (slots.get(j - 1), slots.get(j)) else {
                 break;
             };
-            if a.candidate.preference <= b.candidate.preference {
+            if a.preference <= b.preference {
                 break;
             }
             slots.swap(j - 1, j);
@@ -210,9 +277,8 @@ fn sort_by_preference(slots: &mut [Slot]) {
 /// the addresses of `candidates[index]` to `scratch` and says what it
 /// knows. It is called at most twice per candidate and the scratch buffer
 /// is reused, so the only allocation is the list of targets.
-pub(crate) fn assign_core<C: AsCandidate>(
-    candidates: &[C],
-    pruned_self: bool,
+pub(crate) fn assign_core(
+    candidates: &impl Candidates,
     mut fill: impl FnMut(usize, &Name, &mut Scratch) -> Found,
     mx_authenticated: bool,
     config: &PlanConfig,
@@ -223,7 +289,7 @@ pub(crate) fn assign_core<C: AsCandidate>(
     // is usable, None when it has no addresses, with `temp` set on a
     // temporary failure.
     let mut resolve = |i: usize,
-                       c: &Candidate,
+                       c: &CandidateRef<'_>,
                        scratch: &mut Scratch,
                        diags: Option<&mut Vec<Diagnostic>>,
                        temp: &mut bool|
@@ -233,7 +299,7 @@ pub(crate) fn assign_core<C: AsCandidate>(
             scratch.push(literal);
             return Some(false);
         }
-        match fill(i, &c.host, scratch) {
+        match fill(i, c.host, scratch) {
             Found::Addresses {
                 authenticated,
                 via_cname,
@@ -272,19 +338,23 @@ pub(crate) fn assign_core<C: AsCandidate>(
     let mut self_pref: Option<u16> = None;
     if !local.is_empty() {
         let mut ignored = false;
-        for (i, c) in candidates.iter().map(AsCandidate::candidate).enumerate() {
-            if resolve(i, c, &mut scratch, None, &mut ignored).is_some()
+        for i in 0..candidates.count() {
+            let Some(c) = candidates.at(i) else { break };
+            if resolve(i, &c, &mut scratch, None, &mut ignored).is_some()
                 && scratch.iter().any(|a| local.contains(a))
             {
                 self_pref = Some(self_pref.map_or(c.preference, |p| p.min(c.preference)));
             }
         }
     }
-    let mut pruned = pruned_self;
+    let mut pruned = candidates.pruned_self();
     let limit = match self_pref {
         Some(p) => {
             diagnostics.push(Diagnostic::SelfPruned { preference: p });
-            if !candidates.iter().any(|c| c.candidate().preference < p) {
+            if !(0..candidates.count())
+                .filter_map(|i| candidates.at(i))
+                .any(|c| c.preference < p)
+            {
                 return Outcome::LoopsBackToMyself;
             }
             pruned = true;
@@ -296,8 +366,9 @@ pub(crate) fn assign_core<C: AsCandidate>(
     // Pass 2: targets in order, addresses deduplicated and capped.
     let mut any_temp = false;
     let mut total = 0usize;
-    let mut targets: Vec<Target> = Vec::with_capacity(candidates.len());
-    for (i, c) in candidates.iter().map(AsCandidate::candidate).enumerate() {
+    let mut targets: Vec<Target> = Vec::with_capacity(candidates.count());
+    for i in 0..candidates.count() {
+        let Some(c) = candidates.at(i) else { break };
         if self_pref.is_some() && c.preference >= limit {
             continue;
         }
@@ -305,7 +376,7 @@ pub(crate) fn assign_core<C: AsCandidate>(
         if room == 0 {
             break;
         }
-        let Some(authenticated) = resolve(i, c, &mut scratch, Some(diagnostics), &mut any_temp)
+        let Some(authenticated) = resolve(i, &c, &mut scratch, Some(diagnostics), &mut any_temp)
         else {
             continue;
         };

@@ -602,7 +602,31 @@ impl<'a> Iterator for RawLabels<'a> {
 /// of labels between pointers is copied in one piece, straight into the
 /// inline buffer when it fits.
 pub(crate) fn copy_name(msg: &[u8], start: usize) -> Name {
-    let mut inline = [0u8; INLINE_OCTETS];
+    let mut name = Name::root();
+    copy_name_into(msg, start, &mut name);
+    name
+}
+
+/// [`copy_name`] into an existing name, in place when it fits inline
+/// (no temporary buffer to move afterwards).
+pub(crate) fn copy_name_into(msg: &[u8], start: usize, out: &mut Name) {
+    if let WireBuf::Inline { len, buf } = &mut out.wire
+        && let Some(used) = copy_runs(msg, start, buf)
+        && let Some((name, [root, ..])) = buf.split_at_mut_checked(used)
+    {
+        // Length octets are at most 63, below b'A', so folding the whole
+        // run only touches label octets.
+        name.make_ascii_lowercase();
+        *root = 0;
+        *len = (used + 1) as u8;
+        return;
+    }
+    *out = copy_name_heap(msg, start);
+}
+
+/// Copies the runs of labels of a checked name into `buf`; the octets
+/// used (without the root), or `None` when the name does not fit inline.
+fn copy_runs(msg: &[u8], start: usize, buf: &mut [u8; INLINE_OCTETS]) -> Option<usize> {
     let mut used = 0usize;
     let (mut pos, mut segment_start) = (start, start + 1);
     loop {
@@ -614,13 +638,8 @@ pub(crate) fn copy_name(msg: &[u8], start: usize) -> Name {
             }
             pos += 1 + usize::from(len);
         }
-        let Some(run) = msg.get(run_start..pos) else {
-            return copy_name_heap(msg, start);
-        };
-        let Some(slot) = inline.get_mut(used..used + run.len()) else {
-            return copy_name_heap(msg, start);
-        };
-        slot.copy_from_slice(run);
+        let run = msg.get(run_start..pos)?;
+        buf.get_mut(used..used + run.len())?.copy_from_slice(run);
         used += run.len();
         match (msg.get(pos), msg.get(pos + 1)) {
             (Some(&hi), Some(&lo)) if hi & 0xC0 == 0xC0 => {
@@ -634,20 +653,7 @@ pub(crate) fn copy_name(msg: &[u8], start: usize) -> Name {
             _ => break,
         }
     }
-    if used >= INLINE_OCTETS {
-        return copy_name_heap(msg, start);
-    }
-    // Length octets are at most 63, below b'A', so folding the whole
-    // buffer only touches label octets. `inline[used]` is 0: the root.
-    if let Some(name) = inline.get_mut(..used) {
-        name.make_ascii_lowercase();
-    }
-    Name {
-        wire: WireBuf::Inline {
-            len: (used + 1) as u8,
-            buf: inline,
-        },
-    }
+    (used < INLINE_OCTETS).then_some(used)
 }
 
 fn copy_name_heap(msg: &[u8], start: usize) -> Name {

@@ -12,7 +12,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::error::WireError;
 use crate::wire::header::{HEADER_LEN, Header, Rcode};
-use crate::wire::name::{Name, NameCache, RawLabels, check_name_cached, copy_name};
+use crate::wire::name::{Name, NameCache, RawLabels, check_name_cached, copy_name, copy_name_into};
 use crate::wire::record::RecordType;
 
 /// A name inside a validated message, still compressed.
@@ -23,6 +23,16 @@ pub struct NameRef<'a> {
 }
 
 impl<'a> NameRef<'a> {
+    /// The name at `at` of a validated message.
+    pub(crate) fn at_offset(msg: &'a [u8], at: usize) -> Self {
+        Self { msg, at }
+    }
+
+    /// Where the name starts in the message (before following pointers).
+    pub(crate) fn offset(&self) -> usize {
+        self.at
+    }
+
     /// Its labels, left to right (pointers followed).
     pub fn labels(&self) -> impl Iterator<Item = &'a [u8]> + use<'a> {
         RawLabels::new(self.msg, self.at)
@@ -55,6 +65,12 @@ impl<'a> NameRef<'a> {
     /// An owned copy (A-label form, lower-cased).
     pub fn to_name(&self) -> Name {
         copy_name(self.msg, self.at)
+    }
+
+    /// Copies this name into `out` (A-label form, lower-cased), in place
+    /// when it fits `out`'s inline buffer.
+    pub(crate) fn copy_into(&self, out: &mut Name) {
+        copy_name_into(self.msg, self.at, out);
     }
 
     /// Case-insensitive comparison with an owned name (RFC 4343): one
@@ -164,6 +180,11 @@ impl<'a> RecordRef<'a> {
         self.msg
             .get(self.rdata_at..self.rdata_at + self.rdata_len)
             .unwrap_or_default()
+    }
+
+    /// Where the RDATA starts in the message.
+    pub(crate) fn rdata_offset(&self) -> usize {
+        self.rdata_at
     }
 
     /// The RDATA, typed.
@@ -344,6 +365,11 @@ impl<'a> MessageView<'a> {
             sections,
             opt,
         })
+    }
+
+    /// The validated message.
+    pub(crate) fn bytes(&self) -> &'a [u8] {
+        self.msg
     }
 
     /// The header.
