@@ -191,7 +191,7 @@ impl Command {
             Some(end) if input.get(end) == Some(&b'\r') => input.get(..end).unwrap_or_default(),
             _ => return Err(err(ParseErrorKind::BareNewline, lf, "command")),
         };
-        let value = Self::from_line(line)?;
+        let value = Self::from_line_with(line, ParseOptions::default())?;
         Ok(Parsed::Complete {
             value,
             consumed: lf + 1,
@@ -205,7 +205,7 @@ impl Command {
 
     /// Parses one command line (without its CRLF) with the given leniencies. Unknown verbs are
     /// returned as [`Command::Unknown`], not as errors.
-    #[inline]
+    #[inline(always)]
     pub fn from_line_with(line: &[u8], options: ParseOptions) -> Result<Self, ParseError> {
         let mut line = line;
         if options.trailing_whitespace {

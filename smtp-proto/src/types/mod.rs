@@ -74,6 +74,7 @@ impl Domain {
         self.as_str().starts_with('[')
     }
 
+    #[inline(always)]
     pub(crate) fn parse(bytes: &[u8]) -> Result<Self, crate::ParseError> {
         let len = if bytes.first() == Some(&b'[') {
             crate::parse::path::address_literal(bytes)?

@@ -314,6 +314,7 @@ fn each_param<'a>(
     Ok(())
 }
 
+#[inline(always)]
 fn set<T>(slot: &mut Option<T>, value: T, name: &'static str, at: usize) -> Result<(), ParseError> {
     if slot.is_some() {
         return Err(err(ParseErrorKind::DuplicateParameter(name), at));
@@ -359,6 +360,7 @@ fn keep(other: &mut Vec<Parameter>, key: &[u8], value: Option<&[u8]>) {
 
 impl MailParameters {
     /// `Mail-parameters = esmtp-param *(SP esmtp-param)`.
+    #[inline]
     pub(crate) fn parse(input: &[u8]) -> Result<Self, ParseError> {
         let mut p = Self::default();
         each_param(input, |at, key, value| {
@@ -573,6 +575,7 @@ fn parse_by(v: &[u8]) -> Option<DeliverBy> {
 
 impl RcptParameters {
     /// `Rcpt-parameters = esmtp-param *(SP esmtp-param)`.
+    #[inline]
     pub(crate) fn parse(input: &[u8]) -> Result<Self, ParseError> {
         let mut p = Self::default();
         each_param(input, |at, key, value| {

@@ -38,6 +38,7 @@ impl Mailbox {
         self.as_str().is_ascii()
     }
 
+    #[inline(always)]
     pub(crate) fn from_parts(bytes: &[u8], at: usize) -> Result<Self, ParseError> {
         let text = SmallStr::from_utf8(bytes)
             .map_err(|_| ParseError::new(ParseErrorKind::InvalidUtf8, 0, "Mailbox"))?;
@@ -94,6 +95,7 @@ pub enum ReversePath {
 impl ReversePath {
     /// `Reverse-path = Path / "<>"`: decodes a path at the start of `input`; returns it and
     /// its length.
+    #[inline(always)]
     pub(crate) fn parse(input: &[u8]) -> Result<(Self, usize), ParseError> {
         let (raw, len) = path::path(input)?;
         let value = match raw {
@@ -140,6 +142,7 @@ pub enum ForwardPath {
 
 impl ForwardPath {
     /// `Forward-path = Path / "<Postmaster>"`.
+    #[inline(always)]
     pub(crate) fn parse(input: &[u8]) -> Result<(Self, usize), ParseError> {
         let (raw, len) = path::path(input)?;
         let value = match raw {

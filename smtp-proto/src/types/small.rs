@@ -17,21 +17,20 @@ pub(crate) enum SmallStr<const N: usize> {
 
 impl<const N: usize> SmallStr<N> {
     /// Copies `s`.
+    #[inline(always)]
     pub(crate) fn new(s: &str) -> Self {
         let bytes = s.as_bytes();
         match u8::try_from(bytes.len()) {
-            Ok(len) if bytes.len() <= N => {
-                let mut buf = [0u8; N];
-                if let Some(dst) = buf.get_mut(..bytes.len()) {
-                    dst.copy_from_slice(bytes);
-                }
-                Self::Inline { len, buf }
-            }
+            Ok(len) if bytes.len() <= N => Self::Inline {
+                len,
+                buf: inline_copy(bytes),
+            },
             _ => Self::Heap(s.into()),
         }
     }
 
     /// Validates `bytes` as UTF-8 and copies them.
+    #[inline(always)]
     pub(crate) fn from_utf8(bytes: &[u8]) -> Result<Self, std::str::Utf8Error> {
         std::str::from_utf8(bytes).map(Self::new)
     }
@@ -47,6 +46,23 @@ impl<const N: usize> SmallStr<N> {
             Self::Heap(s) => s,
         }
     }
+}
+
+/// Copies at most `N` bytes into a zeroed array, eight at a time: a call to `memcpy` for a
+/// dozen bytes costs more than the copy, and its byte-wise tail stalls the wide loads that
+/// move the value afterwards.
+#[inline(always)]
+fn inline_copy<const N: usize>(bytes: &[u8]) -> [u8; N] {
+    let mut buf = [0u8; N];
+    let mut i = 0;
+    while let (Some(s), Some(d)) = (bytes.get(i..i + 8), buf.get_mut(i..i + 8)) {
+        d.copy_from_slice(s);
+        i += 8;
+    }
+    for (d, s) in buf.iter_mut().zip(bytes).skip(i) {
+        *d = *s;
+    }
+    buf
 }
 
 impl<const N: usize> PartialEq for SmallStr<N> {
