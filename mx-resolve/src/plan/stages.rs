@@ -380,23 +380,29 @@ pub(crate) fn assign_core(
         else {
             continue;
         };
-        let mut addresses = Addresses::new();
-        order_host_addresses(&scratch, config, &mut addresses);
-        if !targets.is_empty() {
-            addresses.retain(|a| !targets.iter().any(|t| t.addresses.contains(a)));
-        }
-        addresses.truncate(room);
-        if addresses.is_empty() {
-            continue;
-        }
-        total += addresses.len();
+        // Built in place: the target is pushed first and its addresses
+        // filled there, so no large value is moved; dropped if none is left.
         targets.push(Target {
             host: c.host.clone(),
             preference: c.preference,
             implicit: c.implicit,
-            addresses,
+            addresses: Addresses::new(),
             authenticated: mx_authenticated && authenticated,
         });
+        let Some((target, earlier)) = targets.split_last_mut() else {
+            continue;
+        };
+        let addresses = &mut target.addresses;
+        order_host_addresses(&scratch, config, addresses);
+        if !earlier.is_empty() {
+            addresses.retain(|a| !earlier.iter().any(|t| t.addresses.contains(a)));
+        }
+        addresses.truncate(room);
+        if addresses.is_empty() {
+            targets.pop();
+            continue;
+        }
+        total += addresses.len();
     }
     if !targets.is_empty() {
         Outcome::Targets(targets)

@@ -251,23 +251,43 @@ impl Name {
 /// `let-dig-hyp` label (RFC 1035 §2.3.1 as relaxed by RFC 1123 §2.1):
 /// `label = let-dig [ *61( let-dig / "-" ) let-dig ]`
 fn is_ldh_label(label: &[u8]) -> bool {
-    let class = |b: &u8| ldh_class(*b);
-    let edges_ok =
-        label.first().map(class) == Some(ALNUM) && label.last().map(class) == Some(ALNUM);
-    edges_ok && label.iter().all(|b| class(b) != 0)
+    let edges_ok = label.first().is_some_and(|&b| in_set(&ALNUM_SET, b))
+        && label.last().is_some_and(|&b| in_set(&ALNUM_SET, b));
+    edges_ok && label.iter().all(|&b| in_set(&LDH_SET, b))
 }
 
-/// [`ldh_class`] of letters and digits.
-const ALNUM: u8 = 1;
-/// [`ldh_class`] of the hyphen.
-const HYPHEN: u8 = 2;
-/// Host name octet class: 0 for octets a host name label cannot hold.
-fn ldh_class(b: u8) -> u8 {
-    match b {
-        b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => ALNUM,
-        b'-' => HYPHEN,
-        _ => 0,
+/// A set of octets as 256 bits.
+type OctetSet = [u64; 4];
+
+/// The octets in `from..=to`, added to `set`.
+const fn with_range(mut set: OctetSet, from: u8, to: u8) -> OctetSet {
+    let mut b = from as usize;
+    while b <= to as usize {
+        let (word, bit) = (b / 64, b % 64);
+        set = match word {
+            0 => [set[0] | 1 << bit, set[1], set[2], set[3]],
+            1 => [set[0], set[1] | 1 << bit, set[2], set[3]],
+            2 => [set[0], set[1], set[2] | 1 << bit, set[3]],
+            _ => [set[0], set[1], set[2], set[3] | 1 << bit],
+        };
+        b += 1;
     }
+    set
+}
+
+/// Letters and digits.
+const ALNUM_SET: OctetSet = with_range(
+    with_range(with_range([0; 4], b'0', b'9'), b'A', b'Z'),
+    b'a',
+    b'z',
+);
+/// Letters, digits and the hyphen.
+const LDH_SET: OctetSet = with_range(ALNUM_SET, b'-', b'-');
+
+/// Whether `b` is in `set` (one load and a shift).
+fn in_set(set: &OctetSet, b: u8) -> bool {
+    set.get(usize::from(b >> 6))
+        .is_some_and(|word| word >> (b & 63) & 1 == 1)
 }
 
 /// Iterator over the labels of a [`Name`].
@@ -612,11 +632,8 @@ pub(crate) fn copy_name(msg: &[u8], start: usize) -> Name {
 pub(crate) fn copy_name_into(msg: &[u8], start: usize, out: &mut Name) {
     if let WireBuf::Inline { len, buf } = &mut out.wire
         && let Some(used) = copy_runs(msg, start, buf)
-        && let Some((name, [root, ..])) = buf.split_at_mut_checked(used)
+        && let Some(root) = buf.get_mut(used)
     {
-        // Length octets are at most 63, below b'A', so folding the whole
-        // run only touches label octets.
-        name.make_ascii_lowercase();
         *root = 0;
         *len = (used + 1) as u8;
         return;
@@ -624,7 +641,8 @@ pub(crate) fn copy_name_into(msg: &[u8], start: usize, out: &mut Name) {
     *out = copy_name_heap(msg, start);
 }
 
-/// Copies the runs of labels of a checked name into `buf`; the octets
+/// Copies the runs of labels of a checked name into `buf`, lower-cased;
+/// the octets
 /// used (without the root), or `None` when the name does not fit inline.
 fn copy_runs(msg: &[u8], start: usize, buf: &mut [u8; INLINE_OCTETS]) -> Option<usize> {
     let mut used = 0usize;
@@ -653,7 +671,13 @@ fn copy_runs(msg: &[u8], start: usize, buf: &mut [u8; INLINE_OCTETS]) -> Option<
             _ => break,
         }
     }
-    (used < INLINE_OCTETS).then_some(used)
+    if used >= INLINE_OCTETS {
+        return None;
+    }
+    // Length octets are at most 63, below b'A', so folding the whole
+    // name only touches label octets.
+    buf.get_mut(..used)?.make_ascii_lowercase();
+    Some(used)
 }
 
 fn copy_name_heap(msg: &[u8], start: usize) -> Name {
