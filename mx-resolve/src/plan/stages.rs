@@ -394,8 +394,9 @@ pub(crate) fn assign_core(
         };
         let addresses = &mut target.addresses;
         order_host_addresses(&scratch, config, addresses);
-        if !earlier.is_empty() {
-            addresses.retain(|a| !earlier.iter().any(|t| t.addresses.contains(a)));
+        let seen = |a: &IpAddr| earlier.iter().any(|t| t.addresses.contains(a));
+        if addresses.iter().any(seen) {
+            addresses.retain(|a| !seen(a));
         }
         addresses.truncate(room);
         if addresses.is_empty() {

@@ -492,8 +492,21 @@ pub(crate) fn check_name_cached(
     start: usize,
     cache: &mut NameCache,
 ) -> Result<usize, WireError> {
+    // The usual owner name: one pointer to a known suffix.
+    if let (Some(&hi), Some(&lo)) = (msg.get(start), msg.get(start + 1))
+        && hi & 0xC0 == 0xC0
+    {
+        let target = usize::from(hi & 0x3F) << 8 | usize::from(lo);
+        if (HEADER_OCTETS..start).contains(&target)
+            && let Some((octets, hops)) = cache.get(target)
+            && octets < MAX_NAME_OCTETS
+            && hops < MAX_POINTER_HOPS
+        {
+            return Ok(start + 2);
+        }
+    }
     // Label offsets of the first segment and the octets before each.
-    let mut firsts = [(0usize, 0usize); 8];
+    let mut firsts = [(0u16, 0u8); 8];
     let mut first_count = 0usize;
     let mut used = 0usize;
     let mut pos = start;
@@ -507,8 +520,13 @@ pub(crate) fn check_name_cached(
                 if len == 0 {
                     break (used, hops);
                 }
-                if let (None, Some(slot)) = (end, firsts.get_mut(first_count)) {
-                    *slot = (pos, used);
+                if let (None, Some(slot), Ok(at), Ok(before)) = (
+                    end,
+                    firsts.get_mut(first_count),
+                    u16::try_from(pos),
+                    u8::try_from(used),
+                ) {
+                    *slot = (at, before);
                     first_count += 1;
                 }
                 let len = usize::from(len);
@@ -566,7 +584,7 @@ pub(crate) fn check_name_cached(
         }
     };
     for &(at, before) in firsts.iter().take(first_count) {
-        cache.put(at, total - before, total_hops);
+        cache.put(usize::from(at), total - usize::from(before), total_hops);
     }
     Ok(end.unwrap_or(pos + 1))
 }
