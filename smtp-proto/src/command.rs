@@ -147,6 +147,7 @@ fn last_marker(arg: &[u8], offset: usize, rule: &'static str) -> Result<bool, Pa
 impl Command {
     /// Decodes one command line from the front of `input` (it must end with CRLF), with strict
     /// [`ParseOptions`]. A line longer than [`MAX_AUTH_LINE`] is an error.
+    #[inline]
     pub fn decode(input: &[u8]) -> Result<Parsed<Self>, ParseError> {
         // Fast path: the argument-less verbs of every pipelined transaction, `VERB CRLF`.
         if let Some((head, b"\r\n")) = input
@@ -164,6 +165,13 @@ impl Command {
                 return Ok(Parsed::Complete { value, consumed: 6 });
             }
         }
+        Self::decode_line(input)
+    }
+
+    /// [`Command::decode`] past its fast path, kept out of line so the fast path can inline
+    /// into the caller's loop.
+    #[inline(never)]
+    fn decode_line(input: &[u8]) -> Result<Parsed<Self>, ParseError> {
         let Some(lf) = memchr::memchr(b'\n', input) else {
             if input.len() >= MAX_AUTH_LINE {
                 return Err(err(

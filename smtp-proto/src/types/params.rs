@@ -1,12 +1,14 @@
 //! Typed MAIL and RCPT parameters (RFC 5321 §4.1.2 `Mail-parameters` / `Rcpt-parameters`).
 
+use std::fmt;
+
 use bytes::BytesMut;
 
 use crate::error::{InvalidValue, ParseError, ParseErrorKind};
 use crate::parse::{self, xtext};
 
 use super::Text;
-use super::small::SmallStr;
+use super::small::SplitStr;
 
 /// RFC 3461 §4.4: ENVID is at most 100 characters.
 const MAX_ENVID: usize = 100;
@@ -89,10 +91,19 @@ pub enum Notify {
 }
 
 /// `ORCPT=addr-type;xtext` (RFC 3461 §4.2), decoded; `utf-8` type uses utf-8-addr-xtext (RFC 6533).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Orcpt {
-    addr_type: SmallStr<22>,
-    address: SmallStr<38>,
+    /// `addr-type;address` (decoded), split at the `;`.
+    text: SplitStr<37>,
+}
+
+impl fmt::Debug for Orcpt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Orcpt")
+            .field("addr_type", &self.addr_type())
+            .field("address", &self.address())
+            .finish()
+    }
 }
 
 impl Orcpt {
@@ -120,24 +131,34 @@ impl Orcpt {
                 limit: MAX_ORCPT,
             });
         }
-        Ok(Self {
-            addr_type: SmallStr::new(addr_type),
-            address: SmallStr::new(address),
-        })
+        Ok(Self::from_parts(addr_type, address))
     }
 
     /// The address type, e.g. `rfc822` or `utf-8`.
     pub fn addr_type(&self) -> &str {
-        self.addr_type.as_str()
+        self.text
+            .as_str()
+            .get(..self.text.split())
+            .unwrap_or_default()
     }
 
     /// The decoded original recipient.
     pub fn address(&self) -> &str {
-        self.address.as_str()
+        self.text
+            .as_str()
+            .get(self.text.split() + 1..)
+            .unwrap_or_default()
+    }
+
+    /// Joins the checked parts, inline when short.
+    fn from_parts(addr_type: &str, address: &str) -> Self {
+        Self {
+            text: SplitStr::join(addr_type, b';', address),
+        }
     }
 
     fn is_utf8_type(&self) -> bool {
-        self.addr_type.as_str().eq_ignore_ascii_case("utf-8")
+        self.addr_type().eq_ignore_ascii_case("utf-8")
     }
 }
 
@@ -152,7 +173,11 @@ pub struct Rrvs {
 
 /// An RFC 3339 `date-time` (checked for its character set and length).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct DateTime(String);
+#[allow(
+    clippy::box_collection,
+    reason = "one thin pointer keeps the parameters small"
+)]
+pub struct DateTime(Box<String>);
 
 impl DateTime {
     /// The date-time as sent.
@@ -165,7 +190,7 @@ impl TryFrom<&str> for DateTime {
     type Error = InvalidValue;
     fn try_from(value: &str) -> Result<Self, Self::Error> {
         if parse::is_date_time(value.as_bytes()) {
-            Ok(Self(value.to_owned()))
+            Ok(Self(Box::new(value.to_owned())))
         } else {
             Err(InvalidValue::Syntax {
                 what: "date-time",
@@ -464,7 +489,12 @@ impl MailParameters {
                     if !parse::is_date_time(v) {
                         return Err(bad("HOLDUNTIL"));
                     }
-                    set(&mut p.hold_until, DateTime(to_string(v)), "HOLDUNTIL", at)
+                    set(
+                        &mut p.hold_until,
+                        DateTime(Box::new(to_string(v))),
+                        "HOLDUNTIL",
+                        at,
+                    )
                 }
                 2 if key.eq_ignore_ascii_case(b"BY") => {
                     let v = need(value, "BY", at)?;
@@ -630,10 +660,7 @@ impl RcptParameters {
                     if !type_ok || addr.len() > MAX_ORCPT {
                         return Err(bad("ORCPT"));
                     }
-                    let o = Orcpt {
-                        addr_type: SmallStr::new(ty),
-                        address: SmallStr::new(&addr),
-                    };
+                    let o = Orcpt::from_parts(ty, &addr);
                     set(&mut p.orcpt, o, "ORCPT", at)
                 }
                 4 if key.eq_ignore_ascii_case(b"RRVS") => {
@@ -656,7 +683,7 @@ impl RcptParameters {
                     set(
                         &mut p.rrvs,
                         Rrvs {
-                            date_time: DateTime(to_string(dt)),
+                            date_time: DateTime(Box::new(to_string(dt))),
                             action,
                         },
                         "RRVS",
@@ -693,9 +720,9 @@ impl RcptParameters {
         }
         if let Some(o) = &self.orcpt {
             out.extend_from_slice(b" ORCPT=");
-            out.extend_from_slice(o.addr_type.as_str().as_bytes());
+            out.extend_from_slice(o.addr_type().as_bytes());
             out.extend_from_slice(b";");
-            xtext::encode(o.address.as_str(), o.is_utf8_type(), out);
+            xtext::encode(o.address(), o.is_utf8_type(), out);
         }
         if let Some(r) = &self.rrvs {
             out.extend_from_slice(b" RRVS=");

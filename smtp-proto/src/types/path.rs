@@ -7,14 +7,14 @@ use bytes::BytesMut;
 use crate::error::{InvalidValue, ParseError, ParseErrorKind};
 use crate::parse::path::{self, RawPath};
 
-use super::small::SmallStr;
+use super::small::SplitStr;
 
 /// `Mailbox = Local-part "@" ( Domain / address-literal )`: local part ≤ 64 octets (quotes
 /// kept, so it can be relayed unchanged), domain ≤ 255 octets; UTF-8 allowed (RFC 6531).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Mailbox {
-    text: SmallStr<30>,
-    at: usize,
+    /// The mailbox text, split at the `@`.
+    text: SplitStr<29>,
 }
 
 impl Mailbox {
@@ -25,12 +25,14 @@ impl Mailbox {
 
     /// The local part as written (a quoted local part keeps its quotes).
     pub fn local_part(&self) -> &str {
-        self.as_str().get(..self.at).unwrap_or_default()
+        self.as_str().get(..self.text.split()).unwrap_or_default()
     }
 
     /// The domain or address literal.
     pub fn domain(&self) -> &str {
-        self.as_str().get(self.at + 1..).unwrap_or_default()
+        self.as_str()
+            .get(self.text.split() + 1..)
+            .unwrap_or_default()
     }
 
     /// Whether the mailbox is pure ASCII; if not it needs SMTPUTF8 (RFC 6531 §3.4).
@@ -40,9 +42,9 @@ impl Mailbox {
 
     #[inline(always)]
     pub(crate) fn from_parts(bytes: &[u8], at: usize) -> Result<Self, ParseError> {
-        let text = SmallStr::from_utf8(bytes)
+        let text = SplitStr::from_utf8(bytes, at)
             .map_err(|_| ParseError::new(ParseErrorKind::InvalidUtf8, 0, "Mailbox"))?;
-        Ok(Self { text, at })
+        Ok(Self { text })
     }
 }
 
@@ -71,9 +73,17 @@ impl TryFrom<&str> for Mailbox {
             });
         }
         Ok(Self {
-            text: SmallStr::new(value),
-            at,
+            text: SplitStr::new(value, at),
         })
+    }
+}
+
+impl fmt::Debug for Mailbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Mailbox")
+            .field("text", &self.as_str())
+            .field("at", &self.text.split())
+            .finish()
     }
 }
 
