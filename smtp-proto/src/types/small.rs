@@ -48,15 +48,24 @@ impl<const N: usize> SmallStr<N> {
 #[inline(always)]
 fn inline_copy<const N: usize>(bytes: &[u8]) -> [u8; N] {
     let mut buf = [0u8; N];
+    copy_at(&mut buf, 0, bytes);
+    buf
+}
+
+/// Copies `src` into `buf` from `at`, eight bytes at a time, as much as fits.
+#[inline(always)]
+fn copy_at(buf: &mut [u8], at: usize, src: &[u8]) {
+    let Some(buf) = buf.get_mut(at..) else {
+        return;
+    };
     let mut i = 0;
-    while let (Some(s), Some(d)) = (bytes.get(i..i + 8), buf.get_mut(i..i + 8)) {
+    while let (Some(s), Some(d)) = (src.get(i..i + 8), buf.get_mut(i..i + 8)) {
         d.copy_from_slice(s);
         i += 8;
     }
-    for (d, s) in buf.iter_mut().zip(bytes).skip(i) {
+    for (d, s) in buf.iter_mut().zip(src).skip(i) {
         *d = *s;
     }
-    buf
 }
 
 impl<const N: usize> PartialEq for SmallStr<N> {
@@ -120,10 +129,11 @@ impl<const N: usize> SplitStr<N> {
         match (u8::try_from(len), u8::try_from(split)) {
             (Ok(len8), Ok(split8)) if sep.is_ascii() && len <= N => {
                 let mut buf = [0u8; N];
-                let joined = first.bytes().chain([sep]).chain(second.bytes());
-                for (d, b) in buf.iter_mut().zip(joined) {
-                    *d = b;
+                copy_at(&mut buf, 0, first.as_bytes());
+                if let Some(d) = buf.get_mut(split) {
+                    *d = sep;
                 }
+                copy_at(&mut buf, split + 1, second.as_bytes());
                 Self::Inline {
                     len: len8,
                     split: split8,
