@@ -54,6 +54,10 @@ fn serve(mut stream: TcpStream, config: Config) -> std::io::Result<()> {
                 return Ok(());
             }
         }
+        // Parsing may have queued replies the machine gave by itself (354, errors).
+        while let Some(bytes) = server.poll_transmit() {
+            stream.write_all(&bytes)?;
+        }
         if server.is_closed() {
             return Ok(());
         }
