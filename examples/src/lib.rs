@@ -1,5 +1,17 @@
-//! Shared helpers for the example programs: a generic tokio + rustls driver for the Sans-IO
-//! sessions, and rustls set-up.
+//! Shared helpers for the example programs.
+//!
+//! - [`driver`]: a generic tokio + rustls driver for any `mail_sansio::Session` (STARTTLS
+//!   on the same socket, implicit TLS, timeouts from `poll_timeout`), with a [`driver::Handler`]
+//!   trait for the application's answers.
+//! - [`tls`]: certificates from PEM files, a self-signed certificate made with rcgen, and
+//!   client connectors for `--ca FILE`, `--insecure` or the public roots.
+//! - [`mx`]: a tokio driver for the Sans-IO MX lookup of `mx-resolve`.
+//! - [`submit`]: one message through the SMTP client machine (used by `smtp-send` and the
+//!   mail server's relay).
+//!
+//! The programs: `mailserver` (SMTP, submission and POP3 with local Maildir delivery and
+//! relay by MX), `smtp-send`, `pop3-client`, `mx-lookup`, `blocking-smtp-server` (the run
+//! loop on blocking `std` I/O) and `demo`.
 
 pub mod driver;
 pub mod mx;
