@@ -246,7 +246,8 @@ impl Command {
                 if arg.is_empty() {
                     return Err(err(ParseErrorKind::MissingArgument, 4, "Domain"));
                 }
-                let d = Domain::parse(arg).map_err(|e| e.shifted(5))?;
+                let text = std::str::from_utf8(line).ok().and_then(|t| t.get(5..));
+                let d = Domain::parse_in(arg, text).map_err(|e| e.shifted(5))?;
                 Ok(match verb {
                     HELO => Self::Helo(d),
                     EHLO => Self::Ehlo(d),
@@ -260,7 +261,8 @@ impl Command {
                     "mail",
                 ))?;
                 let base = line.len() - rest.len();
-                let (from, len) = ReversePath::parse(rest).map_err(|e| e.shifted(base))?;
+                let text = std::str::from_utf8(line).ok().and_then(|t| t.get(base..));
+                let (from, len) = ReversePath::parse(rest, text).map_err(|e| e.shifted(base))?;
                 let params = Self::params(rest, len, base)?;
                 let params =
                     MailParameters::parse(params).map_err(|e| e.shifted(base + len + 1))?;
@@ -273,7 +275,8 @@ impl Command {
                     "rcpt",
                 ))?;
                 let base = line.len() - rest.len();
-                let (to, len) = ForwardPath::parse(rest).map_err(|e| e.shifted(base))?;
+                let text = std::str::from_utf8(line).ok().and_then(|t| t.get(base..));
+                let (to, len) = ForwardPath::parse(rest, text).map_err(|e| e.shifted(base))?;
                 let params = Self::params(rest, len, base)?;
                 let params =
                     RcptParameters::parse(params).map_err(|e| e.shifted(base + len + 1))?;

@@ -81,8 +81,10 @@ impl Domain {
         self.as_str().starts_with('[')
     }
 
+    /// `Domain / address-literal`, the whole of `bytes`; `text`, when given, is `bytes`
+    /// already checked as UTF-8 (the command line is validated once, not field by field).
     #[inline(always)]
-    pub(crate) fn parse(bytes: &[u8]) -> Result<Self, crate::ParseError> {
+    pub(crate) fn parse_in(bytes: &[u8], text: Option<&str>) -> Result<Self, crate::ParseError> {
         let len = if bytes.first() == Some(&b'[') {
             crate::parse::path::address_literal(bytes)?
         } else {
@@ -95,8 +97,12 @@ impl Domain {
                 "Domain",
             ));
         }
-        let s = std::str::from_utf8(bytes)
-            .map_err(|_| crate::ParseError::new(crate::ParseErrorKind::InvalidUtf8, 0, "Domain"))?;
+        let s = match text {
+            Some(s) if s.len() == bytes.len() => s,
+            _ => std::str::from_utf8(bytes).map_err(|_| {
+                crate::ParseError::new(crate::ParseErrorKind::InvalidUtf8, 0, "Domain")
+            })?,
+        };
         Ok(Self(small::SmallStr::new(s)))
     }
 }
@@ -104,7 +110,7 @@ impl Domain {
 impl TryFrom<&str> for Domain {
     type Error = InvalidValue;
     fn try_from(value: &str) -> Result<Self, Self::Error> {
-        Ok(Self::parse(value.as_bytes())?)
+        Ok(Self::parse_in(value.as_bytes(), Some(value))?)
     }
 }
 
