@@ -208,15 +208,21 @@ pub fn plan_view<'a>(
     // Each address record belongs to at most one candidate (they are
     // distinct names): the one whose exchange sits at the same position,
     // else the one whose name it spells.
+    // Where each candidate's exchange sits (usize::MAX for the implicit
+    // MX, whose owners are matched by name).
+    let slot_places: SmallVec<[usize; 16]> = stage1
+        .slots
+        .iter()
+        .map(|s| places.get(s.source).copied().unwrap_or(usize::MAX))
+        .collect();
     let mut owned: SmallVec<[u64; 32]> = SmallVec::new();
     for &word in &addresses {
         let name = NameRef::at_offset(msg, Packed::low(word));
         let at = name.position();
-        let slots = &stage1.slots;
-        let slot = slots
-            .iter()
-            .position(|s| places.get(s.source) == Some(&at))
-            .or_else(|| slots.iter().position(|s| name.eq_name(stage1.host(s))));
+        let slot = slot_places.iter().position(|&p| p == at).or_else(|| {
+            let slots = &stage1.slots;
+            slots.iter().position(|s| name.eq_name(stage1.host(s)))
+        });
         if let Some(i) = slot {
             owned.push(Packed::with_low(word, i));
         }
