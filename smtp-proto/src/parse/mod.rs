@@ -29,14 +29,20 @@ pub(crate) fn number(
                 rule,
             ));
         }
-        value = value
-            .checked_mul(10)
-            .and_then(|v| v.checked_add(u64::from(b - b'0')))
-            .ok_or(ParseError::new(
-                ParseErrorKind::NumberOverflow { what },
-                i,
-                rule,
-            ))?;
+        let digit = u64::from(b - b'0');
+        // Nineteen digits are below 10^19 < u64::MAX: only the twentieth can overflow.
+        value = if i < 19 {
+            value * 10 + digit
+        } else {
+            value
+                .checked_mul(10)
+                .and_then(|v| v.checked_add(digit))
+                .ok_or(ParseError::new(
+                    ParseErrorKind::NumberOverflow { what },
+                    i,
+                    rule,
+                ))?
+        };
     }
     Ok(value)
 }
