@@ -18,6 +18,9 @@
 //! * [`plan`](mod@plan): sorting, seeded shuffling of equal preferences, dedupe, Null
 //!   MX (also mixed with other records), implicit MX on NODATA, loop
 //!   pruning (by name and by address), bad targets, family order and caps.
+//!   [`plan::plan_view`] plans straight from a [`wire::MessageView`]; for
+//!   the usual handful of hosts its only allocation is the list of
+//!   targets (each target's [`Addresses`] hold up to four inline).
 //! * [`MxLookup`]: the state machine that asks the resolvers.
 //!
 //! # Example
@@ -25,8 +28,8 @@
 //! Build a query, decode a canned response and print the plan:
 //!
 //! ```
-//! use mx_resolve::plan::plan_response;
-//! use mx_resolve::wire::{build_query, Message, Name, RecordType};
+//! use mx_resolve::plan::{plan_response, plan_view};
+//! use mx_resolve::wire::{build_query, Message, MessageView, Name, RecordType};
 //! use mx_resolve::{Outcome, PlanConfig};
 //!
 //! let domain = Name::domain("example.com")?;
@@ -45,6 +48,9 @@
 //! let message = Message::decode(response)?;
 //!
 //! let plan = plan_response(&domain, &message, &PlanConfig::default(), 7);
+//! // The same plan straight from the bytes, without an owned message.
+//! let view = MessageView::parse(response)?;
+//! assert_eq!(plan_view(&domain, &view, &PlanConfig::default(), 7), plan);
 //! let Outcome::Targets(targets) = plan.outcome else { panic!("no targets") };
 //! for t in &targets {
 //!     println!("{} {} {:?}", t.preference, t.host, t.addresses);

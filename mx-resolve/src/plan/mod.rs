@@ -12,7 +12,10 @@
 //! [`plan()`] runs both on data already at hand; [`plan_response`] does so
 //! for one decoded response whose additional section carries the
 //! addresses, and [`plan_view`] for a zero-copy
-//! [`MessageView`] of one. The [`MxLookup`](crate::MxLookup) machine runs stage 1 when
+//! [`MessageView`](crate::wire::MessageView) of one. Both stages keep
+//! their working storage on the stack for the usual handful of hosts
+//! (larger RRsets spill to the heap, sized by what was parsed), so a plan
+//! allocates only its targets. The [`MxLookup`](crate::MxLookup) machine runs stage 1 when
 //! the MX answer arrives (to know which hosts to resolve) and the whole
 //! plan at the end.
 //!
