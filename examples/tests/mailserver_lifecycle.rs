@@ -1,5 +1,6 @@
 //! `mailserver` start-up and shutdown: the demo user, services turned off with port 0, and a
-//! clean exit on Ctrl-C (SIGINT) with no accepted mail lost.
+//! clean exit on Ctrl-C (SIGINT): accepted mail kept, sessions still open refused new
+//! transactions (421) but allowed to QUIT.
 
 mod common;
 
@@ -88,11 +89,31 @@ fn demo_user_port_zero_and_clean_shutdown() {
         }
     }
 
+    // A session open across the signal: its next transaction is refused, QUIT still works.
+    let mut open = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    open.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut open_r = BufReader::new(open.try_clone().unwrap());
+    assert!(read_reply(&mut open_r).starts_with("220 "));
+    open.write_all(b"EHLO client.example\r\n").unwrap();
+    assert!(read_reply(&mut open_r).starts_with("250"));
+
     let status = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
+    // Wait for the listener to close, then try to start a transaction.
+    let closed_by = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(("127.0.0.1", port)).is_ok() && Instant::now() < closed_by {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    open.write_all(b"MAIL FROM:<a@elsewhere.example>\r\n")
+        .unwrap();
+    let refused = read_reply(&mut open_r);
+    open.write_all(b"QUIT\r\n").unwrap();
+    let bye = read_reply(&mut open_r);
+    drop(open);
     let deadline = Instant::now() + Duration::from_secs(20);
     let exit = loop {
         if let Some(exit) = child.try_wait().unwrap() {
@@ -111,6 +132,8 @@ fn demo_user_port_zero_and_clean_shutdown() {
         rest.contains("shutting down") && rest.contains("bye"),
         "{rest}"
     );
+    assert!(refused.starts_with("421 4.3.2"), "{refused}");
+    assert!(bye.starts_with("221"), "{bye}");
     let new = std::fs::read_dir(dir.join("demo/Maildir/new"))
         .unwrap()
         .count();

@@ -57,6 +57,8 @@ pub(crate) struct Ctx {
     pub(crate) locks: pop3::Locks,
     pub(crate) acceptor: TlsAcceptor,
     pub(crate) relay: relay::Relay,
+    /// Set on Ctrl-C: sessions still open finish what they started but start nothing new.
+    pub(crate) stopping: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Ctx {
@@ -294,6 +296,7 @@ async fn run(args: Args) -> Result<(), String> {
         locks: pop3::Locks::default(),
         acceptor,
         relay,
+        stopping: std::sync::atomic::AtomicBool::new(false),
     });
     match args.dns.or_else(examples::mx::system_resolver) {
         Some(dns) => println!(
@@ -334,6 +337,8 @@ async fn run(args: Args) -> Result<(), String> {
     shutdown_signal().await;
     println!("shutting down: no new connections; waiting for those in flight");
     let _ = stop_tx.send(true);
+    ctx.stopping
+        .store(true, std::sync::atomic::Ordering::Relaxed);
     for l in listeners {
         let _ = l.await;
     }

@@ -71,6 +71,10 @@ impl Pop3Conn {
             .users
             .check(name, password)
             .filter(|u| authzid.is_none_or(|z| z.eq_ignore_ascii_case(u)));
+        if self.ctx.stopping.load(std::sync::atomic::Ordering::Relaxed) {
+            let _ = server.reject_login(Some(ResponseCode::SysTemp), text("shutting down"));
+            return;
+        }
         let Some(user) = user else {
             self.log("login failed");
             let _ = server.reject_login(Some(ResponseCode::Auth), text("authentication failed"));

@@ -345,6 +345,12 @@ impl Handler<Server> for SmtpConn {
             }
             Event::Mail { token, from, .. } => {
                 self.discard();
+                if self.ctx.stopping.load(std::sync::atomic::Ordering::Relaxed) {
+                    // Shutting down: messages already started are finished, new ones refused.
+                    let r = reply(421, (4, 3, 2), "shutting down, try again later");
+                    self.answer(server, token, Some(r));
+                    return;
+                }
                 let needs_auth = self.service != Service::Relay && !server.is_authenticated();
                 if needs_auth {
                     self.answer(
