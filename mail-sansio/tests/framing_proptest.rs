@@ -141,6 +141,17 @@ proptest! {
     }
 
     #[test]
+    fn stuffer_block_path_matches_byte_path(data in long_text()) {
+        let mut bytewise = BytesMut::new();
+        let mut stuffer = DotStuffer::new();
+        for byte in &data {
+            stuffer.encode(std::slice::from_ref(byte), &mut bytewise);
+        }
+        stuffer.finish(&mut bytewise);
+        prop_assert_eq!(&DotStuffer::stuff(&data)[..], &bytewise[..]);
+    }
+
+    #[test]
     fn only_crlf_dot_crlf_ends_a_body(
         data in mail_bytes(300),
         policy in prop::sample::select(POLICIES.to_vec()),
