@@ -4,7 +4,7 @@
 use bytes::{BufMut, BytesMut};
 
 use crate::error::InvalidValue;
-use crate::types::{Mechanism, Text};
+use crate::types::{MechanismName, Text};
 
 /// The EXPIRE policy (RFC 2449 §6.7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -24,7 +24,7 @@ pub enum Capability {
     /// `USER`: USER/PASS is accepted (RFC 2449 §6.2).
     User,
     /// `SASL mech...` (RFC 2449 §6.3, RFC 5034 §3).
-    Sasl(Vec<Mechanism>),
+    Sasl(Vec<MechanismName>),
     /// `RESP-CODES` (RFC 2449 §6.4).
     RespCodes,
     /// `LOGIN-DELAY n [USER]` (RFC 2449 §6.5): seconds between logins; `per_user` when the
@@ -187,7 +187,7 @@ impl Capability {
             ("USER", []) => Some(Self::User),
             ("SASL", mechs) => mechs
                 .iter()
-                .map(|m| Mechanism::try_from(*m).ok())
+                .map(|m| MechanismName::parse(m.as_bytes()))
                 .collect::<Option<Vec<_>>>()
                 .map(Self::Sasl),
             ("RESP-CODES", []) => Some(Self::RespCodes),
@@ -281,7 +281,7 @@ impl Capabilities {
     }
 
     /// The SASL mechanisms offered (empty if none).
-    pub fn sasl(&self) -> &[Mechanism] {
+    pub fn sasl(&self) -> &[MechanismName] {
         self.0
             .iter()
             .find_map(|c| match c {
@@ -329,8 +329,8 @@ mod tests {
         assert_eq!(
             caps[2],
             Capability::Sasl(vec![
-                Mechanism::try_from("PLAIN").unwrap(),
-                Mechanism::try_from("LOGIN").unwrap()
+                crate::parse_mechanism("PLAIN").unwrap(),
+                crate::parse_mechanism("LOGIN").unwrap()
             ])
         );
         assert_eq!(

@@ -119,7 +119,7 @@ pub struct ServerConfig {
     pub greeting: Text,
     /// SASL mechanisms offered (`SASL` capability, `AUTH`). Plaintext mechanisms (PLAIN,
     /// LOGIN, XOAUTH2, OAUTHBEARER) are hidden and refused before TLS when TLS is required.
-    pub sasl: Vec<crate::types::Mechanism>,
+    pub sasl: Vec<crate::types::MechanismName>,
     /// Whether USER/PASS is offered.
     pub user_pass: bool,
     /// `IMPLEMENTATION` capability text, if any.
@@ -139,7 +139,7 @@ impl ServerConfig {
             tls,
             limits: Limits::default(),
             greeting: Text::from_wire(b"POP3 server ready"),
-            sasl: vec![crate::types::Mechanism::plain()],
+            sasl: vec![mail_sansio::sasl::Mechanism::Plain.into()],
             user_pass: true,
             implementation: None,
             login_delay: None,

@@ -186,4 +186,7 @@ pub use response::{
 };
 pub use server::{Server, ServerEvent};
 pub use state::State;
-pub use types::{ApopDigest, Mechanism, MessageNumber, Password, Text, Timestamp, Uid, Username};
+pub use types::{
+    ApopDigest, MechanismName, MessageNumber, Password, Text, Timestamp, Uid, Username,
+    parse_mechanism,
+};

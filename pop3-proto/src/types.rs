@@ -201,63 +201,35 @@ impl fmt::Debug for Password {
 /// Longest SASL mechanism name (RFC 4422 §3.1): 20 characters.
 pub const MAX_MECHANISM_LEN: usize = 20;
 
-/// A SASL mechanism name (RFC 4422 §3.1): 1–20 of `A-Z 0-9 - _`, kept upper case.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Mechanism(String);
+/// A SASL mechanism name (RFC 4422 §3.1): 1–20 of `A-Z 0-9 - _`, kept upper case; shared
+/// with the other protocol crates.
+pub use mail_sansio::sasl::MechanismName;
 
-impl Mechanism {
-    /// `PLAIN` (RFC 4616).
-    pub fn plain() -> Self {
-        Self("PLAIN".to_owned())
-    }
-
-    /// Whether the mechanism sends a reusable password or token (PLAIN, LOGIN, XOAUTH2,
-    /// OAUTHBEARER): refused before TLS when TLS is required.
-    pub fn is_plaintext(&self) -> bool {
-        matches!(
-            self.0.as_str(),
-            "PLAIN" | "LOGIN" | "XOAUTH2" | "OAUTHBEARER"
-        )
-    }
-
-    /// The name as text, upper case.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+/// Parses a SASL mechanism name (RFC 4422 §3.1: 1–20 of `A-Z 0-9 - _`, lower case folded),
+/// saying why a bad one is refused.
+pub fn parse_mechanism(value: &str) -> Result<MechanismName, InvalidValue> {
+    MechanismName::parse(value.as_bytes()).ok_or_else(|| mechanism_error(value))
 }
 
-impl TryFrom<&str> for Mechanism {
-    type Error = InvalidValue;
-
-    fn try_from(value: &str) -> Result<Self, Self::Error> {
-        if value.is_empty() {
-            return Err(InvalidValue::Empty {
-                what: "sasl mechanism",
-            });
-        }
-        if value.len() > MAX_MECHANISM_LEN {
-            return Err(InvalidValue::TooLong {
-                what: "sasl mechanism",
-                limit: MAX_MECHANISM_LEN,
-            });
-        }
-        if let Some(&octet) = value
-            .as_bytes()
-            .iter()
-            .find(|b| !(b.is_ascii_alphanumeric() || **b == b'-' || **b == b'_'))
-        {
-            return Err(InvalidValue::ForbiddenOctet {
-                what: "sasl mechanism",
-                octet,
-            });
-        }
-        Ok(Self(value.to_ascii_uppercase()))
+/// Why [`MechanismName::parse`] refused `value`.
+fn mechanism_error(value: &str) -> InvalidValue {
+    const WHAT: &str = "sasl mechanism";
+    if value.is_empty() {
+        return InvalidValue::Empty { what: WHAT };
     }
-}
-
-impl fmt::Display for Mechanism {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+    if value.len() > MAX_MECHANISM_LEN {
+        return InvalidValue::TooLong {
+            what: WHAT,
+            limit: MAX_MECHANISM_LEN,
+        };
+    }
+    match value
+        .as_bytes()
+        .iter()
+        .find(|b| !(b.is_ascii_alphanumeric() || **b == b'-' || **b == b'_'))
+    {
+        Some(&octet) => InvalidValue::ForbiddenOctet { what: WHAT, octet },
+        None => InvalidValue::Malformed { what: WHAT },
     }
 }
 
@@ -481,8 +453,26 @@ mod tests {
             format!("{:?}", Password::try_from("pw").unwrap()),
             "Password(..)"
         );
-        assert_eq!(Mechanism::try_from("plain").unwrap().as_str(), "PLAIN");
-        assert!(Mechanism::try_from("PLAIN LOGIN").is_err());
+        assert_eq!(parse_mechanism("plain").unwrap().as_str(), "PLAIN");
+        assert!(parse_mechanism("PLAIN LOGIN").is_err());
         assert!(MessageNumber::try_from(0).is_err());
+    }
+
+    #[test]
+    fn mechanism_errors_say_why() {
+        let what = "sasl mechanism";
+        assert_eq!(parse_mechanism(""), Err(InvalidValue::Empty { what }));
+        assert_eq!(
+            parse_mechanism(&"A".repeat(21)),
+            Err(InvalidValue::TooLong { what, limit: 20 })
+        );
+        assert_eq!(
+            parse_mechanism("PLAIN LOGIN"),
+            Err(InvalidValue::ForbiddenOctet { what, octet: b' ' })
+        );
+        let plain = parse_mechanism("Plain").unwrap();
+        assert!(plain.is_plaintext());
+        assert_eq!(plain.known(), Some(mail_sansio::sasl::Mechanism::Plain));
+        assert!(!parse_mechanism("GSSAPI").unwrap().is_plaintext());
     }
 }

@@ -10,8 +10,8 @@
 use bytes::BytesMut;
 use mail_sansio::{Parsed, Secret};
 use pop3_proto::{
-    ApopDigest, AuthResponse, Capability, Command, Expire, Mechanism, MessageNumber,
-    OtherCapability, Password, Response, ResponseCode, StatusLine, Text, UnknownCode, Username,
+    ApopDigest, AuthResponse, Capability, Command, Expire, MessageNumber, OtherCapability,
+    Password, Response, ResponseCode, StatusLine, Text, UnknownCode, Username,
 };
 use proptest::prelude::*;
 
@@ -48,7 +48,7 @@ fn command() -> impl Strategy<Value = Command> {
             proptest::option::of(proptest::collection::vec(any::<u8>(), 0..120))
         )
             .prop_map(|(m, ir)| Command::Auth {
-                mechanism: Mechanism::try_from(m.as_str()).unwrap(),
+                mechanism: pop3_proto::parse_mechanism(m.as_str()).unwrap(),
                 initial_response: ir.map(Secret::new),
             }),
     ]
@@ -94,7 +94,7 @@ fn capability() -> impl Strategy<Value = Capability> {
         Just(Capability::User),
         proptest::collection::vec("[A-Z0-9-]{1,20}", 0..5).prop_map(|m| Capability::Sasl(
             m.iter()
-                .map(|m| Mechanism::try_from(m.as_str()).unwrap())
+                .map(|m| pop3_proto::parse_mechanism(m.as_str()).unwrap())
                 .collect()
         )),
         Just(Capability::RespCodes),

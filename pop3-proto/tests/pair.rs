@@ -67,9 +67,9 @@ fn run_session(
     let client = Client::new(ClientConfig::new(tls), clock.now());
     let mut server_config = ServerConfig::new(tls);
     server_config.sasl = vec![
-        pop3_proto::Mechanism::try_from("PLAIN").unwrap(),
-        pop3_proto::Mechanism::try_from("SCRAM-SHA-256").unwrap(),
-        pop3_proto::Mechanism::try_from("OAUTHBEARER").unwrap(),
+        pop3_proto::parse_mechanism("PLAIN").unwrap(),
+        pop3_proto::parse_mechanism("SCRAM-SHA-256").unwrap(),
+        pop3_proto::parse_mechanism("OAUTHBEARER").unwrap(),
     ];
     let mut server = Server::new(server_config, clock.now());
     server.set_sasl_config(sasl::ServerConfig::new().with_scram_nonce("srvnonce-0123456789abcdef"));

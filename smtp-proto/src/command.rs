@@ -9,7 +9,7 @@ use mail_sansio::{Parsed, Secret};
 use crate::error::{ParseError, ParseErrorKind};
 use crate::parse;
 use crate::types::{
-    Domain, ForwardPath, MailParameters, Mechanism, RcptParameters, ReversePath, Text,
+    Domain, ForwardPath, MailParameters, MechanismName, RcptParameters, ReversePath, Text,
 };
 
 /// RFC 4954 §4: an AUTH line with its initial response may be 12288 octets.
@@ -65,7 +65,7 @@ pub enum Command {
     /// `AUTH SP sasl-mech [SP initial-response]` (RFC 4954 §4); `=` is an empty response.
     Auth {
         /// The mechanism.
-        mechanism: Mechanism,
+        mechanism: MechanismName,
         /// The base64 initial response as sent (redacted in Debug).
         initial_response: Option<Secret<Text>>,
     },
@@ -331,8 +331,11 @@ impl Command {
             }
             AUTH => {
                 let (mech, ir) = parse::split_word(arg);
-                let mechanism =
-                    Mechanism::parse(mech).ok_or(err(ParseErrorKind::Syntax, 5, "sasl-mech"))?;
+                let mechanism = MechanismName::parse(mech).ok_or(err(
+                    ParseErrorKind::Syntax,
+                    5,
+                    "sasl-mech",
+                ))?;
                 let initial_response = if ir.is_empty() {
                     None
                 } else if ir == b"="
@@ -548,7 +551,10 @@ mod tests {
         else {
             panic!()
         };
-        assert_eq!(mechanism, Mechanism::Plain);
+        assert_eq!(
+            mechanism,
+            MechanismName::from(mail_sansio::sasl::Mechanism::Plain)
+        );
         assert_eq!(initial_response.unwrap().expose().as_str(), "AGEAYg==");
         assert!(Command::from_line(b"AUTH PLAIN a b").is_err());
         assert_eq!(p("NOOP"), Command::Noop(None));

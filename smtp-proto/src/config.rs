@@ -3,10 +3,11 @@
 use std::time::Duration;
 
 use mail_sansio::line::BareNewline;
+use mail_sansio::sasl::Mechanism;
 
 use crate::command::ParseOptions;
 use crate::ehlo::{Capability, EhloReply};
-use crate::types::{Domain, Mechanism, Text};
+use crate::types::{Domain, MechanismName, Text};
 
 /// How TLS is used on the connection (DESIGN.md, the STARTTLS contract).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,7 +98,7 @@ pub struct Extensions {
     pub limits: bool,
     /// SASL mechanisms offered once TLS is up (or always, with
     /// [`Config::dangerous_plaintext_auth`]).
-    pub auth: Vec<Mechanism>,
+    pub auth: Vec<MechanismName>,
     /// Answer VRFY with an event; when off, 252 2.5.0 (RFC 5321 §3.5.3).
     pub vrfy: bool,
     /// Answer EXPN with an event; when off, 502 5.5.1.
@@ -119,7 +120,7 @@ impl Default for Extensions {
             requiretls: true,
             size: true,
             limits: false,
-            auth: vec![Mechanism::Plain, Mechanism::Login],
+            auth: vec![Mechanism::Plain.into(), Mechanism::Login.into()],
             vrfy: false,
             expn: false,
             help: false,
@@ -194,18 +195,20 @@ impl Config {
     /// The SASL mechanisms offered: only under TLS unless plaintext AUTH is allowed
     /// (RFC 4954 §4, RFC 3207 §4), and only those the server machine runs without the
     /// application's help (PLAIN, LOGIN, XOAUTH2, OAUTHBEARER, EXTERNAL).
-    pub fn offered_mechanisms(&self, tls_active: bool) -> Vec<Mechanism> {
+    pub fn offered_mechanisms(&self, tls_active: bool) -> Vec<MechanismName> {
         if !(tls_active || self.dangerous_plaintext_auth) {
             return Vec::new();
         }
-        let runnable = |m: &&Mechanism| {
+        let runnable = |m: &&MechanismName| {
             matches!(
-                m,
-                Mechanism::Plain
-                    | Mechanism::Login
-                    | Mechanism::XOAuth2
-                    | Mechanism::OAuthBearer
-                    | Mechanism::External
+                m.known(),
+                Some(
+                    Mechanism::Plain
+                        | Mechanism::Login
+                        | Mechanism::XOAuth2
+                        | Mechanism::OAuthBearer
+                        | Mechanism::External
+                )
             )
         };
         self.extensions

@@ -9,7 +9,7 @@ use mail_sansio::Parsed;
 use crate::error::{InvalidValue, ParseError, ParseErrorKind};
 use crate::parse;
 use crate::reply::{Reply, ReplyCode, ReplyLimits};
-use crate::types::{Mechanism, Text};
+use crate::types::{MechanismName, Text};
 
 /// One EHLO keyword with its parameters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -36,7 +36,7 @@ pub enum Capability {
     /// `REQUIRETLS` (RFC 8689).
     RequireTls,
     /// `AUTH mech...` (RFC 4954).
-    Auth(Vec<Mechanism>),
+    Auth(Vec<MechanismName>),
     /// `LIMITS` (RFC 9422).
     Limits {
         /// `RCPTMAX=`: recipients per transaction.
@@ -182,7 +182,9 @@ impl Capability {
         }
         if keyword.eq_ignore_ascii_case(b"AUTH") {
             return Some(Self::Auth(
-                rest.iter().filter_map(|m| Mechanism::parse(m)).collect(),
+                rest.iter()
+                    .filter_map(|m| MechanismName::parse(m))
+                    .collect(),
             ));
         }
         if keyword.eq_ignore_ascii_case(b"LIMITS") {
@@ -286,7 +288,7 @@ impl EhloReply {
     }
 
     /// The SASL mechanisms offered (empty if AUTH is not offered).
-    pub fn auth_mechanisms(&self) -> &[Mechanism] {
+    pub fn auth_mechanisms(&self) -> &[MechanismName] {
         self.capabilities
             .iter()
             .find_map(|c| match c {
@@ -395,9 +397,9 @@ mod tests {
         assert_eq!(
             value.auth_mechanisms(),
             &[
-                Mechanism::Plain,
-                Mechanism::Login,
-                Mechanism::Other("X-FOO".into())
+                MechanismName::from(mail_sansio::sasl::Mechanism::Plain),
+                MechanismName::from(mail_sansio::sasl::Mechanism::Login),
+                MechanismName::parse(b"X-FOO").unwrap()
             ]
         );
         assert!(

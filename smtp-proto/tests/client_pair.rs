@@ -15,7 +15,7 @@ use mail_sansio::dot::DotStuffer;
 use mail_sansio::sasl::{Credentials, SaslClient};
 use mail_sansio::testing::{FakeClock, Pair, Side};
 use proptest::prelude::*;
-use smtp_proto::types::{Domain, Mechanism};
+use smtp_proto::types::{Domain, MechanismName};
 use smtp_proto::{
     Client, ClientConfig, ClientEvent, Config, EnhancedStatusCode, Envelope, Event, Reply,
     ReplyCode, Server, Stage, TlsMode,
@@ -322,7 +322,7 @@ fn eight_bit_and_smtputf8_only_when_needed() {
     let (out, transcript) = run(
         client_config(TlsMode::Opportunistic),
         server_config(TlsMode::Opportunistic, |c| {
-            c.extensions.auth = vec![Mechanism::Plain]
+            c.extensions.auth = vec![MechanismName::from(mail_sansio::sasl::Mechanism::Plain)]
         }),
         script,
         None,

@@ -11,8 +11,8 @@ use bytes::BytesMut;
 use mail_sansio::{Parsed, Secret};
 use proptest::prelude::*;
 use smtp_proto::types::{
-    Body, Domain, ForwardPath, MailParameters, Mailbox, Notify, Orcpt, RcptParameters, Ret,
-    ReversePath, Text,
+    Body, Domain, ForwardPath, MailParameters, Mailbox, MechanismName, Notify, Orcpt,
+    RcptParameters, Ret, ReversePath, Text,
 };
 use smtp_proto::{Capability, Command, EhloReply, EnhancedStatusCode, Reply, ReplyCode};
 
@@ -108,7 +108,7 @@ fn command() -> impl Strategy<Value = Command> {
             prop::option::of("[A-Za-z0-9+/]{1,40}={0,2}|=")
         )
             .prop_map(|(m, ir)| Command::Auth {
-                mechanism: m.try_into().unwrap(),
+                mechanism: MechanismName::parse(m.as_bytes()).unwrap(),
                 initial_response: ir.map(|s| Secret::new(Text::try_from(s.as_str()).unwrap())),
             }),
         text().prop_map(Command::Etrn),
@@ -142,8 +142,8 @@ fn ehlo() -> impl Strategy<Value = EhloReply> {
         Just(Capability::StartTls),
         Just(Capability::EnhancedStatusCodes),
         Just(Capability::Auth(vec![
-            "PLAIN".try_into().unwrap(),
-            "X-Y".try_into().unwrap()
+            MechanismName::parse(b"PLAIN").unwrap(),
+            MechanismName::parse(b"X-Y").unwrap()
         ])),
         (
             prop::option::of(any::<u64>()),

@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use mail_sansio::sasl::Credentials;
 use mail_sansio::testing::trace::{self, Call, Role, Trace};
-use smtp_proto::types::{Domain, Mechanism};
+use smtp_proto::types::{Domain, MechanismName};
 use smtp_proto::{Config, EnhancedStatusCode, Event, Reply, ReplyCode, Server, TlsMode, Token};
 
 #[derive(Default)]
@@ -95,7 +95,10 @@ pub fn config(text: &str) -> Config {
                 "vrfy" => c.extensions.vrfy = true,
                 "expn" => c.extensions.expn = true,
                 "help" => c.extensions.help = true,
-                "xoauth2" => c.extensions.auth.push(Mechanism::XOAuth2),
+                "xoauth2" => c
+                    .extensions
+                    .auth
+                    .push(MechanismName::from(mail_sansio::sasl::Mechanism::XOAuth2)),
                 "delay" => c.greeting_delay = Some(Duration::from_secs(value.parse().unwrap())),
                 "no-extensions" => {
                     let x = &mut c.extensions;

@@ -98,6 +98,87 @@ impl FromStr for Mechanism {
     }
 }
 
+/// Longest SASL mechanism name (RFC 4422 §3.1): 20 characters.
+const MAX_NAME_LEN: usize = 20;
+
+/// A SASL mechanism name as it appears on the wire, validated and kept upper case; it knows
+/// whether it names one of the [`Mechanism`]s this crate implements.
+///
+/// RFC 4422 §3.1:
+///
+/// ```text
+/// sasl-mech    = 1*20mech-char
+/// mech-char    = UPPER-ALPHA / DIGIT / HYPHEN / UNDERSCORE
+/// ```
+///
+/// Names compare case-insensitively (they are folded to upper case when parsed).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct MechanismName {
+    name: Box<str>,
+    known: Option<Mechanism>,
+}
+
+impl MechanismName {
+    /// Parses a mechanism name by the RFC 4422 §3.1 rule
+    /// (`sasl-mech = 1*20mech-char`, `mech-char = UPPER-ALPHA / DIGIT / HYPHEN / UNDERSCORE`),
+    /// accepting lower case and folding it to upper case. `None` if the name breaks the rule.
+    pub fn parse(bytes: &[u8]) -> Option<Self> {
+        if bytes.is_empty()
+            || bytes.len() > MAX_NAME_LEN
+            || !bytes
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return None;
+        }
+        if let Some(mechanism) = Mechanism::from_name(bytes) {
+            return Some(Self::from(mechanism));
+        }
+        let name = std::str::from_utf8(bytes).ok()?.to_ascii_uppercase();
+        Some(Self {
+            name: name.into_boxed_str(),
+            known: None,
+        })
+    }
+
+    /// The name as sent on the wire, upper case.
+    pub fn as_str(&self) -> &str {
+        &self.name
+    }
+
+    /// The mechanism this crate implements under this name, if any.
+    pub const fn known(&self) -> Option<Mechanism> {
+        self.known
+    }
+
+    /// Whether the mechanism sends a reusable password or bearer token (PLAIN, LOGIN,
+    /// XOAUTH2, OAUTHBEARER); see [`Mechanism::is_plaintext`].
+    pub fn is_plaintext(&self) -> bool {
+        self.known.is_some_and(Mechanism::is_plaintext)
+    }
+}
+
+impl From<Mechanism> for MechanismName {
+    fn from(mechanism: Mechanism) -> Self {
+        Self {
+            name: mechanism.name().into(),
+            known: Some(mechanism),
+        }
+    }
+}
+
+impl fmt::Display for MechanismName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+impl fmt::Debug for MechanismName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("MechanismName").field(&self.name).finish()
+    }
+}
+
 /// The channel binding of the connection, for `SCRAM-SHA-256-PLUS` (RFC 5056, RFC 5929,
 /// RFC 9266).
 ///
@@ -210,6 +291,43 @@ mod tests {
                 Mechanism::OAuthBearer
             ]
         );
+    }
+
+    #[test]
+    fn mechanism_names_are_validated_and_folded() {
+        let plain = MechanismName::parse(b"plain").unwrap();
+        assert_eq!(plain.as_str(), "PLAIN");
+        assert_eq!(plain.known(), Some(Mechanism::Plain));
+        assert_eq!(plain, MechanismName::from(Mechanism::Plain));
+        assert!(plain.is_plaintext());
+
+        let other = MechanismName::parse(b"x-foo_1").unwrap();
+        assert_eq!(other.as_str(), "X-FOO_1");
+        assert_eq!(other.known(), None);
+        assert!(!other.is_plaintext());
+        assert_eq!(other.to_string(), "X-FOO_1");
+        assert_eq!(format!("{other:?}"), "MechanismName(\"X-FOO_1\")");
+        assert_eq!(other, MechanismName::parse(b"X-FOO_1").unwrap());
+
+        assert!(MechanismName::parse(&[b'A'; 20]).is_some());
+        assert_eq!(MechanismName::parse(&[b'A'; 21]), None);
+        assert_eq!(MechanismName::parse(b""), None);
+        assert_eq!(MechanismName::parse(b"PLAIN LOGIN"), None);
+        assert_eq!(MechanismName::parse(b"PLAIN."), None);
+        assert_eq!(MechanismName::parse("PLÄIN".as_bytes()), None);
+    }
+
+    #[test]
+    fn mechanism_names_of_known_mechanisms() {
+        for mechanism in Mechanism::ALL {
+            let name = MechanismName::from(mechanism);
+            assert_eq!(name.as_str(), mechanism.name());
+            assert_eq!(name.known(), Some(mechanism));
+            assert_eq!(name.is_plaintext(), mechanism.is_plaintext());
+            let lower = mechanism.name().to_ascii_lowercase();
+            assert_eq!(MechanismName::parse(lower.as_bytes()), Some(name));
+        }
+        assert_eq!(MechanismName::parse(b"GSSAPI").unwrap().known(), None);
     }
 
     #[test]

@@ -81,7 +81,7 @@ pub use client::{DEFAULT_MAX_CHALLENGE, SaslClient};
 pub use cram_md5::CramMd5Proof;
 pub use credentials::Credentials;
 pub use error::SaslError;
-pub use mechanism::{ChannelBinding, Mechanism};
+pub use mechanism::{ChannelBinding, Mechanism, MechanismName};
 pub use saslprep::saslprep;
 pub use scram::{DEFAULT_MAX_ITERATIONS, DEFAULT_MIN_ITERATIONS, ScramCredentials};
 pub use scram_client::ScramClientConfig;

@@ -288,7 +288,7 @@ impl Client {
         if sasl.mechanism().is_plaintext() && !self.credentials_allowed() {
             return Err(SendError::PlaintextCredentials);
         }
-        let mechanism = crate::types::Mechanism::try_from(sasl.mechanism().name())?;
+        let mechanism = crate::types::MechanismName::from(sasl.mechanism());
         let initial = sasl.initial_response();
         let mut cmd = Command::Auth {
             mechanism: mechanism.clone(),

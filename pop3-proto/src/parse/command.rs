@@ -7,7 +7,7 @@ use mail_sansio::Secret;
 use super::{message_number, number_u64, split_space};
 use crate::command::Command;
 use crate::error::ParseError;
-use crate::types::{ApopDigest, Mechanism, Password, Username};
+use crate::types::{ApopDigest, MechanismName, Password, Username};
 
 /// Parses one command line without its CRLF.
 ///
@@ -104,13 +104,10 @@ pub(crate) fn command(line: &[u8]) -> Result<Command, ParseError> {
                 offset: line.len(),
             })?;
             let (mech, ir) = split_space(rest);
-            let mechanism = std::str::from_utf8(mech)
-                .ok()
-                .and_then(|m| Mechanism::try_from(m).ok())
-                .ok_or(ParseError::Syntax {
-                    rule: "auth",
-                    offset: args_at,
-                })?;
+            let mechanism = MechanismName::parse(mech).ok_or(ParseError::Syntax {
+                rule: "auth",
+                offset: args_at,
+            })?;
             let initial_response = match ir {
                 None => None,
                 Some(b"=") => Some(Secret::new(Vec::new())),

@@ -10,7 +10,7 @@ use crate::command::{AuthResponse, Command};
 use crate::error::{Error, ParseError};
 use crate::response::ResponseCode;
 use crate::state::State;
-use crate::types::{Mechanism, MessageNumber};
+use crate::types::{MechanismName, MessageNumber};
 use mail_sansio::dot::DotStuffer;
 
 impl Server {
@@ -309,7 +309,11 @@ impl Server {
         }
     }
 
-    fn start_auth(&mut self, mechanism: &Mechanism, initial: Option<&[u8]>) -> Option<ServerEvent> {
+    fn start_auth(
+        &mut self,
+        mechanism: &MechanismName,
+        initial: Option<&[u8]>,
+    ) -> Option<ServerEvent> {
         if !self.config.sasl.contains(mechanism) {
             self.auth_failed(None, "unsupported authentication mechanism");
             return None;

@@ -9,7 +9,7 @@ use super::body::BodyWriter;
 use super::{AuthRun, Client, ClientSendError, ClientState, Envelope, Expect, Txn, write_bdat};
 use crate::command::Command;
 use crate::ehlo::{Capability, EhloReply};
-use crate::types::{Body, Mechanism};
+use crate::types::{Body, MechanismName};
 
 impl Client {
     /// Starts AUTH with a SASL exchange (RFC 4954). The first message goes with the command when
@@ -30,7 +30,7 @@ impl Client {
         if !self.tls && !self.config.dangerous_plaintext_auth {
             return Err(ClientSendError::AuthNeedsTls);
         }
-        let mechanism = Mechanism::try_from(sasl.mechanism().name())?;
+        let mechanism = MechanismName::from(sasl.mechanism());
         let offered = self
             .ehlo
             .as_ref()

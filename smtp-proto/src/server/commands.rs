@@ -9,7 +9,7 @@ use super::{AbortReason, Esc, Event, HelloVerb, MailState, Phase, Server, SlotKi
 use crate::command::Command;
 use crate::config::TlsMode;
 use crate::error::Error;
-use crate::types::{Body, MailParameters, Mechanism, RcptParameters, Text};
+use crate::types::{Body, MailParameters, MechanismName, RcptParameters, Text};
 
 /// What one step of the loop achieved.
 enum Progress {
@@ -20,15 +20,17 @@ enum Progress {
 
 /// The shared SASL mechanism for one this machine can run without help from the
 /// application (no nonce, challenge or stored SCRAM keys needed).
-pub(super) fn runnable_mechanism(m: &Mechanism) -> Option<sasl::Mechanism> {
-    match m {
-        Mechanism::Plain => Some(sasl::Mechanism::Plain),
-        Mechanism::Login => Some(sasl::Mechanism::Login),
-        Mechanism::XOAuth2 => Some(sasl::Mechanism::XOAuth2),
-        Mechanism::OAuthBearer => Some(sasl::Mechanism::OAuthBearer),
-        Mechanism::External => Some(sasl::Mechanism::External),
-        _ => None,
-    }
+pub(super) fn runnable_mechanism(m: &MechanismName) -> Option<sasl::Mechanism> {
+    m.known().filter(|known| {
+        matches!(
+            known,
+            sasl::Mechanism::Plain
+                | sasl::Mechanism::Login
+                | sasl::Mechanism::XOAuth2
+                | sasl::Mechanism::OAuthBearer
+                | sasl::Mechanism::External
+        )
+    })
 }
 
 fn is_verb(line: &[u8], verb: &[u8; 4]) -> bool {
@@ -431,7 +433,7 @@ impl Server {
 
     fn auth_command(
         &mut self,
-        mechanism: &Mechanism,
+        mechanism: &MechanismName,
         ir: Option<Secret<Text>>,
     ) -> Result<Progress, Error> {
         if !self.tls && !self.config.dangerous_plaintext_auth {

@@ -415,7 +415,7 @@ impl Server {
         !self.tls && matches!(self.config.tls, TlsMode::Required | TlsMode::Opportunistic)
     }
 
-    fn offered_mechanisms(&self) -> Vec<crate::types::Mechanism> {
+    fn offered_mechanisms(&self) -> Vec<crate::types::MechanismName> {
         self.config.offered_mechanisms(self.tls)
     }
 

@@ -111,7 +111,7 @@ fn pop3_config(implicit: bool) -> pop3_proto::ServerConfig {
     } else {
         pop3_proto::TlsMode::Required
     });
-    if let Ok(login) = pop3_proto::Mechanism::try_from("LOGIN") {
+    if let Ok(login) = pop3_proto::parse_mechanism("LOGIN") {
         config.sasl.push(login);
     }
     config
