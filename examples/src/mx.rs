@@ -52,6 +52,16 @@ enum TcpInput {
 
 /// Looks up where mail for `domain` goes, with `config` (resolvers, local identity).
 pub async fn lookup(domain: Name, config: LookupConfig) -> io::Result<Outcome> {
+    lookup_noting(domain, config, |_| {}).await
+}
+
+/// [`lookup`], handing every event but the outcome (diagnostics: ignored replies, retries)
+/// to `note` as it happens.
+pub async fn lookup_noting(
+    domain: Name,
+    config: LookupConfig,
+    mut note: impl FnMut(&Event),
+) -> io::Result<Outcome> {
     let ipv4 = config.resolvers.first().is_none_or(SocketAddr::is_ipv4);
     let mut machine =
         MxLookup::new(domain, config, Instant::now(), seed()).map_err(io::Error::other)?;
@@ -99,8 +109,9 @@ pub async fn lookup(domain: Name, config: LookupConfig) -> io::Result<Outcome> {
             }
         }
         while let Some(event) = machine.poll_event() {
-            if let Event::Done(outcome) = event {
-                return Ok(outcome);
+            match event {
+                Event::Done(outcome) => return Ok(outcome),
+                other => note(&other),
             }
         }
         let deadline = machine
