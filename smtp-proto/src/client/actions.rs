@@ -6,7 +6,7 @@ use bytes::BytesMut;
 use mail_sansio::sasl::{SaslClient, wire};
 
 use super::body::BodyWriter;
-use super::{AuthRun, Client, ClientSendError, ClientState, Envelope, Expect, Txn, write_bdat};
+use super::{AuthRun, Client, ClientSendError, ClientState, Envelope, Expect, Txn, bdat_bytes};
 use crate::command::Command;
 use crate::ehlo::{Capability, EhloReply};
 use crate::types::{Body, MechanismName};
@@ -108,8 +108,9 @@ impl Client {
         params.smtputf8 = smtputf8;
 
         let pipelined = self.offers(|c| *c == Capability::Pipelining);
-        let chunking =
-            self.config.chunking && pipelined && self.offers(|c| *c == Capability::Chunking);
+        // RFC 3030 §4.2: BDAT does not need PIPELINING; without it each chunk waits for the
+        // reply to the one before.
+        let chunking = self.config.chunking && self.offers(|c| *c == Capability::Chunking);
         let mut line = BytesMut::new();
         Command::Mail {
             from: envelope.from,
@@ -180,8 +181,8 @@ impl Client {
                 let mut piece = BytesMut::new();
                 normaliser.encode(chunk, &mut piece);
                 if !piece.is_empty() {
-                    write_bdat(&mut self.out, &piece, false);
-                    self.expect.push_back(Expect::Bdat { last: false });
+                    let bytes = bdat_bytes(&piece, false);
+                    self.send_or_hold(bytes, vec![Expect::Bdat { last: false }], true);
                 }
             }
             None => {}
@@ -202,28 +203,34 @@ impl Client {
                 "no message body is open: wait for ClientEvent::DataReady",
             ));
         };
-        match txn.body.take() {
+        let body = txn.body.take();
+        // LMTP (RFC 2033 §4.2): one reply per accepted recipient, in RCPT order, instead of
+        // the single reply after the body.
+        let finals = |single: Expect| -> Vec<Expect> {
+            if self.config.lmtp {
+                txn.accepted_indices
+                    .iter()
+                    .map(|&i| Expect::Delivery(i))
+                    .collect()
+            } else {
+                vec![single]
+            }
+        };
+        let (end, expects) = match body {
             Some(BodyWriter::Data(mut stuffer)) => {
-                stuffer.finish(&mut self.out);
-                if !self.config.lmtp {
-                    self.expect.push_back(Expect::DataEnd);
-                }
+                let mut end = BytesMut::new();
+                stuffer.finish(&mut end);
+                (end, finals(Expect::DataEnd))
             }
             Some(BodyWriter::Bdat(mut normaliser)) => {
                 let mut tail = BytesMut::new();
                 normaliser.finish(&mut tail);
-                write_bdat(&mut self.out, &tail, true);
-                if !self.config.lmtp {
-                    self.expect.push_back(Expect::Bdat { last: true });
-                }
+                (bdat_bytes(&tail, true), finals(Expect::Bdat { last: true }))
             }
-            None => {}
-        }
-        if self.config.lmtp {
-            // RFC 2033 §4.2: one reply per accepted recipient, in RCPT order.
-            let deliveries = txn.accepted_indices.iter().map(|&i| Expect::Delivery(i));
-            self.expect.extend(deliveries);
-        }
+            None => return Ok(()),
+        };
+        let chunk = txn.chunking;
+        self.send_or_hold(end, expects, chunk);
         self.state = ClientState::Finishing;
         self.stale = true;
         Ok(())
@@ -248,7 +255,11 @@ impl Client {
         txn.body = None;
         txn.aborted = true;
         txn.reset_sent = true;
-        self.write_command(&Command::Rset, Expect::Rset);
+        // Chunks not sent yet are dropped; RSET follows the outstanding reply.
+        self.held.retain(|h| !h.chunk);
+        let mut rset = BytesMut::new();
+        Command::Rset.encode(&mut rset);
+        self.send_or_hold(rset, vec![Expect::Rset], false);
         self.state = ClientState::Finishing;
         self.stale = true;
         Ok(())

@@ -60,8 +60,9 @@ pub struct ClientConfig {
     /// Send the first SASL message with the AUTH command (RFC 4954 §4 initial response). When
     /// off the client waits for an empty `334` challenge first, as some servers require.
     pub initial_response: bool,
-    /// Send bodies with BDAT when the server offers CHUNKING and PIPELINING (RFC 3030);
-    /// otherwise DATA with dot-stuffing.
+    /// Send bodies with BDAT when the server offers CHUNKING (RFC 3030): pipelined when it
+    /// offers PIPELINING too, otherwise one chunk at a time, each after the reply to the one
+    /// before. When off (or CHUNKING is not offered), DATA with dot-stuffing.
     pub chunking: bool,
     /// LMTP (RFC 2033): LHLO instead of EHLO (no HELO fallback) and one reply per accepted
     /// recipient after the body ([`ClientEvent::Delivery`](super::ClientEvent::Delivery)).

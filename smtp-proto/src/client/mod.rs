@@ -113,6 +113,16 @@ impl Expect {
     }
 }
 
+/// A command of a transaction without PIPELINING, waiting for the reply to the previous one
+/// (RFC 3030 §4.2: without PIPELINING each BDAT waits for the reply to the one before).
+#[derive(Debug)]
+struct Held {
+    bytes: BytesMut,
+    expects: Vec<Expect>,
+    /// A BDAT chunk (dropped when an earlier chunk is refused), not RSET.
+    chunk: bool,
+}
+
 /// A running SASL exchange.
 #[derive(Debug)]
 struct AuthRun {
@@ -221,6 +231,8 @@ pub struct Client {
     auth: Option<AuthRun>,
     authenticated: bool,
     txn: Option<Txn>,
+    /// Commands of an unpipelined transaction still to send, one per reply.
+    held: VecDeque<Held>,
     error: Option<ClientError>,
     closing: bool,
     eof: bool,
@@ -252,6 +264,7 @@ impl Client {
             auth: None,
             authenticated: false,
             txn: None,
+            held: VecDeque::new(),
             error: None,
             closing: false,
             eof: false,
@@ -325,6 +338,33 @@ impl Client {
         self.expect.push_back(expect);
     }
 
+    /// Sends a transaction command now, or, in a transaction without PIPELINING while a reply
+    /// is outstanding, holds it until [`Client::release_held`].
+    fn send_or_hold(&mut self, bytes: BytesMut, expects: Vec<Expect>, chunk: bool) {
+        let pipelined = self.txn.as_ref().is_none_or(|t| t.pipelined);
+        if !pipelined && (!self.expect.is_empty() || !self.held.is_empty()) {
+            self.held.push_back(Held {
+                bytes,
+                expects,
+                chunk,
+            });
+        } else {
+            self.out.extend_from_slice(&bytes);
+            self.expect.extend(expects);
+        }
+    }
+
+    /// Sends the next held command once every reply is in.
+    fn release_held(&mut self) {
+        if !self.expect.is_empty() {
+            return;
+        }
+        if let Some(held) = self.held.pop_front() {
+            self.out.extend_from_slice(&held.bytes);
+            self.expect.extend(held.expects);
+        }
+    }
+
     fn write_rcpt(&mut self, txn: &Txn, index: usize) {
         if let Some((to, params)) = txn.recipients.get(index) {
             let command = Command::Rcpt {
@@ -377,6 +417,7 @@ impl Client {
         self.closing = true;
         self.input.clear();
         self.expect.clear();
+        self.held.clear();
         self.events.clear();
         self.error.clone().unwrap_or(error)
     }
@@ -400,14 +441,16 @@ impl Client {
     }
 }
 
-/// Writes `BDAT n [LAST]` and the chunk.
-fn write_bdat(out: &mut BytesMut, chunk: &[u8], last: bool) {
+/// `BDAT n [LAST]` and the chunk.
+fn bdat_bytes(chunk: &[u8], last: bool) -> BytesMut {
+    let mut out = BytesMut::with_capacity(chunk.len() + 24);
     Command::Bdat {
         size: chunk.len() as u64,
         last,
     }
-    .encode(out);
+    .encode(&mut out);
     out.extend_from_slice(chunk);
+    out
 }
 
 impl Session for Client {

@@ -278,6 +278,8 @@ impl Client {
             Expect::Bdat { last } => {
                 if !positive {
                     txn.body = None;
+                    // RFC 3030 §4.2: the rest of the message is not sent.
+                    self.held.retain(|h| !h.chunk);
                     txn.failure.get_or_insert((Stage::Body, reply));
                 } else if last && txn.failure.is_none() {
                     self.ready(ClientEvent::MessageSent { reply });
@@ -312,6 +314,7 @@ impl Client {
             Expect::Rset => txn.open = false,
             _ => {}
         }
+        self.release_held();
         self.settle(txn);
     }
 

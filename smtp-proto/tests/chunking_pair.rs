@@ -1,0 +1,167 @@
+//! The client against the crate's own [`Server`] for RFC 3030: BDAT without PIPELINING (every
+//! chunk waits for its reply) and BINARYMIME bodies delivered unchanged, in random splits.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+use mail_sansio::testing::{FakeClock, Pair, Side};
+use proptest::prelude::*;
+use smtp_proto::types::Domain;
+use smtp_proto::{Client, ClientConfig, ClientEvent, Config, Envelope, Event, Server, TlsMode};
+
+fn configs(tweak: impl FnOnce(&mut Config)) -> (ClientConfig, Config) {
+    let mut client = ClientConfig::new(Domain::try_from("client.example").unwrap());
+    client.tls = TlsMode::DangerousPlaintextOnly;
+    let mut server = Config::strict(Domain::try_from("mx.example").unwrap());
+    server.tls = TlsMode::DangerousPlaintextOnly;
+    tweak(&mut server);
+    (client, server)
+}
+
+/// What a run produced: the client's events, the bodies the server received, the
+/// `BODY=` value of each MAIL and the transcript.
+struct Outcome {
+    client: Vec<String>,
+    bodies: Vec<Vec<u8>>,
+    bodies_declared: Vec<String>,
+    transcript: String,
+}
+
+/// Sends one message whose body goes out in `pieces`.
+fn run(
+    client: ClientConfig,
+    server: Config,
+    envelope: Envelope,
+    pieces: Vec<Vec<u8>>,
+    seed: Option<u64>,
+) -> Outcome {
+    let clock = FakeClock::start();
+    let client = Client::new(client, clock.now());
+    let server = Server::new(server, clock.now());
+    let mut pair = Pair::new(client, server, clock);
+    if let Some(seed) = seed {
+        pair = pair.with_split_seed(seed);
+    }
+    let mut envelope = Some(envelope);
+    let mut out = Outcome {
+        client: Vec::new(),
+        bodies: Vec::new(),
+        bodies_declared: Vec::new(),
+        transcript: String::new(),
+    };
+    let mut current = Vec::new();
+    let result = pair.run(|client, server, event| match event {
+        Side::Client(event) => {
+            out.client.push(format!("{event:?}"));
+            match event {
+                ClientEvent::Ready => match envelope.take() {
+                    Some(e) => {
+                        if let Err(error) = client.send_mail(e) {
+                            out.client.push(format!("SendError: {error:?}"));
+                            client.quit().unwrap();
+                        }
+                    }
+                    None => client.quit().unwrap(),
+                },
+                ClientEvent::DataReady { .. } => {
+                    for piece in &pieces {
+                        client.send_data(piece).unwrap();
+                    }
+                    client.finish_data().unwrap();
+                }
+                ClientEvent::MessageSent { .. } | ClientEvent::MessageFailed { .. } => {
+                    client.quit().unwrap();
+                }
+                _ => {}
+            }
+        }
+        Side::Server(event) => match event {
+            Event::Mail { token, params, .. } => {
+                out.bodies_declared
+                    .push(params.body.map(|b| format!("{b:?}")).unwrap_or_default());
+                server.accept(token).unwrap();
+            }
+            Event::Hello { token, .. } | Event::Rcpt { token, .. } => {
+                server.accept(token).unwrap();
+            }
+            Event::BodyChunk(chunk) => current.extend_from_slice(&chunk),
+            Event::MessageComplete { token, .. } => {
+                out.bodies.push(std::mem::take(&mut current));
+                server.accept(token).unwrap();
+            }
+            _ => {}
+        },
+    });
+    out.transcript = pair.transcript_text();
+    result.unwrap_or_else(|e| panic!("{e}\n{}", out.transcript));
+    out
+}
+
+fn envelope() -> Envelope {
+    Envelope::parse("a@client.example", ["b@mx.example", "c@mx.example"]).unwrap()
+}
+
+#[test]
+fn bdat_without_pipelining_waits_for_each_chunk() {
+    let (client, server) = configs(|c| c.extensions.pipelining = false);
+    let pieces = vec![b"Subject: x\r\n".to_vec(), b"\r\n.body\r\n".to_vec()];
+    let out = run(client, server, envelope(), pieces, None);
+    assert_eq!(out.bodies, vec![b"Subject: x\r\n\r\n.body\r\n".to_vec()]);
+    let t = &out.transcript;
+    assert!(!t.contains("C: DATA"), "{t}");
+    // Each BDAT follows the reply to the one before.
+    let first = t.find("C: BDAT 12\n").unwrap();
+    let second = t.find("C: BDAT 9\n").unwrap();
+    let last = t.find("C: BDAT 0 LAST\n").unwrap();
+    let reply = |from: usize| from + t[from..].find("S: 250").unwrap();
+    assert!(reply(first) < second && reply(second) < last, "{t}");
+    // MAIL and RCPTs are not pipelined either.
+    let rcpt = t.find("C: RCPT TO:<b@mx.example>").unwrap();
+    assert!(reply(t.find("C: MAIL").unwrap()) < rcpt, "{t}");
+}
+
+#[test]
+fn pipelining_and_chunking_still_pipeline_the_chunks() {
+    let (client, server) = configs(|_| {});
+    let pieces = vec![b"one\r\n".to_vec(), b"two\r\n".to_vec()];
+    let out = run(client, server, envelope(), pieces, None);
+    assert_eq!(out.bodies, vec![b"one\r\ntwo\r\n".to_vec()]);
+    assert!(
+        out.transcript
+            .contains("C: BDAT 5\nC: one\nC: BDAT 5\nC: two\nC: BDAT 0 LAST\n")
+    );
+}
+
+#[test]
+fn without_chunking_data_is_used() {
+    let (client, server) = configs(|c| {
+        c.extensions.pipelining = false;
+        c.extensions.chunking = false;
+    });
+    let out = run(client, server, envelope(), vec![b"x\r\n".to_vec()], None);
+    assert_eq!(out.bodies, vec![b"x\r\n".to_vec()]);
+    assert!(out.transcript.contains("C: DATA\n"), "{}", out.transcript);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn unpipelined_bdat_delivers_the_normalised_body(
+        pieces in proptest::collection::vec(proptest::collection::vec(32u8..127, 0..40), 0..6),
+        seed in any::<u64>(),
+    ) {
+        let (client, server) = configs(|c| c.extensions.pipelining = false);
+        let out = run(client, server, envelope(), pieces.clone(), Some(seed));
+        let mut expected = pieces.concat();
+        if !expected.is_empty() {
+            expected.extend_from_slice(b"\r\n");
+        }
+        prop_assert_eq!(&out.bodies, &vec![expected]);
+    }
+}
