@@ -84,7 +84,9 @@ pub struct Extensions {
     pub smtputf8: bool,
     /// CHUNKING (RFC 3030).
     pub chunking: bool,
-    /// BINARYMIME (RFC 3030; needs CHUNKING).
+    /// BINARYMIME (RFC 3030 §3; offered only with CHUNKING). When off, `MAIL BODY=BINARYMIME`
+    /// gets 555 5.5.4; when on, DATA after it gets 503 5.5.1 and BDAT delivers the octets
+    /// untouched.
     pub binary_mime: bool,
     /// DSN (RFC 3461).
     pub dsn: bool,

@@ -70,7 +70,9 @@ fn run(
                 },
                 ClientEvent::DataReady { .. } => {
                     for piece in &pieces {
-                        client.send_data(piece).unwrap();
+                        if let Err(error) = client.send_data(piece) {
+                            out.client.push(format!("SendError: {error:?}"));
+                        }
                     }
                     client.finish_data().unwrap();
                 }
@@ -148,8 +150,101 @@ fn without_chunking_data_is_used() {
     assert!(out.transcript.contains("C: DATA\n"), "{}", out.transcript);
 }
 
+#[test]
+fn binary_body_goes_out_unchanged_with_binarymime() {
+    let mut body = b"Content-Type: application/octet-stream\r\n\r\n.\0\n\r\xff".to_vec();
+    body.extend(std::iter::repeat_n(b'x', 2000));
+    let envelope = envelope().for_body(&body);
+    assert!(envelope.is_binary());
+    for pipelining in [true, false] {
+        let (client, server) = configs(|c| c.extensions.pipelining = pipelining);
+        let pieces = vec![body[..7].to_vec(), body[7..].to_vec()];
+        let out = run(client, server, envelope.clone(), pieces, None);
+        assert_eq!(out.bodies, vec![body.clone()], "{}", out.transcript);
+        assert_eq!(out.bodies_declared, vec!["BinaryMime".to_owned()]);
+        assert!(
+            out.transcript.contains("BODY=BINARYMIME"),
+            "{}",
+            out.transcript
+        );
+        assert!(
+            out.transcript.contains("BDAT 0 LAST\n"),
+            "{}",
+            out.transcript
+        );
+    }
+}
+
+#[test]
+fn binary_body_is_refused_before_mail_without_binarymime() {
+    let body = b"a\0b\r\n";
+    for tweak in [
+        (|c: &mut Config| c.extensions.binary_mime = false) as fn(&mut Config),
+        |c: &mut Config| c.extensions.chunking = false,
+    ] {
+        let (client, server) = configs(tweak);
+        let out = run(client, server, envelope().for_body(body), vec![], None);
+        assert!(
+            out.client
+                .iter()
+                .any(|e| e.contains("NotOffered(\"BINARYMIME with CHUNKING\")")),
+            "{:?}",
+            out.client
+        );
+        assert!(!out.transcript.contains("MAIL FROM"), "{}", out.transcript);
+        assert!(out.bodies.is_empty());
+    }
+}
+
+#[test]
+fn text_bodies_are_not_binary() {
+    let text = envelope().for_body(b"Subject: caf\xc3\xa9\r\n\r\nbody\r\n");
+    assert!(!text.is_binary());
+    let bare_lf = envelope().for_body(b"Subject: x\n\nbody\n");
+    assert!(bare_lf.is_binary());
+    assert!(!bare_lf.with_binary(false).is_binary());
+}
+
+#[test]
+fn nul_or_long_lines_in_a_text_body_are_refused_and_not_sent() {
+    for chunking in [true, false] {
+        let (mut client, server) = configs(|_| {});
+        client.chunking = chunking;
+        let pieces = vec![
+            b"ok\r\n".to_vec(),
+            vec![b'y'; 500],
+            vec![b'y'; 499],
+            b"\0".to_vec(),
+            b"\r\nend\r\n".to_vec(),
+        ];
+        let out = run(client, server, envelope(), pieces, None);
+        let refused = out
+            .client
+            .iter()
+            .filter(|e| e.contains("BinaryBody"))
+            .count();
+        assert_eq!(refused, 2, "{:?}", out.client);
+        let mut expected = b"ok\r\n".to_vec();
+        expected.extend(std::iter::repeat_n(b'y', 500));
+        expected.extend_from_slice(b"\r\nend\r\n");
+        assert_eq!(out.bodies, vec![expected]);
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn binary_bodies_arrive_byte_identical(
+        pieces in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..40), 0..6),
+        seed in any::<u64>(),
+        pipelining in any::<bool>(),
+    ) {
+        let (client, server) = configs(|c| c.extensions.pipelining = pipelining);
+        let envelope = envelope().with_binary(true);
+        let out = run(client, server, envelope, pieces.clone(), Some(seed));
+        prop_assert_eq!(&out.bodies, &vec![pieces.concat()], "{}", out.transcript);
+    }
 
     #[test]
     fn unpipelined_bdat_delivers_the_normalised_body(

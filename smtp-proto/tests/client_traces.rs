@@ -6,7 +6,8 @@
 //! `lmtp`.
 //!
 //! Directives (the application's actions and checks):
-//! - `@mail FROM TO... [+8bit] [+size=N]`: `send_mail`; `<>` is the null path; escapes allowed.
+//! - `@mail FROM TO... [+8bit] [+binary] [+size=N]`: `send_mail`; `<>` is the null path; escapes
+//!   allowed.
 //! - `@data TEXT` (trace escapes), `@finish`, `@abort`, `@quit`, `@command LINE` (`send_command`).
 //! - `@auth plain|login|xoauth2|external USER [SECRET]`, `@auth scram USER PASS NONCE`:
 //!   `authenticate`.
@@ -121,10 +122,12 @@ fn unescape(text: &str) -> Vec<u8> {
 fn mail(client: &mut Client, words: &[&str]) -> Result<(), ClientSendError> {
     let mut addresses = Vec::new();
     let mut eight_bit = false;
+    let mut binary = false;
     let mut size = None;
     for word in words {
         match *word {
             "+8bit" => eight_bit = true,
+            "+binary" => binary = true,
             w if w.starts_with("+size=") => size = Some(w[6..].parse().unwrap()),
             w => addresses.push(String::from_utf8(unescape(w)).unwrap()),
         }
@@ -133,8 +136,9 @@ fn mail(client: &mut Client, words: &[&str]) -> Result<(), ClientSendError> {
         "<>" => "",
         other => other,
     };
-    let mut envelope =
-        Envelope::parse(from, addresses[1..].iter().map(String::as_str))?.with_eight_bit(eight_bit);
+    let mut envelope = Envelope::parse(from, addresses[1..].iter().map(String::as_str))?
+        .with_eight_bit(eight_bit)
+        .with_binary(binary);
     if let Some(size) = size {
         envelope = envelope.with_size(size);
     }

@@ -3,7 +3,7 @@
 //!
 //! `# config: WORDS` lines choose the configuration (`compatible`, `lmtp`, `tls=required`,
 //! `tls=implicit`, `tls=none`, `size=N`, `plaintext-auth`, `vrfy`, `expn`, `help`,
-//! `recipients=N`, `bare`, `delay=N`). The application accepts everything except: a hello
+//! `recipients=N`, `bare`, `delay=N`, `no-binarymime`, `no-pipelining`). The application accepts everything except: a hello
 //! domain starting `reject`, senders and recipients whose local part starts `refuse` (550) or
 //! `busy` (452), recipient `multi` (a multi-line 550), LMTP recipients starting `full` (452
 //! after the body), and AUTH other than `user`/`pass` or a token `good`.
@@ -95,6 +95,8 @@ pub fn config(text: &str) -> Config {
                 "vrfy" => c.extensions.vrfy = true,
                 "expn" => c.extensions.expn = true,
                 "help" => c.extensions.help = true,
+                "no-binarymime" => c.extensions.binary_mime = false,
+                "no-pipelining" => c.extensions.pipelining = false,
                 "xoauth2" => c
                     .extensions
                     .auth

@@ -5,7 +5,7 @@
 use bytes::BytesMut;
 use mail_sansio::sasl::{SaslClient, wire};
 
-use super::body::BodyWriter;
+use super::body::{BodyWriter, text_line_len};
 use super::{AuthRun, Client, ClientSendError, ClientState, Envelope, Expect, Txn, bdat_bytes};
 use crate::command::Command;
 use crate::ehlo::{Capability, EhloReply};
@@ -64,7 +64,8 @@ impl Client {
     }
 
     /// Starts a message: MAIL FROM and every RCPT TO (pipelined with DATA when the server offers
-    /// PIPELINING). Adds `SIZE=`, `BODY=8BITMIME` and `SMTPUTF8` when the message needs them. One
+    /// PIPELINING). Adds `SIZE=`, `BODY=8BITMIME` or `BODY=BINARYMIME`, and `SMTPUTF8` when the
+    /// message needs them. One
     /// [`ClientEvent::Recipient`](super::ClientEvent::Recipient) per recipient follows, then
     /// [`ClientEvent::DataReady`](super::ClientEvent::DataReady) or
     /// [`ClientEvent::MessageFailed`](super::ClientEvent::MessageFailed).
@@ -81,7 +82,19 @@ impl Client {
         if smtputf8 && !self.offers(|c| *c == Capability::SmtpUtf8) {
             return Err(ClientSendError::NotOffered("SMTPUTF8"));
         }
-        if envelope.eight_bit && !self.offers(|c| *c == Capability::EightBitMime) {
+        if envelope.binary {
+            // RFC 3030 §3: binary content only with BODY=BINARYMIME and BDAT, never over DATA.
+            let offered = self.offers(|c| *c == Capability::BinaryMime)
+                && self.offers(|c| *c == Capability::Chunking);
+            if !offered {
+                return Err(ClientSendError::NotOffered("BINARYMIME with CHUNKING"));
+            }
+            if !self.config.chunking {
+                return Err(ClientSendError::WrongState(
+                    "a binary body needs BDAT but ClientConfig::chunking is off",
+                ));
+            }
+        } else if envelope.eight_bit && !self.offers(|c| *c == Capability::EightBitMime) {
             return Err(ClientSendError::NotOffered("8BITMIME"));
         }
         let size_cap = self.ehlo.as_ref().and_then(EhloReply::size);
@@ -104,7 +117,11 @@ impl Client {
             return Err(ClientSendError::NotOffered("REQUIRETLS"));
         }
         params.size = envelope.size.filter(|_| size_cap.is_some());
-        params.body = envelope.eight_bit.then_some(Body::EightBitMime);
+        params.body = if envelope.binary {
+            Some(Body::BinaryMime)
+        } else {
+            envelope.eight_bit.then_some(Body::EightBitMime)
+        };
         params.smtputf8 = smtputf8;
 
         let pipelined = self.offers(|c| *c == Capability::Pipelining);
@@ -132,6 +149,8 @@ impl Client {
             failure: None,
             body: None,
             eight_bit: envelope.eight_bit,
+            binary: envelope.binary,
+            line_len: 0,
             sent: 0,
             reset_sent: false,
             aborted: false,
@@ -153,10 +172,12 @@ impl Client {
     /// Sends the next piece of the body, after
     /// [`ClientEvent::DataReady`](super::ClientEvent::DataReady). Pieces may split anywhere; bare
     /// CR and LF become CRLF, and with DATA every line starting with `.` is stuffed. With BDAT each
-    /// non-empty piece is one chunk.
+    /// non-empty piece is one chunk. A binary message ([`Envelope::with_binary`]) goes out
+    /// exactly as given.
     ///
     /// Refused (nothing sent) when no body is open, when the piece holds an octet above 127 in
-    /// a message not declared 8-bit, or when the body would exceed the server's SIZE limit.
+    /// a message not declared 8-bit, a NUL or a line over 998 octets in a message not declared
+    /// binary, or when the body would exceed the server's SIZE limit.
     pub fn send_data(&mut self, chunk: &[u8]) -> Result<(), ClientSendError> {
         self.check_open()?;
         let limit = self.ehlo.as_ref().and_then(EhloReply::size).flatten();
@@ -165,8 +186,12 @@ impl Client {
                 "no message body is open: wait for ClientEvent::DataReady",
             ));
         };
-        if !txn.eight_bit && !chunk.is_ascii() {
-            return Err(ClientSendError::EightBitBody);
+        let mut line_len = txn.line_len;
+        if !txn.binary {
+            if !txn.eight_bit && !chunk.is_ascii() {
+                return Err(ClientSendError::EightBitBody);
+            }
+            line_len = text_line_len(line_len, chunk).ok_or(ClientSendError::BinaryBody)?;
         }
         let size = txn.sent.saturating_add(chunk.len() as u64);
         if let Some(limit) = limit
@@ -175,6 +200,7 @@ impl Client {
             return Err(ClientSendError::TooLarge { size, limit });
         }
         txn.sent = size;
+        txn.line_len = line_len;
         match txn.body.as_mut() {
             Some(BodyWriter::Data(stuffer)) => stuffer.encode(chunk, &mut self.out),
             Some(BodyWriter::Bdat(normaliser)) => {
@@ -185,7 +211,11 @@ impl Client {
                     self.send_or_hold(bytes, vec![Expect::Bdat { last: false }], true);
                 }
             }
-            None => {}
+            Some(BodyWriter::Binary) if !chunk.is_empty() => {
+                let bytes = bdat_bytes(chunk, false);
+                self.send_or_hold(bytes, vec![Expect::Bdat { last: false }], true);
+            }
+            Some(BodyWriter::Binary) | None => {}
         }
         self.stale = true;
         Ok(())
@@ -226,6 +256,9 @@ impl Client {
                 let mut tail = BytesMut::new();
                 normaliser.finish(&mut tail);
                 (bdat_bytes(&tail, true), finals(Expect::Bdat { last: true }))
+            }
+            Some(BodyWriter::Binary) => {
+                (bdat_bytes(b"", true), finals(Expect::Bdat { last: true }))
             }
             None => return Ok(()),
         };

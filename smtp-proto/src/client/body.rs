@@ -70,6 +70,57 @@ pub(crate) enum BodyWriter {
     Data(DotStuffer),
     /// BDAT: one chunk per `send_data`, `BDAT n LAST` at the end.
     Bdat(Normaliser),
+    /// BDAT with `BODY=BINARYMIME` (RFC 3030 §3): every octet as given, `BDAT 0 LAST` at the
+    /// end.
+    Binary,
+}
+
+/// Octets of a text line before its CRLF (RFC 5321 §4.5.3.1.6).
+pub(crate) const MAX_TEXT_LINE: usize = 998;
+
+/// Whether a whole body is binary in the sense of RFC 3030 §3 (not valid as 7bit or 8bit
+/// MIME, RFC 2045 §2.7–2.8): a NUL, a CR or LF that is not part of CRLF, or a line of more
+/// than 998 octets.
+pub(crate) fn is_binary(body: &[u8]) -> bool {
+    let mut line = 0usize;
+    let mut octets = body.iter().peekable();
+    while let Some(&b) = octets.next() {
+        match b {
+            0 | b'\n' => return true,
+            b'\r' => {
+                if octets.next_if_eq(&&b'\n').is_none() {
+                    return true;
+                }
+                line = 0;
+            }
+            _ => {
+                line += 1;
+                if line > MAX_TEXT_LINE {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
+/// Follows the length of the current text line across the pieces of a body sent as text
+/// (bare CR and LF end a line: they become CRLF). `None` when the piece holds a NUL or makes
+/// a line longer than 998 octets: such a body is binary and needs `BODY=BINARYMIME`.
+pub(crate) fn text_line_len(mut line: usize, piece: &[u8]) -> Option<usize> {
+    for &b in piece {
+        match b {
+            0 => return None,
+            b'\r' | b'\n' => line = 0,
+            _ => {
+                line += 1;
+                if line > MAX_TEXT_LINE {
+                    return None;
+                }
+            }
+        }
+    }
+    Some(line)
 }
 
 #[cfg(test)]
@@ -93,5 +144,32 @@ mod tests {
         assert_eq!(normalise(&[b".x\r\n"]), b".x\r\n");
         assert_eq!(normalise(&[]), b"");
         assert_eq!(normalise(&[b"\r", b"\r"]), b"\r\n\r\n");
+    }
+
+    #[test]
+    fn binary_bodies() {
+        assert!(!is_binary(b""));
+        assert!(!is_binary(b"Subject: x\r\n\r\ncaf\xc3\xa9\r\n"));
+        assert!(is_binary(b"a\0b\r\n"));
+        assert!(is_binary(b"a\nb"));
+        assert!(is_binary(b"a\rb"));
+        assert!(is_binary(b"a\r"));
+        let mut line = vec![b'x'; MAX_TEXT_LINE];
+        assert!(!is_binary(&line));
+        line.extend_from_slice(b"\r\n");
+        assert!(!is_binary(&line));
+        line.insert(0, b'y');
+        assert!(is_binary(&line));
+    }
+
+    #[test]
+    fn text_lines_are_followed_across_pieces() {
+        assert_eq!(text_line_len(0, b"abc"), Some(3));
+        assert_eq!(text_line_len(3, b"de\r\nf"), Some(1));
+        assert_eq!(text_line_len(0, b"a\nb\rcd"), Some(2));
+        assert_eq!(text_line_len(0, b"a\0"), None);
+        assert_eq!(text_line_len(MAX_TEXT_LINE - 1, b"x"), Some(MAX_TEXT_LINE));
+        assert_eq!(text_line_len(MAX_TEXT_LINE, b"x"), None);
+        assert_eq!(text_line_len(MAX_TEXT_LINE, b"\r\nx"), Some(1));
     }
 }

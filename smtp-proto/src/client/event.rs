@@ -198,6 +198,10 @@ pub enum ClientSendError {
     /// ([`Envelope::with_eight_bit`]).
     #[error("8-bit body octet in a message declared 7bit")]
     EightBitBody,
+    /// The body holds a NUL or a line longer than 998 octets but the envelope did not declare
+    /// binary content ([`Envelope::with_binary`]): it would be damaged or refused as text.
+    #[error("nul or line over 998 octets in a message not declared binary")]
+    BinaryBody,
     /// The envelope has no recipient.
     #[error("envelope without recipients")]
     NoRecipients,
@@ -208,8 +212,8 @@ pub enum ClientSendError {
 
 /// The envelope of one message: return path, recipients and what the body needs.
 ///
-/// The client adds `SIZE=`, `BODY=8BITMIME` and `SMTPUTF8` itself, only when the server
-/// offers them and the message needs them (RFC 1870, RFC 6152, RFC 6531).
+/// The client adds `SIZE=`, `BODY=8BITMIME`, `BODY=BINARYMIME` and `SMTPUTF8` itself, only when
+/// the server offers them and the message needs them (RFC 1870, RFC 6152, RFC 3030, RFC 6531).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Envelope {
     pub(crate) from: ReversePath,
@@ -217,6 +221,7 @@ pub struct Envelope {
     pub(crate) params: MailParameters,
     pub(crate) size: Option<u64>,
     pub(crate) eight_bit: bool,
+    pub(crate) binary: bool,
 }
 
 impl Envelope {
@@ -228,6 +233,7 @@ impl Envelope {
             params: MailParameters::default(),
             size: None,
             eight_bit: false,
+            binary: false,
         }
     }
 
@@ -290,11 +296,32 @@ impl Envelope {
         self
     }
 
-    /// Declares size and 8-bit content from the whole body, when it is at hand.
+    /// Declares binary content (`BODY=BINARYMIME`, RFC 3030 §3): the body goes out by BDAT
+    /// exactly as given, without line-ending normalisation. The server must offer BINARYMIME
+    /// and CHUNKING, otherwise [`Client::send_mail`](super::Client::send_mail) refuses the
+    /// message before anything is sent: a binary body is never sent over DATA or altered.
+    #[must_use]
+    pub fn with_binary(mut self, binary: bool) -> Self {
+        self.binary = binary;
+        self
+    }
+
+    /// Declares size, 8-bit and binary content from the whole body, when it is at hand. The
+    /// body is binary when it holds a NUL, a CR or LF outside CRLF, or a line longer than 998
+    /// octets (RFC 5321 §4.5.3.1.6, RFC 2045 §2.8). Text with bare LF line endings therefore
+    /// counts as binary: convert it to CRLF first, or call `with_binary(false)` afterwards to
+    /// have the client normalise the line endings.
     #[must_use]
     pub fn for_body(self, body: &[u8]) -> Self {
         let eight_bit = !body.is_ascii();
-        self.with_size(body.len() as u64).with_eight_bit(eight_bit)
+        self.with_size(body.len() as u64)
+            .with_eight_bit(eight_bit)
+            .with_binary(super::body::is_binary(body))
+    }
+
+    /// Whether the envelope declares binary content (`BODY=BINARYMIME`).
+    pub fn is_binary(&self) -> bool {
+        self.binary
     }
 
     /// The return path.

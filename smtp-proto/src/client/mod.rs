@@ -151,6 +151,10 @@ struct Txn {
     /// The body being sent, between [`ClientEvent::DataReady`] and `finish_data`.
     body: Option<BodyWriter>,
     eight_bit: bool,
+    /// `BODY=BINARYMIME`: the body goes out by BDAT unchanged.
+    binary: bool,
+    /// Octets in the current text line so far (text bodies only).
+    line_len: usize,
     sent: u64,
     reset_sent: bool,
     /// The application gave up on the body ([`Client::abort_message`]).
@@ -580,7 +584,9 @@ impl Session for Client {
 impl Txn {
     /// The writer for this transaction's body.
     fn body_writer(&self) -> BodyWriter {
-        if self.chunking {
+        if self.binary {
+            BodyWriter::Binary
+        } else if self.chunking {
             BodyWriter::Bdat(Normaliser::new())
         } else {
             BodyWriter::Data(DotStuffer::new())

@@ -65,7 +65,9 @@ pub enum Event {
         token: Token,
         /// The return path.
         from: ReversePath,
-        /// Its parameters (only extensions that were offered get here).
+        /// Its parameters (only extensions that were offered get here). `params.body` is the
+        /// declared body type: with `BODY=BINARYMIME` (RFC 3030 §3) the body can only come by
+        /// BDAT (DATA gets 503 5.5.1) and its chunks are the octets as sent.
         params: MailParameters,
     },
     /// RCPT TO. [`Server::accept`](super::Server::accept) gives `250 2.1.5`;
