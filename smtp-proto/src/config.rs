@@ -99,7 +99,10 @@ pub struct Extensions {
     /// LIMITS RCPTMAX (RFC 9422).
     pub limits: bool,
     /// SASL mechanisms offered once TLS is up (or always, with
-    /// [`Config::dangerous_plaintext_auth`]).
+    /// [`Config::dangerous_plaintext_auth`]); PLAIN and LOGIN by default. Add CRAM-MD5 or
+    /// SCRAM-SHA-256 only if the application answers
+    /// [`Event::SaslConfig`](crate::Event::SaslConfig) and, for SCRAM,
+    /// [`Event::ScramCredentials`](crate::Event::ScramCredentials).
     pub auth: Vec<MechanismName>,
     /// Answer VRFY with an event; when off, 252 2.5.0 (RFC 5321 §3.5.3).
     pub vrfy: bool,
@@ -195,28 +198,19 @@ impl Config {
 
 impl Config {
     /// The SASL mechanisms offered: only under TLS unless plaintext AUTH is allowed
-    /// (RFC 4954 §4, RFC 3207 §4), and only those the server machine runs without the
-    /// application's help (PLAIN, LOGIN, XOAUTH2, OAUTHBEARER, EXTERNAL).
+    /// (RFC 4954 §4, RFC 3207 §4), and only those of [`Extensions::auth`] the shared SASL
+    /// machines know (PLAIN, LOGIN, XOAUTH2, OAUTHBEARER, EXTERNAL, CRAM-MD5,
+    /// SCRAM-SHA-256[-PLUS]). CRAM-MD5 and SCRAM take their per-exchange challenge or nonce from
+    /// the application ([`Event::SaslConfig`](crate::Event::SaslConfig)); `-PLUS` also needs
+    /// the TLS channel binding in those settings.
     pub fn offered_mechanisms(&self, tls_active: bool) -> Vec<MechanismName> {
         if !(tls_active || self.dangerous_plaintext_auth) {
             return Vec::new();
         }
-        let runnable = |m: &&MechanismName| {
-            matches!(
-                m.known(),
-                Some(
-                    Mechanism::Plain
-                        | Mechanism::Login
-                        | Mechanism::XOAuth2
-                        | Mechanism::OAuthBearer
-                        | Mechanism::External
-                )
-            )
-        };
         self.extensions
             .auth
             .iter()
-            .filter(runnable)
+            .filter(|m| m.known().is_some())
             .cloned()
             .collect()
     }

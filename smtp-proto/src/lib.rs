@@ -105,6 +105,17 @@
 //! HELO, NOOP, STARTTLS and QUIT with `530 5.7.0`; AUTH without TLS is `538 5.7.11` and is not
 //! advertised unless [`Config::dangerous_plaintext_auth`] is set.
 //!
+//! # AUTH
+//!
+//! The mechanisms in [`Extensions::auth`] run on the shared SASL machines of
+//! [`mail_sansio::sasl`]: PLAIN, LOGIN, XOAUTH2, OAUTHBEARER and EXTERNAL end in
+//! [`Event::Auth`]; CRAM-MD5 (RFC 2195) ends in [`Event::Auth`] with a proof the application
+//! verifies; SCRAM-SHA-256 (RFC 5802, RFC 7677) asks for the user's stored keys
+//! ([`Event::ScramCredentials`]) and ends in [`Event::SaslAuthenticated`]. The machine makes up
+//! no randomness: CRAM-MD5's challenge and SCRAM's nonce come from the application, per
+//! exchange, with [`Event::SaslConfig`] or [`Server::set_sasl_config`] (the same call as on the
+//! POP3 server).
+//!
 //! # Limits
 //!
 //! Every limit is in [`Limits`], with its RFC default: command line 512 octets (AUTH 12288),
@@ -126,7 +137,8 @@
 //!
 //! RFC 5321 (SMTP), RFC 3207 (STARTTLS), RFC 2920 (PIPELINING), RFC 1870 (SIZE), RFC 6152
 //! (8BITMIME), RFC 6531 (SMTPUTF8), RFC 3030 (CHUNKING, BINARYMIME), RFC 3461 and RFC 6533
-//! (DSN, xtext), RFC 2034 and RFC 3463 (enhanced status codes), RFC 4954 (AUTH), RFC 8689
+//! (DSN, xtext), RFC 2034 and RFC 3463 (enhanced status codes), RFC 4954 (AUTH), RFC 2195
+//! (CRAM-MD5), RFC 5802 and RFC 7677 (SCRAM-SHA-256), RFC 8689
 //! (REQUIRETLS), RFC 9422 (LIMITS), RFC 6710 (MT-PRIORITY), RFC 4865 (FUTURERELEASE),
 //! RFC 2852 (DELIVERBY), RFC 7293 (RRVS), RFC 2033 (LMTP).
 #![forbid(unsafe_code)]

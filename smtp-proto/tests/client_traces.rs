@@ -9,7 +9,7 @@
 //! - `@mail FROM TO... [+8bit] [+binary] [+size=N]`: `send_mail`; `<>` is the null path; escapes
 //!   allowed.
 //! - `@data TEXT` (trace escapes), `@finish`, `@abort`, `@quit`, `@command LINE` (`send_command`).
-//! - `@auth plain|login|xoauth2|external USER [SECRET]`, `@auth scram USER PASS NONCE`:
+//! - `@auth plain|login|xoauth2|external|cram-md5 USER [SECRET]`, `@auth scram USER PASS NONCE`:
 //!   `authenticate`.
 //! - `@expect TEXT`: the next logged event or refused call (`SendError: ...`) containing TEXT.
 //! - `@expect-none TEXT`: no such entry after the cursor.
@@ -152,6 +152,7 @@ fn auth(client: &mut Client, words: &[&str]) -> Result<(), ClientSendError> {
         "login" => SaslClient::login(words[1], secret),
         "xoauth2" => SaslClient::xoauth2(words[1], secret),
         "external" => SaslClient::external(words.get(1).copied()),
+        "cram-md5" => SaslClient::cram_md5(words[1], secret),
         "scram" => SaslClient::scram(ScramClientConfig::new(words[1], secret, words[3])),
         other => panic!("unknown mechanism {other}"),
     }

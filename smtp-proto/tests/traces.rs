@@ -3,7 +3,10 @@
 //!
 //! `# config: WORDS` lines choose the configuration (`compatible`, `lmtp`, `tls=required`,
 //! `tls=implicit`, `tls=none`, `size=N`, `plaintext-auth`, `vrfy`, `expn`, `help`,
-//! `recipients=N`, `bare`, `delay=N`, `no-binarymime`, `no-pipelining`). The application accepts everything except: a hello
+//! `recipients=N`, `bare`, `delay=N`, `no-binarymime`, `no-pipelining`, `cram-md5`, `scram`).
+//! CRAM-MD5 and SCRAM take the RFC 2195 challenge and the RFC 7677 server nonce when the
+//! machine asks for them; the users are `tim`/`tanstaaftanstaaf` (CRAM-MD5) and `user`/`pencil`
+//! with the RFC 7677 salt and 4096 iterations (SCRAM); SCRAM success for `user` is accepted. The application accepts everything except: a hello
 //! domain starting `reject`, senders and recipients whose local part starts `refuse` (550) or
 //! `busy` (452), recipient `multi` (a multi-line 550), LMTP recipients starting `full` (452
 //! after the body), and AUTH other than `user`/`pass` or a token `good`.
@@ -24,10 +27,18 @@ use std::path::Path;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use mail_sansio::sasl::Credentials;
+use mail_sansio::sasl::{Credentials, ScramCredentials, ServerConfig};
 use mail_sansio::testing::trace::{self, Call, Role, Trace};
 use smtp_proto::types::{Domain, MechanismName};
 use smtp_proto::{Config, EnhancedStatusCode, Event, Reply, ReplyCode, Server, TlsMode, Token};
+
+/// RFC 2195 §2's example challenge.
+const RFC2195_CHALLENGE: &[u8] = b"<1896.697170952@postoffice.reston.mci.net>";
+/// RFC 7677 §3's server nonce part and salt (`W22ZaJ0SNY7soEsUEjb6gQ==`).
+const RFC7677_SERVER_NONCE: &str = "%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0";
+const RFC7677_SALT: [u8; 16] = [
+    91, 109, 153, 104, 157, 18, 53, 142, 236, 160, 75, 20, 18, 54, 250, 129,
+];
 
 #[derive(Default)]
 struct Log {
@@ -96,6 +107,13 @@ pub fn config(text: &str) -> Config {
                 "expn" => c.extensions.expn = true,
                 "help" => c.extensions.help = true,
                 "no-binarymime" => c.extensions.binary_mime = false,
+                "cram-md5" => c
+                    .extensions
+                    .auth
+                    .push(MechanismName::from(mail_sansio::sasl::Mechanism::CramMd5)),
+                "scram" => c.extensions.auth.push(MechanismName::from(
+                    mail_sansio::sasl::Mechanism::ScramSha256,
+                )),
                 "no-pipelining" => c.extensions.pipelining = false,
                 "xoauth2" => c
                     .extensions
@@ -213,10 +231,34 @@ fn decide(server: &mut Server, log: &mut Log, event: Event) {
                     authcid, password, ..
                 } => authcid == "user" && password.expose() == "pass",
                 Credentials::Token { token, .. } => token.expose() == "good",
+                Credentials::CramMd5(proof) => {
+                    proof.user() == "tim" && proof.verify(b"tanstaaftanstaaf")
+                }
                 _ => false,
             };
             let r =
                 (!ok).then(|| reply(535, Some((5, 7, 8)), "Authentication credentials invalid"));
+            answer(server, token, r);
+        }
+        Event::SaslConfig { token, .. } => {
+            let config = ServerConfig::new()
+                .with_cram_md5_challenge(RFC2195_CHALLENGE)
+                .with_scram_nonce(RFC7677_SERVER_NONCE);
+            server.provide_sasl_config(token, config).unwrap();
+        }
+        Event::ScramCredentials { token, authcid, .. } => {
+            // Made-up keys for an unknown user: the proof fails like a wrong password.
+            let password = if authcid == "user" {
+                "pencil"
+            } else {
+                "unknown"
+            };
+            let stored = ScramCredentials::derive(password, &RFC7677_SALT, 4096).unwrap();
+            server.provide_scram_credentials(token, stored).unwrap();
+        }
+        Event::SaslAuthenticated { token, authcid, .. } => {
+            let r = (authcid != "user")
+                .then(|| reply(535, Some((5, 7, 8)), "Authentication credentials invalid"));
             answer(server, token, r);
         }
         Event::Vrfy { token, .. } | Event::Expn { token, .. } => answer(server, token, None),

@@ -1,36 +1,19 @@
 //! The server's input loop: command lines, SASL responses, DATA and BDAT bodies.
 
-use mail_sansio::Secret;
 use mail_sansio::dot::{BodyFrame, DotUnstuffer};
 use mail_sansio::line::Frame;
-use mail_sansio::sasl::{self, SaslError, SaslServer, ServerConfig, ServerStep};
 
 use super::{AbortReason, Esc, Event, HelloVerb, MailState, Phase, Server, SlotKind, Txn};
 use crate::command::Command;
 use crate::config::TlsMode;
 use crate::error::Error;
-use crate::types::{Body, MailParameters, MechanismName, RcptParameters, Text};
+use crate::types::{Body, MailParameters, RcptParameters};
 
 /// What one step of the loop achieved.
-enum Progress {
+pub(super) enum Progress {
     Event(Event),
     Continue,
     Wait,
-}
-
-/// The shared SASL mechanism for one this machine can run without help from the
-/// application (no nonce, challenge or stored SCRAM keys needed).
-pub(super) fn runnable_mechanism(m: &MechanismName) -> Option<sasl::Mechanism> {
-    m.known().filter(|known| {
-        matches!(
-            known,
-            sasl::Mechanism::Plain
-                | sasl::Mechanism::Login
-                | sasl::Mechanism::XOAuth2
-                | sasl::Mechanism::OAuthBearer
-                | sasl::Mechanism::External
-        )
-    })
 }
 
 fn is_verb(line: &[u8], verb: &[u8; 4]) -> bool {
@@ -44,6 +27,9 @@ impl Server {
     /// Runs the input loop until an event, a wait, or a fatal error.
     pub(super) fn step(&mut self) -> Result<Option<Event>, Error> {
         loop {
+            if let Some(event) = self.queued.take() {
+                return Ok(Some(event));
+            }
             if self.closing {
                 return Ok(None);
             }
@@ -71,6 +57,8 @@ impl Server {
                 }
                 Phase::Command => self.command_step()?,
                 Phase::Auth { .. } => self.auth_step()?,
+                // The application owes a decision in the middle of an AUTH exchange.
+                Phase::AuthWait(_) => Progress::Wait,
                 Phase::Data { .. } => self.data_step()?,
                 Phase::Bdat { .. } => self.bdat_step()?,
             };
@@ -83,7 +71,12 @@ impl Server {
     }
 
     /// Counts a bad command and answers it, or ends the session past the budget.
-    fn bad_command(&mut self, code: u16, esc: Esc, text: &str) -> Result<Progress, Error> {
+    pub(super) fn bad_command(
+        &mut self,
+        code: u16,
+        esc: Esc,
+        text: &str,
+    ) -> Result<Progress, Error> {
         self.bad += 1;
         if self.bad > self.config.limits.bad_commands {
             let limit = self.config.limits.bad_commands;
@@ -93,7 +86,12 @@ impl Server {
         Ok(Progress::Continue)
     }
 
-    fn reply(&mut self, code: u16, esc: Option<Esc>, text: &str) -> Result<Progress, Error> {
+    pub(super) fn reply(
+        &mut self,
+        code: u16,
+        esc: Option<Esc>,
+        text: &str,
+    ) -> Result<Progress, Error> {
         self.push_reply(code, esc, text);
         Ok(Progress::Continue)
     }
@@ -429,118 +427,6 @@ impl Server {
             return Err(self.fail(Error::TlsInjection { bytes }, None));
         }
         Ok(Progress::Continue)
-    }
-
-    fn auth_command(
-        &mut self,
-        mechanism: &MechanismName,
-        ir: Option<Secret<Text>>,
-    ) -> Result<Progress, Error> {
-        if !self.tls && !self.config.dangerous_plaintext_auth {
-            return self.bad_command(
-                538,
-                (5, 7, 11),
-                "Encryption required for requested authentication mechanism",
-            );
-        }
-        if self.helo.is_none() {
-            return self.bad_command(503, (5, 5, 1), "Error: send EHLO first");
-        }
-        if self.authenticated {
-            return self.bad_command(503, (5, 5, 1), "Error: already authenticated");
-        }
-        if self.txn.is_some() {
-            return self.bad_command(
-                503,
-                (5, 5, 1),
-                "Error: AUTH not allowed during a mail transaction",
-            );
-        }
-        let mech =
-            runnable_mechanism(mechanism).filter(|_| self.offered_mechanisms().contains(mechanism));
-        let Some(mut sasl) = mech.and_then(|m| SaslServer::new(m, ServerConfig::new()).ok()) else {
-            return self.bad_command(504, (5, 5, 4), "Error: unrecognized authentication type");
-        };
-        let step = match ir {
-            Some(ir) => sasl::wire::decode_initial_response(
-                ir.expose().as_str().as_bytes(),
-                self.config.limits.auth_line,
-            )
-            .and_then(|r| sasl.step(r.expose())),
-            None => sasl.start(),
-        };
-        self.sasl_result(sasl, 0, step)
-    }
-
-    fn sasl_result(
-        &mut self,
-        sasl: SaslServer,
-        steps: u32,
-        result: Result<ServerStep, SaslError>,
-    ) -> Result<Progress, Error> {
-        self.phase = Phase::Command;
-        match result {
-            Ok(ServerStep::Challenge(challenge)) => {
-                if steps >= self.config.limits.sasl_steps {
-                    return self.bad_command(
-                        501,
-                        (5, 7, 0),
-                        "Error: too many authentication steps",
-                    );
-                }
-                let text = sasl::wire::encode_challenge(&challenge);
-                let mut line = String::with_capacity(text.len() + 1);
-                line.push_str(&text);
-                self.push_reply(334, None, &line);
-                self.phase = Phase::Auth {
-                    sasl: Box::new(sasl),
-                    steps: steps + 1,
-                };
-                Ok(Progress::Continue)
-            }
-            Ok(ServerStep::Verify(credentials)) => {
-                let token = self.open_slot(SlotKind::Auth);
-                Ok(Progress::Event(Event::Auth { token, credentials }))
-            }
-            Ok(_) => self.reply(454, Some((4, 7, 0)), "Temporary authentication failure"),
-            Err(SaslError::Cancelled) => {
-                self.bad_command(501, (5, 7, 0), "Authentication cancelled")
-            }
-            Err(SaslError::InvalidBase64 { .. }) => {
-                self.bad_command(501, (5, 5, 2), "Error: invalid base64 data")
-            }
-            Err(SaslError::TooLong { .. }) => {
-                self.bad_command(500, (5, 5, 6), "Error: authentication exchange too long")
-            }
-            Err(_) => self.bad_command(535, (5, 7, 8), "Authentication credentials invalid"),
-        }
-    }
-
-    fn auth_step(&mut self) -> Result<Progress, Error> {
-        let line = match self.framer.next_frame(&mut self.input) {
-            None => {
-                if self.eof {
-                    self.closing = true;
-                }
-                return Ok(Progress::Wait);
-            }
-            Some(Frame::Line(line)) => line,
-            Some(Frame::TooLong { .. }) => {
-                self.phase = Phase::Command;
-                return self.bad_command(500, (5, 5, 6), "Error: authentication exchange too long");
-            }
-            Some(_) => {
-                self.phase = Phase::Command;
-                return self.bad_command(500, (5, 5, 2), "Error: bare CR or LF not allowed");
-            }
-        };
-        let Phase::Auth { sasl, steps } = std::mem::replace(&mut self.phase, Phase::Command) else {
-            return Ok(Progress::Continue);
-        };
-        let mut sasl = *sasl;
-        let step = sasl::wire::decode_response(&line, self.config.limits.auth_line)
-            .and_then(|r| sasl.step(r.expose()));
-        self.sasl_result(sasl, steps, step)
     }
 
     fn data_step(&mut self) -> Result<Progress, Error> {

@@ -5,7 +5,9 @@ use std::fmt;
 use bytes::Bytes;
 use mail_sansio::sasl::Credentials;
 
-use crate::types::{Domain, ForwardPath, MailParameters, RcptParameters, ReversePath, Text};
+use crate::types::{
+    Domain, ForwardPath, MailParameters, MechanismName, RcptParameters, ReversePath, Text,
+};
 
 /// Names one decision the application owes; passed back to [`Server::accept`](super::Server::accept)
 /// or [`Server::send_reply`](super::Server::send_reply).
@@ -98,13 +100,51 @@ pub enum Event {
     },
     /// The machine refused the current message; it answers by itself. Needs no answer.
     MessageAborted(AbortReason),
-    /// AUTH credentials to check. [`Server::accept`](super::Server::accept) gives `235 2.7.0`;
+    /// AUTH credentials to check (PLAIN, LOGIN, XOAUTH2, OAUTHBEARER, EXTERNAL; for CRAM-MD5
+    /// look up the password and call [`CramMd5Proof::verify`](mail_sansio::sasl::CramMd5Proof::verify)).
+    /// [`Server::accept`](super::Server::accept) gives `235 2.7.0`;
     /// [`Server::send_reply`](super::Server::send_reply) with e.g. `535 5.7.8` refuses.
     Auth {
         /// Answer with this token.
         token: Token,
         /// What the client presented.
         credentials: Credentials,
+    },
+    /// AUTH with a mechanism that needs a fresh challenge or nonce (CRAM-MD5, SCRAM-SHA-256),
+    /// and none was given with [`Server::set_sasl_config`](super::Server::set_sasl_config).
+    /// Answer with [`Server::provide_sasl_config`](super::Server::provide_sasl_config), with
+    /// settings built from a cryptographic random source (the machine makes up no randomness),
+    /// or refuse with [`Server::send_reply`](super::Server::send_reply) (e.g. `454 4.7.0`).
+    SaslConfig {
+        /// Answer with this token.
+        token: Token,
+        /// The mechanism the client asked for.
+        mechanism: MechanismName,
+    },
+    /// SCRAM needs the user's stored keys. Answer with
+    /// [`Server::provide_scram_credentials`](super::Server::provide_scram_credentials) (made-up
+    /// ones for an unknown user, see
+    /// [`ScramCredentials::derive`](mail_sansio::sasl::ScramCredentials::derive)), or refuse
+    /// with [`Server::send_reply`](super::Server::send_reply) (e.g. `454 4.7.0`).
+    ScramCredentials {
+        /// Answer with this token.
+        token: Token,
+        /// The identity whose keys are needed.
+        authcid: String,
+        /// The identity the client wants to act as.
+        authzid: Option<String>,
+    },
+    /// SCRAM succeeded: the client proved it knows the password (and the server's signature
+    /// went out). Decide whether `authcid` may act as `authzid`:
+    /// [`Server::accept`](super::Server::accept) gives `235 2.7.0`,
+    /// [`Server::send_reply`](super::Server::send_reply) with e.g. `535 5.7.8` refuses.
+    SaslAuthenticated {
+        /// Answer with this token.
+        token: Token,
+        /// The authenticated identity.
+        authcid: String,
+        /// The identity the client wants to act as.
+        authzid: Option<String>,
     },
     /// VRFY when enabled. Answer with [`Server::send_reply`](super::Server::send_reply)
     /// (`250`, `251`, `252`, `550`, `553`); [`Server::accept`](super::Server::accept) gives

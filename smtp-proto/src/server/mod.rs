@@ -3,6 +3,7 @@
 //!
 //! See [`Server`] and the state diagram in [`crate::state`].
 
+mod auth;
 mod commands;
 mod event;
 
@@ -13,7 +14,7 @@ use bytes::{Bytes, BytesMut};
 use mail_sansio::Session;
 use mail_sansio::dot::DotUnstuffer;
 use mail_sansio::line::{BareNewline, LineFramer};
-use mail_sansio::sasl::SaslServer;
+use mail_sansio::sasl::{SaslServer, ServerConfig};
 
 pub use event::{AbortReason, Event, HelloVerb, Token};
 
@@ -34,7 +35,14 @@ enum SlotKind {
     Mail,
     Rcpt,
     Auth,
-    Message { recipients: usize },
+    /// [`Event::SaslConfig`]: answered by [`Server::provide_sasl_config`] or a refusal.
+    SaslConfig,
+    /// [`Event::ScramCredentials`]: answered by [`Server::provide_scram_credentials`] or a
+    /// refusal.
+    ScramCredentials,
+    Message {
+        recipients: usize,
+    },
     Verify,
 }
 
@@ -76,6 +84,8 @@ enum Phase {
         sasl: Box<SaslServer>,
         steps: u32,
     },
+    /// Waiting for the application in the middle of an AUTH exchange; no input is read.
+    AuthWait(Box<auth::AuthWait>),
     /// DATA body.
     Data {
         unstuffer: DotUnstuffer,
@@ -113,6 +123,10 @@ pub struct Server {
     tls_go_ahead_sent: bool,
     authenticated: bool,
     txn: Option<Txn>,
+    /// SASL settings for the next AUTH ([`Server::set_sasl_config`]).
+    sasl_config: Option<ServerConfig>,
+    /// An event an application call led to, handed out by the next `poll_event`.
+    queued: Option<Event>,
     bad: u32,
     unknown: u32,
     error: Option<Error>,
@@ -151,6 +165,8 @@ impl Server {
             tls_go_ahead_sent: false,
             authenticated: false,
             txn: None,
+            sasl_config: None,
+            queued: None,
             bad: 0,
             unknown: 0,
             error: None,
@@ -187,7 +203,7 @@ impl Server {
             (_, true) => State::Closed,
             (Phase::Greeting(_), _) => State::Greeting,
             (Phase::StartTls, _) => State::TlsHandshake,
-            (Phase::Auth { .. }, _) => State::Auth,
+            (Phase::Auth { .. } | Phase::AuthWait(_), _) => State::Auth,
             (Phase::Data { .. } | Phase::Bdat { .. }, _) => State::Body,
             (Phase::Command, _) => match (&self.txn, self.helo) {
                 (Some(t), _) if t.accepted > 0 || t.pending_rcpts > 0 => State::Recipients,
@@ -229,6 +245,16 @@ impl Server {
                     write_reply(&mut b, 250, esc.then_some((2, 0, 0)), "OK");
                 }
             }
+            SlotKind::SaslConfig => {
+                return Err(SendError::WrongState(
+                    "answer Event::SaslConfig with provide_sasl_config",
+                ));
+            }
+            SlotKind::ScramCredentials => {
+                return Err(SendError::WrongState(
+                    "answer Event::ScramCredentials with provide_scram_credentials",
+                ));
+            }
             SlotKind::Ready => return Err(SendError::UnknownToken(token.0)),
         }
         self.fill(token, kind, b, true);
@@ -252,6 +278,12 @@ impl Server {
             return Err(SendError::BadReply {
                 code: code.get(),
                 reason: "accept a hello with Server::accept",
+            });
+        }
+        if matches!(kind, SlotKind::SaslConfig | SlotKind::ScramCredentials) && code.is_positive() {
+            return Err(SendError::BadReply {
+                code: code.get(),
+                reason: "only a refusal ends an exchange before the client's proof",
             });
         }
         let mut b = BytesMut::new();
@@ -334,6 +366,8 @@ impl Server {
                 self.authenticated = positive;
                 self.phase = Phase::Command;
             }
+            // A refusal in the middle of an exchange ends it.
+            SlotKind::SaslConfig | SlotKind::ScramCredentials => self.phase = Phase::Command,
             _ => {}
         }
         self.flush();
