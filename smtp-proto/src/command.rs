@@ -221,7 +221,8 @@ impl Command {
                 line = rest;
             }
         }
-        if let Some((i, b)) = parse::find_forbidden(line) {
+        let (forbidden, ascii) = parse::classify(line);
+        if let Some((i, b)) = forbidden {
             return Err(err(ParseErrorKind::ForbiddenByte(b), i, "command"));
         }
         let Some(head) = line.first_chunk::<4>() else {
@@ -246,8 +247,7 @@ impl Command {
                 if arg.is_empty() {
                     return Err(err(ParseErrorKind::MissingArgument, 4, "Domain"));
                 }
-                let text = std::str::from_utf8(line).ok().and_then(|t| t.get(5..));
-                let d = Domain::parse_in(arg, text).map_err(|e| e.shifted(5))?;
+                let d = Domain::parse_in(arg, ascii).map_err(|e| e.shifted(5))?;
                 Ok(match verb {
                     HELO => Self::Helo(d),
                     EHLO => Self::Ehlo(d),
@@ -261,8 +261,7 @@ impl Command {
                     "mail",
                 ))?;
                 let base = line.len() - rest.len();
-                let text = std::str::from_utf8(line).ok().and_then(|t| t.get(base..));
-                let (from, len) = ReversePath::parse(rest, text).map_err(|e| e.shifted(base))?;
+                let (from, len) = ReversePath::parse(rest, ascii).map_err(|e| e.shifted(base))?;
                 let params = Self::params(rest, len, base)?;
                 let params =
                     MailParameters::parse(params).map_err(|e| e.shifted(base + len + 1))?;
@@ -275,8 +274,7 @@ impl Command {
                     "rcpt",
                 ))?;
                 let base = line.len() - rest.len();
-                let text = std::str::from_utf8(line).ok().and_then(|t| t.get(base..));
-                let (to, len) = ForwardPath::parse(rest, text).map_err(|e| e.shifted(base))?;
+                let (to, len) = ForwardPath::parse(rest, ascii).map_err(|e| e.shifted(base))?;
                 let params = Self::params(rest, len, base)?;
                 let params =
                     RcptParameters::parse(params).map_err(|e| e.shifted(base + len + 1))?;

@@ -1,6 +1,7 @@
 //! Private grammar helpers shared by the codec types. Hand-written fast paths for the hot
 //! command grammar; nom for the less travelled reply and EHLO grammar.
 
+pub(crate) mod class;
 pub(crate) mod path;
 pub(crate) mod reply;
 pub(crate) mod xtext;
@@ -45,6 +46,45 @@ pub(crate) fn number(
         };
     }
     Ok(value)
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Nonzero exactly when the word `x` holds a zero byte.
+#[inline(always)]
+fn has_zero_byte(x: u64) -> u64 {
+    x.wrapping_sub(ONES) & !x & HIGHS
+}
+
+/// The first CR, LF or NUL of a command line, and whether the line is ASCII (then every slice
+/// of it is UTF-8 without checking it again). Eight bytes per step in plain `u64` arithmetic;
+/// a line's last word overlaps the one before it rather than being padded byte by byte.
+#[inline(always)]
+pub(crate) fn classify(line: &[u8]) -> (Option<(usize, u8)>, bool) {
+    let (words, _) = line.as_chunks::<8>();
+    let last = match line.last_chunk::<8>() {
+        Some(w) => *w,
+        None => {
+            let mut w = [b' '; 8];
+            for (d, s) in w.iter_mut().zip(line) {
+                *d = *s;
+            }
+            w
+        }
+    };
+    let (mut bad, mut or) = (0u64, 0u64);
+    for w in words.iter().chain(std::iter::once(&last)) {
+        let w = u64::from_le_bytes(*w);
+        bad |= has_zero_byte(w)
+            | has_zero_byte(w ^ (ONES * u64::from(b'\r')))
+            | has_zero_byte(w ^ (ONES * u64::from(b'\n')));
+        or |= w;
+    }
+    (
+        if bad == 0 { None } else { find_forbidden(line) },
+        or & HIGHS == 0,
+    )
 }
 
 /// The first CR, LF or NUL in `bytes`, if any.

@@ -13,69 +13,53 @@ fn err(kind: ParseErrorKind, offset: usize, rule: &'static str) -> ParseError {
     ParseError::new(kind, offset, rule)
 }
 
-/// Byte classes for the path grammar, one lookup per byte.
-const ATEXT: u8 = 1;
-const LDH: u8 = 2;
-/// `esmtp-value` characters: %d33-60 / %d62-126 / UTF8-non-ascii.
-pub(crate) const VALUE: u8 = 4;
-
-#[allow(
-    clippy::indexing_slicing,
-    reason = "i < 256 while building a constant table"
-)]
-const fn classes() -> [u8; 256] {
-    let mut t = [0u8; 256];
-    let mut i = 0;
-    while i < 256 {
-        let b = i as u8;
-        let mut c = 0;
-        if b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'!' | b'#'
-                    | b'$'
-                    | b'%'
-                    | b'&'
-                    | b'\''
-                    | b'*'
-                    | b'+'
-                    | b'-'
-                    | b'/'
-                    | b'='
-                    | b'?'
-                    | b'^'
-                    | b'_'
-                    | b'`'
-                    | b'{'
-                    | b'|'
-                    | b'}'
-                    | b'~'
-            )
-            || b >= 0x80
-        {
-            c |= ATEXT;
-        }
-        if b.is_ascii_alphanumeric() || b == b'-' || b >= 0x80 {
-            c |= LDH;
-        }
-        if (b >= 33 && b <= 126 && b != b'=') || b >= 0x80 {
-            c |= VALUE;
-        }
-        t[i] = c;
-        i += 1;
-    }
-    t
-}
-
-static CLASSES: [u8; 256] = classes();
-
-pub(crate) fn class(b: u8) -> u8 {
-    CLASSES.get(usize::from(b)).copied().unwrap_or(0)
-}
+use super::class::{ASCII, ATEXT, DNS, DOT_ATOM, LDH, PAIR_DOMAIN, PAIR_LOCAL, class};
 
 /// `atext` of RFC 5322 §3.2.3, plus `UTF8-non-ascii` (RFC 6531 §3.3).
 pub(crate) fn is_atext(b: u8) -> bool {
     class(b) & ATEXT != 0
+}
+
+/// The common case of [`domain`]: ASCII LDH labels of at most 63 octets in all, followed by an
+/// ASCII byte that is none of those, or by the end. `None` means "not this simple", not
+/// "invalid": the full grammar then decides. One pass: each byte's class also says which
+/// neighbours it forbids (`..`, `.-`, `-.`, and a dot or hyphen at either end).
+#[inline(always)]
+pub(crate) fn plain_domain(input: &[u8]) -> Option<usize> {
+    let (mut prev, mut bad) = (class(b'.'), 0);
+    let mut end = input.len();
+    for (i, &b) in input.iter().enumerate() {
+        let c = class(b);
+        if c & DNS == 0 {
+            if c & ASCII == 0 {
+                return None;
+            }
+            end = i;
+            break;
+        }
+        bad |= (prev >> 2) & c & PAIR_DOMAIN;
+        prev = c;
+    }
+    bad |= (prev >> 2) & class(b'.') & PAIR_DOMAIN;
+    (bad == 0 && (1..=63).contains(&end)).then_some(end)
+}
+
+/// The common case of a dot-string local part: ASCII atoms of at most 64 octets in all, then
+/// `@`. Returns the position of the `@`; `None` means "not this simple".
+#[inline(always)]
+fn plain_local_part(input: &[u8]) -> Option<usize> {
+    let (mut prev, mut bad) = (class(b'.'), 0);
+    for (i, &b) in input.iter().enumerate() {
+        let c = class(b);
+        if c & DOT_ATOM == 0 {
+            bad |= (prev >> 3) & class(b'.') & PAIR_LOCAL;
+            let ok = b == b'@' && bad == 0 && (1..=MAX_LOCAL_PART).contains(&i);
+            return ok.then_some(i);
+        }
+        bad |= (prev >> 3) & c & PAIR_LOCAL;
+        prev = c;
+    }
+    None
 }
 
 /// ```text
@@ -83,6 +67,7 @@ pub(crate) fn is_atext(b: u8) -> bool {
 /// sub-domain = Let-dig [Ldh-str] / U-label
 /// ```
 /// Returns the length of the domain at the start of `input`.
+#[inline]
 pub(crate) fn domain(input: &[u8]) -> Result<usize, ParseError> {
     let mut i = 0;
     loop {
@@ -221,6 +206,11 @@ pub(crate) fn local_part(input: &[u8]) -> Result<usize, ParseError> {
 
 /// `Mailbox = Local-part "@" ( Domain / address-literal )`. Returns (length, position of `@`).
 pub(crate) fn mailbox(input: &[u8]) -> Result<(usize, usize), ParseError> {
+    if let Some(at) = plain_local_part(input)
+        && let Some(len) = input.get(at + 1..).and_then(plain_domain)
+    {
+        return Ok((at + 1 + len, at));
+    }
     let at = local_part(input)?;
     if input.get(at) != Some(&b'@') {
         return Err(err(ParseErrorKind::Syntax, at, "Mailbox"));
@@ -266,6 +256,7 @@ pub(crate) fn path(input: &[u8]) -> Result<(RawPath, usize), ParseError> {
         return Ok((RawPath::Null, 2));
     }
     if let Some(word) = input.get(1..12)
+        && word.first().is_some_and(|b| b | 0x20 == b'p')
         && word.eq_ignore_ascii_case(b"postmaster>")
     {
         return Ok((RawPath::Postmaster, 12));
@@ -315,6 +306,39 @@ pub(crate) fn path(input: &[u8]) -> Result<(RawPath, usize), ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every string of up to seven bytes over an alphabet of every byte class that matters:
+    /// whenever a one-pass fast path answers, the full grammar gives the same answer.
+    #[test]
+    fn fast_paths_agree_with_the_grammar() {
+        const ALPHABET: &[u8] = b"a9-.@> \xc3[";
+        let mut s = Vec::new();
+        let mut checked = (0, 0);
+        for len in 0..=7u32 {
+            for mut n in 0..ALPHABET.len().pow(len) {
+                s.clear();
+                for _ in 0..len {
+                    s.push(ALPHABET[n % ALPHABET.len()]);
+                    n /= ALPHABET.len();
+                }
+                if let Some(end) = plain_domain(&s) {
+                    assert_eq!(domain(&s).ok(), Some(end), "{s:?}");
+                    checked.0 += 1;
+                }
+                if let Some(at) = plain_local_part(&s) {
+                    assert_eq!(local_part(&s).ok(), Some(at), "{s:?}");
+                    assert_eq!(s[at], b'@');
+                    checked.1 += 1;
+                }
+            }
+        }
+        assert!(checked.0 > 1000 && checked.1 > 1000, "{checked:?}");
+        let long = "a".repeat(64);
+        assert_eq!(plain_domain(long.as_bytes()), None);
+        assert_eq!(plain_domain(&long.as_bytes()[1..]), Some(63));
+        assert_eq!(plain_local_part(format!("{long}@").as_bytes()), Some(64));
+        assert_eq!(plain_local_part(format!("{long}a@").as_bytes()), None);
+    }
 
     #[test]
     fn paths() {

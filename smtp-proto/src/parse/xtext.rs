@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 
 use crate::error::{ParseError, ParseErrorKind};
+use crate::parse::class::{XPLAIN, class};
 
 const RULE: &str = "xtext";
 
@@ -15,15 +16,18 @@ fn hex(b: u8) -> Option<u8> {
     }
 }
 
+/// Whether `input` is xtext with nothing encoded, all printable ASCII: then it is its own
+/// decoded value.
+pub(crate) fn is_plain(input: &[u8]) -> bool {
+    input.iter().fold(XPLAIN, |acc, &b| acc & class(b)) != 0
+}
+
 /// Decodes `xtext = *( xchar / hexchar )`, `hexchar = "+" 2(HEXDIG)`; when `unicode` is set
 /// also `"\x{" 1*6HEXDIG "}"` (utf-8-addr-xtext). The result must be UTF-8 without controls,
 /// so a decoded CR, LF or NUL can never reach a spool file (Exim CVE-2020-28026).
 pub(crate) fn decode(input: &[u8], unicode: bool) -> Result<Cow<'_, str>, ParseError> {
     // Fast path, one pass: nothing encoded, all printable ASCII, so the input is the value.
-    if input
-        .iter()
-        .all(|&b| (33..=126).contains(&b) && !matches!(b, b'=' | b'+' | b'\\'))
-    {
+    if is_plain(input) {
         return std::str::from_utf8(input)
             .map(Cow::Borrowed)
             .map_err(|_| ParseError::new(ParseErrorKind::InvalidUtf8, 0, RULE));

@@ -81,11 +81,13 @@ impl Domain {
         self.as_str().starts_with('[')
     }
 
-    /// `Domain / address-literal`, the whole of `bytes`; `text`, when given, is `bytes`
-    /// already checked as UTF-8 (the command line is validated once, not field by field).
+    /// `Domain / address-literal`, the whole of `bytes`; `utf8` says `bytes` are known to be
+    /// UTF-8 (the command line is classified once, not field by field).
     #[inline(always)]
-    pub(crate) fn parse_in(bytes: &[u8], text: Option<&str>) -> Result<Self, crate::ParseError> {
-        let len = if bytes.first() == Some(&b'[') {
+    pub(crate) fn parse_in(bytes: &[u8], utf8: bool) -> Result<Self, crate::ParseError> {
+        let len = if let Some(len) = crate::parse::path::plain_domain(bytes) {
+            len
+        } else if bytes.first() == Some(&b'[') {
             crate::parse::path::address_literal(bytes)?
         } else {
             crate::parse::path::domain(bytes)?
@@ -97,20 +99,16 @@ impl Domain {
                 "Domain",
             ));
         }
-        let s = match text {
-            Some(s) if s.len() == bytes.len() => s,
-            _ => std::str::from_utf8(bytes).map_err(|_| {
-                crate::ParseError::new(crate::ParseErrorKind::InvalidUtf8, 0, "Domain")
-            })?,
-        };
-        Ok(Self(small::SmallStr::new(s)))
+        small::SmallStr::from_bytes(bytes, utf8)
+            .map(Self)
+            .map_err(|_| crate::ParseError::new(crate::ParseErrorKind::InvalidUtf8, 0, "Domain"))
     }
 }
 
 impl TryFrom<&str> for Domain {
     type Error = InvalidValue;
     fn try_from(value: &str) -> Result<Self, Self::Error> {
-        Ok(Self::parse_in(value.as_bytes(), Some(value))?)
+        Ok(Self::parse_in(value.as_bytes(), true)?)
     }
 }
 

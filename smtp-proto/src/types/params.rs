@@ -5,7 +5,11 @@ use std::fmt;
 use bytes::BytesMut;
 
 use crate::error::{InvalidValue, ParseError, ParseErrorKind};
+use crate::parse::class::{ASCII, ATEXT, KEYWORD, VALUE, class};
 use crate::parse::{self, xtext};
+
+/// An ASCII `atext` byte, as in an ORCPT address type.
+const ATEXT_ASCII: u16 = ATEXT | ASCII;
 
 use super::Text;
 use super::small::SplitStr;
@@ -157,6 +161,13 @@ impl Orcpt {
         }
     }
 
+    /// `addr-type;address` with nothing encoded, ASCII, split at `semi`.
+    fn from_ascii(v: &[u8], semi: usize) -> Option<Self> {
+        SplitStr::from_bytes(v, semi, true)
+            .ok()
+            .map(|text| Self { text })
+    }
+
     fn is_utf8_type(&self) -> bool {
         self.addr_type().eq_ignore_ascii_case("utf-8")
     }
@@ -250,15 +261,10 @@ fn is_keyword(b: &[u8]) -> bool {
 }
 
 fn is_value(b: &[u8]) -> bool {
-    // `%d33-60 / %d62-126 / UTF8-non-ascii` is every byte above SP but DEL and `=`: folded
-    // without early exit so the compiler checks many bytes per instruction.
-    let (printable, ascii) = b.iter().fold((true, true), |(ok, ascii), &c| {
-        (
-            ok & (c > b' ') & (c != 0x7f) & (c != b'='),
-            ascii & (c < 0x80),
-        )
-    });
-    !b.is_empty() && printable && (ascii || std::str::from_utf8(b).is_ok())
+    // `%d33-60 / %d62-126 / UTF8-non-ascii`: every byte above SP but DEL and `=`. One table
+    // lookup per byte, folded without early exit.
+    let all = b.iter().fold(VALUE | ASCII, |acc, &c| acc & class(c));
+    !b.is_empty() && all & VALUE != 0 && (all & ASCII != 0 || std::str::from_utf8(b).is_ok())
 }
 
 /// The parameters of MAIL FROM, typed.
@@ -309,42 +315,48 @@ fn err(kind: ParseErrorKind, offset: usize) -> ParseError {
     ParseError::new(kind, offset, "esmtp-param")
 }
 
-/// Iterates `esmtp-param *(SP esmtp-param)` yielding (offset, keyword, value).
+/// ```text
+/// Mail-parameters = esmtp-param *(SP esmtp-param)
+/// esmtp-param     = esmtp-keyword ["=" esmtp-value]
+/// esmtp-keyword   = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-")
+/// ```
+/// Yields (offset, keyword, value) for each parameter, in one pass over the bytes; repeated
+/// spaces are tolerated.
+#[inline(always)]
 fn each_param<'a>(
     input: &'a [u8],
     mut f: impl FnMut(usize, &'a [u8], Option<&'a [u8]>) -> Result<(), ParseError>,
 ) -> Result<(), ParseError> {
-    let mut offset = 0;
-    while offset <= input.len() {
-        let here = offset;
-        let rest = input.get(here..).unwrap_or_default();
-        let token = match memchr::memchr(b' ', rest) {
-            Some(i) => rest.get(..i).unwrap_or_default(),
-            None => rest,
-        };
-        offset += token.len() + 1;
-        if token.is_empty() {
-            continue;
-        }
-        let (key, value) = match memchr::memchr(b'=', token) {
-            Some(i) => (
-                token.get(..i).unwrap_or_default(),
-                Some(token.get(i + 1..).unwrap_or_default()),
-            ),
-            None => (token, None),
-        };
-        if !is_keyword(key) {
-            return Err(err(ParseErrorKind::Syntax, here));
-        }
-        if let Some(v) = value
-            && !is_value(v)
-        {
-            if let Some((_, b)) = parse::find_forbidden(v) {
-                return Err(err(ParseErrorKind::ForbiddenByte(b), here));
+    let mut here = 0;
+    while let Some(rest) = input.get(here..).filter(|r| !r.is_empty()) {
+        let key_len = rest
+            .iter()
+            .position(|&b| class(b) & KEYWORD == 0)
+            .unwrap_or(rest.len());
+        let (key, after) = rest.split_at_checked(key_len).unwrap_or_default();
+        let key_ok = key.first().is_some_and(u8::is_ascii_alphanumeric);
+        match after.split_first() {
+            None | Some((b' ', _)) if key.is_empty() => here += 1,
+            None | Some((b' ', _)) if key_ok => {
+                f(here, key, None)?;
+                here += key_len + 1;
             }
-            return Err(err(ParseErrorKind::Syntax, here + key.len() + 1));
+            Some((b'=', tail)) if key_ok => {
+                let value = match tail.iter().position(|&b| b == b' ') {
+                    Some(end) => tail.get(..end).unwrap_or_default(),
+                    None => tail,
+                };
+                if !is_value(value) {
+                    if let Some((_, b)) = parse::find_forbidden(value) {
+                        return Err(err(ParseErrorKind::ForbiddenByte(b), here));
+                    }
+                    return Err(err(ParseErrorKind::Syntax, here + key_len + 1));
+                }
+                f(here, key, Some(value))?;
+                here += key_len + 1 + value.len() + 1;
+            }
+            _ => return Err(err(ParseErrorKind::Syntax, here)),
         }
-        f(here, key, value)?;
     }
     Ok(())
 }
@@ -652,25 +664,33 @@ impl RcptParameters {
                 }
                 5 if key.eq_ignore_ascii_case(b"ORCPT") => {
                     let v = need(value, "ORCPT", at)?;
-                    let semi = memchr::memchr(b';', v).ok_or(bad("ORCPT"))?;
+                    let semi = v.iter().position(|&b| b == b';').ok_or(bad("ORCPT"))?;
                     let (ty, addr) = (
                         v.get(..semi).unwrap_or_default(),
                         v.get(semi + 1..).unwrap_or_default(),
                     );
-                    let ty = std::str::from_utf8(ty).map_err(|_| bad("ORCPT"))?;
-                    let unicode = ty.eq_ignore_ascii_case("utf-8");
-                    let addr = xtext::decode(addr, unicode).map_err(|e| match e.kind {
-                        ParseErrorKind::ForbiddenByte(b) => {
-                            err(ParseErrorKind::ForbiddenByte(b), at)
+                    let type_ok =
+                        !ty.is_empty() && ty.iter().all(|&b| class(b) & ATEXT_ASCII == ATEXT_ASCII);
+                    let o = if type_ok && xtext::is_plain(addr) {
+                        // Nothing encoded: `v` is already `addr-type;address`, all ASCII.
+                        if addr.len() > MAX_ORCPT {
+                            return Err(bad("ORCPT"));
                         }
-                        _ => bad("ORCPT"),
-                    })?;
-                    let type_ok = !ty.is_empty()
-                        && ty.bytes().all(|b| b.is_ascii() && parse::path::is_atext(b));
-                    if !type_ok || addr.len() > MAX_ORCPT {
-                        return Err(bad("ORCPT"));
-                    }
-                    let o = Orcpt::from_parts(ty, &addr);
+                        Orcpt::from_ascii(v, semi).ok_or(bad("ORCPT"))?
+                    } else {
+                        let unicode = ty.eq_ignore_ascii_case(b"utf-8");
+                        let addr = xtext::decode(addr, unicode).map_err(|e| match e.kind {
+                            ParseErrorKind::ForbiddenByte(b) => {
+                                err(ParseErrorKind::ForbiddenByte(b), at)
+                            }
+                            _ => bad("ORCPT"),
+                        })?;
+                        let ty = std::str::from_utf8(ty).map_err(|_| bad("ORCPT"))?;
+                        if !type_ok || addr.len() > MAX_ORCPT {
+                            return Err(bad("ORCPT"));
+                        }
+                        Orcpt::from_parts(ty, &addr)
+                    };
                     set(&mut p.orcpt, o, "ORCPT", at)
                 }
                 4 if key.eq_ignore_ascii_case(b"RRVS") => {
@@ -787,6 +807,53 @@ mod tests {
         }
         let long = format!("ENVID={}", "a".repeat(101));
         assert!(MailParameters::parse(long.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn parameter_boundaries() {
+        let offsets = |input: &[u8]| {
+            let mut seen = Vec::new();
+            each_param(input, |at, key, value| {
+                seen.push((at, key.to_vec(), value.map(<[u8]>::to_vec)));
+                Ok(())
+            })
+            .map(|()| seen)
+            .map_err(|e| (e.offset, e.kind))
+        };
+        assert_eq!(
+            offsets(b"A=1  B C-D=x=").unwrap_err(),
+            (11, ParseErrorKind::Syntax)
+        );
+        assert_eq!(
+            offsets(b"A=1  B  ").unwrap(),
+            vec![
+                (0, b"A".to_vec(), Some(b"1".to_vec())),
+                (5, b"B".to_vec(), None)
+            ]
+        );
+        for (bad, offset) in [
+            (&b"=1"[..], 0),
+            (b"-A", 0),
+            (b"A=", 2),
+            (b"A B_C", 2),
+            (b"A=\x01", 2),
+            (b"A=\xff", 2),
+        ] {
+            assert_eq!(offsets(bad).unwrap_err().0, offset, "{bad:?}");
+        }
+        assert_eq!(
+            offsets(b"A=\r").unwrap_err().1,
+            ParseErrorKind::ForbiddenByte(b'\r')
+        );
+        assert_eq!(offsets("K=\u{e9}t\u{e9}".as_bytes()).unwrap().len(), 1);
+        let orcpt = RcptParameters::parse(b"ORCPT=rfc822;a@b.example").unwrap();
+        assert_eq!(
+            orcpt.orcpt.as_ref().map(Orcpt::address),
+            Some("a@b.example")
+        );
+        let orcpt = RcptParameters::parse(b"ORCPT=rfc822;a+2Bb@c").unwrap();
+        assert_eq!(orcpt.orcpt.as_ref().map(Orcpt::address), Some("a+b@c"));
+        assert!(RcptParameters::parse(b"ORCPT=rf(c;a@b").is_err());
     }
 
     #[test]

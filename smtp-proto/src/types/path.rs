@@ -40,19 +40,12 @@ impl Mailbox {
         self.as_str().is_ascii()
     }
 
-    /// The mailbox `bytes` with its `@` at `at`; `text`, when given, is the same bytes
-    /// already checked as UTF-8.
+    /// The mailbox `bytes` with its `@` at `at`; `utf8` says the bytes are known to be UTF-8
+    /// (they come from an ASCII line), so they need no second check.
     #[inline(always)]
-    pub(crate) fn from_parts(
-        bytes: &[u8],
-        text: Option<&str>,
-        at: usize,
-    ) -> Result<Self, ParseError> {
-        let text = match text {
-            Some(s) if s.len() == bytes.len() => SplitStr::new(s, at),
-            _ => SplitStr::from_utf8(bytes, at)
-                .map_err(|_| ParseError::new(ParseErrorKind::InvalidUtf8, 0, "Mailbox"))?,
-        };
+    pub(crate) fn from_parts(bytes: &[u8], utf8: bool, at: usize) -> Result<Self, ParseError> {
+        let text = SplitStr::from_bytes(bytes, at, utf8)
+            .map_err(|_| ParseError::new(ParseErrorKind::InvalidUtf8, 0, "Mailbox"))?;
         Ok(Self { text })
     }
 }
@@ -115,8 +108,8 @@ impl ReversePath {
     /// `Reverse-path = Path / "<>"`: decodes a path at the start of `input`; returns it and
     /// its length.
     #[inline(always)]
-    /// `text`, when given, is `input` already checked as UTF-8.
-    pub(crate) fn parse(input: &[u8], text: Option<&str>) -> Result<(Self, usize), ParseError> {
+    /// `utf8` says `input` is known to be UTF-8.
+    pub(crate) fn parse(input: &[u8], utf8: bool) -> Result<(Self, usize), ParseError> {
         let (raw, len) = path::path(input)?;
         let value = match raw {
             RawPath::Null => Self::Null,
@@ -126,7 +119,7 @@ impl ReversePath {
             }
             RawPath::Mailbox { start, end, at } => Self::Mailbox(Mailbox::from_parts(
                 input.get(start..end).unwrap_or_default(),
-                text.and_then(|t| t.get(start..end)),
+                utf8,
                 at,
             )?),
         };
@@ -164,15 +157,15 @@ pub enum ForwardPath {
 impl ForwardPath {
     /// `Forward-path = Path / "<Postmaster>"`.
     #[inline(always)]
-    /// `text`, when given, is `input` already checked as UTF-8.
-    pub(crate) fn parse(input: &[u8], text: Option<&str>) -> Result<(Self, usize), ParseError> {
+    /// `utf8` says `input` is known to be UTF-8.
+    pub(crate) fn parse(input: &[u8], utf8: bool) -> Result<(Self, usize), ParseError> {
         let (raw, len) = path::path(input)?;
         let value = match raw {
             RawPath::Null => return Err(ParseError::new(ParseErrorKind::Syntax, 1, "Path")),
             RawPath::Postmaster => Self::Postmaster,
             RawPath::Mailbox { start, end, at } => Self::Mailbox(Mailbox::from_parts(
                 input.get(start..end).unwrap_or_default(),
-                text.and_then(|t| t.get(start..end)),
+                utf8,
                 at,
             )?),
         };

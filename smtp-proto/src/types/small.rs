@@ -29,6 +29,19 @@ impl<const N: usize> SmallStr<N> {
         }
     }
 
+    /// Copies `bytes`, checking them as UTF-8 unless `utf8` says they are known to be (an
+    /// ASCII command line): short ones are stored as bytes with no check at all.
+    #[inline(always)]
+    pub(crate) fn from_bytes(bytes: &[u8], utf8: bool) -> Result<Self, std::str::Utf8Error> {
+        match u8::try_from(bytes.len()) {
+            Ok(len) if utf8 && bytes.len() <= N => Ok(Self::Inline {
+                len,
+                buf: inline_copy(bytes),
+            }),
+            _ => std::str::from_utf8(bytes).map(Self::new),
+        }
+    }
+
     /// The string. Inline bytes were UTF-8 when stored; safe code re-checks them, which for
     /// the short strings kept inline is a few instructions.
     pub(crate) fn as_str(&self) -> &str {
@@ -116,10 +129,21 @@ impl<const N: usize> SplitStr<N> {
         }
     }
 
-    /// Validates `bytes` as UTF-8 and copies them.
+    /// Copies `bytes`, checking them as UTF-8 unless `utf8` says they are known to be.
     #[inline(always)]
-    pub(crate) fn from_utf8(bytes: &[u8], split: usize) -> Result<Self, std::str::Utf8Error> {
-        std::str::from_utf8(bytes).map(|s| Self::new(s, split))
+    pub(crate) fn from_bytes(
+        bytes: &[u8],
+        split: usize,
+        utf8: bool,
+    ) -> Result<Self, std::str::Utf8Error> {
+        match (u8::try_from(bytes.len()), u8::try_from(split)) {
+            (Ok(len), Ok(split)) if utf8 && bytes.len() <= N => Ok(Self::Inline {
+                len,
+                split,
+                buf: inline_copy(bytes),
+            }),
+            _ => std::str::from_utf8(bytes).map(|s| Self::new(s, split)),
+        }
     }
 
     /// `first`, the ASCII `sep`, `second`; split at `sep`.
@@ -209,10 +233,18 @@ mod tests {
         let split = SplitStr::<8>::new("a@b", 1);
         assert!(matches!(split, SplitStr::Inline { .. }));
         assert_eq!((split.as_str(), split.split()), ("a@b", 1));
-        let split = SplitStr::<8>::from_utf8(b"abcd@efgh", 4).unwrap();
+        let split = SplitStr::<8>::from_bytes(b"abcd@efgh", 4, false).unwrap();
         assert!(matches!(split, SplitStr::Heap { .. }));
         assert_eq!((split.as_str(), split.split()), ("abcd@efgh", 4));
-        assert!(SplitStr::<8>::from_utf8(b"\xff@b", 1).is_err());
+        assert!(SplitStr::<8>::from_bytes(b"\xff@b", 1, false).is_err());
+        assert!(
+            SplitStr::<8>::from_bytes(b"a@b", 1, true).unwrap() == SplitStr::<8>::new("a@b", 1)
+        );
+        assert_eq!(
+            SmallStr::<8>::from_bytes(b"abc", true).unwrap(),
+            SmallStr::<8>::new("abc")
+        );
+        assert!(SmallStr::<8>::from_bytes(b"\xff", false).is_err());
         assert!(SplitStr::<8>::new("a;b", 1) != SplitStr::<8>::new("a;b", 2));
         assert_eq!(SplitStr::<8>::join("ab", b';', "cd").as_str(), "ab;cd");
         let heap = SplitStr::<4>::join("ab", b';', "cd");
