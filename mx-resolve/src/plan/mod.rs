@@ -198,7 +198,14 @@ pub fn order_exchanges(
     seed: u64,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Result<Ordered, Outcome> {
-    let stage1 = order_core(domain, mx.unwrap_or_default(), config, seed, diagnostics)?;
+    let stage1 = order_core(
+        domain,
+        mx.unwrap_or_default(),
+        |_, exchange| exchange.host_kind(),
+        config,
+        seed,
+        diagnostics,
+    )?;
     Ok(Ordered {
         candidates: stage1.to_candidates(),
         pruned_self: stage1.pruned_self,

@@ -9,6 +9,7 @@ use super::stages::{Found, assign_core, order_core};
 use super::{MxRecord, Plan, mx_rrset, rcode_failure};
 use crate::config::PlanConfig;
 use crate::outcome::{Outcome, TempFailure};
+use crate::wire::host::{HostKind, RunMemo};
 use crate::wire::record::CLASS_IN;
 use crate::wire::{Message, MessageView, Name, NameRef, RData, RDataRef, Rcode, RecordRef};
 
@@ -48,7 +49,14 @@ pub fn plan_response(domain: &Name, response: &Message, config: &PlanConfig, see
     let mx = mx_rrset(response, owner);
     let auth = response.header.authentic_data;
     let mut diagnostics = Vec::new();
-    let outcome = match order_core(owner, &mx, config, seed, &mut diagnostics) {
+    let outcome = match order_core(
+        owner,
+        &mx,
+        |_, exchange| exchange.host_kind(),
+        config,
+        seed,
+        &mut diagnostics,
+    ) {
         Ok(stage1) => assign_core(
             &stage1,
             |_, host, out| {
@@ -177,13 +185,15 @@ pub fn plan_view<'a>(
     // The RRset, and where each exchange sits in the message.
     let mut mx: SmallVec<[MxRecord; 8]> = SmallVec::new();
     let mut places: SmallVec<[usize; 8]> = SmallVec::new();
+    let mut kinds: SmallVec<[HostKind; 8]> = SmallVec::new();
+    let mut memo = RunMemo::new();
     for &word in &mx_raw {
         let (o, preference, exchange) = Packed::unpack_mx(msg, word);
         if is_owner(&o) {
             places.push(exchange.position());
             mx.push(MxRecord::new(preference, Name::root()));
             if let Some(record) = mx.last_mut() {
-                exchange.copy_into(&mut record.exchange);
+                kinds.push(exchange.copy_classify_into(&mut record.exchange, &mut memo));
             }
         }
     }
@@ -196,7 +206,8 @@ pub fn plan_view<'a>(
         None => domain,
     };
     let mut diagnostics = Vec::new();
-    let stage1 = match order_core(final_name, &mx, config, seed, &mut diagnostics) {
+    let kind_of = |i: usize, _: &Name| kinds.get(i).copied().unwrap_or(HostKind::Neither);
+    let stage1 = match order_core(final_name, &mx, kind_of, config, seed, &mut diagnostics) {
         Ok(stage1) => stage1,
         Err(outcome) => {
             return Plan {
@@ -213,7 +224,13 @@ pub fn plan_view<'a>(
     let slot_places: SmallVec<[usize; 16]> = stage1
         .slots
         .iter()
-        .map(|s| places.get(s.source).copied().unwrap_or(usize::MAX))
+        .map(|s| {
+            usize::try_from(s.source)
+                .ok()
+                .and_then(|i| places.get(i))
+                .copied()
+                .unwrap_or(usize::MAX)
+        })
         .collect();
     let mut owned: SmallVec<[u64; 32]> = SmallVec::new();
     for &word in &addresses {

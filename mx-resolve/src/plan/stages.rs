@@ -17,16 +17,29 @@ use crate::outcome::{
 };
 use crate::rng::SplitMix64;
 use crate::wire::Name;
+use crate::wire::host::HostKind;
 
 /// A candidate by reference: the index of the MX record it came from
-/// (`usize::MAX` for an implicit MX, whose host is the domain) and what
-/// stage 1 decided. Small and `Copy`, so shuffling and sorting move a few
+/// ([`IMPLICIT`] for an implicit MX, whose host is the domain) and what
+/// stage 1 decided. One word and `Copy`, so shuffling and sorting move
 /// words, never names.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Slot {
-    pub(crate) source: usize,
+    pub(crate) source: u32,
     pub(crate) preference: u16,
-    pub(crate) literal: Option<IpAddr>,
+    /// The exchange is an IP literal accepted in lenient mode (its address
+    /// is read back from the name when needed).
+    pub(crate) literal: bool,
+}
+
+/// [`Slot::source`] of an implicit MX.
+pub(crate) const IMPLICIT: u32 = u32::MAX;
+
+impl Slot {
+    /// Whether this is the implicit MX on the domain.
+    pub(crate) fn implicit(&self) -> bool {
+        self.source == IMPLICIT
+    }
 }
 
 /// Candidates in delivery order.
@@ -47,9 +60,12 @@ pub(crate) struct Stage1<'r> {
 impl Stage1<'_> {
     /// The host a slot stands for.
     pub(crate) fn host(&self, slot: &Slot) -> &Name {
-        self.records
-            .get(slot.source)
-            .map_or(self.domain, |r| &r.exchange)
+        host_of(self.domain, self.records, slot)
+    }
+
+    /// The address of a slot's IP-literal exchange.
+    fn literal(&self, slot: &Slot) -> Option<IpAddr> {
+        slot.literal.then(|| self.host(slot).ip_literal()).flatten()
     }
 
     /// Owned candidates, for the public stage-1 result.
@@ -59,8 +75,8 @@ impl Stage1<'_> {
             .map(|s| Candidate {
                 host: self.host(s).clone(),
                 preference: s.preference,
-                implicit: s.source == usize::MAX,
-                literal: s.literal,
+                implicit: s.implicit(),
+                literal: self.literal(s),
             })
             .collect()
     }
@@ -91,8 +107,8 @@ impl Candidates for Stage1<'_> {
         Some(CandidateRef {
             host: self.host(s),
             preference: s.preference,
-            implicit: s.source == usize::MAX,
-            literal: s.literal,
+            implicit: s.implicit(),
+            literal: self.literal(s),
         })
     }
 
@@ -133,20 +149,23 @@ pub(crate) enum Found {
 
 /// Stage 1 over borrowed records. See
 /// [`order_exchanges`](super::order_exchanges) for the rules.
+/// `kind_of(index, exchange)` classifies `records[index]` (a caller that
+/// still has the message can do it in place, sharing suffixes).
 pub(crate) fn order_core<'r>(
     domain: &'r Name,
     records: &'r [MxRecord],
+    kind_of: impl Fn(usize, &Name) -> HostKind,
     config: &PlanConfig,
     seed: u64,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Result<Stage1<'r>, Outcome> {
     let mut out = Slots::new();
-    let host = |s: &Slot| records.get(s.source).map_or(domain, |r| &r.exchange);
+    let host = |s: &Slot| host_of(domain, records, s);
     if records.is_empty() {
         out.push(Slot {
-            source: usize::MAX,
+            source: IMPLICIT,
             preference: 0,
-            literal: None,
+            literal: false,
         });
     } else {
         if let Some(null) = records.iter().find(|r| r.exchange.is_root()) {
@@ -177,17 +196,16 @@ pub(crate) fn order_core<'r>(
                 });
                 continue;
             }
-            let literal = record.exchange.ip_literal();
-            let skip = match literal {
-                Some(_) if config.allow_ip_literal_targets => {
+            let (literal, skip) = match kind_of(source, &record.exchange) {
+                HostKind::Hostname => (false, None),
+                HostKind::IpLiteral(_) if config.allow_ip_literal_targets => {
                     diagnostics.push(Diagnostic::IpLiteralTarget {
                         host: record.exchange.clone(),
                     });
-                    None
+                    (true, None)
                 }
-                Some(_) => Some(SkipReason::IpLiteral),
-                None if !record.exchange.is_hostname() => Some(SkipReason::NotHostname),
-                None => None,
+                HostKind::IpLiteral(_) => (false, Some(SkipReason::IpLiteral)),
+                HostKind::Neither => (false, Some(SkipReason::NotHostname)),
             };
             if let Some(reason) = skip {
                 diagnostics.push(Diagnostic::SkippedTarget {
@@ -199,8 +217,9 @@ pub(crate) fn order_core<'r>(
             if let Some(map) = &mut index {
                 map.insert(&record.exchange, out.len());
             }
+            // `records` comes from one message, far below 2^32 records.
             out.push(Slot {
-                source,
+                source: u32::try_from(source).unwrap_or(IMPLICIT),
                 preference: record.preference,
                 literal,
             });
@@ -221,7 +240,10 @@ pub(crate) fn order_core<'r>(
         out.iter()
             .filter(|s| {
                 local.names.contains(host(s))
-                    || s.literal.is_some_and(|a| local.addresses.contains(&a))
+                    || (s.literal
+                        && host(s)
+                            .ip_literal()
+                            .is_some_and(|a| local.addresses.contains(&a)))
             })
             .map(|s| s.preference)
             .min()
@@ -249,6 +271,14 @@ pub(crate) fn order_core<'r>(
         slots: out,
         pruned_self,
     })
+}
+
+/// The host a slot stands for: its exchange, or the domain.
+fn host_of<'r>(domain: &'r Name, records: &'r [MxRecord], slot: &Slot) -> &'r Name {
+    usize::try_from(slot.source)
+        .ok()
+        .and_then(|i| records.get(i))
+        .map_or(domain, |r| &r.exchange)
 }
 
 /// Stable sort by preference: insertion sort for the usual handful of

@@ -2,6 +2,7 @@
 //! building and TCP framing (RFC 1035, RFC 6891, RFC 7766, RFC 9267).
 
 pub mod header;
+pub(crate) mod host;
 pub mod message;
 pub mod name;
 pub mod query;

@@ -4,6 +4,7 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
 
 use crate::error::{InvalidName, WireError};
+use crate::wire::host::{HostKind, LabelRun, RunMemo, ipv4_literal, is_ldh_label};
 
 /// Longest name on the wire, including the root label (RFC 1035 §3.1).
 pub const MAX_NAME_OCTETS: usize = 255;
@@ -180,43 +181,23 @@ impl Name {
     /// digits and hyphens, no hyphen at either end) and the top-level label
     /// is not all digits. MX exchanges must be host names (RFC 5321 §5.1).
     pub fn is_hostname(&self) -> bool {
-        // One pass over the wire form, remembering the last label.
-        let mut rest = self.as_wire();
-        let mut last: &[u8] = &[];
-        while let Some((&len, tail)) = rest.split_first() {
-            if len == 0 {
-                break;
-            }
-            let Some((label, next)) = tail.split_at_checked(usize::from(len)) else {
-                return false;
-            };
-            if !is_ldh_label(label) {
-                return false;
-            }
-            last = label;
-            rest = next;
+        self.host_kind() == HostKind::Hostname
+    }
+
+    /// Host name, IPv4 literal or neither, in one pass over the labels.
+    pub(crate) fn host_kind(&self) -> HostKind {
+        let mut run = LabelRun::EMPTY;
+        for label in self.labels() {
+            run.push(label);
         }
-        !last.is_empty() && !last.iter().all(u8::is_ascii_digit)
+        run.kind(|| self.ip_literal())
     }
 
     /// The IPv4 address this name spells, when it is an address literal
     /// such as `192.0.2.1` published as an MX exchange (which RFC 5321
     /// forbids but some domains do).
     pub fn ip_literal(&self) -> Option<IpAddr> {
-        let mut octets = [0u8; 4];
-        let mut count = 0;
-        for label in self.labels() {
-            let slot = octets.get_mut(count)?;
-            if label.is_empty() || label.len() > 3 || !label.iter().all(u8::is_ascii_digit) {
-                return None;
-            }
-            if label.len() > 1 && label.first() == Some(&b'0') {
-                return None;
-            }
-            *slot = std::str::from_utf8(label).ok()?.parse().ok()?;
-            count += 1;
-        }
-        (count == 4).then(|| IpAddr::V4(Ipv4Addr::from(octets)))
+        ipv4_literal(self.labels())
     }
 
     /// The display form with A-labels turned back into Unicode where valid.
@@ -249,48 +230,6 @@ impl Name {
             wire: WireBuf::from_slice(wire),
         }
     }
-}
-
-/// `let-dig-hyp` label (RFC 1035 §2.3.1 as relaxed by RFC 1123 §2.1):
-/// `label = let-dig [ *61( let-dig / "-" ) let-dig ]`
-fn is_ldh_label(label: &[u8]) -> bool {
-    let edges_ok = label.first().is_some_and(|&b| in_set(&ALNUM_SET, b))
-        && label.last().is_some_and(|&b| in_set(&ALNUM_SET, b));
-    edges_ok && label.iter().all(|&b| in_set(&LDH_SET, b))
-}
-
-/// A set of octets as 256 bits.
-type OctetSet = [u64; 4];
-
-/// The octets in `from..=to`, added to `set`.
-const fn with_range(mut set: OctetSet, from: u8, to: u8) -> OctetSet {
-    let mut b = from as usize;
-    while b <= to as usize {
-        let (word, bit) = (b / 64, b % 64);
-        set = match word {
-            0 => [set[0] | 1 << bit, set[1], set[2], set[3]],
-            1 => [set[0], set[1] | 1 << bit, set[2], set[3]],
-            2 => [set[0], set[1], set[2] | 1 << bit, set[3]],
-            _ => [set[0], set[1], set[2], set[3] | 1 << bit],
-        };
-        b += 1;
-    }
-    set
-}
-
-/// Letters and digits.
-const ALNUM_SET: OctetSet = with_range(
-    with_range(with_range([0; 4], b'0', b'9'), b'A', b'Z'),
-    b'a',
-    b'z',
-);
-/// Letters, digits and the hyphen.
-const LDH_SET: OctetSet = with_range(ALNUM_SET, b'-', b'-');
-
-/// Whether `b` is in `set` (one load and a shift).
-fn in_set(set: &OctetSet, b: u8) -> bool {
-    set.get(usize::from(b >> 6))
-        .is_some_and(|word| word >> (b & 63) & 1 == 1)
 }
 
 /// Iterator over the labels of a [`Name`].
@@ -651,40 +590,143 @@ pub(crate) fn copy_name(msg: &[u8], start: usize) -> Name {
 /// [`copy_name`] into an existing name, in place when it fits inline
 /// (no temporary buffer to move afterwards).
 pub(crate) fn copy_name_into(msg: &[u8], start: usize, out: &mut Name) {
-    if let WireBuf::Inline { len, buf } = &mut out.wire
-        && let Some(used) = copy_runs(msg, start, buf)
-        && let Some(root) = buf.get_mut(used)
-    {
-        *root = 0;
-        *len = (used + 1) as u8;
-        return;
-    }
-    *out = copy_name_heap(msg, start);
+    copy_walk(msg, start, out, &mut None);
 }
 
-/// Copies the runs of labels of a checked name into `buf`, lower-cased;
-/// the octets
-/// used (without the root), or `None` when the name does not fit inline.
-fn copy_runs(msg: &[u8], start: usize, buf: &mut [u8; INLINE_OCTETS]) -> Option<usize> {
+/// [`copy_name_into`], also telling whether the name is a host name
+/// (see [`HostKind`]). `memo` keeps what each suffix a pointer leads to
+/// adds up to, so names sharing a suffix classify it once per message.
+pub(crate) fn copy_classify_into(
+    msg: &[u8],
+    start: usize,
+    out: &mut Name,
+    memo: &mut RunMemo,
+) -> HostKind {
+    let mut classify = Some(Classify {
+        memo,
+        runs: [(LabelRun::EMPTY, 0); 4],
+        count: 0,
+        current: LabelRun::EMPTY,
+        tail: None,
+    });
+    if !copy_walk(msg, start, out, &mut classify) {
+        return out.host_kind();
+    }
+    match classify {
+        Some(c) => c.finish().kind(|| out.ip_literal()),
+        None => out.host_kind(),
+    }
+}
+
+/// Classification state of [`copy_classify_into`].
+struct Classify<'m> {
+    memo: &'m mut RunMemo,
+    /// The run before each pointer followed, and where it led.
+    runs: [(LabelRun, usize); 4],
+    count: usize,
+    /// The run being walked.
+    current: LabelRun,
+    /// What the rest adds up to, once a known suffix was reached.
+    tail: Option<LabelRun>,
+}
+
+impl Classify<'_> {
+    /// A pointer to `target` was followed; false when there is no room
+    /// to remember it (the caller then classifies the copy instead).
+    fn pointer(&mut self, target: usize) -> bool {
+        if self.tail.is_some() {
+            return true;
+        }
+        let Some(slot) = self.runs.get_mut(self.count) else {
+            return false;
+        };
+        *slot = (self.current, target);
+        self.count += 1;
+        self.current = LabelRun::EMPTY;
+        self.tail = self.memo.get(target);
+        true
+    }
+
+    fn label(&mut self, label: &[u8]) {
+        if self.tail.is_none() {
+            self.current.push(label);
+        }
+    }
+
+    /// The whole name's summary; notes each suffix walked in the memo.
+    fn finish(self) -> LabelRun {
+        let mut suffix = self.current.then(self.tail.unwrap_or(LabelRun::EMPTY));
+        for &(run, target) in self.runs.iter().take(self.count).rev() {
+            self.memo.put(target, suffix);
+            suffix = run.then(suffix);
+        }
+        suffix
+    }
+}
+
+/// Octets copied at once from a run of labels when both sides have room:
+/// most runs are shorter, so a fixed-size copy (two vector moves) replaces
+/// a variable-length one.
+const WINDOW: usize = 32;
+
+/// Copies the checked name at `start` into `out`, lower-cased, one run of
+/// labels (the labels between two pointers) at a time, feeding every label
+/// to `classify`. False when the labels were not all fed (a long pointer
+/// chain, or a name too long to hold inline).
+fn copy_walk(
+    msg: &[u8],
+    start: usize,
+    out: &mut Name,
+    classify: &mut Option<Classify<'_>>,
+) -> bool {
+    let mut tmp = [0u8; INLINE_OCTETS + WINDOW];
     let mut used = 0usize;
     let (mut pos, mut segment_start) = (start, start + 1);
+    let mut ok = true;
     loop {
-        // Find the end of the run of plain labels starting at `pos`.
         let run_start = pos;
         while let Some(&len) = msg.get(pos) {
             if len == 0 || len & 0xC0 != 0 {
                 break;
             }
-            pos += 1 + usize::from(len);
+            let end = pos + 1 + usize::from(len);
+            if let (Some(c), Some(label)) = (classify.as_mut(), msg.get(pos + 1..end)) {
+                c.label(label);
+            }
+            pos = end;
         }
-        let run = msg.get(run_start..pos)?;
-        buf.get_mut(used..used + run.len())?.copy_from_slice(run);
-        used += run.len();
+        let run = pos - run_start;
+        // One octet for the root label must stay free.
+        if used + run >= INLINE_OCTETS {
+            // Too long to hold inline (rare): copy it the plain way and
+            // let the caller classify the copy.
+            *out = copy_name_heap(msg, start);
+            return false;
+        }
+        let window = (
+            msg.get(run_start..).and_then(|m| m.first_chunk::<WINDOW>()),
+            tmp.get_mut(used..)
+                .and_then(|t| t.first_chunk_mut::<WINDOW>()),
+        );
+        match window {
+            (Some(src), Some(dst)) if run <= WINDOW => *dst = *src,
+            _ => {
+                if let (Some(src), Some(dst)) =
+                    (msg.get(run_start..pos), tmp.get_mut(used..used + run))
+                {
+                    dst.copy_from_slice(src);
+                }
+            }
+        }
+        used += run;
         match (msg.get(pos), msg.get(pos + 1)) {
             (Some(&hi), Some(&lo)) if hi & 0xC0 == 0xC0 => {
                 let target = usize::from(hi & 0x3F) << 8 | usize::from(lo);
                 if target >= segment_start {
                     break;
+                }
+                if let Some(c) = classify.as_mut() {
+                    ok &= c.pointer(target);
                 }
                 segment_start = target;
                 pos = target;
@@ -692,13 +734,22 @@ fn copy_runs(msg: &[u8], start: usize, buf: &mut [u8; INLINE_OCTETS]) -> Option<
             _ => break,
         }
     }
-    if used >= INLINE_OCTETS {
-        return None;
-    }
     // Length octets are at most 63, below b'A', so folding the whole
-    // name only touches label octets.
-    buf.get_mut(..used)?.make_ascii_lowercase();
-    Some(used)
+    // buffer only touches label octets (and unused ones past the name);
+    // its fixed length lets the fold run in vector registers.
+    let mut buf = [0u8; INLINE_OCTETS];
+    if let Some(head) = tmp.first_chunk::<INLINE_OCTETS>() {
+        buf = *head;
+    }
+    buf.make_ascii_lowercase();
+    if let Some(root) = buf.get_mut(used) {
+        *root = 0;
+    }
+    out.wire = WireBuf::Inline {
+        len: (used + 1) as u8,
+        buf,
+    };
+    ok
 }
 
 fn copy_name_heap(msg: &[u8], start: usize) -> Name {
@@ -858,6 +909,47 @@ mod tests {
                     check_name_cached(&m, start, &mut cache),
                     check_name(&m, start)
                 );
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// Copying and classifying in one walk, with suffixes shared
+        /// through the memo, gives the same name and verdict as copying
+        /// and then classifying the copy.
+        #[test]
+        fn copy_classify_agrees_with_the_copy(
+            names in proptest::collection::vec(
+                proptest::collection::vec(
+                    proptest::prop_oneof![
+                        proptest::prelude::Just("mx".to_owned()),
+                        proptest::prelude::Just("example".to_owned()),
+                        proptest::prelude::Just("192".to_owned()),
+                        proptest::prelude::Just("0".to_owned()),
+                        "[a-zA-Z0-9_-]{1,12}",
+                        "[0-9]{1,3}",
+                    ],
+                    1..6,
+                ),
+                1..8,
+            ),
+        ) {
+            let mut m = vec![0u8; 12];
+            let mut c = Compressor::default();
+            let mut starts = Vec::new();
+            for labels in &names {
+                let Ok(name) = Name::from_ascii(&labels.join(".")) else { continue };
+                starts.push(m.len());
+                c.write(&name, &mut m);
+            }
+            let mut memo = RunMemo::new();
+            for &start in &starts {
+                let mut out = Name::root();
+                let kind = copy_classify_into(&m, start, &mut out, &mut memo);
+                let copy = copy_name(&m, start);
+                proptest::prop_assert_eq!(&out, &copy);
+                proptest::prop_assert_eq!(kind, copy.host_kind());
             }
         }
     }

@@ -12,7 +12,10 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::error::WireError;
 use crate::wire::header::{HEADER_LEN, Header, Rcode};
-use crate::wire::name::{Name, NameCache, RawLabels, check_name_cached, copy_name, copy_name_into};
+use crate::wire::host::{HostKind, RunMemo};
+use crate::wire::name::{
+    Name, NameCache, RawLabels, check_name_cached, copy_classify_into, copy_name,
+};
 use crate::wire::record::RecordType;
 
 /// A name inside a validated message, still compressed.
@@ -67,16 +70,22 @@ impl<'a> NameRef<'a> {
         copy_name(self.msg, self.at)
     }
 
-    /// Copies this name into `out` (A-label form, lower-cased), in place
-    /// when it fits `out`'s inline buffer.
-    pub(crate) fn copy_into(&self, out: &mut Name) {
-        copy_name_into(self.msg, self.at, out);
+    /// Copies this name into `out` (A-label form, lower-cased, in place
+    /// when it fits inline) and tells whether it is a host name (RFC 5321
+    /// §5.1). `memo` remembers what each suffix a pointer
+    /// leads to adds up to, so names sharing a suffix classify it once.
+    pub(crate) fn copy_classify_into(&self, out: &mut Name, memo: &mut RunMemo) -> HostKind {
+        copy_classify_into(self.msg, self.at, out, memo)
     }
 
     /// Case-insensitive comparison with an owned name (RFC 4343): one
     /// pass over both wire forms, following pointers on this side.
     pub fn eq_name(&self, name: &Name) -> bool {
         let want = name.as_wire();
+        // Usual case: written out in full, in lower case.
+        if self.msg.get(self.at..self.at + want.len()) == Some(want) {
+            return true;
+        }
         let (mut pos, mut w, mut segment_start) = (self.at, 0usize, self.at + 1);
         loop {
             let Some(&len) = self.msg.get(pos) else {
@@ -455,7 +464,11 @@ impl<'a> Iterator for Records<'a> {
             }
             self.left -= 1;
             let at = self.pos;
-            let fixed = skip_name(self.msg, at);
+            // Owners are usually one pointer.
+            let fixed = match self.msg.get(at) {
+                Some(&b) if b & 0xC0 == 0xC0 => at + 2,
+                _ => skip_name(self.msg, at),
+            };
             let f = self.msg.get(fixed..fixed + 10)?;
             let [t0, t1, c0, c1, l0, l1, l2, l3, r0, r1] = <[u8; 10]>::try_from(f).ok()?;
             let rdata_len = usize::from(u16::from_be_bytes([r0, r1]));
