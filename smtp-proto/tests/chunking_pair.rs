@@ -260,3 +260,27 @@ proptest! {
         prop_assert_eq!(&out.bodies, &vec![expected]);
     }
 }
+
+#[test]
+fn lmtp_without_pipelining_holds_the_last_chunk_and_reads_every_delivery() {
+    let (mut client, server) = configs(|c| {
+        c.lmtp = true;
+        c.extensions.pipelining = false;
+    });
+    client.lmtp = true;
+    let pieces = vec![b"one\r\n".to_vec(), b"two\r\n".to_vec()];
+    let out = run(client, server, envelope(), pieces, None);
+    assert_eq!(out.bodies, vec![b"one\r\ntwo\r\n".to_vec()]);
+    let deliveries = out
+        .client
+        .iter()
+        .filter(|e| e.starts_with("Delivery"))
+        .count();
+    assert_eq!(deliveries, 2, "{:?}", out.client);
+    assert!(out.client.iter().any(|e| e.starts_with("MessageSent")));
+    assert!(
+        out.transcript.contains("C: LHLO client.example"),
+        "{}",
+        out.transcript
+    );
+}

@@ -13,7 +13,8 @@
 
 use mail_sansio::Session;
 use mail_sansio::sasl::{
-    Credentials, Mechanism, SaslClient, ScramClientConfig, ScramCredentials, ServerConfig,
+    ChannelBinding, Credentials, Mechanism, SaslClient, ScramClientConfig, ScramCredentials,
+    ServerConfig,
 };
 use mail_sansio::testing::{FakeClock, Pair, Side};
 use smtp_proto::types::{Domain, MechanismName};
@@ -322,14 +323,21 @@ fn a_response_sent_before_the_challenge_is_read_as_the_response() {
 /// Our client against our server: the server application hands out a fresh challenge or
 /// nonce per exchange (a counter here; a real one uses a CSPRNG) and the stored keys.
 fn pair_auth(sasl: SaslClient) -> (Vec<String>, String) {
+    pair_auth_with(sasl, &[Mechanism::CramMd5, Mechanism::ScramSha256], None)
+}
+
+/// [`pair_auth`] with the server's mechanisms and the TLS channel binding its application
+/// adds to the SASL settings.
+fn pair_auth_with(
+    sasl: SaslClient,
+    mechanisms: &[Mechanism],
+    binding: Option<&[u8]>,
+) -> (Vec<String>, String) {
     let clock = FakeClock::start();
     let mut client_config = ClientConfig::new(Domain::try_from("client.example").unwrap());
     client_config.tls = TlsMode::Implicit;
     let client = Client::new(client_config, clock.now());
-    let server = Server::new(
-        config(&[Mechanism::CramMd5, Mechanism::ScramSha256]),
-        clock.now(),
-    );
+    let server = Server::new(config(mechanisms), clock.now());
     let mut pair = Pair::new(client, server, clock);
     let mut sasl = Some(sasl);
     let mut events = Vec::new();
@@ -352,9 +360,13 @@ fn pair_auth(sasl: SaslClient) -> (Vec<String>, String) {
             Event::Hello { token, .. } => server.accept(token).unwrap(),
             Event::SaslConfig { token, .. } => {
                 exchanges += 1;
-                let config = ServerConfig::new()
+                let mut config = ServerConfig::new()
                     .with_cram_md5_challenge(format!("<{exchanges}.1@mx.example>"))
                     .with_scram_nonce(format!("{SERVER_NONCE}{exchanges}"));
+                if let Some(data) = binding {
+                    config = config
+                        .with_channel_binding(ChannelBinding::tls_exporter(data.to_vec()).unwrap());
+                }
                 server.provide_sasl_config(token, config).unwrap();
             }
             Event::ScramCredentials { token, authcid, .. } => {
@@ -403,6 +415,45 @@ fn our_client_is_refused_with_a_wrong_password() {
 
     let scram = ScramClientConfig::new("user", "wrong".to_owned(), "rOprNGfwEbeRWgbNEkqO");
     let (events, t) = pair_auth(SaslClient::scram(scram).unwrap());
+    assert!(events.iter().any(|e| e.starts_with("AuthFailed")), "{t}");
+    assert!(t.contains("S: 535 5.7.8"), "{t}");
+}
+
+#[test]
+fn scram_plus_binds_to_the_channel_and_detects_a_downgrade() {
+    let mechanisms = [Mechanism::ScramSha256, Mechanism::ScramSha256Plus];
+    let binding = b"exporter output of this connection";
+    let scram = ScramClientConfig::new("user", "pencil".to_owned(), "rOprNGfwEbeRWgbNEkqO")
+        .channel_binding(ChannelBinding::tls_exporter(binding.to_vec()).unwrap());
+    let (events, t) = pair_auth_with(
+        SaslClient::scram(scram).unwrap(),
+        &mechanisms,
+        Some(binding),
+    );
+    assert!(
+        t.contains("C: AUTH SCRAM-SHA-256-PLUS cD10bHMtZXhwb3J0ZXIs"),
+        "{t}"
+    );
+    assert!(events.iter().any(|e| e == "Authenticated"), "{t}");
+
+    // Another channel (a man in the middle): the proof does not match.
+    let scram = ScramClientConfig::new("user", "pencil".to_owned(), "rOprNGfwEbeRWgbNEkqO")
+        .channel_binding(ChannelBinding::tls_exporter(b"other channel".to_vec()).unwrap());
+    let (events, t) = pair_auth_with(
+        SaslClient::scram(scram).unwrap(),
+        &mechanisms,
+        Some(binding),
+    );
+    assert!(events.iter().any(|e| e.starts_with("AuthFailed")), "{t}");
+
+    // RFC 5802 §6: a client able to bind that was made to believe -PLUS was not offered.
+    let scram = ScramClientConfig::new("user", "pencil".to_owned(), "rOprNGfwEbeRWgbNEkqO")
+        .binding_supported(true);
+    let (events, t) = pair_auth_with(
+        SaslClient::scram(scram).unwrap(),
+        &mechanisms,
+        Some(binding),
+    );
     assert!(events.iter().any(|e| e.starts_with("AuthFailed")), "{t}");
     assert!(t.contains("S: 535 5.7.8"), "{t}");
 }
