@@ -215,14 +215,24 @@ impl Command {
     /// returned as [`Command::Unknown`], not as errors.
     #[inline(always)]
     pub fn from_line_with(line: &[u8], options: ParseOptions) -> Result<Self, ParseError> {
+        Self::from_classified_line(line, parse::classify(line), options)
+    }
+
+    /// [`Command::from_line_with`] for a line already classified.
+    #[inline(always)]
+    fn from_classified_line(
+        line: &[u8],
+        class: parse::LineClass,
+        options: ParseOptions,
+    ) -> Result<Self, ParseError> {
         let mut line = line;
         if options.trailing_whitespace {
             while let Some((b' ' | b'\t', rest)) = line.split_last() {
                 line = rest;
             }
         }
-        let (forbidden, ascii) = parse::classify(line);
-        if let Some((i, b)) = forbidden {
+        let ascii = class.ascii;
+        if let Some((i, b)) = class.forbidden {
             return Err(err(ParseErrorKind::ForbiddenByte(b), i, "command"));
         }
         let Some(head) = line.first_chunk::<4>() else {

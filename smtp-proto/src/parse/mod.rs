@@ -57,34 +57,46 @@ fn has_zero_byte(x: u64) -> u64 {
     x.wrapping_sub(ONES) & !x & HIGHS
 }
 
-/// The first CR, LF or NUL of a command line, and whether the line is ASCII (then every slice
-/// of it is UTF-8 without checking it again). Eight bytes per step in plain `u64` arithmetic;
-/// a line's last word overlaps the one before it rather than being padded byte by byte.
+const CRS: u64 = ONES * 0x0d;
+const LFS: u64 = ONES * 0x0a;
+
+/// `bytes` (at most eight) as a little-endian word, the missing bytes spaces.
 #[inline(always)]
-pub(crate) fn classify(line: &[u8]) -> (Option<(usize, u8)>, bool) {
-    let (words, _) = line.as_chunks::<8>();
-    let last = match line.last_chunk::<8>() {
-        Some(w) => *w,
-        None => {
-            let mut w = [b' '; 8];
-            for (d, s) in w.iter_mut().zip(line) {
-                *d = *s;
-            }
-            w
-        }
-    };
+fn padded(bytes: &[u8]) -> u64 {
+    let mut w = [b' '; 8];
+    for (d, s) in w.iter_mut().zip(bytes) {
+        *d = *s;
+    }
+    u64::from_le_bytes(w)
+}
+
+/// What a line's bytes hold: `forbidden` is the first CR, LF or NUL, `ascii` says every byte
+/// is ASCII (then every slice of the line is UTF-8 without checking it again).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LineClass {
+    pub(crate) forbidden: Option<(usize, u8)>,
+    pub(crate) ascii: bool,
+}
+
+/// Classifies a command line, eight bytes per step in plain `u64` arithmetic; the exact
+/// position of a forbidden byte is only searched when there is one.
+#[inline(always)]
+pub(crate) fn classify(line: &[u8]) -> LineClass {
+    let (words, tail) = line.as_chunks::<8>();
     let (mut bad, mut or) = (0u64, 0u64);
-    for w in words.iter().chain(std::iter::once(&last)) {
-        let w = u64::from_le_bytes(*w);
-        bad |= has_zero_byte(w)
-            | has_zero_byte(w ^ (ONES * u64::from(b'\r')))
-            | has_zero_byte(w ^ (ONES * u64::from(b'\n')));
+    for w in words.iter().map(|w| u64::from_le_bytes(*w)) {
+        bad |= has_zero_byte(w) | has_zero_byte(w ^ CRS) | has_zero_byte(w ^ LFS);
         or |= w;
     }
-    (
-        if bad == 0 { None } else { find_forbidden(line) },
-        or & HIGHS == 0,
-    )
+    if !tail.is_empty() {
+        let w = padded(tail);
+        bad |= has_zero_byte(w) | has_zero_byte(w ^ CRS) | has_zero_byte(w ^ LFS);
+        or |= w;
+    }
+    LineClass {
+        forbidden: if bad == 0 { None } else { find_forbidden(line) },
+        ascii: or & HIGHS == 0,
+    }
 }
 
 /// The first CR, LF or NUL in `bytes`, if any.
