@@ -11,7 +11,7 @@ use crate::config::PlanConfig;
 use crate::outcome::{Outcome, TempFailure};
 use crate::wire::host::{HostKind, RunMemo};
 use crate::wire::record::CLASS_IN;
-use crate::wire::{Message, MessageView, Name, NameRef, RData, RDataRef, Rcode, RecordRef};
+use crate::wire::{Message, MessageView, Name, NameRef, RData, RDataRef, Rcode, RecordType};
 
 /// Most CNAME steps followed on the domain inside one response.
 const CNAME_STEPS: usize = 8;
@@ -115,33 +115,37 @@ pub fn plan_view<'a>(
         other => return fail(Outcome::TempFail(rcode_failure(other))),
     }
     // Records are noted as packed offsets (see `Packed`): one word each,
-    // written and read whole.
+    // written and read whole. Validation guarantees the RDATA lengths
+    // (A 4, AAAA 16, MX at least 3).
     let msg = response.bytes();
     let mut mx_raw: SmallVec<[u64; 16]> = SmallVec::new();
     let mut addresses: SmallVec<[u64; 32]> = SmallVec::new();
     let mut has_cname = false;
-    for r in response.answers() {
+    for r in response.raw_records(0) {
         if r.class != CLASS_IN {
             continue;
         }
-        match r.rdata() {
-            RDataRef::Mx {
-                preference,
-                exchange,
-            } => mx_raw.push(Packed::mx(r.owner.offset(), preference, exchange.offset())),
-            RDataRef::Cname(_) => has_cname = true,
-            RDataRef::A(_) => addresses.push(Packed::address(&r, false)),
-            RDataRef::Aaaa(_) => addresses.push(Packed::address(&r, true)),
+        match RecordType(r.rtype) {
+            RecordType::MX => {
+                let preference = msg
+                    .get(r.rdata..)
+                    .and_then(|d| d.first_chunk::<2>())
+                    .map_or(0, |p| u16::from_be_bytes(*p));
+                mx_raw.push(Packed::mx(r.owner, preference, r.rdata + 2));
+            }
+            RecordType::CNAME => has_cname = true,
+            RecordType::A => addresses.push(Packed::address(r.owner, r.rdata, false)),
+            RecordType::AAAA => addresses.push(Packed::address(r.owner, r.rdata, true)),
             _ => {}
         }
     }
-    for r in response.additional() {
+    for r in response.raw_records(2) {
         if r.class != CLASS_IN {
             continue;
         }
-        match r.rdata() {
-            RDataRef::A(_) => addresses.push(Packed::address(&r, false)),
-            RDataRef::Aaaa(_) => addresses.push(Packed::address(&r, true)),
+        match RecordType(r.rtype) {
+            RecordType::A => addresses.push(Packed::address(r.owner, r.rdata, false)),
+            RecordType::AAAA => addresses.push(Packed::address(r.owner, r.rdata, true)),
             _ => {}
         }
     }
@@ -296,10 +300,8 @@ impl Packed {
         )
     }
 
-    fn address(record: &RecordRef<'_>, v6: bool) -> u64 {
-        (record.owner.offset() as u64 & 0xFFFF)
-            | (record.rdata_offset() as u64 & 0xFFFF) << 32
-            | u64::from(v6) << 48
+    fn address(owner: usize, rdata: usize, v6: bool) -> u64 {
+        (owner as u64 & 0xFFFF) | (rdata as u64 & 0xFFFF) << 32 | u64::from(v6) << 48
     }
 
     fn low(word: u64) -> usize {

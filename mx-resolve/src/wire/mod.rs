@@ -1,6 +1,7 @@
 //! The hardened DNS wire codec: header, names, records, messages, query
 //! building and TCP framing (RFC 1035, RFC 6891, RFC 7766, RFC 9267).
 
+mod copy;
 pub mod header;
 pub(crate) mod host;
 pub mod message;

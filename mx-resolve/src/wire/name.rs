@@ -4,7 +4,7 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
 
 use crate::error::{InvalidName, WireError};
-use crate::wire::host::{HostKind, LabelRun, RunMemo, ipv4_literal, is_ldh_label};
+use crate::wire::host::{HostKind, LabelRun, ipv4_literal, is_ldh_label};
 
 /// Longest name on the wire, including the root label (RFC 1035 §3.1).
 pub const MAX_NAME_OCTETS: usize = 255;
@@ -31,7 +31,7 @@ pub struct Name {
 
 /// Names up to this many wire octets are stored inline: most host names
 /// fit, so decoding and cloning them does not touch the allocator.
-const INLINE_OCTETS: usize = 54;
+pub(crate) const INLINE_OCTETS: usize = 54;
 
 #[derive(Clone)]
 enum WireBuf {
@@ -224,6 +224,13 @@ impl Name {
             .unwrap_or_default()
     }
 
+    /// A name held inline: `buf[..len]` is its wire form, root included.
+    pub(crate) fn from_inline(len: u8, buf: [u8; INLINE_OCTETS]) -> Self {
+        Self {
+            wire: WireBuf::Inline { len, buf },
+        }
+    }
+
     /// Builds a name from wire octets already checked by the decoder.
     pub(crate) fn from_checked_wire(wire: &[u8]) -> Self {
         Self {
@@ -310,7 +317,7 @@ impl std::str::FromStr for Name {
 #[cfg(test)]
 pub(crate) fn read_name(msg: &[u8], start: usize) -> Result<(Name, usize), WireError> {
     let end = check_name(msg, start)?;
-    Ok((copy_name(msg, start), end))
+    Ok((crate::wire::copy::copy_name(msg, start), end))
 }
 
 /// Validates the name at `start` (all the rules of [`read_name`]) without
@@ -578,193 +585,6 @@ impl<'a> Iterator for RawLabels<'a> {
     }
 }
 
-/// Copies a name that [`check_name`] accepted, lower-casing it. Each run
-/// of labels between pointers is copied in one piece, straight into the
-/// inline buffer when it fits.
-pub(crate) fn copy_name(msg: &[u8], start: usize) -> Name {
-    let mut name = Name::root();
-    copy_name_into(msg, start, &mut name);
-    name
-}
-
-/// [`copy_name`] into an existing name, in place when it fits inline
-/// (no temporary buffer to move afterwards).
-pub(crate) fn copy_name_into(msg: &[u8], start: usize, out: &mut Name) {
-    copy_walk(msg, start, out, &mut None);
-}
-
-/// [`copy_name_into`], also telling whether the name is a host name
-/// (see [`HostKind`]). `memo` keeps what each suffix a pointer leads to
-/// adds up to, so names sharing a suffix classify it once per message.
-pub(crate) fn copy_classify_into(
-    msg: &[u8],
-    start: usize,
-    out: &mut Name,
-    memo: &mut RunMemo,
-) -> HostKind {
-    let mut classify = Some(Classify {
-        memo,
-        runs: [(LabelRun::EMPTY, 0); 4],
-        count: 0,
-        current: LabelRun::EMPTY,
-        tail: None,
-    });
-    if !copy_walk(msg, start, out, &mut classify) {
-        return out.host_kind();
-    }
-    match classify {
-        Some(c) => c.finish().kind(|| out.ip_literal()),
-        None => out.host_kind(),
-    }
-}
-
-/// Classification state of [`copy_classify_into`].
-struct Classify<'m> {
-    memo: &'m mut RunMemo,
-    /// The run before each pointer followed, and where it led.
-    runs: [(LabelRun, usize); 4],
-    count: usize,
-    /// The run being walked.
-    current: LabelRun,
-    /// What the rest adds up to, once a known suffix was reached.
-    tail: Option<LabelRun>,
-}
-
-impl Classify<'_> {
-    /// A pointer to `target` was followed; false when there is no room
-    /// to remember it (the caller then classifies the copy instead).
-    fn pointer(&mut self, target: usize) -> bool {
-        if self.tail.is_some() {
-            return true;
-        }
-        let Some(slot) = self.runs.get_mut(self.count) else {
-            return false;
-        };
-        *slot = (self.current, target);
-        self.count += 1;
-        self.current = LabelRun::EMPTY;
-        self.tail = self.memo.get(target);
-        true
-    }
-
-    fn label(&mut self, label: &[u8]) {
-        if self.tail.is_none() {
-            self.current.push(label);
-        }
-    }
-
-    /// The whole name's summary; notes each suffix walked in the memo.
-    fn finish(self) -> LabelRun {
-        let mut suffix = self.current.then(self.tail.unwrap_or(LabelRun::EMPTY));
-        for &(run, target) in self.runs.iter().take(self.count).rev() {
-            self.memo.put(target, suffix);
-            suffix = run.then(suffix);
-        }
-        suffix
-    }
-}
-
-/// Octets copied at once from a run of labels when both sides have room:
-/// most runs are shorter, so a fixed-size copy (two vector moves) replaces
-/// a variable-length one.
-const WINDOW: usize = 32;
-
-/// Copies the checked name at `start` into `out`, lower-cased, one run of
-/// labels (the labels between two pointers) at a time, feeding every label
-/// to `classify`. False when the labels were not all fed (a long pointer
-/// chain, or a name too long to hold inline).
-fn copy_walk(
-    msg: &[u8],
-    start: usize,
-    out: &mut Name,
-    classify: &mut Option<Classify<'_>>,
-) -> bool {
-    let mut tmp = [0u8; INLINE_OCTETS + WINDOW];
-    let mut used = 0usize;
-    let (mut pos, mut segment_start) = (start, start + 1);
-    let mut ok = true;
-    loop {
-        let run_start = pos;
-        while let Some(&len) = msg.get(pos) {
-            if len == 0 || len & 0xC0 != 0 {
-                break;
-            }
-            let end = pos + 1 + usize::from(len);
-            if let (Some(c), Some(label)) = (classify.as_mut(), msg.get(pos + 1..end)) {
-                c.label(label);
-            }
-            pos = end;
-        }
-        let run = pos - run_start;
-        // One octet for the root label must stay free.
-        if used + run >= INLINE_OCTETS {
-            // Too long to hold inline (rare): copy it the plain way and
-            // let the caller classify the copy.
-            *out = copy_name_heap(msg, start);
-            return false;
-        }
-        let window = (
-            msg.get(run_start..).and_then(|m| m.first_chunk::<WINDOW>()),
-            tmp.get_mut(used..)
-                .and_then(|t| t.first_chunk_mut::<WINDOW>()),
-        );
-        match window {
-            (Some(src), Some(dst)) if run <= WINDOW => *dst = *src,
-            _ => {
-                if let (Some(src), Some(dst)) =
-                    (msg.get(run_start..pos), tmp.get_mut(used..used + run))
-                {
-                    dst.copy_from_slice(src);
-                }
-            }
-        }
-        used += run;
-        match (msg.get(pos), msg.get(pos + 1)) {
-            (Some(&hi), Some(&lo)) if hi & 0xC0 == 0xC0 => {
-                let target = usize::from(hi & 0x3F) << 8 | usize::from(lo);
-                if target >= segment_start {
-                    break;
-                }
-                if let Some(c) = classify.as_mut() {
-                    ok &= c.pointer(target);
-                }
-                segment_start = target;
-                pos = target;
-            }
-            _ => break,
-        }
-    }
-    // Length octets are at most 63, below b'A', so folding the whole
-    // buffer only touches label octets (and unused ones past the name);
-    // its fixed length lets the fold run in vector registers.
-    let mut buf = [0u8; INLINE_OCTETS];
-    if let Some(head) = tmp.first_chunk::<INLINE_OCTETS>() {
-        buf = *head;
-    }
-    buf.make_ascii_lowercase();
-    if let Some(root) = buf.get_mut(used) {
-        *root = 0;
-    }
-    out.wire = WireBuf::Inline {
-        len: (used + 1) as u8,
-        buf,
-    };
-    ok
-}
-
-fn copy_name_heap(msg: &[u8], start: usize) -> Name {
-    let mut wire = Vec::with_capacity(MAX_NAME_OCTETS);
-    for label in RawLabels::new(msg, start) {
-        if wire.len() + 2 + label.len() > MAX_NAME_OCTETS {
-            break;
-        }
-        wire.push(label.len() as u8);
-        wire.extend(label.iter().map(u8::to_ascii_lowercase));
-    }
-    wire.push(0);
-    Name::from_checked_wire(&wire)
-}
-
 /// Name compression for the encoder (RFC 1035 §4.1.4): remembers where
 /// each suffix of each written name starts and replaces a repeated suffix
 /// with a pointer. Only used for owner names and for the RDATA of types
@@ -804,6 +624,8 @@ impl Compressor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::copy::{copy_classify_into, copy_name};
+    use crate::wire::host::RunMemo;
 
     fn msg_with(name_bytes: &[u8]) -> Vec<u8> {
         let mut m = vec![0u8; 12];

@@ -11,11 +11,10 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::error::WireError;
+use crate::wire::copy::{copy_classify_into, copy_name};
 use crate::wire::header::{HEADER_LEN, Header, Rcode};
 use crate::wire::host::{HostKind, RunMemo};
-use crate::wire::name::{
-    Name, NameCache, RawLabels, check_name_cached, copy_classify_into, copy_name,
-};
+use crate::wire::name::{Name, NameCache, RawLabels, check_name_cached};
 use crate::wire::record::RecordType;
 
 /// A name inside a validated message, still compressed.
@@ -29,11 +28,6 @@ impl<'a> NameRef<'a> {
     /// The name at `at` of a validated message.
     pub(crate) fn at_offset(msg: &'a [u8], at: usize) -> Self {
         Self { msg, at }
-    }
-
-    /// Where the name starts in the message (before following pointers).
-    pub(crate) fn offset(&self) -> usize {
-        self.at
     }
 
     /// Its labels, left to right (pointers followed).
@@ -189,11 +183,6 @@ impl<'a> RecordRef<'a> {
         self.msg
             .get(self.rdata_at..self.rdata_at + self.rdata_len)
             .unwrap_or_default()
-    }
-
-    /// Where the RDATA starts in the message.
-    pub(crate) fn rdata_offset(&self) -> usize {
-        self.rdata_at
     }
 
     /// The RDATA, typed.
@@ -411,6 +400,21 @@ impl<'a> MessageView<'a> {
         }
     }
 
+    /// The records of the answer (`0`) or additional (`2`) section, raw.
+    pub(crate) fn raw_records(&self, index: usize) -> RawRecords<'a> {
+        let count = match index {
+            0 => self.header.ancount,
+            1 => self.header.nscount,
+            _ => self.header.arcount,
+        };
+        RawRecords {
+            msg: self.msg,
+            pos: self.sections.get(index).copied().unwrap_or(self.msg.len()),
+            left: count,
+            opt: self.opt,
+        }
+    }
+
     /// Answer section records.
     pub fn answers(&self) -> Records<'a> {
         self.section(0, self.header.ancount)
@@ -442,6 +446,57 @@ impl<'a> MessageView<'a> {
     pub fn rcode(&self) -> Rcode {
         let ext = self.opt().map_or(0, |o| (o.ttl >> 24) as u16);
         Rcode::from_u16(ext << 4 | u16::from(self.header.rcode))
+    }
+}
+
+/// Where one record's parts sit in a validated message: the little the
+/// planner reads, without building a [`RecordRef`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RawRecord {
+    /// Offset of the owner name.
+    pub(crate) owner: usize,
+    /// TYPE.
+    pub(crate) rtype: u16,
+    /// CLASS.
+    pub(crate) class: u16,
+    /// Offset of the RDATA.
+    pub(crate) rdata: usize,
+}
+
+/// Iterator over the records of one section as [`RawRecord`]s (OPT
+/// skipped).
+#[derive(Debug, Clone)]
+pub(crate) struct RawRecords<'a> {
+    msg: &'a [u8],
+    pos: usize,
+    left: u16,
+    opt: Option<usize>,
+}
+
+impl Iterator for RawRecords<'_> {
+    type Item = RawRecord;
+
+    fn next(&mut self) -> Option<RawRecord> {
+        while self.left > 0 {
+            self.left -= 1;
+            let owner = self.pos;
+            let fixed = match self.msg.get(owner) {
+                Some(&b) if b & 0xC0 == 0xC0 => owner + 2,
+                _ => skip_name(self.msg, owner),
+            };
+            let f = self.msg.get(fixed..)?.first_chunk::<10>()?;
+            let rdata = fixed + 10;
+            self.pos = rdata + usize::from(u16::from_be_bytes([f[8], f[9]]));
+            if Some(owner) != self.opt {
+                return Some(RawRecord {
+                    owner,
+                    rtype: u16::from_be_bytes([f[0], f[1]]),
+                    class: u16::from_be_bytes([f[2], f[3]]),
+                    rdata,
+                });
+            }
+        }
+        None
     }
 }
 
