@@ -200,9 +200,12 @@ fn binary_body_is_refused_before_mail_without_binarymime() {
 fn text_bodies_are_not_binary() {
     let text = envelope().for_body(b"Subject: caf\xc3\xa9\r\n\r\nbody\r\n");
     assert!(!text.is_binary());
-    let bare_lf = envelope().for_body(b"Subject: x\n\nbody\n");
-    assert!(bare_lf.is_binary());
-    assert!(!bare_lf.with_binary(false).is_binary());
+    // A Unix text file is text: its LFs become CRLF, and the declared size counts them.
+    let bare_lf = envelope().for_body(b"Subject: x\n\nbody\r\n");
+    assert!(!bare_lf.is_binary());
+    assert_eq!(bare_lf.size(), Some(20));
+    assert!(bare_lf.with_binary(true).is_binary());
+    assert!(envelope().for_body(b"a\rb\r\n").is_binary());
 }
 
 #[test]

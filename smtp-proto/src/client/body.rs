@@ -79,14 +79,16 @@ pub(crate) enum BodyWriter {
 pub(crate) const MAX_TEXT_LINE: usize = 998;
 
 /// Whether a whole body is binary in the sense of RFC 3030 §3 (not valid as 7bit or 8bit
-/// MIME, RFC 2045 §2.7–2.8): a NUL, a CR or LF that is not part of CRLF, or a line of more
-/// than 998 octets.
+/// MIME, RFC 2045 §2.7–2.8): a NUL, a CR that is not part of CRLF, or a line of more than 998
+/// octets. A bare LF is taken as the line ending of a Unix text file, not as binary: sent as
+/// text it becomes CRLF, which is what every mail client does with such a file.
 pub(crate) fn is_binary(body: &[u8]) -> bool {
     let mut line = 0usize;
     let mut octets = body.iter().peekable();
     while let Some(&b) = octets.next() {
         match b {
-            0 | b'\n' => return true,
+            0 => return true,
+            b'\n' => line = 0,
             b'\r' => {
                 if octets.next_if_eq(&&b'\n').is_none() {
                     return true;
@@ -151,7 +153,11 @@ mod tests {
         assert!(!is_binary(b""));
         assert!(!is_binary(b"Subject: x\r\n\r\ncaf\xc3\xa9\r\n"));
         assert!(is_binary(b"a\0b\r\n"));
-        assert!(is_binary(b"a\nb"));
+        assert!(!is_binary(b"Subject: x\n\nUnix text\n"));
+        let mut unix = vec![b'x'; MAX_TEXT_LINE];
+        unix.push(b'\n');
+        unix.extend_from_slice(&unix.clone());
+        assert!(!is_binary(&unix));
         assert!(is_binary(b"a\rb"));
         assert!(is_binary(b"a\r"));
         let mut line = vec![b'x'; MAX_TEXT_LINE];

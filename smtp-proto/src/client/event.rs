@@ -307,16 +307,28 @@ impl Envelope {
     }
 
     /// Declares size, 8-bit and binary content from the whole body, when it is at hand. The
-    /// body is binary when it holds a NUL, a CR or LF outside CRLF, or a line longer than 998
-    /// octets (RFC 5321 §4.5.3.1.6, RFC 2045 §2.8). Text with bare LF line endings therefore
-    /// counts as binary: convert it to CRLF first, or call `with_binary(false)` afterwards to
-    /// have the client normalise the line endings.
+    /// body is binary when it holds a NUL, a CR outside CRLF, or a line longer than 998
+    /// octets (RFC 5321 §4.5.3.1.6, RFC 2045 §2.8). A bare LF is the line ending of a Unix
+    /// text file: such a body is text, sent with CRLF line endings, and the declared size
+    /// counts the CRs added. Call `with_binary(true)` afterwards to send it unchanged instead.
     #[must_use]
     pub fn for_body(self, body: &[u8]) -> Self {
         let eight_bit = !body.is_ascii();
-        self.with_size(body.len() as u64)
+        let binary = super::body::is_binary(body);
+        let added_crs = if binary {
+            0
+        } else {
+            body.iter().filter(|&&b| b == b'\n').count()
+                - memchr::memmem::find_iter(body, b"\r\n").count()
+        };
+        self.with_size((body.len() + added_crs) as u64)
             .with_eight_bit(eight_bit)
-            .with_binary(super::body::is_binary(body))
+            .with_binary(binary)
+    }
+
+    /// The declared message size (`SIZE=`), if any.
+    pub fn size(&self) -> Option<u64> {
+        self.size
     }
 
     /// Whether the envelope declares binary content (`BODY=BINARYMIME`).
