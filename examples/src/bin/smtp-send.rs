@@ -146,8 +146,9 @@ async fn send_to(
         rcpts.iter().map(String::as_str),
     )
     .map_err(|e| format!("bad address: {e}"))?
-    .with_size(message.len() as u64)
-    .with_eight_bit(message.iter().any(|&b| b > 127));
+    // Size, 8BITMIME and BINARYMIME as the content needs (a message holding NUL or
+    // over-long lines is only sent where BINARYMIME is offered, never altered).
+    .for_body(message);
     let helo = Domain::try_from(args.helo.as_str()).map_err(|e| format!("bad --helo: {e}"))?;
     let mut config = ClientConfig::new(helo);
     config.tls = tls;

@@ -371,8 +371,9 @@ impl Relay {
     ) -> Result<Vec<Fate>, String> {
         let envelope = Envelope::parse(from, rcpts.iter().map(String::as_str))
             .map_err(|e| format!("bad envelope: {e}"))?
-            .with_size(message.len() as u64)
-            .with_eight_bit(message.iter().any(|&b| b > 127));
+            // Size, 8BITMIME and BINARYMIME as the content needs (a message holding NUL or
+            // over-long lines is only sent where BINARYMIME is offered, never altered).
+            .for_body(message);
         let helo = smtp_proto::types::Domain::try_from(self.domain.as_str())
             .map_err(|e| format!("bad local domain: {e}"))?;
         let mut config = ClientConfig::new(helo);
