@@ -3,13 +3,16 @@
 //! Unknown keywords are kept ([`Capability::Other`]); the writer always terminates the reply
 //! and never puts an enhanced status code on it (RFC 2034 §4).
 
-use bytes::{Bytes, BytesMut};
+use std::fmt;
+
+use bytes::BytesMut;
 use mail_sansio::Parsed;
 
 use crate::error::{InvalidValue, ParseError, ParseErrorKind};
 use crate::parse;
-use crate::reply::{Reply, ReplyCode, ReplyLimits};
-use crate::types::{MechanismName, Text};
+use crate::reply::{Reply, ReplyCode, ReplyLimits, reader};
+use crate::types::MechanismName;
+use mail_sansio::sasl::Mechanism;
 
 /// One EHLO keyword with its parameters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -136,90 +139,189 @@ impl Capability {
         out.extend_from_slice(word.as_bytes());
     }
 
-    /// `ehlo-line = ehlo-keyword *( SP ehlo-param )`.
+    /// `ehlo-line = ehlo-keyword *( SP ehlo-param )`; `None` for a line that is not one, which
+    /// the EHLO reply skips. Known keywords are found by length, then compared as whole words
+    /// ignoring the case of their letters; they are checked and allocate nothing. Any other
+    /// keyword is checked octet by octet.
     fn parse(line: &[u8]) -> Option<Self> {
-        let mut words = line.split(|&b| b == b' ').filter(|w| !w.is_empty());
-        let keyword = words.next()?;
-        if !keyword
-            .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b == b'-')
+        let mut rest = line;
+        while let [b' ', after @ ..] = rest {
+            rest = after;
+        }
+        // Guess the keyword's length from its first octets; a wrong guess (or an unknown
+        // keyword) costs a search for its end.
+        let guess = match (
+            rest.first().map(|b| b | 0x20),
+            rest.get(1).map(|b| b | 0x20),
+        ) {
+            (Some(b'd'), _) => 3,
+            (Some(b'a'), _) | (Some(b's'), Some(b'i')) => 4,
+            (Some(b'l'), _) => 6,
+            (Some(b'8' | b'c'), _) | (Some(b's'), Some(b'm' | b't')) => 8,
+            (Some(b'p' | b'b' | b'r'), _) => 10,
+            (Some(b'e'), _) => 19,
+            _ => 0,
+        };
+        let len = if guess > 0 && (rest.len() == guess || rest.get(guess) == Some(&b' ')) {
+            guess
+        } else {
+            rest.iter().position(|&b| b == b' ').unwrap_or(rest.len())
+        };
+        let (keyword, params) = rest.split_at_checked(len)?;
+        let mut words = Words(params);
+        let mut first = words.next();
+        if first.is_none()
+            && let Some(cap) = Self::simple(keyword)
         {
+            return Some(cap);
+        }
+        match keyword.len() {
+            4 if is_word(keyword, b"SIZE") => {
+                return match (first, words.next()) {
+                    (None, _) => Some(Self::Size(None)),
+                    // Saturate rather than fail the whole EHLO reply (security-anchors §8 item 28).
+                    (Some(n), None) => Some(Self::Size(Some(
+                        parse::number(n, 20, "SIZE", "size").unwrap_or(u64::MAX),
+                    ))),
+                    _ => None,
+                };
+            }
+            4 if is_word(keyword, b"AUTH") => {
+                let mut mechs = Vec::new();
+                if first.is_some() {
+                    mechs.reserve_exact(4);
+                }
+                while let Some(m) = first {
+                    if let Some(m) = mechanism(m) {
+                        mechs.push(m);
+                    }
+                    first = words.next();
+                }
+                return Some(Self::Auth(mechs));
+            }
+            6 if is_word(keyword, b"LIMITS") => {
+                let (mut rcpt_max, mut mail_max, mut rcpt_domain_max) = (None, None, None);
+                while let Some(p) = first {
+                    let (k, v) = p.split_at_checked(memchr::memchr(b'=', p)?)?;
+                    let n = parse::number(v.get(1..)?, 20, "LIMITS", "limit-value").ok()?;
+                    if k.eq_ignore_ascii_case(b"RCPTMAX") {
+                        rcpt_max = Some(n);
+                    } else if k.eq_ignore_ascii_case(b"MAILMAX") {
+                        mail_max = Some(n);
+                    } else if k.eq_ignore_ascii_case(b"RCPTDOMAINMAX") {
+                        rcpt_domain_max = Some(n);
+                    }
+                    first = words.next();
+                }
+                return Some(Self::Limits {
+                    rcpt_max,
+                    mail_max,
+                    rcpt_domain_max,
+                });
+            }
+            _ => {}
+        }
+        if keyword.is_empty() || !keyword.iter().all(|&b| is_keyword_octet(b)) {
             return None;
         }
-        type Make = fn() -> Capability;
-        const SIMPLE: [(&[u8], Make); 9] = [
-            (b"PIPELINING", || Capability::Pipelining),
-            (b"8BITMIME", || Capability::EightBitMime),
-            (b"SMTPUTF8", || Capability::SmtpUtf8),
-            (b"CHUNKING", || Capability::Chunking),
-            (b"BINARYMIME", || Capability::BinaryMime),
-            (b"DSN", || Capability::Dsn),
-            (b"ENHANCEDSTATUSCODES", || Capability::EnhancedStatusCodes),
-            (b"STARTTLS", || Capability::StartTls),
-            (b"REQUIRETLS", || Capability::RequireTls),
-        ];
-        let rest_start = keyword.len();
-        let has_params = line
-            .get(rest_start..)
-            .is_some_and(|r| r.iter().any(|&b| b != b' '));
-        if !has_params {
-            for (word, cap) in SIMPLE {
-                if keyword.len() == word.len() && keyword.eq_ignore_ascii_case(word) {
-                    return Some(cap());
-                }
-            }
-        }
-        let rest: Vec<&[u8]> = words.collect();
-        if keyword.eq_ignore_ascii_case(b"SIZE") {
-            return match rest.as_slice() {
-                [] => Some(Self::Size(None)),
-                // Saturate rather than fail the whole EHLO reply (security-anchors §8 item 28).
-                [n] => Some(Self::Size(Some(
-                    parse::number(n, 20, "SIZE", "size").unwrap_or(u64::MAX),
-                ))),
-                _ => None,
-            };
-        }
-        if keyword.eq_ignore_ascii_case(b"AUTH") {
-            return Some(Self::Auth(
-                rest.iter()
-                    .filter_map(|m| MechanismName::parse(m))
-                    .collect(),
-            ));
-        }
-        if keyword.eq_ignore_ascii_case(b"LIMITS") {
-            let (mut rcpt_max, mut mail_max, mut rcpt_domain_max) = (None, None, None);
-            for p in &rest {
-                let (k, v) = p.split_at_checked(memchr::memchr(b'=', p)?)?;
-                let n = parse::number(v.get(1..)?, 20, "LIMITS", "limit-value").ok()?;
-                if k.eq_ignore_ascii_case(b"RCPTMAX") {
-                    rcpt_max = Some(n);
-                } else if k.eq_ignore_ascii_case(b"MAILMAX") {
-                    mail_max = Some(n);
-                } else if k.eq_ignore_ascii_case(b"RCPTDOMAINMAX") {
-                    rcpt_domain_max = Some(n);
-                }
-            }
-            return Some(Self::Limits {
-                rcpt_max,
-                mail_max,
-                rcpt_domain_max,
-            });
-        }
-        let keyword = String::from_utf8_lossy(keyword).to_ascii_uppercase();
-        let params = rest
-            .iter()
+        // The keyword is ASCII (checked above), so it is UTF-8 as it stands.
+        let keyword = std::str::from_utf8(keyword)
+            .unwrap_or_default()
+            .to_ascii_uppercase();
+        let params = first
+            .into_iter()
+            .chain(words)
             .map(|p| String::from_utf8_lossy(p).into_owned())
             .collect();
         Some(Self::Other { keyword, params })
     }
+
+    /// The keywords that take no parameter.
+    #[inline]
+    fn simple(keyword: &[u8]) -> Option<Self> {
+        let k = keyword;
+        Some(match k.len() {
+            3 if is_word(k, b"DSN") => Self::Dsn,
+            8 if is_word(k, b"8BITMIME") => Self::EightBitMime,
+            8 if is_word(k, b"SMTPUTF8") => Self::SmtpUtf8,
+            8 if is_word(k, b"CHUNKING") => Self::Chunking,
+            8 if is_word(k, b"STARTTLS") => Self::StartTls,
+            10 if is_word(k, b"PIPELINING") => Self::Pipelining,
+            10 if is_word(k, b"BINARYMIME") => Self::BinaryMime,
+            10 if is_word(k, b"REQUIRETLS") => Self::RequireTls,
+            19 if is_word(k, b"ENHANCEDSTATUSCODES") => Self::EnhancedStatusCodes,
+            _ => return None,
+        })
+    }
+}
+
+/// Whether `keyword` is `word` (upper-case letters, digits and `-`) in any case. Letters are
+/// compared with bit 0x20 set on both sides, which only folds case; other octets compare
+/// exactly. With `word` a constant this is a few word-wide operations.
+#[inline(always)]
+fn is_word<const N: usize>(keyword: &[u8], word: &[u8; N]) -> bool {
+    let Ok(keyword) = <&[u8; N]>::try_from(keyword) else {
+        return false;
+    };
+    let diff = keyword.iter().zip(word).fold(0, |diff, (&k, &w)| {
+        let fold = if w.is_ascii_alphabetic() { 0x20 } else { 0 };
+        diff | ((k | fold) ^ (w | fold))
+    });
+    diff == 0
+}
+
+/// A SASL mechanism name (RFC 4422 §3.1) as [`MechanismName::parse`] reads it, with the
+/// mechanisms this crate implements recognised by length and word compare first.
+#[inline]
+fn mechanism(name: &[u8]) -> Option<MechanismName> {
+    let known = match name.len() {
+        5 if is_word(name, b"PLAIN") => Mechanism::Plain,
+        5 if is_word(name, b"LOGIN") => Mechanism::Login,
+        7 if is_word(name, b"XOAUTH2") => Mechanism::XOAuth2,
+        8 if is_word(name, b"EXTERNAL") => Mechanism::External,
+        8 if is_word(name, b"CRAM-MD5") => Mechanism::CramMd5,
+        11 if is_word(name, b"OAUTHBEARER") => Mechanism::OAuthBearer,
+        13 if is_word(name, b"SCRAM-SHA-256") => Mechanism::ScramSha256,
+        18 if is_word(name, b"SCRAM-SHA-256-PLUS") => Mechanism::ScramSha256Plus,
+        _ => return MechanismName::parse(name),
+    };
+    Some(MechanismName::from(known))
+}
+
+/// `ALPHA / DIGIT / "-"`, the octets of an `ehlo-keyword`.
+#[inline(always)]
+fn is_keyword_octet(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-'
+}
+
+/// The words of `*( SP ehlo-param )`: runs of octets between spaces, empty ones skipped.
+struct Words<'a>(&'a [u8]);
+
+impl<'a> Iterator for Words<'a> {
+    type Item = &'a [u8];
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let start = self.0.iter().position(|&b| b != b' ')?;
+        let rest = self.0.get(start..).unwrap_or_default();
+        let len = rest.iter().position(|&b| b == b' ').unwrap_or(rest.len());
+        let (word, after) = rest.split_at_checked(len)?;
+        self.0 = after;
+        Some(word)
+    }
 }
 
 /// The positive reply to EHLO/LHLO: the server's domain, optional greeting text, extensions.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// Domain and greeting share one string (the first line's text), so a decoded reply allocates
+/// that string, the extension list and what unknown extensions and AUTH carry.
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct EhloReply {
-    domain: Text,
-    greeting: Option<Text>,
+    /// The domain, then SP and the greeting when there is one (`None` and an empty greeting
+    /// differ by that SP).
+    first: Box<str>,
+    /// Octets of `first` that are the domain.
+    domain_len: usize,
     capabilities: Vec<Capability>,
 }
 
@@ -232,9 +334,10 @@ impl EhloReply {
                 reason: "one word",
             });
         }
+        check_text(domain)?;
         Ok(Self {
-            domain: Text::try_from(domain)?,
-            greeting: None,
+            first: domain.into(),
+            domain_len: domain.len(),
             capabilities: Vec::new(),
         })
     }
@@ -242,15 +345,20 @@ impl EhloReply {
     /// A reply naming a validated domain.
     pub(crate) fn for_domain(domain: &crate::types::Domain) -> Self {
         Self {
-            domain: Text::from_trusted(domain.as_str().to_owned()),
-            greeting: None,
+            first: domain.as_str().into(),
+            domain_len: domain.as_str().len(),
             capabilities: Vec::new(),
         }
     }
 
     /// Sets the text after the domain on the first line.
     pub fn with_greeting(mut self, greeting: &str) -> Result<Self, InvalidValue> {
-        self.greeting = Some(Text::try_from(greeting)?);
+        check_text(greeting)?;
+        let mut first = String::with_capacity(self.domain_len + 1 + greeting.len());
+        first.push_str(self.domain());
+        first.push(' ');
+        first.push_str(greeting);
+        self.first = first.into_boxed_str();
         Ok(self)
     }
 
@@ -261,12 +369,12 @@ impl EhloReply {
 
     /// The server's domain (first word of the first line).
     pub fn domain(&self) -> &str {
-        self.domain.as_str()
+        self.first.get(..self.domain_len).unwrap_or_default()
     }
 
     /// The greeting text after the domain.
     pub fn greeting(&self) -> Option<&str> {
-        self.greeting.as_ref().map(Text::as_str)
+        self.first.get(self.domain_len + 1..)
     }
 
     /// The extensions, in order.
@@ -304,22 +412,18 @@ impl EhloReply {
     }
 
     pub(crate) fn encode_with_code(&self, code: ReplyCode, out: &mut BytesMut) {
-        let digits = code.to_string();
-        out.extend_from_slice(digits.as_bytes());
+        let digits = code.digits();
+        out.extend_from_slice(&digits);
         out.extend_from_slice(if self.capabilities.is_empty() {
             b" "
         } else {
             b"-"
         });
-        out.extend_from_slice(self.domain.as_str().as_bytes());
-        if let Some(g) = &self.greeting {
-            out.extend_from_slice(b" ");
-            out.extend_from_slice(g.as_str().as_bytes());
-        }
+        out.extend_from_slice(self.first.as_bytes());
         out.extend_from_slice(b"\r\n");
         let n = self.capabilities.len();
         for (i, c) in self.capabilities.iter().enumerate() {
-            out.extend_from_slice(digits.as_bytes());
+            out.extend_from_slice(&digits);
             out.extend_from_slice(if i + 1 == n { b" " } else { b"-" });
             c.encode(out);
             out.extend_from_slice(b"\r\n");
@@ -327,63 +431,178 @@ impl EhloReply {
     }
 
     /// Decodes an EHLO reply from the front of `input` (default [`ReplyLimits`]).
+    ///
+    /// The lines are framed and checked exactly as [`Reply::decode`] does, and the extensions
+    /// are read straight from the input, without building the [`Reply`].
     pub fn decode(input: &[u8]) -> Result<Parsed<Self>, ParseError> {
-        match Reply::decode_with(input, &ReplyLimits::default())? {
-            Parsed::Complete { value, consumed } => Ok(Parsed::Complete {
-                value: Self::from_reply(&value)?,
-                consumed,
-            }),
-            Parsed::Incomplete => Ok(Parsed::Incomplete),
-        }
+        let mut spans = reader::Spans::default();
+        let Some(head) = reader::frame(input, &ReplyLimits::default(), &mut spans)? else {
+            return Ok(Parsed::Incomplete);
+        };
+        let value = Self::from_lines(head.code, head.enhanced.is_some(), spans.lines(input))?;
+        Ok(Parsed::Complete {
+            value,
+            consumed: head.consumed,
+        })
     }
 
     /// Interprets a decoded 250 reply as an EHLO reply. Lines that are not valid keywords are
     /// skipped; the first word of the first line is the domain.
     pub fn from_reply(reply: &Reply) -> Result<Self, ParseError> {
-        if reply.code() != ReplyCode::OK {
+        Self::from_lines(reply.code(), reply.enhanced().is_some(), reply.lines())
+    }
+
+    /// `ehlo-ok-rsp` from its code and line texts.
+    fn from_lines<'a>(
+        code: ReplyCode,
+        enhanced: bool,
+        mut lines: impl ExactSizeIterator<Item = &'a [u8]>,
+    ) -> Result<Self, ParseError> {
+        if code != ReplyCode::OK {
             return Err(ParseError::new(
                 ParseErrorKind::InvalidReplyCode,
                 0,
                 "ehlo-ok-rsp",
             ));
         }
-        let mut lines = reply.lines();
-        let first = lines.next().unwrap_or_default();
-        let (domain, greet) = parse::split_word(first);
-        let clean = |b: &[u8]| Text::from_trusted(String::from_utf8_lossy(b).into_owned());
-        let mut out = Self {
-            domain: clean(domain),
-            greeting: (!greet.is_empty()).then(|| clean(greet)),
-            capabilities: Vec::new(),
-        };
-        if reply.enhanced().is_some() {
+        let (first, domain_len) = first_line(lines.next().unwrap_or_default());
+        let capabilities = if enhanced {
             // A server that wrongly prefixed an enhanced code: keep the text as sent.
-            return Ok(out);
-        }
-        out.capabilities = lines.filter_map(Capability::parse).collect();
-        Ok(out)
+            Vec::new()
+        } else {
+            let mut capabilities = Vec::with_capacity(lines.len());
+            capabilities.extend(lines.filter_map(Capability::parse));
+            capabilities
+        };
+        Ok(Self {
+            first,
+            domain_len,
+            capabilities,
+        })
     }
 
     /// This reply as a generic [`Reply`].
     pub fn to_reply(&self) -> Reply {
-        let mut first = self.domain.as_str().to_owned();
-        if let Some(g) = &self.greeting {
-            first.push(' ');
-            first.push_str(g.as_str());
-        }
-        let mut lines = vec![Bytes::from(first)];
+        let mut lines = Vec::with_capacity(self.capabilities.len() + 1);
+        lines.push(BytesMut::from(self.first.as_bytes()));
         for c in &self.capabilities {
             let mut b = BytesMut::new();
             c.encode(&mut b);
-            lines.push(b.freeze());
+            lines.push(b);
         }
-        Reply::from_parts(ReplyCode::OK, None, lines)
+        Reply::from_trusted_lines(ReplyCode::OK, None, lines.iter().map(|l| &l[..]))
     }
+}
+
+impl fmt::Debug for EhloReply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        /// Written as `Text("...")`, as when domain and greeting were kept as `Text`s.
+        struct TextDebug<'a>(&'a str);
+        impl fmt::Debug for TextDebug<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_tuple("Text").field(&self.0).finish()
+            }
+        }
+        f.debug_struct("EhloReply")
+            .field("domain", &TextDebug(self.domain()))
+            .field("greeting", &self.greeting().map(TextDebug))
+            .field("capabilities", &self.capabilities)
+            .finish()
+    }
+}
+
+/// Text that may go on the wire: no CR, LF or NUL.
+fn check_text(text: &str) -> Result<(), InvalidValue> {
+    match parse::find_forbidden(text.as_bytes()) {
+        Some((_, byte)) => Err(InvalidValue::ForbiddenByte { what: "text", byte }),
+        None => Ok(()),
+    }
+}
+
+/// The first line's text as domain and greeting: the domain is its first word, the greeting
+/// the rest after one SP when that rest is not empty. Non-UTF-8 bytes are replaced.
+fn first_line(text: &[u8]) -> (Box<str>, usize) {
+    let keep = match memchr::memchr(b' ', text) {
+        // No greeting: drop the lone SP so that the reply equals one built without it.
+        Some(sp) if sp + 1 == text.len() => text.get(..sp).unwrap_or_default(),
+        _ => text,
+    };
+    // A replacement character holds no SP, so the first SP stays where the domain ends.
+    let first: Box<str> = match std::str::from_utf8(keep) {
+        Ok(s) => s.into(),
+        Err(_) => String::from_utf8_lossy(keep).into_owned().into_boxed_str(),
+    };
+    let domain_len = first.bytes().position(|b| b == b' ').unwrap_or(first.len());
+    (first, domain_len)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn known_words_and_mechanisms() {
+        for m in Mechanism::ALL {
+            let name = m.name();
+            for variant in [name.to_owned(), name.to_ascii_lowercase()] {
+                assert_eq!(
+                    mechanism(variant.as_bytes()),
+                    MechanismName::parse(variant.as_bytes())
+                );
+                assert_eq!(
+                    mechanism(variant.as_bytes()).and_then(|n| n.known()),
+                    Some(m)
+                );
+            }
+        }
+        for other in [&b"X-FOO"[..], b"plain2", b"\x10LAIN", b"", b"A_B", b"A B"] {
+            assert_eq!(mechanism(other), MechanismName::parse(other));
+        }
+        assert!(is_word(b"8bitMIME", b"8BITMIME"));
+        // Only letters fold: 0x18 | 0x20 is `8`, 0x0d | 0x20 is `-`.
+        assert!(!is_word(b"\x18BITMIME", b"8BITMIME"));
+        assert!(!is_word(b"CRAM\x0dMD5", b"CRAM-MD5"));
+        assert!(!is_word(b"PIPELININ", b"PIPELINING"));
+        for (line, cap) in [
+            (&b"pipelining"[..], Some(Capability::Pipelining)),
+            (b"  STARTTLS  ", Some(Capability::StartTls)),
+            (b"\x18BITMIME", None),
+            (
+                b"SIZEX",
+                Some(Capability::Other {
+                    keyword: "SIZEX".into(),
+                    params: vec![],
+                }),
+            ),
+            (b"SIZE", Some(Capability::Size(None))),
+            (b"size 10", Some(Capability::Size(Some(10)))),
+            (b"SIZE 1 2", None),
+            (
+                b"DSNX 1",
+                Some(Capability::Other {
+                    keyword: "DSNX".into(),
+                    params: vec!["1".into()],
+                }),
+            ),
+            (
+                b"PIPELINING x",
+                Some(Capability::Other {
+                    keyword: "PIPELINING".into(),
+                    params: vec!["x".into()],
+                }),
+            ),
+            (b"AUTH", Some(Capability::Auth(vec![]))),
+            (
+                b"auth login BAD_NAME_THAT_IS_TOO_LONG_FOR_SASL",
+                Some(Capability::Auth(vec![Mechanism::Login.into()])),
+            ),
+            (b"X_Y", None),
+            (b"", None),
+            (b"   ", None),
+        ] {
+            assert_eq!(Capability::parse(line), cap, "{line:?}");
+        }
+    }
 
     #[test]
     fn known_answers() {
@@ -397,8 +616,8 @@ mod tests {
         assert_eq!(
             value.auth_mechanisms(),
             &[
-                MechanismName::from(mail_sansio::sasl::Mechanism::Plain),
-                MechanismName::from(mail_sansio::sasl::Mechanism::Login),
+                MechanismName::from(Mechanism::Plain),
+                MechanismName::from(Mechanism::Login),
                 MechanismName::parse(b"X-FOO").unwrap()
             ]
         );

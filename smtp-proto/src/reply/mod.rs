@@ -5,13 +5,20 @@
 //! non-UTF-8 text as bytes, accepts code-only lines (`334`) and reports a continuation line
 //! whose code differs from the first.
 
-use std::fmt;
+mod assembler;
+pub(crate) mod reader;
 
-use bytes::{Bytes, BytesMut};
+use std::fmt;
+use std::hash::{Hash, Hasher};
+
+use bytes::BytesMut;
 use mail_sansio::Parsed;
 
-use crate::error::{InvalidValue, ParseError, ParseErrorKind};
+use crate::error::{InvalidValue, ParseError};
 use crate::parse;
+
+pub use assembler::ReplyAssembler;
+use reader::{MAX_REPLY, Spans};
 
 /// A three-digit reply code, `%x32-35 %x30-35 %x30-39` (RFC 5321 §4.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -103,7 +110,7 @@ impl ReplyCode {
         self.0 / 100 == 5
     }
 
-    fn digits(self) -> [u8; 3] {
+    pub(crate) fn digits(self) -> [u8; 3] {
         [
             (self.0 / 100) as u8 + b'0',
             (self.0 / 10 % 10) as u8 + b'0',
@@ -187,11 +194,18 @@ impl TryFrom<&str> for EnhancedStatusCode {
 
 /// A reply: a code, an optional enhanced status code (written on every line) and one or more
 /// lines of text (bytes; text read from the wire may be non-UTF-8).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// One heap buffer holds the text of all lines followed by the table of where each line lies
+/// in it, so a reply costs one allocation whatever its line count and is small to move.
+/// Replies compare and hash by code, enhanced code and line texts.
+#[derive(Clone)]
 pub struct Reply {
     code: ReplyCode,
     enhanced: Option<EnhancedStatusCode>,
-    lines: Vec<Bytes>,
+    /// Octets of `buf` that are text (a decoded reply keeps its wire bytes there); the rest is
+    /// the line table, `[start, end)` of each line as two little-endian `u32`s.
+    text_len: usize,
+    buf: Box<[u8]>,
 }
 
 fn check_text(text: &[u8]) -> Result<(), InvalidValue> {
@@ -204,6 +218,16 @@ fn check_text(text: &[u8]) -> Result<(), InvalidValue> {
     }
 }
 
+fn check_size(len: usize) -> Result<(), InvalidValue> {
+    if len > MAX_REPLY {
+        return Err(InvalidValue::TooLong {
+            what: "reply text",
+            limit: MAX_REPLY,
+        });
+    }
+    Ok(())
+}
+
 impl Reply {
     /// A single-line reply. `text` may not contain CR, LF or NUL.
     pub fn new(
@@ -211,12 +235,7 @@ impl Reply {
         enhanced: Option<EnhancedStatusCode>,
         text: &str,
     ) -> Result<Self, InvalidValue> {
-        check_text(text.as_bytes())?;
-        Ok(Self {
-            code,
-            enhanced,
-            lines: vec![Bytes::copy_from_slice(text.as_bytes())],
-        })
+        Self::multiline(code, enhanced, [text])
     }
 
     /// A multi-line reply, one entry per line (at least one). No line may contain CR, LF or NUL.
@@ -229,30 +248,58 @@ impl Reply {
         I: IntoIterator<Item = S>,
         S: AsRef<[u8]>,
     {
-        let mut out = Vec::new();
+        let mut text = Vec::new();
+        let mut spans = Spans::default();
         for line in lines {
-            check_text(line.as_ref())?;
-            out.push(Bytes::copy_from_slice(line.as_ref()));
+            let line = line.as_ref();
+            check_text(line)?;
+            check_size(text.len() + line.len())?;
+            let start = text.len();
+            text.extend_from_slice(line);
+            spans.push(start, text.len());
         }
-        if out.is_empty() {
-            out.push(Bytes::new());
-        }
-        Ok(Self {
-            code,
-            enhanced,
-            lines: out,
-        })
+        Ok(Self::from_spans(code, enhanced, &text, &spans))
     }
 
-    pub(crate) fn from_parts(
+    /// A reply from lines already known to be free of CR, LF and NUL.
+    pub(crate) fn from_trusted_lines<'a>(
         code: ReplyCode,
         enhanced: Option<EnhancedStatusCode>,
-        lines: Vec<Bytes>,
+        lines: impl IntoIterator<Item = &'a [u8]>,
     ) -> Self {
+        let mut text = Vec::new();
+        let mut spans = Spans::default();
+        for line in lines {
+            let start = text.len();
+            text.extend_from_slice(line);
+            spans.push(start, text.len());
+        }
+        Self::from_spans(code, enhanced, &text, &spans)
+    }
+
+    /// A reply whose lines are the `spans` of `text` (at most [`MAX_REPLY`] octets); no spans
+    /// make one empty line.
+    pub(crate) fn from_spans(
+        code: ReplyCode,
+        enhanced: Option<EnhancedStatusCode>,
+        text: &[u8],
+        spans: &Spans,
+    ) -> Self {
+        let spans = spans.as_slice();
+        let table = 8 * spans.len().max(1);
+        let mut buf = Vec::with_capacity(text.len() + table);
+        buf.extend_from_slice(text);
+        if spans.is_empty() {
+            buf.extend_from_slice(&[0; 8]);
+        }
+        for &[start, end] in spans {
+            buf.extend_from_slice(&(u64::from(start) | u64::from(end) << 32).to_le_bytes());
+        }
         Self {
             code,
             enhanced,
-            lines,
+            text_len: text.len(),
+            buf: buf.into_boxed_slice(),
         }
     }
 
@@ -268,13 +315,18 @@ impl Reply {
 
     /// The text of each line, without code and enhanced code.
     pub fn lines(&self) -> impl ExactSizeIterator<Item = &[u8]> {
-        self.lines.iter().map(|l| &l[..])
+        let (text, table) = self.buf.split_at_checked(self.text_len).unwrap_or_default();
+        table.chunks_exact(8).map(move |entry| {
+            let span = <[u8; 8]>::try_from(entry).map_or(0, u64::from_le_bytes);
+            let (start, end) = (span as u32 as usize, (span >> 32) as usize);
+            text.get(start..end).unwrap_or_default()
+        })
     }
 
     /// All lines joined with `\n`, non-UTF-8 bytes replaced.
     pub fn text_lossy(&self) -> String {
         let mut s = String::new();
-        for (i, l) in self.lines.iter().enumerate() {
+        for (i, l) in self.lines().enumerate() {
             if i > 0 {
                 s.push('\n');
             }
@@ -287,8 +339,8 @@ impl Reply {
     pub fn encode(&self, out: &mut BytesMut) {
         let code = self.code.digits();
         let esc = self.enhanced.map(|e| e.to_string());
-        let n = self.lines.len();
-        for (i, line) in self.lines.iter().enumerate() {
+        let n = self.lines().len();
+        for (i, line) in self.lines().enumerate() {
             out.extend_from_slice(&code);
             let last = i + 1 == n;
             match (&esc, line.is_empty()) {
@@ -323,53 +375,75 @@ impl Reply {
 
     /// Decodes one reply from the front of `input`; lines end with CRLF.
     pub fn decode_with(input: &[u8], limits: &ReplyLimits) -> Result<Parsed<Self>, ParseError> {
-        let mut assembler = ReplyAssembler::new(*limits);
-        let mut pos = 0;
-        loop {
-            let rest = input.get(pos..).unwrap_or_default();
-            let Some(lf) = memchr::memchr(b'\n', rest) else {
-                if rest.len() >= limits.max_line {
-                    return Err(ParseError::new(
-                        ParseErrorKind::TooLong {
-                            what: "line",
-                            limit: limits.max_line,
-                        },
-                        pos,
-                        "Reply-line",
-                    ));
-                }
-                return Ok(Parsed::Incomplete);
-            };
-            if lf + 1 > limits.max_line {
-                return Err(ParseError::new(
-                    ParseErrorKind::TooLong {
-                        what: "line",
-                        limit: limits.max_line,
-                    },
-                    pos,
-                    "Reply-line",
-                ));
-            }
-            let Some(line) = lf
-                .checked_sub(1)
-                .and_then(|end| rest.get(..end))
-                .filter(|_| rest.get(lf.wrapping_sub(1)) == Some(&b'\r'))
-            else {
-                return Err(ParseError::new(
-                    ParseErrorKind::BareNewline,
-                    pos + lf,
-                    "Reply-line",
-                ));
-            };
-            let done = assembler.push_line(line).map_err(|e| e.shifted(pos))?;
-            pos += lf + 1;
-            if let Some(reply) = done {
-                return Ok(Parsed::Complete {
-                    value: reply,
-                    consumed: pos,
-                });
+        let mut spans = Spans::default();
+        let Some(head) = reader::frame(input, limits, &mut spans)? else {
+            return Ok(Parsed::Incomplete);
+        };
+        // The spans point into the input: keep its bytes as they are, one copy.
+        let text = input.get(..head.consumed).unwrap_or_default();
+        Ok(Parsed::Complete {
+            value: Self::from_spans(head.code, head.enhanced, text, &spans),
+            consumed: head.consumed,
+        })
+    }
+}
+
+impl PartialEq for Reply {
+    fn eq(&self, other: &Self) -> bool {
+        self.code == other.code && self.enhanced == other.enhanced && self.lines().eq(other.lines())
+    }
+}
+
+impl Eq for Reply {}
+
+impl Hash for Reply {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.code.hash(state);
+        self.enhanced.hash(state);
+        state.write_usize(self.lines().len());
+        for line in self.lines() {
+            line.hash(state);
+        }
+    }
+}
+
+/// A line written as a byte string literal, `b"..."`, the way `Bytes` writes itself (trace
+/// files match on this form).
+struct LineDebug<'a>(&'a [u8]);
+
+impl fmt::Debug for LineDebug<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("b\"")?;
+        for &b in self.0 {
+            match b {
+                b'\n' => f.write_str("\\n")?,
+                b'\r' => f.write_str("\\r")?,
+                b'\t' => f.write_str("\\t")?,
+                b'\\' | b'"' => write!(f, "\\{}", char::from(b))?,
+                0 => f.write_str("\\0")?,
+                0x20..0x7f => write!(f, "{}", char::from(b))?,
+                _ => write!(f, "\\x{b:02x}")?,
             }
         }
+        f.write_str("\"")
+    }
+}
+
+impl fmt::Debug for Reply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Lines<'a>(&'a Reply);
+        impl fmt::Debug for Lines<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_list()
+                    .entries(self.0.lines().map(LineDebug))
+                    .finish()
+            }
+        }
+        f.debug_struct("Reply")
+            .field("code", &self.code)
+            .field("enhanced", &self.enhanced)
+            .field("lines", &Lines(self))
+            .finish()
     }
 }
 
@@ -388,7 +462,7 @@ pub struct ReplyLimits {
     pub max_line: usize,
     /// Lines per reply.
     pub max_lines: usize,
-    /// Octets per reply.
+    /// Octets per reply (at most 4 GiB whatever is set here).
     pub max_total: usize,
 }
 
@@ -413,144 +487,10 @@ impl ReplyLimits {
     }
 }
 
-/// Builds a [`Reply`] from framed lines (e.g. from `mail_sansio::line::LineFramer`), so a client
-/// reads replies in time linear in the input however it is split.
-#[derive(Debug, Clone)]
-pub struct ReplyAssembler {
-    limits: ReplyLimits,
-    code: Option<ReplyCode>,
-    enhanced: Option<EnhancedStatusCode>,
-    lines: Vec<Bytes>,
-    total: usize,
-}
-
-impl ReplyAssembler {
-    /// An assembler with the given caps.
-    pub fn new(limits: ReplyLimits) -> Self {
-        Self {
-            limits,
-            code: None,
-            enhanced: None,
-            lines: Vec::new(),
-            total: 0,
-        }
-    }
-
-    /// Whether a reply has been started and not finished.
-    pub fn is_partial(&self) -> bool {
-        self.code.is_some()
-    }
-
-    /// Feeds one line without its CRLF; returns the reply when this was its last line. On an
-    /// error the assembler is reset.
-    pub fn push_line(&mut self, line: &[u8]) -> Result<Option<Reply>, ParseError> {
-        let result = self.push_inner(line);
-        if !matches!(result, Ok(None)) {
-            self.code = None;
-            self.enhanced = None;
-            self.lines.clear();
-            self.total = 0;
-        }
-        result
-    }
-
-    fn push_inner(&mut self, line: &[u8]) -> Result<Option<Reply>, ParseError> {
-        let rule = "Reply-line";
-        if line.len() + 2 > self.limits.max_line {
-            return Err(ParseError::new(
-                ParseErrorKind::TooLong {
-                    what: "line",
-                    limit: self.limits.max_line,
-                },
-                0,
-                rule,
-            ));
-        }
-        if let Some(i) = memchr::memchr2(b'\r', 0, line) {
-            let byte = line.get(i).copied().unwrap_or(0);
-            return Err(ParseError::new(
-                if byte == b'\r' {
-                    ParseErrorKind::BareNewline
-                } else {
-                    ParseErrorKind::ForbiddenByte(0)
-                },
-                i,
-                rule,
-            ));
-        }
-        let (code, last, text) = parse::reply::reply_line(line).ok_or(ParseError::new(
-            ParseErrorKind::InvalidReplyCode,
-            0,
-            rule,
-        ))?;
-        let code = ReplyCode(code);
-        let first = match self.code {
-            None => {
-                self.code = Some(code);
-                true
-            }
-            Some(expected) if expected != code => {
-                return Err(ParseError::new(
-                    ParseErrorKind::CodeMismatch {
-                        expected: expected.0,
-                        found: code.0,
-                    },
-                    0,
-                    rule,
-                ));
-            }
-            Some(_) => false,
-        };
-        self.total += line.len() + 2;
-        if self.lines.len() >= self.limits.max_lines {
-            return Err(ParseError::new(
-                ParseErrorKind::TooManyLines {
-                    limit: self.limits.max_lines,
-                },
-                0,
-                rule,
-            ));
-        }
-        if self.total > self.limits.max_total {
-            return Err(ParseError::new(
-                ParseErrorKind::TooLong {
-                    what: "reply",
-                    limit: self.limits.max_total,
-                },
-                0,
-                rule,
-            ));
-        }
-        let mut text = text;
-        if first {
-            if let Some((c, s, d, rest)) = parse::reply::enhanced_code(text)
-                && u16::from(c) == code.0 / 100
-            {
-                self.enhanced = Some(EnhancedStatusCode::new_unchecked(c, s, d));
-                text = rest;
-            }
-        } else if let Some(e) = self.enhanced
-            && let Some((c, s, d, rest)) = parse::reply::enhanced_code(text)
-            && (c, s, d) == (e.class, e.subject, e.detail)
-        {
-            text = rest;
-        }
-        self.lines.push(Bytes::copy_from_slice(text));
-        if last {
-            let reply = Reply {
-                code,
-                enhanced: self.enhanced,
-                lines: std::mem::take(&mut self.lines),
-            };
-            return Ok(Some(reply));
-        }
-        Ok(None)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ParseErrorKind;
 
     fn dec(s: &[u8]) -> Reply {
         match Reply::decode(s).unwrap() {
@@ -624,3 +564,7 @@ mod tests {
         assert!(EnhancedStatusCode::try_from("3.7.0").is_err());
     }
 }
+#[cfg(test)]
+mod difftest;
+#[cfg(test)]
+mod legacy;

@@ -1,0 +1,447 @@
+//! The reply reader shared by [`Reply::decode`](super::Reply::decode),
+//! [`EhloReply::decode`](crate::EhloReply::decode) and the [`ReplyAssembler`](super::ReplyAssembler):
+//! one pass over the bytes, each line found with one `memchr3` for its CRLF (which also proves
+//! it holds no bare CR, LF or NUL), its code checked digit by digit, and its text recorded as a
+//! span of the input rather than copied. Nothing is allocated for a reply of up to
+//! [`INLINE_LINES`] lines.
+
+use crate::error::{ParseError, ParseErrorKind};
+use crate::parse::reply::{enhanced_code, reply_line};
+
+use super::{EnhancedStatusCode, ReplyCode, ReplyLimits};
+
+/// Lines whose spans a reply keeps inline; a longer reply moves its spans to the heap. Sixteen
+/// covers the EHLO replies of common servers (eight to fifteen lines).
+pub(crate) const INLINE_LINES: usize = 16;
+
+/// Octets a reply may hold whatever its [`ReplyLimits`]: spans are 32-bit offsets.
+pub(crate) const MAX_REPLY: usize = u32::MAX as usize;
+
+/// The grammar rule named in reply-line errors.
+const RULE: &str = "Reply-line";
+
+/// Where each line's text lies in a buffer, as `[start, end)` octet offsets, in line order.
+#[derive(Debug, Clone)]
+pub(crate) enum Spans {
+    /// Up to [`INLINE_LINES`] spans, without allocating.
+    Inline {
+        /// Spans in use.
+        len: u8,
+        /// The spans; those past `len` are unused.
+        spans: [[u32; 2]; INLINE_LINES],
+    },
+    /// More lines than fit inline.
+    Heap(Vec<[u32; 2]>),
+}
+
+impl Default for Spans {
+    fn default() -> Self {
+        Self::Inline {
+            len: 0,
+            spans: [[0; 2]; INLINE_LINES],
+        }
+    }
+}
+
+impl Spans {
+    /// Adds the span `[start, end)`; both are below [`MAX_REPLY`] (the limits check ensures it).
+    #[inline]
+    pub(crate) fn push(&mut self, start: usize, end: usize) {
+        let span = [
+            u32::try_from(start).unwrap_or(u32::MAX),
+            u32::try_from(end).unwrap_or(u32::MAX),
+        ];
+        match self {
+            Self::Inline { len, spans } => {
+                if let Some(slot) = spans.get_mut(usize::from(*len)) {
+                    *slot = span;
+                    *len += 1;
+                } else {
+                    let mut heap = Vec::with_capacity(INLINE_LINES * 2);
+                    heap.extend_from_slice(spans);
+                    heap.push(span);
+                    *self = Self::Heap(heap);
+                }
+            }
+            Self::Heap(heap) => heap.push(span),
+        }
+    }
+
+    /// The spans in line order.
+    #[inline]
+    pub(crate) fn as_slice(&self) -> &[[u32; 2]] {
+        match self {
+            Self::Inline { len, spans } => spans.get(..usize::from(*len)).unwrap_or_default(),
+            Self::Heap(heap) => heap,
+        }
+    }
+
+    /// The text of each line of `buf`.
+    #[inline]
+    pub(crate) fn lines<'a>(
+        &'a self,
+        buf: &'a [u8],
+    ) -> impl ExactSizeIterator<Item = &'a [u8]> + Clone + 'a {
+        self.as_slice()
+            .iter()
+            .map(move |&[start, end]| buf.get(start as usize..end as usize).unwrap_or_default())
+    }
+}
+
+/// What is known of a reply after some of its lines.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct LineState {
+    /// The code of the first line.
+    pub(crate) code: Option<ReplyCode>,
+    /// The enhanced status code of the first line, if any.
+    pub(crate) enhanced: Option<EnhancedStatusCode>,
+    /// Lines accepted.
+    pub(crate) lines: usize,
+    /// Octets accepted, CRLFs included.
+    pub(crate) total: usize,
+}
+
+/// One accepted line.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Accepted {
+    /// Its code, the reply's.
+    pub(crate) code: ReplyCode,
+    /// Whether it ends the reply.
+    pub(crate) last: bool,
+    /// Where its text starts (after code, separator and a repeated enhanced status code).
+    pub(crate) text_start: usize,
+}
+
+impl LineState {
+    /// Takes one line without its CRLF, known to hold no CR, LF or NUL and to fit
+    /// `limits.max_line`: checks its code against the first line's and the reply against its
+    /// limits. Error offsets are relative to the line.
+    #[inline]
+    pub(crate) fn accept(
+        &mut self,
+        line: &[u8],
+        limits: &ReplyLimits,
+    ) -> Result<Accepted, ParseError> {
+        let (code, last, mut text) =
+            reply_line(line).ok_or(ParseError::new(ParseErrorKind::InvalidReplyCode, 0, RULE))?;
+        let code = ReplyCode::new_unchecked(code);
+        let first = match self.code {
+            None => {
+                self.code = Some(code);
+                true
+            }
+            Some(expected) if expected != code => {
+                return Err(ParseError::new(
+                    ParseErrorKind::CodeMismatch {
+                        expected: expected.get(),
+                        found: code.get(),
+                    },
+                    0,
+                    RULE,
+                ));
+            }
+            Some(_) => false,
+        };
+        self.total += line.len() + 2;
+        if self.lines >= limits.max_lines {
+            return Err(ParseError::new(
+                ParseErrorKind::TooManyLines {
+                    limit: limits.max_lines,
+                },
+                0,
+                RULE,
+            ));
+        }
+        let max_total = limits.max_total.min(MAX_REPLY);
+        if self.total > max_total {
+            return Err(ParseError::new(
+                ParseErrorKind::TooLong {
+                    what: "reply",
+                    limit: max_total,
+                },
+                0,
+                RULE,
+            ));
+        }
+        // Only text that starts like `d.` can hold an enhanced status code.
+        if text.get(1) == Some(&b'.') {
+            if first {
+                if let Some((c, s, d, rest)) = enhanced_code(text)
+                    && u16::from(c) == code.get() / 100
+                {
+                    self.enhanced = Some(EnhancedStatusCode::new_unchecked(c, s, d));
+                    text = rest;
+                }
+            } else if let Some(e) = self.enhanced
+                && let Some((c, s, d, rest)) = enhanced_code(text)
+                && (c, s, d) == (e.class(), e.subject(), e.detail())
+            {
+                text = rest;
+            }
+        }
+        self.lines += 1;
+        Ok(Accepted {
+            code,
+            last,
+            text_start: line.len() - text.len(),
+        })
+    }
+}
+
+/// What framing learned of a reply besides its lines.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Head {
+    /// The reply code.
+    pub(crate) code: ReplyCode,
+    /// The enhanced status code of the first line, if any.
+    pub(crate) enhanced: Option<EnhancedStatusCode>,
+    /// Octets of the input the reply takes, its last CRLF included.
+    pub(crate) consumed: usize,
+}
+
+fn line_too_long(limits: &ReplyLimits, at: usize) -> ParseError {
+    ParseError::new(
+        ParseErrorKind::TooLong {
+            what: "line",
+            limit: limits.max_line,
+        },
+        at,
+        RULE,
+    )
+}
+
+/// Checks a line that holds a CR, LF or NUL before its CRLF, or has no CRLF yet, and finds its
+/// end the careful way (this order decides which error a line with several faults gets):
+/// `Ok(Some(n))` for a good line of `n` octets before CRLF, `Ok(None)` if more input is needed.
+#[cold]
+pub(crate) fn careful_line(rest: &[u8], limits: &ReplyLimits) -> Result<Option<usize>, ParseError> {
+    let Some(lf) = memchr::memchr(b'\n', rest) else {
+        if rest.len() >= limits.max_line {
+            return Err(line_too_long(limits, 0));
+        }
+        return Ok(None);
+    };
+    if lf + 1 > limits.max_line {
+        return Err(line_too_long(limits, 0));
+    }
+    let Some(end) = lf
+        .checked_sub(1)
+        .filter(|&end| rest.get(end) == Some(&b'\r'))
+    else {
+        return Err(ParseError::new(ParseErrorKind::BareNewline, lf, RULE));
+    };
+    let line = rest.get(..end).unwrap_or_default();
+    check_bytes(line)?;
+    Ok(Some(end))
+}
+
+/// Rejects a bare CR or a NUL inside a line given without its CRLF.
+#[inline]
+pub(crate) fn check_bytes(line: &[u8]) -> Result<(), ParseError> {
+    match memchr::memchr2(b'\r', 0, line) {
+        None => Ok(()),
+        Some(i) => Err(ParseError::new(
+            if line.get(i) == Some(&b'\r') {
+                ParseErrorKind::BareNewline
+            } else {
+                ParseErrorKind::ForbiddenByte(0)
+            },
+            i,
+            RULE,
+        )),
+    }
+}
+
+/// Octets of a word whose value is below 0x20, as the high bit of each. Only the lowest flag
+/// is exact (a borrow may flag the octet above a true one), which is all the caller uses.
+#[inline(always)]
+const fn below_space(word: u64) -> u64 {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    word.wrapping_sub(ONES * 0x20) & !word & HIGH
+}
+
+/// Whether `b` may end a line's text: CR, LF or NUL.
+#[inline(always)]
+const fn is_end(b: u8) -> bool {
+    matches!(b, b'\r' | b'\n' | 0)
+}
+
+/// The first CR, LF or NUL in `hay`. Reply lines are short, so eight octets at a time in a
+/// plain word beats a vector search's set-up; other control octets (a TAB) are stepped over.
+#[inline(always)]
+fn find_cr_lf_nul(hay: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while let Some(chunk) = hay.get(i..i + 8) {
+        let Ok(octets) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let flagged = below_space(u64::from_le_bytes(octets));
+        if flagged == 0 {
+            i += 8;
+            continue;
+        }
+        let at = i + (flagged.trailing_zeros() / 8) as usize;
+        if hay.get(at).copied().is_some_and(is_end) {
+            return Some(at);
+        }
+        i = at + 1;
+    }
+    let tail = hay.get(i..).unwrap_or_default();
+    tail.iter().position(|&b| is_end(b)).map(|j| i + j)
+}
+
+/// `%x32-35 %x30-35 %x30-39`.
+#[inline(always)]
+const fn valid_code([a, b, c]: [u8; 3]) -> bool {
+    matches!(a, b'2'..=b'5') && matches!(b, b'0'..=b'5') && c.is_ascii_digit()
+}
+
+/// The error for a line whose code is not the first line's.
+#[cold]
+fn wrong_code(expected: [u8; 3], found: [u8; 3]) -> ParseError {
+    let value = |[a, b, c]: [u8; 3]| {
+        u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0')
+    };
+    let kind = if valid_code(found) {
+        ParseErrorKind::CodeMismatch {
+            expected: value(expected),
+            found: value(found),
+        }
+    } else {
+        ParseErrorKind::InvalidReplyCode
+    };
+    ParseError::new(kind, 0, RULE)
+}
+
+/// Frames one reply at the front of `input` (lines end with CRLF), adding the span of each
+/// line's text in `input` to `spans` (empty on entry): `Ok(None)` if the reply is not complete
+/// yet. Error offsets are relative to `input`.
+///
+/// The same checks as [`LineState::accept`], in the same order, with the code of every line
+/// after the first compared as three octets with the first's.
+#[inline(always)]
+pub(crate) fn frame(
+    input: &[u8],
+    limits: &ReplyLimits,
+    spans: &mut Spans,
+) -> Result<Option<Head>, ParseError> {
+    let max_total = limits.max_total.min(MAX_REPLY);
+    let mut head = [0; 3];
+    let mut head_word = 0;
+    let mut enhanced: Option<EnhancedStatusCode> = None;
+    let mut lines = 0;
+    let mut pos = 0;
+    loop {
+        let rest = input.get(pos..).unwrap_or_default();
+        // A good line ends at its first CR, LF or NUL, which is a CR followed by LF.
+        let len = match find_cr_lf_nul(rest) {
+            Some(i) if rest.get(i) == Some(&b'\r') && rest.get(i + 1) == Some(&b'\n') => {
+                if i + 2 > limits.max_line {
+                    return Err(line_too_long(limits, pos));
+                }
+                i
+            }
+            _ => match careful_line(rest, limits).map_err(|e| e.shifted(pos))? {
+                Some(len) => len,
+                None => return Ok(None),
+            },
+        };
+        let line = rest.get(..len).unwrap_or_default();
+        let (digits, last, mut text) = match line {
+            [a, b, c, b'-', text @ ..] => ([*a, *b, *c], false, text),
+            [a, b, c, b' ', text @ ..] => ([*a, *b, *c], true, text),
+            [a, b, c] => ([*a, *b, *c], true, &[][..]),
+            _ => return Err(ParseError::new(ParseErrorKind::InvalidReplyCode, pos, RULE)),
+        };
+        // Every line after the first must repeat the first's three digits: one compare.
+        let word = u32::from_le_bytes([digits[0], digits[1], digits[2], 0]);
+        if lines == 0 {
+            if !valid_code(digits) {
+                return Err(ParseError::new(ParseErrorKind::InvalidReplyCode, pos, RULE));
+            }
+            head = digits;
+            head_word = word;
+        } else if word != head_word {
+            return Err(wrong_code(head, digits).shifted(pos));
+        }
+        if lines >= limits.max_lines {
+            return Err(ParseError::new(
+                ParseErrorKind::TooManyLines {
+                    limit: limits.max_lines,
+                },
+                pos,
+                RULE,
+            ));
+        }
+        if pos + len + 2 > max_total {
+            return Err(ParseError::new(
+                ParseErrorKind::TooLong {
+                    what: "reply",
+                    limit: max_total,
+                },
+                pos,
+                RULE,
+            ));
+        }
+        // Only text that starts like `d.` can hold an enhanced status code.
+        if text.get(1) == Some(&b'.') {
+            if lines == 0 {
+                if let Some((c, s, d, after)) = enhanced_code(text)
+                    && c == head[0] - b'0'
+                {
+                    enhanced = Some(EnhancedStatusCode::new_unchecked(c, s, d));
+                    text = after;
+                }
+            } else if let Some(e) = enhanced
+                && let Some((c, s, d, after)) = enhanced_code(text)
+                && (c, s, d) == (e.class(), e.subject(), e.detail())
+            {
+                text = after;
+            }
+        }
+        spans.push(pos + len - text.len(), pos + len);
+        lines += 1;
+        pos += len + 2;
+        if last {
+            let [a, b, c] = head;
+            let code = u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0');
+            return Ok(Some(Head {
+                code: ReplyCode::new_unchecked(code),
+                enhanced,
+                consumed: pos,
+            }));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_first_line_end() {
+        for hay in [
+            &b""[..],
+            b"abc",
+            b"250 ok\r\n",
+            b"250 a\tb\x01c\x7f\x80\xff and more text\r\n",
+            b"\n",
+            b"0123456789abcdef\0",
+            b"0123456\r",
+            b"01234567\t\t\t\t\t\t\t\t\n",
+        ] {
+            let expected = hay.iter().position(|&b| matches!(b, b'\r' | b'\n' | 0));
+            assert_eq!(find_cr_lf_nul(hay), expected, "{hay:?}");
+        }
+        for len in 0..40 {
+            for at in 0..len {
+                for end in [b'\r', b'\n', 0] {
+                    let mut hay = vec![b'\t'; len];
+                    hay[at] = end;
+                    assert_eq!(find_cr_lf_nul(&hay), Some(at));
+                }
+            }
+        }
+    }
+}
