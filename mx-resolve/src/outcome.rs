@@ -8,15 +8,19 @@ use smallvec::SmallVec;
 use thiserror::Error;
 
 use crate::error::WireError;
-use crate::wire::{Name, RecordType};
+use crate::wire::{Name, NameRef, RecordType};
 
 /// One host to deliver to, in the order to try.
+///
+/// `H` is how the host name is held: an owned [`Name`] (the default), or a
+/// [`NameRef`] into the response for a plan made in place by
+/// [`plan_view`](crate::plan::plan_view) ([`Target::into_owned`] converts).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct Target {
+pub struct Target<H = Name> {
     /// The MX exchange (A-label form), or the domain itself for an
     /// implicit MX.
-    pub host: Name,
+    pub host: H,
     /// MX preference (0 for an implicit MX).
     pub preference: u16,
     /// True when there was no MX RRset and the domain itself is the target
@@ -27,6 +31,30 @@ pub struct Target {
     /// True when the resolver vouched (AD bit) for the MX RRset and for
     /// this host's addresses: the precondition for DANE (RFC 7672 §2.2).
     pub authenticated: bool,
+}
+
+impl Target<NameRef<'_>> {
+    /// The same target with its host name copied out of the message.
+    pub fn into_owned(self) -> Target {
+        Target {
+            host: self.host.to_name(),
+            preference: self.preference,
+            implicit: self.implicit,
+            addresses: self.addresses,
+            authenticated: self.authenticated,
+        }
+    }
+}
+
+impl PartialEq<Target> for Target<NameRef<'_>> {
+    /// Equal when the host names are (RFC 4343) and every other field is.
+    fn eq(&self, other: &Target) -> bool {
+        self.host == other.host
+            && self.preference == other.preference
+            && self.implicit == other.implicit
+            && self.addresses == other.addresses
+            && self.authenticated == other.authenticated
+    }
 }
 
 /// How many addresses a target holds without allocating: the default
@@ -188,12 +216,13 @@ impl ExactSizeIterator for IntoIter {}
 /// The result of an MX lookup or a delivery plan.
 ///
 /// Each variant maps to the enhanced status code an MTA would use in a
-/// bounce or deferral; see [`Outcome::enhanced_status`].
+/// bounce or deferral; see [`Outcome::enhanced_status`]. `H` is how the
+/// targets hold their host names (see [`Target`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Outcome {
+pub enum Outcome<H = Name> {
     /// Deliver to these targets, in order (never empty).
-    Targets(Vec<Target>),
+    Targets(Vec<Target<H>>),
     /// The domain publishes Null MX (RFC 7505): it accepts no mail.
     NullMx,
     /// The domain does not exist (NXDOMAIN).
@@ -206,7 +235,38 @@ pub enum Outcome {
     PermFail(PermFailure),
 }
 
-impl Outcome {
+impl Outcome<NameRef<'_>> {
+    /// The same outcome with the host names copied out of the message.
+    pub fn into_owned(self) -> Outcome {
+        match self {
+            Self::Targets(targets) => {
+                Outcome::Targets(targets.into_iter().map(Target::into_owned).collect())
+            }
+            Self::NullMx => Outcome::NullMx,
+            Self::NoSuchDomain => Outcome::NoSuchDomain,
+            Self::LoopsBackToMyself => Outcome::LoopsBackToMyself,
+            Self::TempFail(reason) => Outcome::TempFail(reason),
+            Self::PermFail(reason) => Outcome::PermFail(reason),
+        }
+    }
+}
+
+impl PartialEq<Outcome> for Outcome<NameRef<'_>> {
+    /// Equal when both are the same variant with equal contents.
+    fn eq(&self, other: &Outcome) -> bool {
+        match (self, other) {
+            (Self::Targets(a), Outcome::Targets(b)) => a.as_slice() == b.as_slice(),
+            (Self::NullMx, Outcome::NullMx)
+            | (Self::NoSuchDomain, Outcome::NoSuchDomain)
+            | (Self::LoopsBackToMyself, Outcome::LoopsBackToMyself) => true,
+            (Self::TempFail(a), Outcome::TempFail(b)) => a == b,
+            (Self::PermFail(a), Outcome::PermFail(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl<H> Outcome<H> {
     /// The RFC 3463 enhanced status code to report, `None` for targets.
     ///
     /// Null MX: 5.1.10 (RFC 7505 §4.3); no such domain: 5.1.2; loop:

@@ -31,7 +31,7 @@ use std::net::IpAddr;
 
 use crate::config::PlanConfig;
 use crate::outcome::{Diagnostic, Outcome, Target, TempFailure};
-use crate::wire::{Message, Name, Rcode};
+use crate::wire::{Message, Name, NameRef, Rcode};
 
 mod response;
 mod stages;
@@ -39,18 +39,19 @@ mod stages;
 pub use response::{plan_response, plan_view};
 use stages::{Found, assign_core, order_core};
 
-/// One MX record: `PREFERENCE EXCHANGE`.
+/// One MX record: `PREFERENCE EXCHANGE`, the exchange held as `H` (an
+/// owned [`Name`] by default).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MxRecord {
+pub struct MxRecord<H = Name> {
     /// Lower is tried first.
     pub preference: u16,
     /// The host (root = Null MX).
-    pub exchange: Name,
+    pub exchange: H,
 }
 
-impl MxRecord {
+impl<H> MxRecord<H> {
     /// An MX record.
-    pub fn new(preference: u16, exchange: Name) -> Self {
+    pub fn new(preference: u16, exchange: H) -> Self {
         Self {
             preference,
             exchange,
@@ -178,12 +179,90 @@ pub struct PlanInput<'a> {
 }
 
 /// A finished plan: the outcome plus the anomalies noticed.
+///
+/// `H` is how target host names are held: owned [`Name`]s (the default),
+/// or [`NameRef`]s into the response for [`plan_view`], which
+/// [`Plan::into_owned`] copies out.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Plan {
+pub struct Plan<H = Name> {
     /// What to do.
-    pub outcome: Outcome,
+    pub outcome: Outcome<H>,
     /// What was odd on the way.
     pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Plan<NameRef<'_>> {
+    /// The same plan with the host names copied out of the message.
+    pub fn into_owned(self) -> Plan {
+        Plan {
+            outcome: self.outcome.into_owned(),
+            diagnostics: self.diagnostics,
+        }
+    }
+}
+
+impl PartialEq<Plan> for Plan<NameRef<'_>> {
+    fn eq(&self, other: &Plan) -> bool {
+        self.outcome == other.outcome && self.diagnostics == other.diagnostics
+    }
+}
+
+/// What stage 1 and 2 need from a host name, however it is held.
+pub(crate) trait HostName: Clone {
+    /// The root name (Null MX).
+    fn is_root(&self) -> bool;
+    /// The same host (RFC 4343).
+    fn same(&self, other: &Self) -> bool;
+    /// The same host as an owned name.
+    fn is(&self, name: &Name) -> bool;
+    /// An owned copy.
+    fn to_name(&self) -> Name;
+    /// The IPv4 address the name spells, if it is a literal.
+    fn ip_literal(&self) -> Option<IpAddr>;
+}
+
+impl HostName for Name {
+    fn is_root(&self) -> bool {
+        Self::is_root(self)
+    }
+
+    fn same(&self, other: &Self) -> bool {
+        self == other
+    }
+
+    fn is(&self, name: &Name) -> bool {
+        self == name
+    }
+
+    fn to_name(&self) -> Name {
+        self.clone()
+    }
+
+    fn ip_literal(&self) -> Option<IpAddr> {
+        Self::ip_literal(self)
+    }
+}
+
+impl HostName for NameRef<'_> {
+    fn is_root(&self) -> bool {
+        Self::is_root(self)
+    }
+
+    fn same(&self, other: &Self) -> bool {
+        self == other
+    }
+
+    fn is(&self, name: &Name) -> bool {
+        self.eq_name(name)
+    }
+
+    fn to_name(&self) -> Name {
+        Self::to_name(self)
+    }
+
+    fn ip_literal(&self) -> Option<IpAddr> {
+        Self::ip_literal(self)
+    }
 }
 
 /// Stage 1: orders the MX RRset of `domain` (RFC 5321 §5.1, RFC 7505).

@@ -17,7 +17,7 @@ use crate::wire::{Message, MessageView, Name, NameRef, RData, RDataRef, Rcode, R
 const CNAME_STEPS: usize = 8;
 
 /// A plan that ended before any record was looked at.
-fn fail(outcome: Outcome) -> Plan {
+fn fail<H>(outcome: Outcome<H>) -> Plan<H> {
     Plan {
         outcome,
         diagnostics: Vec::new(),
@@ -100,11 +100,11 @@ pub fn plan_response(domain: &Name, response: &Message, config: &PlanConfig, see
 /// record is attached to the one host it names, matched by position in
 /// the message before any name is compared.
 pub fn plan_view<'a>(
-    domain: &Name,
+    domain: &'a Name,
     response: &MessageView<'a>,
     config: &PlanConfig,
     seed: u64,
-) -> Plan {
+) -> Plan<NameRef<'a>> {
     let header = response.header();
     if header.truncated {
         return fail(Outcome::TempFail(TempFailure::Truncated));
@@ -177,17 +177,19 @@ pub fn plan_view<'a>(
             }
         }
     }
-    // The question's position settles owners compressed against it.
-    let question_place = response
+    // The question, when it names the domain: its position settles owners
+    // compressed against it.
+    let question = response
         .question()
-        .filter(|(q, _, _)| q.eq_name(domain))
-        .map(|(q, _, _)| q.position());
+        .map(|(q, _, _)| q)
+        .filter(|q| q.eq_name(domain));
+    let question_place = question.map(|q| q.position());
     let is_owner = |n: &NameRef<'_>| match owner {
         Some(o) => *n == o,
         None => Some(n.position()) == question_place || n.eq_name(domain),
     };
-    // The RRset, and where each exchange sits in the message.
-    let mut mx: SmallVec<[MxRecord; 8]> = SmallVec::new();
+    // The RRset (exchanges read in place), and where each exchange sits.
+    let mut mx: SmallVec<[MxRecord<NameRef<'a>>; 8]> = SmallVec::new();
     let mut places: SmallVec<[usize; 8]> = SmallVec::new();
     let mut kinds: SmallVec<[HostKind; 8]> = SmallVec::new();
     let mut memo = RunMemo::new();
@@ -195,23 +197,16 @@ pub fn plan_view<'a>(
         let (o, preference, exchange) = Packed::unpack_mx(msg, word);
         if is_owner(&o) {
             places.push(exchange.position());
-            mx.push(MxRecord::new(preference, Name::root()));
-            if let Some(record) = mx.last_mut() {
-                kinds.push(exchange.copy_classify_into(&mut record.exchange, &mut memo));
-            }
+            kinds.push(exchange.host_kind(&mut memo));
+            mx.push(MxRecord::new(preference, exchange));
         }
     }
-    let owned_final;
-    let final_name = match owner {
-        Some(o) => {
-            owned_final = o.to_name();
-            &owned_final
-        }
-        None => domain,
-    };
+    // The name an implicit MX delivers to, as the response spells it (or
+    // as the caller did, when the response does not).
+    let final_name = owner.or(question).unwrap_or_else(|| NameRef::over(domain));
     let mut diagnostics = Vec::new();
-    let kind_of = |i: usize, _: &Name| kinds.get(i).copied().unwrap_or(HostKind::Neither);
-    let stage1 = match order_core(final_name, &mx, kind_of, config, seed, &mut diagnostics) {
+    let kind_of = |i: usize, _: &NameRef<'a>| kinds.get(i).copied().unwrap_or(HostKind::Neither);
+    let stage1 = match order_core(&final_name, &mx, kind_of, config, seed, &mut diagnostics) {
         Ok(stage1) => stage1,
         Err(outcome) => {
             return Plan {
@@ -242,7 +237,7 @@ pub fn plan_view<'a>(
         let at = name.position();
         let slot = slot_places.iter().position(|&p| p == at).or_else(|| {
             let slots = &stage1.slots;
-            slots.iter().position(|s| name.eq_name(stage1.host(s)))
+            slots.iter().position(|s| name == *stage1.host(s))
         });
         if let Some(i) = slot {
             owned.push(Packed::with_low(word, i));

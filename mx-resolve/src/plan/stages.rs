@@ -10,7 +10,7 @@ use std::net::IpAddr;
 
 use smallvec::SmallVec;
 
-use super::{Candidate, MxRecord, Ordered};
+use super::{Candidate, HostName, MxRecord, Ordered};
 use crate::config::{AddressFamilies, FamilyPreference, PlanConfig};
 use crate::outcome::{
     Addresses, Diagnostic, Outcome, PermFailure, SkipReason, Target, TempFailure,
@@ -50,16 +50,16 @@ pub(crate) type Scratch = SmallVec<[IpAddr; 16]>;
 
 /// The result of stage 1 over borrowed records.
 #[derive(Debug)]
-pub(crate) struct Stage1<'r> {
-    pub(crate) domain: &'r Name,
-    pub(crate) records: &'r [MxRecord],
+pub(crate) struct Stage1<'r, H> {
+    pub(crate) domain: &'r H,
+    pub(crate) records: &'r [MxRecord<H>],
     pub(crate) slots: Slots,
     pub(crate) pruned_self: bool,
 }
 
-impl Stage1<'_> {
+impl<H: HostName> Stage1<'_, H> {
     /// The host a slot stands for.
-    pub(crate) fn host(&self, slot: &Slot) -> &Name {
+    pub(crate) fn host(&self, slot: &Slot) -> &H {
         host_of(self.domain, self.records, slot)
     }
 
@@ -67,7 +67,9 @@ impl Stage1<'_> {
     fn literal(&self, slot: &Slot) -> Option<IpAddr> {
         slot.literal.then(|| self.host(slot).ip_literal()).flatten()
     }
+}
 
+impl Stage1<'_, Name> {
     /// Owned candidates, for the public stage-1 result.
     pub(crate) fn to_candidates(&self) -> Vec<Candidate> {
         self.slots
@@ -83,8 +85,8 @@ impl Stage1<'_> {
 }
 
 /// One candidate as stage 2 reads it.
-pub(crate) struct CandidateRef<'a> {
-    host: &'a Name,
+pub(crate) struct CandidateRef<'a, H> {
+    host: &'a H,
     preference: u16,
     implicit: bool,
     literal: Option<IpAddr>,
@@ -92,17 +94,21 @@ pub(crate) struct CandidateRef<'a> {
 
 /// Anything stage 2 can read candidates from, in delivery order.
 pub(crate) trait Candidates {
+    /// How hosts are held.
+    type Host: HostName;
     fn count(&self) -> usize;
-    fn at(&self, index: usize) -> Option<CandidateRef<'_>>;
+    fn at(&self, index: usize) -> Option<CandidateRef<'_, Self::Host>>;
     fn pruned_self(&self) -> bool;
 }
 
-impl Candidates for Stage1<'_> {
+impl<H: HostName> Candidates for Stage1<'_, H> {
+    type Host = H;
+
     fn count(&self) -> usize {
         self.slots.len()
     }
 
-    fn at(&self, index: usize) -> Option<CandidateRef<'_>> {
+    fn at(&self, index: usize) -> Option<CandidateRef<'_, H>> {
         let s = self.slots.get(index)?;
         Some(CandidateRef {
             host: self.host(s),
@@ -118,11 +124,13 @@ impl Candidates for Stage1<'_> {
 }
 
 impl Candidates for Ordered {
+    type Host = Name;
+
     fn count(&self) -> usize {
         self.candidates.len()
     }
 
-    fn at(&self, index: usize) -> Option<CandidateRef<'_>> {
+    fn at(&self, index: usize) -> Option<CandidateRef<'_, Name>> {
         let c = self.candidates.get(index)?;
         Some(CandidateRef {
             host: &c.host,
@@ -151,14 +159,14 @@ pub(crate) enum Found {
 /// [`order_exchanges`](super::order_exchanges) for the rules.
 /// `kind_of(index, exchange)` classifies `records[index]` (a caller that
 /// still has the message can do it in place, sharing suffixes).
-pub(crate) fn order_core<'r>(
-    domain: &'r Name,
-    records: &'r [MxRecord],
-    kind_of: impl Fn(usize, &Name) -> HostKind,
+pub(crate) fn order_core<'r, H: HostName>(
+    domain: &'r H,
+    records: &'r [MxRecord<H>],
+    kind_of: impl Fn(usize, &H) -> HostKind,
     config: &PlanConfig,
     seed: u64,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Result<Stage1<'r>, Outcome> {
+) -> Result<Stage1<'r, H>, Outcome<H>> {
     let mut out = Slots::new();
     let host = |s: &Slot| host_of(domain, records, s);
     if records.is_empty() {
@@ -182,17 +190,17 @@ pub(crate) fn order_core<'r>(
         // Index of each host in `out`: a linear scan for the usual
         // handful, a hash map for large RRsets (a 64 KiB TCP answer can
         // carry thousands of MX records; the cost must stay linear).
-        let mut index: Option<HashMap<&Name, usize>> =
+        let mut index: Option<HashMap<Name, usize>> =
             (records.len() > 16).then(|| HashMap::with_capacity(records.len()));
         for (source, record) in records.iter().enumerate() {
             let found = match &index {
-                Some(map) => map.get(&record.exchange).copied(),
-                None => out.iter().position(|s| *host(s) == record.exchange),
+                Some(map) => map.get(&record.exchange.to_name()).copied(),
+                None => out.iter().position(|s| host(s).same(&record.exchange)),
             };
             if let Some(seen) = found.and_then(|i| out.get_mut(i)) {
                 seen.preference = seen.preference.min(record.preference);
                 diagnostics.push(Diagnostic::DuplicateExchange {
-                    host: record.exchange.clone(),
+                    host: record.exchange.to_name(),
                 });
                 continue;
             }
@@ -200,7 +208,7 @@ pub(crate) fn order_core<'r>(
                 HostKind::Hostname => (false, None),
                 HostKind::IpLiteral(_) if config.allow_ip_literal_targets => {
                     diagnostics.push(Diagnostic::IpLiteralTarget {
-                        host: record.exchange.clone(),
+                        host: record.exchange.to_name(),
                     });
                     (true, None)
                 }
@@ -209,13 +217,13 @@ pub(crate) fn order_core<'r>(
             };
             if let Some(reason) = skip {
                 diagnostics.push(Diagnostic::SkippedTarget {
-                    host: record.exchange.clone(),
+                    host: record.exchange.to_name(),
                     reason,
                 });
                 continue;
             }
             if let Some(map) = &mut index {
-                map.insert(&record.exchange, out.len());
+                map.insert(record.exchange.to_name(), out.len());
             }
             // `records` comes from one message, far below 2^32 records.
             out.push(Slot {
@@ -239,7 +247,7 @@ pub(crate) fn order_core<'r>(
     } else {
         out.iter()
             .filter(|s| {
-                local.names.contains(host(s))
+                local.names.iter().any(|n| host(s).is(n))
                     || (s.literal
                         && host(s)
                             .ip_literal()
@@ -260,7 +268,7 @@ pub(crate) fn order_core<'r>(
     if out.len() > config.max_hosts {
         for dropped in out.drain(config.max_hosts..) {
             diagnostics.push(Diagnostic::SkippedTarget {
-                host: host(&dropped).clone(),
+                host: host(&dropped).to_name(),
                 reason: SkipReason::OverHostLimit,
             });
         }
@@ -274,7 +282,7 @@ pub(crate) fn order_core<'r>(
 }
 
 /// The host a slot stands for: its exchange, or the domain.
-fn host_of<'r>(domain: &'r Name, records: &'r [MxRecord], slot: &Slot) -> &'r Name {
+fn host_of<'r, H>(domain: &'r H, records: &'r [MxRecord<H>], slot: &Slot) -> &'r H {
     usize::try_from(slot.source)
         .ok()
         .and_then(|i| records.get(i))
@@ -307,19 +315,19 @@ fn sort_by_preference(slots: &mut [Slot]) {
 /// the addresses of `candidates[index]` to `scratch` and says what it
 /// knows. It is called at most twice per candidate and the scratch buffer
 /// is reused, so the only allocation is the list of targets.
-pub(crate) fn assign_core(
-    candidates: &impl Candidates,
-    mut fill: impl FnMut(usize, &Name, &mut Scratch) -> Found,
+pub(crate) fn assign_core<C: Candidates>(
+    candidates: &C,
+    mut fill: impl FnMut(usize, &C::Host, &mut Scratch) -> Found,
     mx_authenticated: bool,
     config: &PlanConfig,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Outcome {
+) -> Outcome<C::Host> {
     let mut scratch = Scratch::new();
     // Resolves one candidate into `scratch`: Some(authenticated) when it
     // is usable, None when it has no addresses, with `temp` set on a
     // temporary failure.
     let mut resolve = |i: usize,
-                       c: &CandidateRef<'_>,
+                       c: &CandidateRef<'_, C::Host>,
                        scratch: &mut Scratch,
                        diags: Option<&mut Vec<Diagnostic>>,
                        temp: &mut bool|
@@ -339,11 +347,11 @@ pub(crate) fn assign_core(
                     if let Some(d) = diags {
                         d.push(if allowed {
                             Diagnostic::CnameTarget {
-                                host: c.host.clone(),
+                                host: c.host.to_name(),
                             }
                         } else {
                             Diagnostic::SkippedTarget {
-                                host: c.host.clone(),
+                                host: c.host.to_name(),
                                 reason: SkipReason::CnameTarget,
                             }
                         });
@@ -396,7 +404,7 @@ pub(crate) fn assign_core(
     // Pass 2: targets in order, addresses deduplicated and capped.
     let mut any_temp = false;
     let mut total = 0usize;
-    let mut targets: Vec<Target> = Vec::with_capacity(candidates.count());
+    let mut targets: Vec<Target<C::Host>> = Vec::with_capacity(candidates.count());
     for i in 0..candidates.count() {
         let Some(c) = candidates.at(i) else { break };
         if self_pref.is_some() && c.preference >= limit {

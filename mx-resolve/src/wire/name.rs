@@ -624,8 +624,9 @@ impl Compressor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::copy::{copy_classify_into, copy_name};
+    use crate::wire::copy::copy_name;
     use crate::wire::host::RunMemo;
+    use crate::wire::view::NameRef;
 
     fn msg_with(name_bytes: &[u8]) -> Vec<u8> {
         let mut m = vec![0u8; 12];
@@ -737,11 +738,10 @@ mod tests {
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
-        /// Copying and classifying in one walk, with suffixes shared
-        /// through the memo, gives the same name and verdict as copying
-        /// and then classifying the copy.
+        /// Classifying in place, with suffixes shared through the memo,
+        /// gives the same verdict as classifying a copy.
         #[test]
-        fn copy_classify_agrees_with_the_copy(
+        fn in_place_host_kind_agrees_with_the_copy(
             names in proptest::collection::vec(
                 proptest::collection::vec(
                     proptest::prop_oneof![
@@ -767,10 +767,8 @@ mod tests {
             }
             let mut memo = RunMemo::new();
             for &start in &starts {
-                let mut out = Name::root();
-                let kind = copy_classify_into(&m, start, &mut out, &mut memo);
+                let kind = NameRef::at_offset(&m, start).host_kind(&mut memo);
                 let copy = copy_name(&m, start);
-                proptest::prop_assert_eq!(&out, &copy);
                 proptest::prop_assert_eq!(kind, copy.host_kind());
             }
         }

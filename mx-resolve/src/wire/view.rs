@@ -8,17 +8,22 @@
 //!
 //! [`Message::decode`]: crate::wire::Message::decode
 
+use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::error::WireError;
-use crate::wire::copy::{copy_classify_into, copy_name};
+use crate::wire::copy::copy_name;
 use crate::wire::header::{HEADER_LEN, Header, Rcode};
-use crate::wire::host::{HostKind, RunMemo};
+use crate::wire::host::{HostKind, LabelRun, RunMemo, ipv4_literal};
 use crate::wire::name::{Name, NameCache, RawLabels, check_name_cached};
 use crate::wire::record::RecordType;
 
 /// A name inside a validated message, still compressed.
-#[derive(Debug, Clone, Copy)]
+///
+/// Compares case-insensitively with other names in place and with owned
+/// [`Name`]s (RFC 4343), and displays like a [`Name`]; [`NameRef::to_name`]
+/// copies it out.
+#[derive(Clone, Copy)]
 pub struct NameRef<'a> {
     msg: &'a [u8],
     at: usize,
@@ -33,6 +38,61 @@ impl<'a> NameRef<'a> {
     /// Its labels, left to right (pointers followed).
     pub fn labels(&self) -> impl Iterator<Item = &'a [u8]> + use<'a> {
         RawLabels::new(self.msg, self.at)
+    }
+
+    /// An owned name seen as one in place (its wire form is a message of
+    /// one uncompressed name).
+    pub(crate) fn over(name: &'a Name) -> Self {
+        Self {
+            msg: name.as_wire(),
+            at: 0,
+        }
+    }
+
+    /// Host name, IPv4 literal or neither (RFC 5321 §5.1), reading the
+    /// labels in place. What the suffix behind the first pointer adds up
+    /// to is kept in `memo`, so names sharing a suffix (`mx1.example.com`,
+    /// `mx2.example.com`) only walk their own first labels.
+    pub(crate) fn host_kind(&self, memo: &mut RunMemo) -> HostKind {
+        let mut head = LabelRun::EMPTY;
+        let mut pos = self.at;
+        loop {
+            let Some(&len) = self.msg.get(pos) else {
+                return HostKind::Neither;
+            };
+            if len & 0xC0 == 0xC0 {
+                break;
+            }
+            if len == 0 {
+                return head.kind(|| self.ip_literal());
+            }
+            let end = pos + 1 + usize::from(len);
+            let Some(label) = self.msg.get(pos + 1..end) else {
+                return HostKind::Neither;
+            };
+            head.push(label);
+            pos = end;
+        }
+        // A pointer: the suffix it leads to is a name of its own.
+        let Some(&low) = self.msg.get(pos + 1) else {
+            return HostKind::Neither;
+        };
+        let target = usize::from(self.msg.get(pos).map_or(0, |b| b & 0x3F)) << 8 | usize::from(low);
+        if target > self.at {
+            return HostKind::Neither;
+        }
+        let tail = match memo.get(target) {
+            Some(known) => known,
+            None => {
+                let mut run = LabelRun::EMPTY;
+                Self::at_offset(self.msg, target)
+                    .labels()
+                    .for_each(|l| run.push(l));
+                memo.put(target, run);
+                run
+            }
+        };
+        head.then(tail).kind(|| self.ip_literal())
     }
 
     /// Where the name's first label (or its root octet) really is, after
@@ -54,6 +114,12 @@ impl<'a> NameRef<'a> {
         pos
     }
 
+    /// The IPv4 address this name spells, when it is an address literal
+    /// (see [`Name::ip_literal`]).
+    pub fn ip_literal(&self) -> Option<std::net::IpAddr> {
+        ipv4_literal(self.labels())
+    }
+
     /// Whether this is the root name.
     pub fn is_root(&self) -> bool {
         self.labels().next().is_none()
@@ -62,14 +128,6 @@ impl<'a> NameRef<'a> {
     /// An owned copy (A-label form, lower-cased).
     pub fn to_name(&self) -> Name {
         copy_name(self.msg, self.at)
-    }
-
-    /// Copies this name into `out` (A-label form, lower-cased, in place
-    /// when it fits inline) and tells whether it is a host name (RFC 5321
-    /// §5.1). `memo` remembers what each suffix a pointer
-    /// leads to adds up to, so names sharing a suffix classify it once.
-    pub(crate) fn copy_classify_into(&self, out: &mut Name, memo: &mut RunMemo) -> HostKind {
-        copy_classify_into(self.msg, self.at, out, memo)
     }
 
     /// Case-insensitive comparison with an owned name (RFC 4343): one
@@ -117,11 +175,38 @@ impl<'a> NameRef<'a> {
     }
 }
 
+impl PartialEq<Name> for NameRef<'_> {
+    fn eq(&self, other: &Name) -> bool {
+        self.eq_name(other)
+    }
+}
+
+impl fmt::Display for NameRef<'_> {
+    /// As [`Name`] displays (RFC 1035 §5.1 escapes, no trailing dot).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.to_name(), f)
+    }
+}
+
+impl fmt::Debug for NameRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "NameRef({self})")
+    }
+}
+
 impl PartialEq for NameRef<'_> {
-    /// Case-insensitive, label by label; the same offset is equal at once.
+    /// Case-insensitive, label by label; the same position is equal at
+    /// once, and different first labels (most siblings) after one word
+    /// compare.
     fn eq(&self, other: &Self) -> bool {
-        if std::ptr::eq(self.msg, other.msg) && self.at == other.at {
+        let (mine, theirs) = (self.position(), other.position());
+        if std::ptr::eq(self.msg, other.msg) && mine == theirs {
             return true;
+        }
+        if let (Some(a), Some(b)) = (head_word(self.msg, mine), head_word(other.msg, theirs))
+            && a != b
+        {
+            return false;
         }
         let mut mine = self.labels();
         let mut theirs = other.labels();
@@ -133,6 +218,17 @@ impl PartialEq for NameRef<'_> {
             }
         }
     }
+}
+
+/// The length octet and first seven octets of the label at `at`, ASCII
+/// case folded (`| 0x20`) and masked to the label: equal names give equal
+/// words, so different words prove different names. `None` within eight
+/// octets of the end of the message (then nothing is proved).
+fn head_word(msg: &[u8], at: usize) -> Option<u64> {
+    let window = msg.get(at..)?.first_chunk::<8>()?;
+    let len = usize::from(*window.first()?).min(7);
+    let mask = u64::MAX >> (8 * (7 - len));
+    Some((u64::from_le_bytes(*window) | 0x2020_2020_2020_2020) & mask)
 }
 
 /// Record data read in place.
