@@ -187,10 +187,12 @@ impl Capability {
                 };
             }
             4 if is_word(keyword, b"AUTH") => {
-                let mut mechs = Vec::new();
-                if first.is_some() {
-                    mechs.reserve_exact(4);
-                }
+                // Servers list a handful of mechanisms: room for four at once.
+                let mut mechs = if first.is_some() {
+                    Vec::with_capacity(4)
+                } else {
+                    Vec::new()
+                };
                 while let Some(m) = first {
                     if let Some(m) = mechanism(m) {
                         mechs.push(m);

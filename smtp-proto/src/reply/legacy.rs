@@ -1,5 +1,11 @@
 //! Test-only: the previous nom-based reader, as a reference for the hand-written one.
-#![allow(clippy::all, clippy::use_self, missing_docs, unreachable_pub, dead_code)]
+#![allow(
+    clippy::all,
+    clippy::use_self,
+    missing_docs,
+    unreachable_pub,
+    dead_code
+)]
 use crate::ehlo::Capability;
 use crate::error::{ParseError, ParseErrorKind};
 use crate::parse;

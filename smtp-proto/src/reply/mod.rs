@@ -292,8 +292,8 @@ impl Reply {
         if spans.is_empty() {
             buf.extend_from_slice(&[0; 8]);
         }
-        for &[start, end] in spans {
-            buf.extend_from_slice(&(u64::from(start) | u64::from(end) << 32).to_le_bytes());
+        for span in spans {
+            buf.extend_from_slice(&span.to_le_bytes());
         }
         Self {
             code,
@@ -317,9 +317,10 @@ impl Reply {
     pub fn lines(&self) -> impl ExactSizeIterator<Item = &[u8]> {
         let (text, table) = self.buf.split_at_checked(self.text_len).unwrap_or_default();
         table.chunks_exact(8).map(move |entry| {
-            let span = <[u8; 8]>::try_from(entry).map_or(0, u64::from_le_bytes);
-            let (start, end) = (span as u32 as usize, (span >> 32) as usize);
-            text.get(start..end).unwrap_or_default()
+            reader::span_of(
+                text,
+                <[u8; 8]>::try_from(entry).map_or(0, u64::from_le_bytes),
+            )
         })
     }
 

@@ -1,17 +1,17 @@
 //! The reply reader shared by [`Reply::decode`](super::Reply::decode),
 //! [`EhloReply::decode`](crate::EhloReply::decode) and the [`ReplyAssembler`](super::ReplyAssembler):
-//! one pass over the bytes, each line found with one `memchr3` for its CRLF (which also proves
-//! it holds no bare CR, LF or NUL), its code checked digit by digit, and its text recorded as a
-//! span of the input rather than copied. Nothing is allocated for a reply of up to
-//! [`INLINE_LINES`] lines.
+//! one pass over the bytes, each line's end found eight octets at a time (the first CR, LF or
+//! NUL must be its CRLF, which also proves the line clean), its code checked digit by digit or
+//! compared as one word with the first line's, and its text recorded as a span of the input
+//! rather than copied. Nothing is allocated for a reply of up to [`INLINE_LINES`] lines.
 
 use crate::error::{ParseError, ParseErrorKind};
 use crate::parse::reply::{enhanced_code, reply_line};
 
 use super::{EnhancedStatusCode, ReplyCode, ReplyLimits};
 
-/// Lines whose spans a reply keeps inline; a longer reply moves its spans to the heap. Sixteen
-/// covers the EHLO replies of common servers (eight to fifteen lines).
+/// Lines whose spans are kept inline while a reply is read; a longer reply moves them to the
+/// heap. Sixteen covers the EHLO replies of common servers (eight to fifteen lines).
 pub(crate) const INLINE_LINES: usize = 16;
 
 /// Octets a reply may hold whatever its [`ReplyLimits`]: spans are 32-bit offsets.
@@ -20,59 +20,51 @@ pub(crate) const MAX_REPLY: usize = u32::MAX as usize;
 /// The grammar rule named in reply-line errors.
 const RULE: &str = "Reply-line";
 
-/// Where each line's text lies in a buffer, as `[start, end)` octet offsets, in line order.
+/// Where each line's text lies in a buffer, in line order: `start | end << 32` for the octets
+/// `[start, end)`, the form [`Reply`](super::Reply) keeps them in.
 #[derive(Debug, Clone)]
-pub(crate) enum Spans {
-    /// Up to [`INLINE_LINES`] spans, without allocating.
-    Inline {
-        /// Spans in use.
-        len: u8,
-        /// The spans; those past `len` are unused.
-        spans: [[u32; 2]; INLINE_LINES],
-    },
-    /// More lines than fit inline.
-    Heap(Vec<[u32; 2]>),
+pub(crate) struct Spans {
+    /// Spans pushed.
+    len: usize,
+    /// The first [`INLINE_LINES`] spans.
+    inline: [u64; INLINE_LINES],
+    /// All spans, once there are more than fit inline.
+    heap: Vec<u64>,
 }
 
 impl Default for Spans {
     fn default() -> Self {
-        Self::Inline {
+        Self {
             len: 0,
-            spans: [[0; 2]; INLINE_LINES],
+            inline: [0; INLINE_LINES],
+            heap: Vec::new(),
         }
     }
 }
 
 impl Spans {
-    /// Adds the span `[start, end)`; both are below [`MAX_REPLY`] (the limits check ensures it).
-    #[inline]
+    /// Adds the span `[start, end)`; both are at most [`MAX_REPLY`] (the limits ensure it).
+    #[inline(always)]
     pub(crate) fn push(&mut self, start: usize, end: usize) {
-        let span = [
-            u32::try_from(start).unwrap_or(u32::MAX),
-            u32::try_from(end).unwrap_or(u32::MAX),
-        ];
-        match self {
-            Self::Inline { len, spans } => {
-                if let Some(slot) = spans.get_mut(usize::from(*len)) {
-                    *slot = span;
-                    *len += 1;
-                } else {
-                    let mut heap = Vec::with_capacity(INLINE_LINES * 2);
-                    heap.extend_from_slice(spans);
-                    heap.push(span);
-                    *self = Self::Heap(heap);
-                }
+        let span = start.min(MAX_REPLY) as u64 | (end.min(MAX_REPLY) as u64) << 32;
+        if let Some(slot) = self.inline.get_mut(self.len) {
+            *slot = span;
+        } else {
+            if self.heap.is_empty() {
+                self.heap.reserve(INLINE_LINES * 2);
+                self.heap.extend_from_slice(&self.inline);
             }
-            Self::Heap(heap) => heap.push(span),
+            self.heap.push(span);
         }
+        self.len += 1;
     }
 
     /// The spans in line order.
     #[inline]
-    pub(crate) fn as_slice(&self) -> &[[u32; 2]] {
-        match self {
-            Self::Inline { len, spans } => spans.get(..usize::from(*len)).unwrap_or_default(),
-            Self::Heap(heap) => heap,
+    pub(crate) fn as_slice(&self) -> &[u64] {
+        match self.inline.get(..self.len) {
+            Some(inline) => inline,
+            None => &self.heap,
         }
     }
 
@@ -82,10 +74,15 @@ impl Spans {
         &'a self,
         buf: &'a [u8],
     ) -> impl ExactSizeIterator<Item = &'a [u8]> + Clone + 'a {
-        self.as_slice()
-            .iter()
-            .map(move |&[start, end]| buf.get(start as usize..end as usize).unwrap_or_default())
+        self.as_slice().iter().map(move |&span| span_of(buf, span))
     }
+}
+
+/// The octets of `buf` that `span` (`start | end << 32`) names.
+#[inline(always)]
+pub(crate) fn span_of(buf: &[u8], span: u64) -> &[u8] {
+    let (start, end) = (span as u32 as usize, (span >> 32) as usize);
+    buf.get(start..end).unwrap_or_default()
 }
 
 /// What is known of a reply after some of its lines.
@@ -348,14 +345,25 @@ pub(crate) fn frame(
             },
         };
         let line = rest.get(..len).unwrap_or_default();
-        let (digits, last, mut text) = match line {
-            [a, b, c, b'-', text @ ..] => ([*a, *b, *c], false, text),
-            [a, b, c, b' ', text @ ..] => ([*a, *b, *c], true, text),
-            [a, b, c] => ([*a, *b, *c], true, &[][..]),
-            _ => return Err(ParseError::new(ParseErrorKind::InvalidReplyCode, pos, RULE)),
+        // Code and separator as one little-endian word: every line after the first must
+        // repeat the first's three digits, one compare.
+        let (word, last, mut text) = match line.split_first_chunk::<4>() {
+            Some((&head4, text)) => {
+                let [_, _, _, separator] = head4;
+                let last = match separator {
+                    b'-' => false,
+                    b' ' => true,
+                    _ => return Err(ParseError::new(ParseErrorKind::InvalidReplyCode, pos, RULE)),
+                };
+                (u32::from_le_bytes(head4) & 0x00ff_ffff, last, text)
+            }
+            None => match *line {
+                [a, b, c] => (u32::from_le_bytes([a, b, c, 0]), true, &[][..]),
+                _ => return Err(ParseError::new(ParseErrorKind::InvalidReplyCode, pos, RULE)),
+            },
         };
-        // Every line after the first must repeat the first's three digits: one compare.
-        let word = u32::from_le_bytes([digits[0], digits[1], digits[2], 0]);
+        let [d0, d1, d2, _] = word.to_le_bytes();
+        let digits = [d0, d1, d2];
         if lines == 0 {
             if !valid_code(digits) {
                 return Err(ParseError::new(ParseErrorKind::InvalidReplyCode, pos, RULE));
@@ -388,7 +396,7 @@ pub(crate) fn frame(
         if text.get(1) == Some(&b'.') {
             if lines == 0 {
                 if let Some((c, s, d, after)) = enhanced_code(text)
-                    && c == head[0] - b'0'
+                    && c == d0 - b'0'
                 {
                     enhanced = Some(EnhancedStatusCode::new_unchecked(c, s, d));
                     text = after;
