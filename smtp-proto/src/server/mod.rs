@@ -156,7 +156,8 @@ impl Server {
             config,
             input: BytesMut::new(),
             framer,
-            out: BytesMut::new(),
+            // Room for a session's usual replies without growing the buffer reply by reply.
+            out: BytesMut::with_capacity(1024),
             pending: VecDeque::new(),
             next_token: 1,
             phase,
@@ -217,34 +218,20 @@ impl Server {
     /// Answers a decision with the machine's positive reply (see each [`Event`]).
     pub fn accept(&mut self, token: Token) -> Result<(), SendError> {
         let kind = self.slot_kind(token)?;
-        let esc = self.config.extensions.enhanced_status_codes;
-        let mut b = BytesMut::new();
-        match kind {
-            SlotKind::Hello(verb) => self.hello_reply(verb).encode(&mut b),
-            SlotKind::Mail => write_reply(&mut b, 250, esc.then_some((2, 1, 0)), "OK"),
-            SlotKind::Rcpt => write_reply(&mut b, 250, esc.then_some((2, 1, 5)), "OK"),
-            SlotKind::Auth => write_reply(
-                &mut b,
-                235,
-                esc.then_some((2, 7, 0)),
-                "Authentication succeeded",
-            ),
-            SlotKind::Verify => write_reply(
-                &mut b,
-                252,
-                esc.then_some((2, 5, 0)),
-                "Cannot verify, will attempt delivery",
-            ),
-            SlotKind::Message { recipients } => {
-                let n = if self.config.lmtp {
-                    recipients.max(1)
-                } else {
-                    1
-                };
-                for _ in 0..n {
-                    write_reply(&mut b, 250, esc.then_some((2, 0, 0)), "OK");
-                }
+        let (code, esc, text, times) = match kind {
+            SlotKind::Hello(verb) => {
+                let reply = self.hello_reply(verb);
+                self.fill(token, kind, true, |out| reply.encode(out));
+                return Ok(());
             }
+            SlotKind::Mail => (250, (2, 1, 0), "OK", 1),
+            SlotKind::Rcpt => (250, (2, 1, 5), "OK", 1),
+            SlotKind::Auth => (235, (2, 7, 0), "Authentication succeeded", 1),
+            SlotKind::Verify => (252, (2, 5, 0), "Cannot verify, will attempt delivery", 1),
+            SlotKind::Message { recipients } if self.config.lmtp => {
+                (250, (2, 0, 0), "OK", recipients.max(1))
+            }
+            SlotKind::Message { .. } => (250, (2, 0, 0), "OK", 1),
             SlotKind::SaslConfig => {
                 return Err(SendError::WrongState(
                     "answer Event::SaslConfig with provide_sasl_config",
@@ -256,8 +243,13 @@ impl Server {
                 ));
             }
             SlotKind::Ready => return Err(SendError::UnknownToken(token.0)),
-        }
-        self.fill(token, kind, b, true);
+        };
+        let esc = Some(esc).filter(|_| self.config.extensions.enhanced_status_codes);
+        self.fill(token, kind, true, |out| {
+            for _ in 0..times {
+                write_reply(out, code, esc, text);
+            }
+        });
         Ok(())
     }
 
@@ -286,15 +278,15 @@ impl Server {
                 reason: "only a refusal ends an exchange before the client's proof",
             });
         }
-        let mut b = BytesMut::new();
         let n = match kind {
             SlotKind::Message { recipients } if self.config.lmtp => recipients.max(1),
             _ => 1,
         };
-        for _ in 0..n {
-            reply.encode(&mut b);
-        }
-        self.fill(token, kind, b, code.is_positive());
+        self.fill(token, kind, code.is_positive(), |out| {
+            for _ in 0..n {
+                reply.encode(out);
+            }
+        });
         Ok(())
     }
 
@@ -324,11 +316,11 @@ impl Server {
                 reason: "3yz replies are sent by the machine",
             });
         }
-        let mut b = BytesMut::new();
-        for r in replies {
-            r.encode(&mut b);
-        }
-        self.fill(token, kind, b, true);
+        self.fill(token, kind, true, |out| {
+            for r in replies {
+                r.encode(out);
+            }
+        });
         Ok(())
     }
 
@@ -343,9 +335,21 @@ impl Server {
             .ok_or(SendError::UnknownToken(token.0))
     }
 
-    /// Stores an answer and applies what it means for the session.
-    fn fill(&mut self, token: Token, kind: SlotKind, bytes: BytesMut, positive: bool) {
-        if let Some(slot) = self.pending.iter_mut().find(|s| s.token == token.0) {
+    /// Stores an answer and applies what it means for the session. The answer to the oldest
+    /// outstanding decision, the usual case, is written straight to the output.
+    fn fill(
+        &mut self,
+        token: Token,
+        kind: SlotKind,
+        positive: bool,
+        write: impl FnOnce(&mut BytesMut),
+    ) {
+        if self.pending.front().is_some_and(|s| s.token == token.0) {
+            write(&mut self.out);
+            self.pending.pop_front();
+        } else if let Some(slot) = self.pending.iter_mut().find(|s| s.token == token.0) {
+            let mut bytes = BytesMut::new();
+            write(&mut bytes);
             slot.reply = Some(bytes);
         }
         match kind {
@@ -466,20 +470,38 @@ impl Server {
     }
 }
 
-/// Writes `code[ esc] text CRLF`.
+/// Writes `code[ esc] text CRLF`, digit by digit: replies are written for every command, and
+/// the formatting machinery costs more than the reply.
 pub(crate) fn write_reply(out: &mut BytesMut, code: u16, esc: Option<Esc>, text: &str) {
-    let digits = [
-        (code / 100) as u8 + b'0',
-        (code / 10 % 10) as u8 + b'0',
-        (code % 10) as u8 + b'0',
-    ];
-    out.extend_from_slice(&digits);
+    out.reserve(20 + text.len());
+    put_decimal(out, code);
     out.extend_from_slice(b" ");
-    if let Some((c, s, d)) = esc {
-        out.extend_from_slice(format!("{c}.{s}.{d} ").as_bytes());
+    if let Some((class, subject, detail)) = esc {
+        put_decimal(out, u16::from(class));
+        out.extend_from_slice(b".");
+        put_decimal(out, subject);
+        out.extend_from_slice(b".");
+        put_decimal(out, detail);
+        out.extend_from_slice(b" ");
     }
     out.extend_from_slice(text.as_bytes());
     out.extend_from_slice(b"\r\n");
+}
+
+/// Writes `n` in decimal without leading zeros.
+fn put_decimal(out: &mut BytesMut, n: u16) {
+    let mut digits = [0u8; 5];
+    let mut start = digits.len();
+    let mut rest = n;
+    for d in digits.iter_mut().rev() {
+        *d = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        start -= 1;
+        if rest == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(digits.get(start..).unwrap_or_default());
 }
 
 impl Session for Server {

@@ -78,7 +78,7 @@ impl Domain {
 
     /// Whether this is an address literal such as `[192.0.2.1]`.
     pub fn is_address_literal(&self) -> bool {
-        self.as_str().starts_with('[')
+        self.0.as_bytes().first() == Some(&b'[')
     }
 
     /// `Domain / address-literal`, the whole of `bytes`; `utf8` says `bytes` are known to be

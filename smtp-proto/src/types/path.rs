@@ -37,7 +37,7 @@ impl Mailbox {
 
     /// Whether the mailbox is pure ASCII; if not it needs SMTPUTF8 (RFC 6531 §3.4).
     pub fn is_ascii(&self) -> bool {
-        self.as_str().is_ascii()
+        self.text.as_bytes().is_ascii()
     }
 
     /// The mailbox `bytes` with its `@` at `at`; `utf8` says the bytes are known to be UTF-8
@@ -138,7 +138,7 @@ impl ReversePath {
     pub fn encode(&self, out: &mut BytesMut) {
         out.extend_from_slice(b"<");
         if let Self::Mailbox(m) = self {
-            out.extend_from_slice(m.as_str().as_bytes());
+            out.extend_from_slice(m.text.as_bytes());
         }
         out.extend_from_slice(b">");
     }
@@ -186,7 +186,7 @@ impl ForwardPath {
             Self::Postmaster => out.extend_from_slice(b"<Postmaster>"),
             Self::Mailbox(m) => {
                 out.extend_from_slice(b"<");
-                out.extend_from_slice(m.as_str().as_bytes());
+                out.extend_from_slice(m.text.as_bytes());
                 out.extend_from_slice(b">");
             }
         }

@@ -42,6 +42,14 @@ impl<const N: usize> SmallStr<N> {
         }
     }
 
+    /// The string's bytes, without the UTF-8 check [`SmallStr::as_str`] repeats.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        match self {
+            Self::Inline { len, buf } => buf.get(..usize::from(*len)).unwrap_or_default(),
+            Self::Heap(s) => s.as_bytes(),
+        }
+    }
+
     /// The string. Inline bytes were UTF-8 when stored; safe code re-checks them, which for
     /// the short strings kept inline is a few instructions.
     pub(crate) fn as_str(&self) -> &str {
@@ -174,6 +182,14 @@ impl<const N: usize> SplitStr<N> {
                     split,
                 }
             }
+        }
+    }
+
+    /// The whole string's bytes, without the UTF-8 check [`SplitStr::as_str`] repeats.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        match self {
+            Self::Inline { len, buf, .. } => buf.get(..usize::from(*len)).unwrap_or_default(),
+            Self::Heap { text, .. } => text.as_bytes(),
         }
     }
 
