@@ -213,6 +213,9 @@ pub(crate) trait HostName: Clone {
     fn is_root(&self) -> bool;
     /// The same host (RFC 4343).
     fn same(&self, other: &Self) -> bool;
+    /// A word that equal hosts share (different words prove different
+    /// hosts): a cheap first test before [`HostName::same`].
+    fn key(&self) -> u64;
     /// The same host as an owned name.
     fn is(&self, name: &Name) -> bool;
     /// An owned copy.
@@ -228,6 +231,15 @@ impl HostName for Name {
 
     fn same(&self, other: &Self) -> bool {
         self == other
+    }
+
+    fn key(&self) -> u64 {
+        let wire = self.as_wire();
+        let mut head = [0u8; 8];
+        for (h, w) in head.iter_mut().zip(wire) {
+            *h = *w;
+        }
+        u64::from_le_bytes(head) ^ (wire.len() as u64) << 56
     }
 
     fn is(&self, name: &Name) -> bool {
@@ -250,6 +262,10 @@ impl HostName for NameRef<'_> {
 
     fn same(&self, other: &Self) -> bool {
         self == other
+    }
+
+    fn key(&self) -> u64 {
+        self.head_key()
     }
 
     fn is(&self, name: &Name) -> bool {

@@ -192,10 +192,15 @@ pub(crate) fn order_core<'r, H: HostName>(
         // carry thousands of MX records; the cost must stay linear).
         let mut index: Option<HashMap<Name, usize>> =
             (records.len() > 16).then(|| HashMap::with_capacity(records.len()));
+        // Each kept host's key, beside `out` (small sets only).
+        let mut keys: SmallVec<[u64; 16]> = SmallVec::new();
         for (source, record) in records.iter().enumerate() {
+            let key = record.exchange.key();
             let found = match &index {
                 Some(map) => map.get(&record.exchange.to_name()).copied(),
-                None => out.iter().position(|s| host(s).same(&record.exchange)),
+                None => out.iter().zip(&keys).position(|(s, &k)| {
+                    (k == key || k == 0 || key == 0) && host(s).same(&record.exchange)
+                }),
             };
             if let Some(seen) = found.and_then(|i| out.get_mut(i)) {
                 seen.preference = seen.preference.min(record.preference);
@@ -224,6 +229,8 @@ pub(crate) fn order_core<'r, H: HostName>(
             }
             if let Some(map) = &mut index {
                 map.insert(record.exchange.to_name(), out.len());
+            } else {
+                keys.push(key);
             }
             // `records` comes from one message, far below 2^32 records.
             out.push(Slot {
@@ -405,6 +412,8 @@ pub(crate) fn assign_core<C: Candidates>(
     let mut any_temp = false;
     let mut total = 0usize;
     let mut targets: Vec<Target<C::Host>> = Vec::with_capacity(candidates.count());
+    // Every address already in a target, for the plan-wide dedupe.
+    let mut taken: SmallVec<[IpAddr; 16]> = SmallVec::new();
     for i in 0..candidates.count() {
         let Some(c) = candidates.at(i) else { break };
         if self_pref.is_some() && c.preference >= limit {
@@ -427,14 +436,13 @@ pub(crate) fn assign_core<C: Candidates>(
             addresses: Addresses::new(),
             authenticated: mx_authenticated && authenticated,
         });
-        let Some((target, earlier)) = targets.split_last_mut() else {
+        let Some(target) = targets.last_mut() else {
             continue;
         };
         let addresses = &mut target.addresses;
         order_host_addresses(&scratch, config, addresses);
-        let seen = |a: &IpAddr| earlier.iter().any(|t| t.addresses.contains(a));
-        if addresses.iter().any(seen) {
-            addresses.retain(|a| !seen(a));
+        if addresses.iter().any(|a| taken.contains(a)) {
+            addresses.retain(|a| !taken.contains(a));
         }
         addresses.truncate(room);
         if addresses.is_empty() {
@@ -442,6 +450,9 @@ pub(crate) fn assign_core<C: Candidates>(
             continue;
         }
         total += addresses.len();
+        for &a in addresses.iter() {
+            taken.push(a);
+        }
     }
     if !targets.is_empty() {
         Outcome::Targets(targets)

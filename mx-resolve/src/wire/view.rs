@@ -120,6 +120,13 @@ impl<'a> NameRef<'a> {
         ipv4_literal(self.labels())
     }
 
+    /// The first label's length and up to seven octets, case folded, as
+    /// one word: equal names give equal words (0 when the message ends
+    /// within eight octets, which proves nothing).
+    pub(crate) fn head_key(&self) -> u64 {
+        head_word(self.msg, self.position()).unwrap_or(0)
+    }
+
     /// Whether this is the root name.
     pub fn is_root(&self) -> bool {
         self.labels().next().is_none()
