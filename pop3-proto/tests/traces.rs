@@ -27,7 +27,7 @@ use std::path::Path;
 use std::rc::Rc;
 use std::time::Instant;
 
-use mail_sansio::testing::trace::{self, Call, Role, Trace};
+use mail_sansio::testing::trace::{self, Call, EventLog, Role, Trace};
 use pop3_proto::{
     Client, ClientConfig, ClientEvent, Maildrop, MessageNumber, Password, ResponseCode, Server,
     ServerConfig, ServerEvent, Text, Timestamp, TlsMode, Uid, Username, wire_size,
@@ -42,45 +42,10 @@ const MESSAGES: [&[u8]; 3] = [
 
 #[derive(Default)]
 struct Log {
-    entries: Vec<String>,
-    cursor: usize,
+    events: EventLog,
     reject_login: Option<ResponseCode>,
     commit_fail: bool,
     retrieve_fail: bool,
-}
-
-impl Log {
-    fn push(&mut self, entry: String) {
-        self.entries.push(entry);
-    }
-
-    fn push_data(&mut self, bytes: &[u8]) {
-        let escaped = trace::escape(bytes);
-        match self.entries.last_mut() {
-            Some(last) if last.starts_with("Data:") => last.push_str(&escaped),
-            _ => self.entries.push(format!("Data:{escaped}")),
-        }
-    }
-
-    fn expect_none(&self, text: &str) {
-        let found = self.entries[self.cursor..]
-            .iter()
-            .find(|e| e.contains(text));
-        assert!(found.is_none(), "unexpected event {found:?}");
-    }
-
-    fn expect(&mut self, text: &str) {
-        let found = self.entries[self.cursor..]
-            .iter()
-            .position(|e| e.contains(text));
-        match found {
-            Some(i) => self.cursor += i + 1,
-            None => panic!(
-                "no event matching {text:?} after #{}; log: {:#?}",
-                self.cursor, self.entries
-            ),
-        }
-    }
 }
 
 fn maildrop() -> Maildrop {
@@ -149,11 +114,11 @@ fn client_directive(client: &mut Client, log: &mut Log, words: &[&str]) {
         ["capa"] => client.capa(),
         ["quit"] => client.quit(),
         ["expect", ..] => {
-            log.expect(&words[1..].join(" "));
+            log.events.expect(&words[1..].join(" ")).unwrap();
             Ok(())
         }
         ["expect-none", ..] => {
-            log.expect_none(&words[1..].join(" "));
+            log.events.expect_none(&words[1..].join(" ")).unwrap();
             Ok(())
         }
         ["refused", what @ ..] => {
@@ -184,7 +149,7 @@ fn client_directive_result(
 }
 
 fn server_event(server: &mut Server, log: &mut Log, event: ServerEvent) {
-    log.push(format!("{event:?}"));
+    log.events.push(format!("{event:?}"));
     match event {
         ServerEvent::Login { username, password } => {
             if let Some(code) = log.reject_login.clone() {
@@ -267,8 +232,8 @@ fn server_directive(log: &mut Log, words: &[&str]) {
         ["reject-login", "LOGIN-DELAY"] => log.reject_login = Some(ResponseCode::LoginDelay),
         ["commit-fail"] => log.commit_fail = true,
         ["retrieve-fail"] => log.retrieve_fail = true,
-        ["expect", ..] => log.expect(&words[1..].join(" ")),
-        ["expect-none", ..] => log.expect_none(&words[1..].join(" ")),
+        ["expect", ..] => log.events.expect(&words[1..].join(" ")).unwrap(),
+        ["expect-none", ..] => log.events.expect_none(&words[1..].join(" ")).unwrap(),
         other => panic!("unknown server directive {other:?}"),
     }
 }
@@ -287,12 +252,12 @@ fn run_client(t: &Trace) -> Result<(), trace::TraceFailure> {
         move |client: &mut Client, call: Call<'_, ClientEvent>, _now| {
             let mut log = log.borrow_mut();
             match call {
-                Call::Event(ClientEvent::Data(bytes)) => log.push_data(&bytes),
+                Call::Event(ClientEvent::Data(bytes)) => log.events.push_data(&bytes),
                 Call::Event(event) => {
                     if std::env::var("TRACE_DEBUG").is_ok() {
                         eprintln!("client event {event:?}");
                     }
-                    log.push(format!("{event:?}"))
+                    log.events.push(format!("{event:?}"))
                 }
                 Call::Directive(d) => {
                     let words: Vec<&str> = d.split_whitespace().collect();

@@ -30,40 +30,19 @@ use std::time::Instant;
 
 use mail_sansio::Session;
 use mail_sansio::sasl::{SaslClient, ScramClientConfig};
-use mail_sansio::testing::trace::{self, Call, Role, Trace};
+use mail_sansio::testing::trace::{self, Call, EventLog, Role, Trace};
 use smtp_proto::types::Domain;
 use smtp_proto::{Client, ClientConfig, ClientEvent, ClientSendError, Envelope, TlsMode};
 
 #[derive(Default)]
 struct Log {
-    entries: Vec<String>,
-    cursor: usize,
+    events: EventLog,
 }
 
 impl Log {
-    fn expect(&mut self, text: &str) {
-        match self.entries[self.cursor..]
-            .iter()
-            .position(|e| e.contains(text))
-        {
-            Some(i) => self.cursor += i + 1,
-            None => panic!(
-                "no entry matching {text:?} after #{}; log: {:#?}",
-                self.cursor, self.entries
-            ),
-        }
-    }
-
-    fn expect_none(&self, text: &str) {
-        let found = self.entries[self.cursor..]
-            .iter()
-            .find(|e| e.contains(text));
-        assert!(found.is_none(), "unexpected entry {found:?}");
-    }
-
     fn result(&mut self, result: Result<(), ClientSendError>) {
         if let Err(e) = result {
-            self.entries.push(format!("SendError: {e} ({e:?})"));
+            self.events.push(format!("SendError: {e} ({e:?})"));
         }
     }
 }
@@ -193,8 +172,8 @@ fn directive(client: &mut Client, log: &mut Log, text: &str) {
             let r = auth(client, &words);
             log.result(r);
         }
-        "expect" => log.expect(rest),
-        "expect-none" => log.expect_none(rest),
+        "expect" => log.events.expect(rest).unwrap(),
+        "expect-none" => log.events.expect_none(rest).unwrap(),
         "expect-error" => match client.poll_event() {
             Err(e) => assert!(
                 e.to_string().contains(rest),
@@ -220,7 +199,7 @@ fn run(t: &Trace, text: &str) -> Result<(), trace::TraceFailure> {
         move |client: &mut Client, call: Call<'_, ClientEvent>, _now| {
             let mut log = log.borrow_mut();
             match call {
-                Call::Event(event) => log.entries.push(format!("{event:?}")),
+                Call::Event(event) => log.events.push(format!("{event:?}")),
                 Call::Directive(d) => directive(client, &mut log, d),
             }
         },

@@ -28,7 +28,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use mail_sansio::sasl::{Credentials, ScramCredentials, ServerConfig};
-use mail_sansio::testing::trace::{self, Call, Role, Trace};
+use mail_sansio::testing::trace::{self, Call, EventLog, Role, Trace};
 use smtp_proto::types::{Domain, MechanismName};
 use smtp_proto::{Config, EnhancedStatusCode, Event, Reply, ReplyCode, Server, TlsMode, Token};
 
@@ -42,41 +42,10 @@ const RFC7677_SALT: [u8; 16] = [
 
 #[derive(Default)]
 struct Log {
-    entries: Vec<String>,
-    cursor: usize,
+    events: EventLog,
     hold: bool,
     held: Vec<Event>,
     rcpts: Vec<String>,
-}
-
-impl Log {
-    fn push_data(&mut self, bytes: &[u8]) {
-        let escaped = trace::escape(bytes);
-        match self.entries.last_mut() {
-            Some(last) if last.starts_with("Data:") => last.push_str(&escaped),
-            _ => self.entries.push(format!("Data:{escaped}")),
-        }
-    }
-
-    fn expect(&mut self, text: &str) {
-        match self.entries[self.cursor..]
-            .iter()
-            .position(|e| e.contains(text))
-        {
-            Some(i) => self.cursor += i + 1,
-            None => panic!(
-                "no event matching {text:?} after #{}; log: {:#?}",
-                self.cursor, self.entries
-            ),
-        }
-    }
-
-    fn expect_none(&self, text: &str) {
-        let found = self.entries[self.cursor..]
-            .iter()
-            .find(|e| e.contains(text));
-        assert!(found.is_none(), "unexpected event {found:?}");
-    }
 }
 
 pub fn config(text: &str) -> Config {
@@ -280,9 +249,9 @@ fn run(t: &Trace, text: &str) -> Result<(), trace::TraceFailure> {
         move |server: &mut Server, call: Call<'_, Event>, _now| {
             let mut log = log.borrow_mut();
             match call {
-                Call::Event(Event::BodyChunk(bytes)) => log.push_data(&bytes),
+                Call::Event(Event::BodyChunk(bytes)) => log.events.push_data(&bytes),
                 Call::Event(event) => {
-                    log.entries.push(format!("{event:?}"));
+                    log.events.push(format!("{event:?}"));
                     if log.hold && !matches!(event, Event::MessageAborted(_)) {
                         log.held.push(event);
                     } else {
@@ -292,8 +261,10 @@ fn run(t: &Trace, text: &str) -> Result<(), trace::TraceFailure> {
                 Call::Directive(d) => {
                     let words: Vec<&str> = d.split_whitespace().collect();
                     match words.as_slice() {
-                        ["s", "expect", ..] => log.expect(&words[2..].join(" ")),
-                        ["s", "expect-none", ..] => log.expect_none(&words[2..].join(" ")),
+                        ["s", "expect", ..] => log.events.expect(&words[2..].join(" ")).unwrap(),
+                        ["s", "expect-none", ..] => {
+                            log.events.expect_none(&words[2..].join(" ")).unwrap();
+                        }
                         ["s", "hold"] => log.hold = true,
                         ["s", "release"] => {
                             log.hold = false;

@@ -456,6 +456,62 @@ where
     }
 }
 
+/// What the application saw during a replay, one entry per event (or refused call), with a
+/// cursor for a trace's expectations: each match consumes the log up to it, so a trace states
+/// the order of what it expects without listing everything. Body bytes given in several
+/// chunks merge into one `Data:` entry, so the same expectation holds however the input was
+/// split.
+#[derive(Debug, Default, Clone)]
+pub struct EventLog {
+    entries: Vec<String>,
+    cursor: usize,
+}
+
+impl EventLog {
+    /// Adds an entry (usually an event's `Debug` form).
+    pub fn push(&mut self, entry: impl Into<String>) {
+        self.entries.push(entry.into());
+    }
+
+    /// Adds body bytes, escaped, to the `Data:` entry at the end (or starts one).
+    pub fn push_data(&mut self, bytes: &[u8]) {
+        let escaped = escape(bytes);
+        match self.entries.last_mut() {
+            Some(last) if last.starts_with("Data:") => last.push_str(&escaped),
+            _ => self.entries.push(format!("Data:{escaped}")),
+        }
+    }
+
+    /// Every entry so far.
+    pub fn entries(&self) -> &[String] {
+        &self.entries
+    }
+
+    /// Moves past the next entry containing `text`; the error shows the whole log.
+    pub fn expect(&mut self, text: &str) -> Result<(), String> {
+        let unseen = self.entries.get(self.cursor..).unwrap_or_default();
+        match unseen.iter().position(|e| e.contains(text)) {
+            Some(i) => {
+                self.cursor += i + 1;
+                Ok(())
+            }
+            None => Err(format!(
+                "no entry matching {text:?} after #{}; log: {:#?}",
+                self.cursor, self.entries
+            )),
+        }
+    }
+
+    /// Checks that no entry after the cursor contains `text`.
+    pub fn expect_none(&self, text: &str) -> Result<(), String> {
+        let unseen = self.entries.get(self.cursor..).unwrap_or_default();
+        match unseen.iter().find(|e| e.contains(text)) {
+            Some(found) => Err(format!("unexpected entry {found:?}")),
+            None => Ok(()),
+        }
+    }
+}
+
 /// Writes bytes with the trace escapes, for messages and transcripts.
 pub fn escape(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
@@ -524,6 +580,22 @@ fn parse_duration(text: &str) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn event_log_expectations_consume_in_order() {
+        let mut log = EventLog::default();
+        log.push("Hello a");
+        log.push_data(b"x\r");
+        log.push_data(b"\n");
+        log.push("Done");
+        assert_eq!(log.entries()[1], "Data:x\\r\\n");
+        assert!(log.expect("Data:x").is_ok());
+        assert!(log.expect_none("Hello").is_ok());
+        assert!(log.expect("Hello").is_err());
+        assert!(log.expect_none("Done").is_err());
+        assert!(log.expect("Done").is_ok());
+        assert!(log.expect("Done").is_err());
+    }
 
     #[test]
     fn parses_lines_escapes_and_directives() {
