@@ -288,16 +288,23 @@ fn find_cr_lf_nul(hay: &[u8]) -> Option<usize> {
     tail.iter().position(|&b| is_end(b)).map(|j| i + j)
 }
 
-/// `%x32-35 %x30-35 %x30-39`.
+/// `%x32-35 %x30-35 %x30-39`, the three octets of `word` from its low end.
 #[inline(always)]
-const fn valid_code([a, b, c]: [u8; 3]) -> bool {
+const fn valid_code(word: u32) -> bool {
+    let [a, b, c, _] = word.to_le_bytes();
     matches!(a, b'2'..=b'5') && matches!(b, b'0'..=b'5') && c.is_ascii_digit()
 }
 
-/// The error for a line whose code is not the first line's.
 #[cold]
-fn wrong_code(expected: [u8; 3], found: [u8; 3]) -> ParseError {
-    let value = |[a, b, c]: [u8; 3]| {
+fn invalid_code(at: usize) -> ParseError {
+    ParseError::new(ParseErrorKind::InvalidReplyCode, at, RULE)
+}
+
+/// The error for a line whose code (three octets of `found`) is not the first line's.
+#[cold]
+fn wrong_code(expected: u32, found: u32) -> ParseError {
+    let value = |word: u32| {
+        let [a, b, c, _] = word.to_le_bytes();
         u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0')
     };
     let kind = if valid_code(found) {
@@ -324,16 +331,15 @@ pub(crate) fn frame(
     spans: &mut Spans,
 ) -> Result<Option<Head>, ParseError> {
     let max_total = limits.max_total.min(MAX_REPLY);
-    let mut head = [0; 3];
     let mut head_word = 0;
     let mut enhanced: Option<EnhancedStatusCode> = None;
     let mut lines = 0;
     let mut pos = 0;
+    let mut rest = input;
     loop {
-        let rest = input.get(pos..).unwrap_or_default();
         // A good line ends at its first CR, LF or NUL, which is a CR followed by LF.
         let len = match find_cr_lf_nul(rest) {
-            Some(i) if rest.get(i) == Some(&b'\r') && rest.get(i + 1) == Some(&b'\n') => {
+            Some(i) if rest.get(i..i + 2) == Some(b"\r\n") => {
                 if i + 2 > limits.max_line {
                     return Err(line_too_long(limits, pos));
                 }
@@ -344,34 +350,26 @@ pub(crate) fn frame(
                 None => return Ok(None),
             },
         };
-        let line = rest.get(..len).unwrap_or_default();
-        // Code and separator as one little-endian word: every line after the first must
-        // repeat the first's three digits, one compare.
-        let (word, last, mut text) = match line.split_first_chunk::<4>() {
-            Some((&head4, text)) => {
-                let [_, _, _, separator] = head4;
-                let last = match separator {
-                    b'-' => false,
-                    b' ' => true,
-                    _ => return Err(ParseError::new(ParseErrorKind::InvalidReplyCode, pos, RULE)),
-                };
-                (u32::from_le_bytes(head4) & 0x00ff_ffff, last, text)
-            }
-            None => match *line {
-                [a, b, c] => (u32::from_le_bytes([a, b, c, 0]), true, &[][..]),
-                _ => return Err(ParseError::new(ParseErrorKind::InvalidReplyCode, pos, RULE)),
-            },
+        // Code and separator as one little-endian word (the CR stands in for the separator of
+        // a code-only line): every line after the first repeats the first's three digits.
+        let word = match rest.first_chunk::<4>() {
+            Some(&head4) if len >= 3 => u32::from_le_bytes(head4),
+            _ => return Err(invalid_code(pos)),
         };
-        let [d0, d1, d2, _] = word.to_le_bytes();
-        let digits = [d0, d1, d2];
+        let (last, text_start) = match (word >> 24) as u8 {
+            b'-' if len >= 4 => (false, 4),
+            b' ' if len >= 4 => (true, 4),
+            b'\r' if len == 3 => (true, 3),
+            _ => return Err(invalid_code(pos)),
+        };
+        let word = word & 0x00ff_ffff;
         if lines == 0 {
-            if !valid_code(digits) {
-                return Err(ParseError::new(ParseErrorKind::InvalidReplyCode, pos, RULE));
+            if !valid_code(word) {
+                return Err(invalid_code(pos));
             }
-            head = digits;
             head_word = word;
         } else if word != head_word {
-            return Err(wrong_code(head, digits).shifted(pos));
+            return Err(wrong_code(head_word, word).shifted(pos));
         }
         if lines >= limits.max_lines {
             return Err(ParseError::new(
@@ -392,27 +390,30 @@ pub(crate) fn frame(
                 RULE,
             ));
         }
+        let mut start = text_start;
         // Only text that starts like `d.` can hold an enhanced status code.
-        if text.get(1) == Some(&b'.') {
+        if len > text_start + 1 && rest.get(text_start + 1) == Some(&b'.') {
+            let text = rest.get(text_start..len).unwrap_or_default();
             if lines == 0 {
                 if let Some((c, s, d, after)) = enhanced_code(text)
-                    && c == d0 - b'0'
+                    && u32::from(c + b'0') == word & 0xff
                 {
                     enhanced = Some(EnhancedStatusCode::new_unchecked(c, s, d));
-                    text = after;
+                    start = len - after.len();
                 }
             } else if let Some(e) = enhanced
                 && let Some((c, s, d, after)) = enhanced_code(text)
                 && (c, s, d) == (e.class(), e.subject(), e.detail())
             {
-                text = after;
+                start = len - after.len();
             }
         }
-        spans.push(pos + len - text.len(), pos + len);
+        spans.push(pos + start, pos + len);
         lines += 1;
         pos += len + 2;
+        rest = rest.get(len + 2..).unwrap_or_default();
         if last {
-            let [a, b, c] = head;
+            let [a, b, c, _] = head_word.to_le_bytes();
             let code = u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0');
             return Ok(Some(Head {
                 code: ReplyCode::new_unchecked(code),
