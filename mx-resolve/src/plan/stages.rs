@@ -468,6 +468,7 @@ pub(crate) fn assign_core<C: Candidates>(
 /// One host's addresses into `out`: allowed families only, preferred
 /// family first (stable otherwise), capped at `max_addresses_per_host`
 /// while keeping one address of the other family when both exist.
+#[inline]
 fn order_host_addresses(addrs: &[IpAddr], config: &PlanConfig, out: &mut Addresses) {
     let allowed = |a: &&IpAddr| match config.families {
         AddressFamilies::Both => true,

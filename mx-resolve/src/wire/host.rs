@@ -47,6 +47,7 @@ const OCTET_CLASSES: [u8; 256] = {
 };
 
 /// The class bits of `b`.
+#[inline]
 fn octet_class(b: u8) -> u8 {
     OCTET_CLASSES.get(usize::from(b)).copied().unwrap_or(0)
 }
@@ -54,6 +55,7 @@ fn octet_class(b: u8) -> u8 {
 /// The class bits all octets of `label` share, and whether it is a
 /// `let-dig-hyp` label (RFC 1035 §2.3.1 as relaxed by RFC 1123 §2.1):
 /// `label = let-dig [ *61( let-dig / "-" ) let-dig ]`.
+#[inline]
 fn label_class(label: &[u8]) -> (u8, bool) {
     let class = label.iter().fold(u8::MAX, |acc, &b| acc & octet_class(b));
     let edges = match (label.first(), label.last()) {
@@ -86,6 +88,7 @@ impl LabelRun {
     };
 
     /// Adds the next label.
+    #[inline]
     pub(crate) fn push(&mut self, label: &[u8]) {
         let (class, ldh) = label_class(label);
         self.all_ldh &= ldh;
@@ -94,6 +97,7 @@ impl LabelRun {
     }
 
     /// This run followed by `tail`.
+    #[inline]
     pub(crate) fn then(self, tail: Self) -> Self {
         Self {
             labels: self.labels.saturating_add(tail.labels),

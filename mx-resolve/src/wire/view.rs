@@ -53,6 +53,7 @@ impl<'a> NameRef<'a> {
     /// labels in place. What the suffix behind the first pointer adds up
     /// to is kept in `memo`, so names sharing a suffix (`mx1.example.com`,
     /// `mx2.example.com`) only walk their own first labels.
+    #[inline]
     pub(crate) fn host_kind(&self, memo: &mut RunMemo) -> HostKind {
         let mut head = LabelRun::EMPTY;
         let mut pos = self.at;
@@ -579,6 +580,7 @@ pub(crate) struct RawRecords<'a> {
 impl Iterator for RawRecords<'_> {
     type Item = RawRecord;
 
+    #[inline]
     fn next(&mut self) -> Option<RawRecord> {
         while self.left > 0 {
             self.left -= 1;
