@@ -10,44 +10,47 @@ use std::process::Command;
 
 use common::{FakeDns, MailServer, have, python_available};
 
-#[test]
-fn smtplib_plain_and_starttls() {
+/// Starts a server and runs a script of `examples/interop/mailserver/` against it; `None`
+/// (the test is skipped, with a note) when python3 is not installed.
+fn run_python(script: &str, args: &[&str]) -> Option<MailServer> {
     if !python_available() {
-        return;
+        return None;
     }
     let server = MailServer::start();
-    server.python("clients.py", &["smtp"]);
+    server.python(script, args);
+    Some(server)
+}
+
+#[test]
+fn smtplib_plain_and_starttls() {
+    let Some(server) = run_python("clients.py", &["smtp"]) else {
+        return;
+    };
     // Plain, then STARTTLS to alice and postmaster (alice's alias): one copy each.
     assert_eq!(server.maildir_files("alice").len(), 2, "{}", server.log());
 }
 
 #[test]
 fn smtplib_submission_and_smtps() {
-    if !python_available() {
+    let Some(server) = run_python("clients.py", &["submission", "smtps"]) else {
         return;
-    }
-    let server = MailServer::start();
-    server.python("clients.py", &["submission", "smtps"]);
+    };
     assert_eq!(server.maildir_files("alice").len(), 3, "{}", server.log());
 }
 
 #[test]
 fn poplib_stls_list_retrieve_delete() {
-    if !python_available() {
+    let Some(server) = run_python("clients.py", &["pop3"]) else {
         return;
-    }
-    let server = MailServer::start();
-    server.python("clients.py", &["pop3"]);
+    };
     assert!(server.maildir_files("bob").is_empty(), "{}", server.log());
 }
 
 #[test]
 fn logs_hold_no_secrets() {
-    if !python_available() {
+    let Some(server) = run_python("clients.py", &["submission", "pop3"]) else {
         return;
-    }
-    let server = MailServer::start();
-    server.python("clients.py", &["submission", "pop3"]);
+    };
     let log = server.log();
     assert!(log.contains("authenticated as bob"), "{log}");
     for secret in ["secret-a", "secret-b", "AHNlY3JldC1h", "c2VjcmV0LW"] {
@@ -57,11 +60,9 @@ fn logs_hold_no_secrets() {
 
 #[test]
 fn purge_erases_a_mailbox() {
-    if !python_available() {
+    let Some(server) = run_python("clients.py", &["smtp"]) else {
         return;
-    }
-    let server = MailServer::start();
-    server.python("clients.py", &["smtp"]);
+    };
     assert!(!server.maildir_files("alice").is_empty());
     let out = Command::new(env!("CARGO_BIN_EXE_mailserver"))
         .arg("--data")
@@ -85,78 +86,66 @@ fn curl_smtp_and_pop3() {
     let body = "From: bob@example.test\r\nTo: alice@example.test\r\nSubject: curl\r\n\r\nsent by curl\r\n.dot\r\n";
     std::fs::write(&message, body).unwrap();
     let ca = server.ca();
-    let ca = ca.to_str().unwrap();
-    // Submission with STARTTLS required and AUTH.
-    let out = Command::new("curl")
-        .args(["-sS", "--ssl-reqd", "--cacert", ca])
-        .args([
-            "--connect-to",
-            &format!("localhost:{0}:127.0.0.1:{0}", server.submission),
-        ])
-        .arg(format!("smtp://localhost:{}", server.submission))
-        .args(["--user", "bob:secret-b", "--mail-from", "bob@example.test"])
-        .args(["--mail-rcpt", "alice@example.test", "-T"])
-        .arg(&message)
-        .output()
-        .unwrap();
-    server.check("curl smtp submission", &out);
-    // Implicit TLS.
-    let out = Command::new("curl")
-        .args(["-sS", "--cacert", ca])
-        .args([
-            "--connect-to",
-            &format!("localhost:{0}:127.0.0.1:{0}", server.smtps),
-        ])
-        .arg(format!("smtps://localhost:{}", server.smtps))
-        .args(["--user", "bob:secret-b", "--mail-from", "bob@example.test"])
-        .args(["--mail-rcpt", "alice@example.test", "-T"])
-        .arg(&message)
-        .output()
-        .unwrap();
-    server.check("curl smtps", &out);
+    let curl = |label: &str, url: &str, port: u16, args: &[&str]| {
+        // `localhost` for the certificate's name, 127.0.0.1 for the socket.
+        let out = Command::new("curl")
+            .args(["-sS", "--cacert", ca.to_str().unwrap()])
+            .args([
+                "--connect-to",
+                &format!("localhost:{port}:127.0.0.1:{port}"),
+            ])
+            .arg(url.replace("PORT", &port.to_string()))
+            .args(args)
+            .output()
+            .unwrap();
+        server.check(label, &out);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let message = message.to_str().unwrap();
+    let send = ["--user", "bob:secret-b", "--mail-from", "bob@example.test"];
+    let send = [
+        &send[..],
+        &["--mail-rcpt", "alice@example.test", "-T", message],
+    ]
+    .concat();
+    // Submission with STARTTLS required and AUTH, then implicit TLS.
+    let submission = [&["--ssl-reqd"][..], &send].concat();
+    curl(
+        "curl smtp submission",
+        "smtp://localhost:PORT",
+        server.submission,
+        &submission,
+    );
+    curl("curl smtps", "smtps://localhost:PORT", server.smtps, &send);
     // POP3 with STLS: list, then retrieve message 1.
-    let out = Command::new("curl")
-        .args(["-sS", "--ssl-reqd", "--cacert", ca])
-        .args([
-            "--connect-to",
-            &format!("localhost:{0}:127.0.0.1:{0}", server.pop3),
-        ])
-        .arg(format!("pop3://localhost:{}/", server.pop3))
-        .args(["--user", "alice:secret-a"])
-        .output()
-        .unwrap();
-    server.check("curl pop3 list", &out);
-    let listing = String::from_utf8_lossy(&out.stdout);
+    let alice = ["--user", "alice:secret-a"];
+    let list = [&["--ssl-reqd"][..], &alice].concat();
+    let listing = curl(
+        "curl pop3 list",
+        "pop3://localhost:PORT/",
+        server.pop3,
+        &list,
+    );
     assert_eq!(listing.lines().count(), 2, "{listing}");
-    let out = Command::new("curl")
-        .args(["-sS", "--cacert", ca])
-        .args([
-            "--connect-to",
-            &format!("localhost:{0}:127.0.0.1:{0}", server.pop3s),
-        ])
-        .arg(format!("pop3s://localhost:{}/1", server.pop3s))
-        .args(["--user", "alice:secret-a"])
-        .output()
-        .unwrap();
-    server.check("curl pop3s retrieve", &out);
-    let got = String::from_utf8_lossy(&out.stdout);
+    let got = curl(
+        "curl pop3s retrieve",
+        "pop3s://localhost:PORT/1",
+        server.pop3s,
+        &alice,
+    );
     assert!(
         got.starts_with("Return-Path: <bob@example.test>\r\n"),
         "{got}"
     );
     assert!(got.ends_with(body), "{got}");
     // DELE through a custom request, then QUIT commits it.
-    let out = Command::new("curl")
-        .args(["-sS", "--cacert", ca, "-X", "DELE", "-I"])
-        .args([
-            "--connect-to",
-            &format!("localhost:{0}:127.0.0.1:{0}", server.pop3s),
-        ])
-        .arg(format!("pop3s://localhost:{}/1", server.pop3s))
-        .args(["--user", "alice:secret-a"])
-        .output()
-        .unwrap();
-    server.check("curl pop3s DELE", &out);
+    let dele = [&["-X", "DELE", "-I"][..], &alice].concat();
+    curl(
+        "curl pop3s DELE",
+        "pop3s://localhost:PORT/1",
+        server.pop3s,
+        &dele,
+    );
     assert_eq!(server.maildir_files("alice").len(), 1, "{}", server.log());
 }
 
@@ -165,29 +154,17 @@ fn curl_smtp_and_pop3() {
 
 #[test]
 fn adversarial_starttls_injection() {
-    if !python_available() {
-        return;
-    }
-    let server = MailServer::start();
-    server.python("adversarial.py", &["starttls", "stls"]);
+    run_python("adversarial.py", &["starttls", "stls"]);
 }
 
 #[test]
 fn adversarial_smuggling_and_dot_stuffing() {
-    if !python_available() {
-        return;
-    }
-    let server = MailServer::start();
-    server.python("adversarial.py", &["smuggling", "unstuff", "pipelining"]);
+    run_python("adversarial.py", &["smuggling", "unstuff", "pipelining"]);
 }
 
 #[test]
 fn adversarial_limits_and_syntax() {
-    if !python_available() {
-        return;
-    }
-    let server = MailServer::start();
-    server.python(
+    run_python(
         "adversarial.py",
         &[
             "longline",
@@ -203,11 +180,9 @@ fn adversarial_limits_and_syntax() {
 
 #[test]
 fn adversarial_oversized_message() {
-    if !python_available() {
+    let Some(server) = run_python("adversarial.py", &["size"]) else {
         return;
-    }
-    let server = MailServer::start();
-    server.python("adversarial.py", &["size"]);
+    };
     assert!(server.maildir_files("alice").is_empty(), "{}", server.log());
     // The partial message was removed from the incoming directory too.
     let incoming = std::fs::read_dir(server.data().join("incoming"))
