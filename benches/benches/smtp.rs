@@ -9,8 +9,17 @@
 //!   `Cow<str>` borrowed from the input where no unescaping is needed, so any copy we make is
 //!   on our side of the ledger. (An earlier version moved our command out of `Parsed` into a
 //!   local before observing it, a copy of the whole enum that Stalwart's loop did not make.)
-//! - `smtp_reply`: an 8-line EHLO reply: our `Reply::decode` and `EhloReply::decode` beside
-//!   Stalwart's `ResponseReceiver::parse` and `EhloResponse::parse`.
+//! - `smtp_reply`: an 8-line EHLO reply (169 octets), decoded whole from one slice; each side
+//!   drops its result inside the timed loop. `ours_reply`: `Reply::decode` frames and checks
+//!   every line (CRLF, same code on every line, enhanced status codes, the default
+//!   `ReplyLimits`) and returns an owned `Reply` (one allocation: the bytes and a table of line
+//!   spans). `stalwart_reply`: `ResponseReceiver::parse` returns a `Response<String>` whose
+//!   message is the lines' text joined with LF in one `String`. `ours_ehlo`:
+//!   `EhloReply::decode` frames the reply the same way and builds the domain and greeting (one
+//!   string), a `Vec` of typed capabilities and AUTH's `Vec<MechanismName>` (each name is its
+//!   own allocation in mail-sansio): five allocations. `stalwart_ehlo`:
+//!   `EhloResponse::<String>::parse` keeps the host name (one `String`) and records extensions
+//!   and AUTH mechanisms as bit flags, SIZE as a number.
 //! - `smtp_transcript`: a whole session with a 4 KiB message through our `Server` (framing,
 //!   parsing, state, replies, unstuffing), beside Stalwart's receivers on the same bytes
 //!   (parsing and unstuffing only: it has no state machine).
