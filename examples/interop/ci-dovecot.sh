@@ -19,28 +19,11 @@ pass=secret
 os_user=mailsansio
 
 log() { printf 'ci-dovecot: %s\n' "$*" >&2; }
+# shellcheck source=examples/interop/packages.sh
+. "$(dirname "$0")/packages.sh"
 
 # --- packages ------------------------------------------------------------------------------
-missing=
-for pkg in dovecot-core dovecot-pop3d openssl; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q ' installed$' || missing="$missing $pkg"
-done
-if [ -n "$missing" ]; then
-    log "installing:$missing"
-    # Keep the packages' maintainer scripts from starting a system-wide Dovecot.
-    policy_added=0
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-        chmod 755 /usr/sbin/policy-rc.d
-        policy_added=1
-    fi
-    if [ -z "${MAILSANSIO_APT_UPDATED:-}" ]; then
-        apt-get update -qq
-    fi
-    # shellcheck disable=SC2086
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
-    [ "$policy_added" = 1 ] && rm -f /usr/sbin/policy-rc.d
-fi
+install_packages dovecot-core dovecot-pop3d openssl
 
 # --- stop an earlier instance ---------------------------------------------------------------
 pid_file=$dir/run/master.pid

@@ -18,28 +18,12 @@ mailbox=carol
 os_user=mailsansio
 
 log() { printf 'ci-mailserver: %s\n' "$*" >&2; }
+# shellcheck source=examples/interop/packages.sh
+. "$(dirname "$0")/packages.sh"
 
 # --- packages: Postfix without a system configuration, no daemon started by apt ----------
-missing=
-for pkg in postfix openssl; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q ' installed$' || missing="$missing $pkg"
-done
-if [ -n "$missing" ]; then
-    log "installing:$missing"
-    echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections
-    policy_added=0
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-        chmod 755 /usr/sbin/policy-rc.d
-        policy_added=1
-    fi
-    if [ -z "${MAILSANSIO_APT_UPDATED:-}" ]; then
-        apt-get update -qq
-    fi
-    # shellcheck disable=SC2086
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
-    [ "$policy_added" = 1 ] && rm -f /usr/sbin/policy-rc.d
-fi
+echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections
+install_packages postfix openssl
 
 conf=$dir/conf
 # --- stop an earlier instance ---------------------------------------------------------------
