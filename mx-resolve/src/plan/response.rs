@@ -220,17 +220,12 @@ pub fn plan_view<'a>(
     // else the one whose name it spells.
     // Where each candidate's exchange sits (usize::MAX for the implicit
     // MX, whose owners are matched by name).
-    let slot_places: SmallVec<[usize; 16]> = stage1
-        .slots
-        .iter()
-        .map(|s| {
-            usize::try_from(s.source)
-                .ok()
-                .and_then(|i| places.get(i))
-                .copied()
-                .unwrap_or(usize::MAX)
-        })
-        .collect();
+    let mut slot_places: SmallVec<[usize; 16]> = SmallVec::new();
+    for s in &stage1.slots {
+        let place = usize::try_from(s.source).ok().and_then(|i| places.get(i));
+        slot_places.push(place.copied().unwrap_or(usize::MAX));
+    }
+    // The attached records, each tagged with its candidate.
     let mut owned: SmallVec<[u64; 32]> = SmallVec::new();
     for &word in &addresses {
         let name = NameRef::at_offset(msg, Packed::low(word));

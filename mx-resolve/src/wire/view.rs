@@ -548,7 +548,12 @@ impl<'a> MessageView<'a> {
 
     /// The full response code: header RCODE plus the EDNS extended bits.
     pub fn rcode(&self) -> Rcode {
-        let ext = self.opt().map_or(0, |o| (o.ttl >> 24) as u16);
+        // OPT: root owner (1), TYPE (2), CLASS (2), then the TTL whose
+        // first octet is the extended RCODE.
+        let ext = self
+            .opt
+            .and_then(|at| self.msg.get(at + 5))
+            .map_or(0, |&b| u16::from(b));
         Rcode::from_u16(ext << 4 | u16::from(self.header.rcode))
     }
 }
