@@ -143,6 +143,7 @@ impl Capability {
     /// the EHLO reply skips. Known keywords are found by length, then compared as whole words
     /// ignoring the case of their letters; they are checked and allocate nothing. Any other
     /// keyword is checked octet by octet.
+    #[inline]
     fn parse(line: &[u8]) -> Option<Self> {
         let mut rest = line;
         while let [b' ', after @ ..] = rest {
@@ -321,7 +322,7 @@ impl<'a> Iterator for Words<'a> {
 pub struct EhloReply {
     /// The domain, then SP and the greeting when there is one (`None` and an empty greeting
     /// differ by that SP).
-    first: Box<str>,
+    first: FirstLine,
     /// Octets of `first` that are the domain.
     domain_len: usize,
     capabilities: Vec<Capability>,
@@ -338,7 +339,7 @@ impl EhloReply {
         }
         check_text(domain)?;
         Ok(Self {
-            first: domain.into(),
+            first: FirstLine::new(domain),
             domain_len: domain.len(),
             capabilities: Vec::new(),
         })
@@ -347,7 +348,7 @@ impl EhloReply {
     /// A reply naming a validated domain.
     pub(crate) fn for_domain(domain: &crate::types::Domain) -> Self {
         Self {
-            first: domain.as_str().into(),
+            first: FirstLine::new(domain.as_str()),
             domain_len: domain.as_str().len(),
             capabilities: Vec::new(),
         }
@@ -360,7 +361,7 @@ impl EhloReply {
         first.push_str(self.domain());
         first.push(' ');
         first.push_str(greeting);
-        self.first = first.into_boxed_str();
+        self.first = FirstLine::new(&first);
         Ok(self)
     }
 
@@ -371,12 +372,15 @@ impl EhloReply {
 
     /// The server's domain (first word of the first line).
     pub fn domain(&self) -> &str {
-        self.first.get(..self.domain_len).unwrap_or_default()
+        self.first
+            .as_str()
+            .get(..self.domain_len)
+            .unwrap_or_default()
     }
 
     /// The greeting text after the domain.
     pub fn greeting(&self) -> Option<&str> {
-        self.first.get(self.domain_len + 1..)
+        self.first.as_str().get(self.domain_len + 1..)
     }
 
     /// The extensions, in order.
@@ -421,7 +425,7 @@ impl EhloReply {
         } else {
             b"-"
         });
-        out.extend_from_slice(self.first.as_bytes());
+        out.extend_from_slice(self.first.as_str().as_bytes());
         out.extend_from_slice(b"\r\n");
         let n = self.capabilities.len();
         for (i, c) in self.capabilities.iter().enumerate() {
@@ -473,7 +477,11 @@ impl EhloReply {
             Vec::new()
         } else {
             let mut capabilities = Vec::with_capacity(lines.len());
-            capabilities.extend(lines.filter_map(Capability::parse));
+            for line in lines {
+                if let Some(capability) = Capability::parse(line) {
+                    capabilities.push(capability);
+                }
+            }
             capabilities
         };
         Ok(Self {
@@ -486,7 +494,7 @@ impl EhloReply {
     /// This reply as a generic [`Reply`].
     pub fn to_reply(&self) -> Reply {
         let mut lines = Vec::with_capacity(self.capabilities.len() + 1);
-        lines.push(BytesMut::from(self.first.as_bytes()));
+        lines.push(BytesMut::from(self.first.as_str().as_bytes()));
         for c in &self.capabilities {
             let mut b = BytesMut::new();
             c.encode(&mut b);
@@ -513,6 +521,53 @@ impl fmt::Debug for EhloReply {
     }
 }
 
+/// Octets of a first line kept inside the reply: a host name and a short greeting fit.
+const INLINE_FIRST: usize = 46;
+
+/// The first line's text (domain, then SP and greeting): inline when it fits, boxed above. The
+/// representation is canonical (inline exactly when it fits, unused octets zero), so derived
+/// equality and hashing are those of the string.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum FirstLine {
+    /// `len` octets of `buf`, UTF-8 when stored.
+    Inline { len: u8, buf: [u8; INLINE_FIRST] },
+    /// Longer text.
+    Heap(Box<str>),
+}
+
+impl FirstLine {
+    #[inline]
+    fn new(s: &str) -> Self {
+        let bytes = s.as_bytes();
+        let mut buf = [0; INLINE_FIRST];
+        match (u8::try_from(bytes.len()), buf.get_mut(..bytes.len())) {
+            (Ok(len), Some(dst)) => {
+                dst.copy_from_slice(bytes);
+                Self::Inline { len, buf }
+            }
+            _ => Self::Heap(s.into()),
+        }
+    }
+
+    /// The octets, UTF-8.
+    #[inline]
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Self::Inline { len, buf } => buf.get(..usize::from(*len)).unwrap_or_default(),
+            Self::Heap(s) => s.as_bytes(),
+        }
+    }
+
+    /// The text. Inline octets were UTF-8 when stored; safe code checks them again, a few
+    /// instructions for a short line.
+    fn as_str(&self) -> &str {
+        match self {
+            Self::Inline { .. } => std::str::from_utf8(self.as_bytes()).unwrap_or_default(),
+            Self::Heap(s) => s,
+        }
+    }
+}
+
 /// Text that may go on the wire: no CR, LF or NUL.
 fn check_text(text: &str) -> Result<(), InvalidValue> {
     match parse::find_forbidden(text.as_bytes()) {
@@ -523,18 +578,22 @@ fn check_text(text: &str) -> Result<(), InvalidValue> {
 
 /// The first line's text as domain and greeting: the domain is its first word, the greeting
 /// the rest after one SP when that rest is not empty. Non-UTF-8 bytes are replaced.
-fn first_line(text: &[u8]) -> (Box<str>, usize) {
+fn first_line(text: &[u8]) -> (FirstLine, usize) {
     let keep = match memchr::memchr(b' ', text) {
         // No greeting: drop the lone SP so that the reply equals one built without it.
         Some(sp) if sp + 1 == text.len() => text.get(..sp).unwrap_or_default(),
         _ => text,
     };
     // A replacement character holds no SP, so the first SP stays where the domain ends.
-    let first: Box<str> = match std::str::from_utf8(keep) {
-        Ok(s) => s.into(),
-        Err(_) => String::from_utf8_lossy(keep).into_owned().into_boxed_str(),
+    let first = match std::str::from_utf8(keep) {
+        Ok(s) => FirstLine::new(s),
+        Err(_) => FirstLine::new(&String::from_utf8_lossy(keep)),
     };
-    let domain_len = first.bytes().position(|b| b == b' ').unwrap_or(first.len());
+    let domain_len = first
+        .as_bytes()
+        .iter()
+        .position(|&b| b == b' ')
+        .unwrap_or(first.as_bytes().len());
     (first, domain_len)
 }
 
@@ -640,6 +699,40 @@ mod tests {
         let mut out = BytesMut::new();
         bare.encode(&mut out);
         assert_eq!(&out[..], b"250 mx.example\r\n");
+        // First lines inline and boxed, with and without a greeting, and non-UTF-8.
+        for (domain, greeting) in [
+            ("mx.example", None),
+            ("mx.example", Some("hi there")),
+            (
+                "a-very-long-host-name.of-a-mail-exchanger.example.net",
+                None,
+            ),
+            (
+                "mx.example",
+                Some("a greeting long enough not to fit inside the reply itself"),
+            ),
+        ] {
+            let mut built = EhloReply::new(domain).unwrap();
+            if let Some(g) = greeting {
+                built = built.with_greeting(g).unwrap();
+            }
+            built.push(Capability::Pipelining);
+            let mut out = BytesMut::new();
+            built.encode(&mut out);
+            let decoded = EhloReply::decode(&out).unwrap().complete().unwrap();
+            assert_eq!(decoded, built);
+            assert_eq!((decoded.domain(), decoded.greeting()), (domain, greeting));
+        }
+        let odd = EhloReply::decode(b"250 mx.example caf\xe9 \r\n")
+            .unwrap()
+            .complete()
+            .unwrap();
+        assert_eq!(odd.greeting(), Some("caf\u{fffd} "));
+        let bare = EhloReply::decode(b"250 mx.example \r\n")
+            .unwrap()
+            .complete()
+            .unwrap();
+        assert_eq!(bare, EhloReply::new("mx.example").unwrap());
         let big = b"250-x\r\n250 SIZE 99999999999999999999999\r\n";
         assert_eq!(
             EhloReply::decode(big).unwrap().complete().unwrap().size(),
