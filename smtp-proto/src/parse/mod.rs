@@ -99,6 +99,30 @@ pub(crate) fn classify(line: &[u8]) -> LineClass {
     }
 }
 
+/// A keyword of up to eight bytes as one word, ASCII letters folded to lower case and the rest
+/// filled with spaces, so keywords compare with one instruction instead of byte by byte.
+/// Only meaningful for bytes already checked to be letters, digits and punctuation (a
+/// control byte could fold onto a digit or hyphen).
+#[allow(
+    clippy::indexing_slicing,
+    reason = "both indices are checked by the loop condition; a const fn cannot use get"
+)]
+pub(crate) const fn word(bytes: &[u8]) -> u64 {
+    let mut w = [b' '; 8];
+    let mut i = 0;
+    while i < bytes.len() && i < 8 {
+        w[i] = bytes[i];
+        i += 1;
+    }
+    u64::from_le_bytes(w) | 0x2020_2020_2020_2020
+}
+
+/// [`word`] for input: `None` when longer than eight bytes.
+#[inline(always)]
+pub(crate) fn folded_word(bytes: &[u8]) -> Option<u64> {
+    (bytes.len() <= 8).then(|| word(bytes))
+}
+
 /// The first CR, LF or NUL in `bytes`, if any.
 pub(crate) fn find_forbidden(bytes: &[u8]) -> Option<(usize, u8)> {
     memchr::memchr3(b'\r', b'\n', 0, bytes).map(|i| (i, bytes.get(i).copied().unwrap_or(0)))

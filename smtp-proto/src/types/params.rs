@@ -260,11 +260,16 @@ fn is_keyword(b: &[u8]) -> bool {
         && b.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'-')
 }
 
+/// `esmtp-value = 1*(%d33-60 / %d62-126 / UTF8-non-ascii)`: every byte above SP but DEL and `=`.
 fn is_value(b: &[u8]) -> bool {
-    // `%d33-60 / %d62-126 / UTF8-non-ascii`: every byte above SP but DEL and `=`. One table
-    // lookup per byte, folded without early exit.
-    let all = b.iter().fold(VALUE | ASCII, |acc, &c| acc & class(c));
-    !b.is_empty() && all & VALUE != 0 && (all & ASCII != 0 || std::str::from_utf8(b).is_ok())
+    is_value_of(b, b.iter().fold(VALUE | ASCII, |acc, &c| acc & class(c)))
+}
+
+/// [`is_value`] given the classes all of `b`'s bytes share.
+fn is_value_of(b: &[u8], classes: u16) -> bool {
+    !b.is_empty()
+        && classes & VALUE != 0
+        && (classes & ASCII != 0 || std::str::from_utf8(b).is_ok())
 }
 
 /// The parameters of MAIL FROM, typed.
@@ -342,11 +347,17 @@ fn each_param<'a>(
                 here += key_len + 1;
             }
             Some((b'=', tail)) if key_ok => {
-                let value = match tail.iter().position(|&b| b == b' ') {
-                    Some(end) => tail.get(..end).unwrap_or_default(),
-                    None => tail,
-                };
-                if !is_value(value) {
+                // The value runs to the next space; its bytes are classified on the way.
+                let (mut end, mut classes) = (tail.len(), VALUE | ASCII);
+                for (i, &b) in tail.iter().enumerate() {
+                    if b == b' ' {
+                        end = i;
+                        break;
+                    }
+                    classes &= class(b);
+                }
+                let value = tail.get(..end).unwrap_or_default();
+                if !is_value_of(value, classes) {
                     if let Some((_, b)) = parse::find_forbidden(value) {
                         return Err(err(ParseErrorKind::ForbiddenByte(b), here));
                     }
@@ -412,18 +423,19 @@ impl MailParameters {
         let mut p = Self::default();
         each_param(input, |at, key, value| {
             let bad = |name| err(ParseErrorKind::InvalidParameter(name), at);
+            let key_word = parse::folded_word(key);
             match key.len() {
-                4 if key.eq_ignore_ascii_case(b"SIZE") => {
+                _ if key_word == Some(const { parse::word(b"size") }) => {
                     let v = need(value, "SIZE", at)?;
                     let n = parse::number(v, 20, "SIZE", "size-value")
                         .map_err(|e| e.shifted(at + 5))?;
                     set(&mut p.size, n, "SIZE", at)
                 }
-                4 if key.eq_ignore_ascii_case(b"BODY") => {
+                _ if key_word == Some(const { parse::word(b"body") }) => {
                     let v = need(value, "BODY", at)?;
-                    let b = if v.eq_ignore_ascii_case(b"7BIT") {
+                    let b = if parse::folded_word(v) == Some(const { parse::word(b"7bit") }) {
                         Body::SevenBit
-                    } else if v.eq_ignore_ascii_case(b"8BITMIME") {
+                    } else if parse::folded_word(v) == Some(const { parse::word(b"8bitmime") }) {
                         Body::EightBitMime
                     } else if v.eq_ignore_ascii_case(b"BINARYMIME") {
                         Body::BinaryMime
@@ -432,24 +444,24 @@ impl MailParameters {
                     };
                     set(&mut p.body, b, "BODY", at)
                 }
-                8 if key.eq_ignore_ascii_case(b"SMTPUTF8") => {
+                _ if key_word == Some(const { parse::word(b"smtputf8") }) => {
                     flag(&mut p.smtputf8, value, "SMTPUTF8", at)
                 }
                 10 if key.eq_ignore_ascii_case(b"REQUIRETLS") => {
                     flag(&mut p.requiretls, value, "REQUIRETLS", at)
                 }
-                3 if key.eq_ignore_ascii_case(b"RET") => {
+                _ if key_word == Some(const { parse::word(b"ret") }) => {
                     let v = need(value, "RET", at)?;
-                    let r = if v.eq_ignore_ascii_case(b"FULL") {
+                    let r = if parse::folded_word(v) == Some(const { parse::word(b"full") }) {
                         Ret::Full
-                    } else if v.eq_ignore_ascii_case(b"HDRS") {
+                    } else if parse::folded_word(v) == Some(const { parse::word(b"hdrs") }) {
                         Ret::Headers
                     } else {
                         return Err(bad("RET"));
                     };
                     set(&mut p.ret, r, "RET", at)
                 }
-                5 if key.eq_ignore_ascii_case(b"ENVID") => {
+                _ if key_word == Some(const { parse::word(b"envid") }) => {
                     let v = xtext::decode(need(value, "ENVID", at)?, false)
                         .map_err(|_| bad("ENVID"))?
                         .into_owned();
@@ -464,7 +476,7 @@ impl MailParameters {
                     }
                     set(&mut p.envid, Text::from_trusted(v), "ENVID", at)
                 }
-                4 if key.eq_ignore_ascii_case(b"AUTH") => {
+                _ if key_word == Some(const { parse::word(b"auth") }) => {
                     let v = need(value, "AUTH", at)?;
                     let a = if v == b"<>" {
                         MailAuth::Unknown
@@ -495,7 +507,7 @@ impl MailParameters {
                         at,
                     )
                 }
-                7 if key.eq_ignore_ascii_case(b"HOLDFOR") => {
+                _ if key_word == Some(const { parse::word(b"holdfor") }) => {
                     let v = need(value, "HOLDFOR", at)?;
                     let n = parse::number(v, 9, "HOLDFOR", "holdfor-value")
                         .map_err(|e| e.shifted(at + 8))?;
@@ -518,7 +530,7 @@ impl MailParameters {
                         at,
                     )
                 }
-                2 if key.eq_ignore_ascii_case(b"BY") => {
+                _ if key_word == Some(const { parse::word(b"by") }) => {
                     let v = need(value, "BY", at)?;
                     set(&mut p.by, parse_by(v).ok_or(bad("BY"))?, "BY", at)
                 }
@@ -632,19 +644,26 @@ impl RcptParameters {
         let mut p = Self::default();
         each_param(input, |at, key, value| {
             let bad = |name| err(ParseErrorKind::InvalidParameter(name), at);
+            let key_word = parse::folded_word(key);
             match key.len() {
-                6 if key.eq_ignore_ascii_case(b"NOTIFY") => {
+                _ if key_word == Some(const { parse::word(b"notify") }) => {
                     let v = need(value, "NOTIFY", at)?;
-                    let n = if v.eq_ignore_ascii_case(b"NEVER") {
+                    let n = if parse::folded_word(v) == Some(const { parse::word(b"never") }) {
                         Notify::Never
                     } else {
                         let (mut s, mut f, mut d) = (false, false, false);
                         for item in v.split(|&b| b == b',') {
-                            let slot = if item.eq_ignore_ascii_case(b"SUCCESS") {
+                            let slot = if parse::folded_word(item)
+                                == Some(const { parse::word(b"success") })
+                            {
                                 &mut s
-                            } else if item.eq_ignore_ascii_case(b"FAILURE") {
+                            } else if parse::folded_word(item)
+                                == Some(const { parse::word(b"failure") })
+                            {
                                 &mut f
-                            } else if item.eq_ignore_ascii_case(b"DELAY") {
+                            } else if parse::folded_word(item)
+                                == Some(const { parse::word(b"delay") })
+                            {
                                 &mut d
                             } else {
                                 return Err(bad("NOTIFY"));
@@ -662,7 +681,7 @@ impl RcptParameters {
                     };
                     set(&mut p.notify, n, "NOTIFY", at)
                 }
-                5 if key.eq_ignore_ascii_case(b"ORCPT") => {
+                _ if key_word == Some(const { parse::word(b"orcpt") }) => {
                     let v = need(value, "ORCPT", at)?;
                     let semi = v.iter().position(|&b| b == b';').ok_or(bad("ORCPT"))?;
                     let (ty, addr) = (
@@ -693,7 +712,7 @@ impl RcptParameters {
                     };
                     set(&mut p.orcpt, o, "ORCPT", at)
                 }
-                4 if key.eq_ignore_ascii_case(b"RRVS") => {
+                _ if key_word == Some(const { parse::word(b"rrvs") }) => {
                     let v = need(value, "RRVS", at)?;
                     let (dt, action) = match v.split_last() {
                         Some((&a, rest))

@@ -63,9 +63,8 @@ impl<const N: usize> SmallStr<N> {
     }
 }
 
-/// Copies at most `N` bytes into a zeroed array, eight at a time: a call to `memcpy` for a
-/// dozen bytes costs more than the copy, and its byte-wise tail stalls the wide loads that
-/// move the value afterwards.
+/// Copies at most `N` bytes into a zeroed array without calling `memcpy`: for a dozen bytes
+/// the call costs more than the copy.
 #[inline(always)]
 fn inline_copy<const N: usize>(bytes: &[u8]) -> [u8; N] {
     let mut buf = [0u8; N];
@@ -73,19 +72,49 @@ fn inline_copy<const N: usize>(bytes: &[u8]) -> [u8; N] {
     buf
 }
 
-/// Copies `src` into `buf` from `at`, eight bytes at a time, as much as fits.
+/// Copies `src` into `buf` from `at`, as much as fits, with a fixed number of fixed-size moves
+/// whatever the length (two overlapping pieces cover any length between one piece and two):
+/// no loop, no byte-wise tail.
 #[inline(always)]
 fn copy_at(buf: &mut [u8], at: usize, src: &[u8]) {
     let Some(buf) = buf.get_mut(at..) else {
         return;
     };
-    let mut i = 0;
-    while let (Some(s), Some(d)) = (src.get(i..i + 8), buf.get_mut(i..i + 8)) {
-        d.copy_from_slice(s);
-        i += 8;
+    let len = src.len().min(buf.len());
+    match len {
+        32.. => {
+            let mut i = 0;
+            while i + 16 <= len {
+                piece::<16>(buf, i, src);
+                i += 16;
+            }
+            piece::<16>(buf, len - 16, src);
+        }
+        16..32 => {
+            piece::<16>(buf, 0, src);
+            piece::<16>(buf, len - 16, src);
+        }
+        8..16 => {
+            piece::<8>(buf, 0, src);
+            piece::<8>(buf, len - 8, src);
+        }
+        4..8 => {
+            piece::<4>(buf, 0, src);
+            piece::<4>(buf, len - 4, src);
+        }
+        _ => {
+            for (d, s) in buf.iter_mut().zip(src).take(len) {
+                *d = *s;
+            }
+        }
     }
-    for (d, s) in buf.iter_mut().zip(src).skip(i) {
-        *d = *s;
+}
+
+/// Copies the `K` bytes of `src` at `at` to the same place in `buf`.
+#[inline(always)]
+fn piece<const K: usize>(buf: &mut [u8], at: usize, src: &[u8]) {
+    if let (Some(d), Some(s)) = (buf.get_mut(at..at + K), src.get(at..at + K)) {
+        d.copy_from_slice(s);
     }
 }
 
@@ -231,6 +260,21 @@ impl<const N: usize> Hash for SplitStr<N> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn copies_of_every_length() {
+        let src: Vec<u8> = (1..=60).collect();
+        for len in 0..=60 {
+            for at in [0, 1, 7] {
+                let mut buf = [0u8; 48];
+                copy_at(&mut buf, at, &src[..len]);
+                let fits = len.min(48 - at);
+                assert_eq!(&buf[at..at + fits], &src[..fits], "{len} {at}");
+                assert!(buf[..at].iter().all(|&b| b == 0));
+                assert!(buf[at + fits..].iter().all(|&b| b == 0), "{len} {at}");
+            }
+        }
+    }
 
     #[test]
     fn inline_and_heap_round_trip() {
