@@ -37,7 +37,7 @@ mod response;
 mod stages;
 
 pub use response::{plan_response, plan_view};
-use stages::{Found, assign_core, order_core};
+use stages::{Found, NO_TTL, assign_core, order_core};
 
 /// One MX record: `PREFERENCE EXCHANGE`, the exchange held as `H` (an
 /// owned [`Name`] by default).
@@ -184,11 +184,18 @@ pub struct PlanInput<'a> {
 /// or [`NameRef`]s into the response for [`plan_view`], which
 /// [`Plan::into_owned`] copies out.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Plan<H = Name> {
     /// What to do.
     pub outcome: Outcome<H>,
     /// What was odd on the way.
     pub diagnostics: Vec<Diagnostic>,
+    /// How long the plan may be cached, in seconds: the smallest TTL of
+    /// the records it used (the CNAMEs followed on the domain, the MX
+    /// RRset, the address records of the hosts that became targets).
+    /// `None` when no record was used: an RCODE or truncation ended the
+    /// plan, or it was made from data without TTLs ([`plan()`]).
+    pub ttl: Option<u32>,
 }
 
 impl Plan<NameRef<'_>> {
@@ -197,13 +204,16 @@ impl Plan<NameRef<'_>> {
         Plan {
             outcome: self.outcome.into_owned(),
             diagnostics: self.diagnostics,
+            ttl: self.ttl,
         }
     }
 }
 
 impl PartialEq<Plan> for Plan<NameRef<'_>> {
     fn eq(&self, other: &Plan) -> bool {
-        self.outcome == other.outcome && self.diagnostics == other.diagnostics
+        self.outcome == other.outcome
+            && self.diagnostics == other.diagnostics
+            && self.ttl == other.ttl
     }
 }
 
@@ -328,6 +338,7 @@ pub fn assign_addresses(
                 Found::Addresses {
                     authenticated: *authenticated,
                     via_cname: *via_cname,
+                    ttl: NO_TTL,
                 }
             }
             Some(HostStatus::NoAddresses) => Found::None,
@@ -337,6 +348,7 @@ pub fn assign_addresses(
         config,
         diagnostics,
     )
+    .0
 }
 
 /// Both stages on data already at hand.
@@ -355,6 +367,7 @@ pub fn plan(input: &PlanInput<'_>, config: &PlanConfig, seed: u64) -> Plan {
     Plan {
         outcome,
         diagnostics,
+        ttl: None,
     }
 }
 

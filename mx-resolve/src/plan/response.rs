@@ -5,10 +5,10 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use smallvec::SmallVec;
 
-use super::stages::{Found, assign_core, order_core};
+use super::stages::{Found, NO_TTL, assign_core, order_core, ttl_of};
 use super::{MxRecord, Plan, mx_rrset, rcode_failure};
 use crate::config::PlanConfig;
-use crate::outcome::{Outcome, TempFailure};
+use crate::outcome::{Diagnostic, Outcome, TempFailure};
 use crate::wire::host::{HostKind, RunMemo};
 use crate::wire::record::CLASS_IN;
 use crate::wire::{Message, MessageView, Name, NameRef, RData, RDataRef, Rcode, RecordType};
@@ -21,7 +21,40 @@ fn fail<H>(outcome: Outcome<H>) -> Plan<H> {
     Plan {
         outcome,
         diagnostics: Vec::new(),
+        ttl: None,
     }
+}
+
+/// A finished plan; `ttl` is [`NO_TTL`] when no record was used.
+fn finish<H>(outcome: Outcome<H>, diagnostics: Vec<Diagnostic>, ttl: u32) -> Plan<H> {
+    Plan {
+        outcome,
+        diagnostics,
+        ttl: (ttl != NO_TTL).then_some(ttl),
+    }
+}
+
+/// The smallest TTL of the CNAME records leading from `domain` to `last`
+/// in the answer section ([`NO_TTL`] when there is none).
+fn cname_ttl(response: &Message, domain: &Name, last: &Name) -> u32 {
+    let mut ttl = NO_TTL;
+    let mut current = domain;
+    for _ in 0..CNAME_STEPS {
+        if current == last {
+            break;
+        }
+        let Some((target, t)) = response.answers.iter().find_map(|r| match &r.data {
+            RData::Cname(target) if r.name == *current && r.class == CLASS_IN => {
+                Some((target, r.ttl))
+            }
+            _ => None,
+        }) else {
+            break;
+        };
+        ttl = ttl.min(ttl_of(t));
+        current = target;
+    }
+    ttl
 }
 
 /// The plan for one decoded MX response, taking addresses from its answer
@@ -47,9 +80,13 @@ pub fn plan_response(domain: &Name, response: &Message, config: &PlanConfig, see
         }));
     };
     let mx = mx_rrset(response, owner);
+    let records_ttl = response
+        .mx_records(owner)
+        .map(|(_, _, t)| ttl_of(t))
+        .fold(cname_ttl(response, domain, owner), u32::min);
     let auth = response.header.authentic_data;
     let mut diagnostics = Vec::new();
-    let outcome = match order_core(
+    let (outcome, addresses_ttl) = match order_core(
         owner,
         &mx,
         |_, exchange| exchange.host_kind(),
@@ -60,24 +97,26 @@ pub fn plan_response(domain: &Name, response: &Message, config: &PlanConfig, see
         Ok(stage1) => assign_core(
             &stage1,
             |_, host, out| {
-                out.extend(
-                    response
-                        .answers
-                        .iter()
-                        .chain(&response.additional)
-                        .filter(|r| r.class == CLASS_IN && r.name == *host)
-                        .filter_map(|r| match r.data {
-                            RData::A(a) => Some(IpAddr::V4(a)),
-                            RData::Aaaa(a) => Some(IpAddr::V6(a)),
-                            _ => None,
-                        }),
-                );
+                let mut least = NO_TTL;
+                for r in response.answers.iter().chain(&response.additional) {
+                    if r.class != CLASS_IN || r.name != *host {
+                        continue;
+                    }
+                    let address = match r.data {
+                        RData::A(a) => IpAddr::V4(a),
+                        RData::Aaaa(a) => IpAddr::V6(a),
+                        _ => continue,
+                    };
+                    out.push(address);
+                    least = least.min(ttl_of(r.ttl));
+                }
                 if out.is_empty() {
                     Found::TempFail
                 } else {
                     Found::Addresses {
                         authenticated: auth,
                         via_cname: false,
+                        ttl: least,
                     }
                 }
             },
@@ -85,12 +124,9 @@ pub fn plan_response(domain: &Name, response: &Message, config: &PlanConfig, see
             config,
             &mut diagnostics,
         ),
-        Err(outcome) => outcome,
+        Err(outcome) => (outcome, NO_TTL),
     };
-    Plan {
-        outcome,
-        diagnostics,
-    }
+    finish(outcome, diagnostics, records_ttl.min(addresses_ttl))
 }
 
 /// [`plan_response`] on a zero-copy [`MessageView`]: the same rules, but
@@ -118,7 +154,7 @@ pub fn plan_view<'a>(
     // written and read whole. Validation guarantees the RDATA lengths
     // (A 4, AAAA 16, MX at least 3).
     let msg = response.bytes();
-    let mut mx_raw: SmallVec<[u64; 16]> = SmallVec::new();
+    let mut mx_raw: SmallVec<[u128; 16]> = SmallVec::new();
     let mut addresses: SmallVec<[u64; 32]> = SmallVec::new();
     let mut has_cname = false;
     for r in response.raw_records(0) {
@@ -131,26 +167,25 @@ pub fn plan_view<'a>(
                     .get(r.rdata..)
                     .and_then(|d| d.first_chunk::<2>())
                     .map_or(0, |p| u16::from_be_bytes(*p));
-                mx_raw.push(Packed::mx(r.owner, preference, r.rdata + 2));
+                mx_raw.push(Packed::mx(r.owner, preference, r.rdata + 2, r.ttl));
             }
             RecordType::CNAME => has_cname = true,
-            RecordType::A => addresses.push(Packed::address(r.owner, r.rdata, false)),
-            RecordType::AAAA => addresses.push(Packed::address(r.owner, r.rdata, true)),
+            RecordType::A | RecordType::AAAA => {
+                let v6 = r.rtype == RecordType::AAAA.0;
+                addresses.push(Packed::address(r.owner, r.rdata, v6, r.ttl));
+            }
             _ => {}
         }
     }
     for r in response.raw_records(2) {
-        if r.class != CLASS_IN {
-            continue;
-        }
-        match RecordType(r.rtype) {
-            RecordType::A => addresses.push(Packed::address(r.owner, r.rdata, false)),
-            RecordType::AAAA => addresses.push(Packed::address(r.owner, r.rdata, true)),
-            _ => {}
+        if r.class == CLASS_IN && matches!(RecordType(r.rtype), RecordType::A | RecordType::AAAA) {
+            let v6 = r.rtype == RecordType::AAAA.0;
+            addresses.push(Packed::address(r.owner, r.rdata, v6, r.ttl));
         }
     }
     // Follow a CNAME chain on the domain.
     let mut owner: Option<NameRef<'_>> = None;
+    let mut ttl = NO_TTL;
     if has_cname {
         let mut steps = 0;
         loop {
@@ -159,7 +194,7 @@ pub fn plan_view<'a>(
                     if r.class == CLASS_IN
                         && owner.map_or_else(|| r.owner.eq_name(domain), |o| r.owner == o) =>
                 {
-                    Some(target)
+                    Some((target, r.ttl))
                 }
                 _ => None,
             });
@@ -170,8 +205,9 @@ pub fn plan_view<'a>(
                         limit: CNAME_STEPS,
                     }));
                 }
-                Some(target) => {
+                Some((target, t)) => {
                     owner = Some(target);
+                    ttl = ttl.min(ttl_of(t));
                     steps += 1;
                 }
             }
@@ -196,6 +232,7 @@ pub fn plan_view<'a>(
     for &word in &mx_raw {
         let (o, preference, exchange) = Packed::unpack_mx(msg, word);
         if is_owner(&o) {
+            ttl = ttl.min(Packed::mx_ttl(word));
             places.push(exchange.position());
             kinds.push(exchange.host_kind(&mut memo));
             mx.push(MxRecord::new(preference, exchange));
@@ -208,12 +245,7 @@ pub fn plan_view<'a>(
     let kind_of = |i: usize, _: &NameRef<'a>| kinds.get(i).copied().unwrap_or(HostKind::Neither);
     let stage1 = match order_core(&final_name, &mx, kind_of, config, seed, &mut diagnostics) {
         Ok(stage1) => stage1,
-        Err(outcome) => {
-            return Plan {
-                outcome,
-                diagnostics,
-            };
-        }
+        Err(outcome) => return finish(outcome, diagnostics, ttl),
     };
     // Each address record belongs to at most one candidate (they are
     // distinct names): the one whose exchange sits at the same position,
@@ -239,15 +271,17 @@ pub fn plan_view<'a>(
         }
     }
     let auth = header.authentic_data;
-    let outcome = assign_core(
+    let (outcome, addresses_ttl) = assign_core(
         &stage1,
         |i, _, out| {
+            let mut least = NO_TTL;
             for &word in &owned {
                 if Packed::low(word) != i {
                     continue;
                 }
                 if let Some(address) = Packed::ip(msg, word) {
                     out.push(address);
+                    least = least.min(Packed::address_ttl(word));
                 }
             }
             if out.is_empty() {
@@ -256,6 +290,7 @@ pub fn plan_view<'a>(
                 Found::Addresses {
                     authenticated: auth,
                     via_cname: false,
+                    ttl: least,
                 }
             }
         },
@@ -263,26 +298,30 @@ pub fn plan_view<'a>(
         config,
         &mut diagnostics,
     );
-    Plan {
-        outcome,
-        diagnostics,
-    }
+    finish(outcome, diagnostics, ttl.min(addresses_ttl))
 }
 
 /// One record noted by [`plan_view`] as a single word: offsets in a
 /// message are below 2^16 (the parser refuses longer messages).
 ///
-/// * MX: owner offset, preference, exchange offset (16 bits each).
-/// * Address: owner offset (or, once attached, the candidate index) in
-///   the low 32 bits, RDATA offset in the next 16, bit 48 set for AAAA.
+/// * MX (128 bits): owner offset, preference, exchange offset (16 bits
+///   each), the TTL in bits 64 to 95.
+/// * Address (64 bits): owner offset (or, once attached, the candidate
+///   index) in the low 16 bits, RDATA offset in the next 16, bit 32 set
+///   for AAAA, the TTL in the 31 bits above.
+///
+/// TTLs are stored as RFC 2181 §8 reads them, so they fit in 31 bits.
 struct Packed;
 
 impl Packed {
-    fn mx(owner: usize, preference: u16, exchange: usize) -> u64 {
-        (owner as u64 & 0xFFFF) | u64::from(preference) << 16 | (exchange as u64 & 0xFFFF) << 32
+    fn mx(owner: usize, preference: u16, exchange: usize, ttl: u32) -> u128 {
+        (owner as u128 & 0xFFFF)
+            | u128::from(preference) << 16
+            | (exchange as u128 & 0xFFFF) << 32
+            | u128::from(ttl_of(ttl)) << 64
     }
 
-    fn unpack_mx(msg: &[u8], word: u64) -> (NameRef<'_>, u16, NameRef<'_>) {
+    fn unpack_mx(msg: &[u8], word: u128) -> (NameRef<'_>, u16, NameRef<'_>) {
         (
             NameRef::at_offset(msg, (word & 0xFFFF) as usize),
             (word >> 16) as u16,
@@ -290,22 +329,35 @@ impl Packed {
         )
     }
 
-    fn address(owner: usize, rdata: usize, v6: bool) -> u64 {
-        (owner as u64 & 0xFFFF) | (rdata as u64 & 0xFFFF) << 32 | u64::from(v6) << 48
+    fn mx_ttl(word: u128) -> u32 {
+        (word >> 64) as u32
+    }
+
+    fn address(owner: usize, rdata: usize, v6: bool, ttl: u32) -> u64 {
+        (owner as u64 & 0xFFFF)
+            | (rdata as u64 & 0xFFFF) << 16
+            | u64::from(v6) << 32
+            | u64::from(ttl_of(ttl)) << 33
+    }
+
+    fn address_ttl(word: u64) -> u32 {
+        (word >> 33) as u32
     }
 
     fn low(word: u64) -> usize {
-        (word & 0xFFFF_FFFF) as usize
+        (word & 0xFFFF) as usize
     }
 
+    /// The word with its low half replaced: `low` is a candidate index,
+    /// below the number of records, so below 2^16.
     fn with_low(word: u64, low: usize) -> u64 {
-        (word & !0xFFFF_FFFF) | (low as u64 & 0xFFFF_FFFF)
+        (word & !0xFFFF) | (low as u64 & 0xFFFF)
     }
 
     /// The address a packed A or AAAA record holds.
     fn ip(msg: &[u8], word: u64) -> Option<IpAddr> {
-        let at = (word >> 32 & 0xFFFF) as usize;
-        if word >> 48 & 1 == 1 {
+        let at = (word >> 16 & 0xFFFF) as usize;
+        if word >> 32 & 1 == 1 {
             let octets = <[u8; 16]>::try_from(msg.get(at..at + 16)?).ok()?;
             Some(IpAddr::V6(Ipv6Addr::from(octets)))
         } else {

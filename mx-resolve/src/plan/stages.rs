@@ -145,11 +145,24 @@ impl Candidates for Ordered {
     }
 }
 
+/// "No TTL": no record was used. Real TTLs are at most 2^31 - 1 (see
+/// [`ttl_of`]), so this never collides with one.
+pub(crate) const NO_TTL: u32 = u32::MAX;
+
+/// A record's TTL as RFC 2181 §8 reads it: values with the top bit set
+/// count as zero.
+pub(crate) fn ttl_of(raw: u32) -> u32 {
+    if raw > 0x7FFF_FFFF { 0 } else { raw }
+}
+
 /// What an address source knows about one host.
 pub(crate) enum Found {
     Addresses {
         authenticated: bool,
         via_cname: bool,
+        /// The smallest TTL of the records the addresses came from
+        /// ([`NO_TTL`] when none carried one).
+        ttl: u32,
     },
     None,
     TempFail,
@@ -322,32 +335,35 @@ fn sort_by_preference(slots: &mut [Slot]) {
 /// the addresses of `candidates[index]` to `scratch` and says what it
 /// knows. It is called at most twice per candidate and the scratch buffer
 /// is reused, so the only allocation is the list of targets.
+/// Also returns the smallest TTL of the address records of the hosts that
+/// became targets ([`NO_TTL`] when none).
 pub(crate) fn assign_core<C: Candidates>(
     candidates: &C,
     mut fill: impl FnMut(usize, &C::Host, &mut Scratch) -> Found,
     mx_authenticated: bool,
     config: &PlanConfig,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Outcome<C::Host> {
+) -> (Outcome<C::Host>, u32) {
     let mut scratch = Scratch::new();
-    // Resolves one candidate into `scratch`: Some(authenticated) when it
-    // is usable, None when it has no addresses, with `temp` set on a
-    // temporary failure.
+    // Resolves one candidate into `scratch`: Some((authenticated, ttl))
+    // when it is usable, None when it has no addresses, with `temp` set
+    // on a temporary failure.
     let mut resolve = |i: usize,
                        c: &CandidateRef<'_, C::Host>,
                        scratch: &mut Scratch,
                        diags: Option<&mut Vec<Diagnostic>>,
                        temp: &mut bool|
-     -> Option<bool> {
+     -> Option<(bool, u32)> {
         scratch.clear();
         if let Some(literal) = c.literal {
             scratch.push(literal);
-            return Some(false);
+            return Some((false, NO_TTL));
         }
         match fill(i, c.host, scratch) {
             Found::Addresses {
                 authenticated,
                 via_cname,
+                ttl,
             } => {
                 if via_cname && !c.implicit {
                     let allowed = config.allow_cname_targets;
@@ -367,7 +383,7 @@ pub(crate) fn assign_core<C: Candidates>(
                         return None;
                     }
                 }
-                Some(authenticated)
+                Some((authenticated, ttl))
             }
             Found::None => None,
             Found::TempFail => {
@@ -400,7 +416,7 @@ pub(crate) fn assign_core<C: Candidates>(
                 .filter_map(|i| candidates.at(i))
                 .any(|c| c.preference < p)
             {
-                return Outcome::LoopsBackToMyself;
+                return (Outcome::LoopsBackToMyself, NO_TTL);
             }
             pruned = true;
             p
@@ -411,6 +427,7 @@ pub(crate) fn assign_core<C: Candidates>(
     // Pass 2: targets in order, addresses deduplicated and capped.
     let mut any_temp = false;
     let mut total = 0usize;
+    let mut least_ttl = NO_TTL;
     let mut targets: Vec<Target<C::Host>> = Vec::with_capacity(candidates.count());
     // Every address already in a target, for the plan-wide dedupe.
     let mut taken: SmallVec<[IpAddr; 16]> = SmallVec::new();
@@ -423,7 +440,8 @@ pub(crate) fn assign_core<C: Candidates>(
         if room == 0 {
             break;
         }
-        let Some(authenticated) = resolve(i, &c, &mut scratch, Some(diagnostics), &mut any_temp)
+        let Some((authenticated, ttl)) =
+            resolve(i, &c, &mut scratch, Some(diagnostics), &mut any_temp)
         else {
             continue;
         };
@@ -450,11 +468,12 @@ pub(crate) fn assign_core<C: Candidates>(
             continue;
         }
         total += addresses.len();
+        least_ttl = least_ttl.min(ttl);
         for &a in addresses.iter() {
             taken.push(a);
         }
     }
-    if !targets.is_empty() {
+    let outcome = if !targets.is_empty() {
         Outcome::Targets(targets)
     } else if pruned {
         Outcome::TempFail(TempFailure::NoPrimaryRelay)
@@ -462,7 +481,8 @@ pub(crate) fn assign_core<C: Candidates>(
         Outcome::TempFail(TempFailure::AddressLookup)
     } else {
         Outcome::PermFail(PermFailure::NoAddresses)
-    }
+    };
+    (outcome, least_ttl)
 }
 
 /// One host's addresses into `out`: allowed families only, preferred

@@ -568,6 +568,8 @@ pub(crate) struct RawRecord {
     pub(crate) rtype: u16,
     /// CLASS.
     pub(crate) class: u16,
+    /// TTL.
+    pub(crate) ttl: u32,
     /// Offset of the RDATA.
     pub(crate) rdata: usize,
 }
@@ -602,6 +604,7 @@ impl Iterator for RawRecords<'_> {
                     owner,
                     rtype: u16::from_be_bytes([f[0], f[1]]),
                     class: u16::from_be_bytes([f[2], f[3]]),
+                    ttl: u32::from_be_bytes([f[4], f[5], f[6], f[7]]),
                     rdata,
                 });
             }
