@@ -18,9 +18,12 @@
 //! * [`plan`](mod@plan): sorting, seeded shuffling of equal preferences, dedupe, Null
 //!   MX (also mixed with other records), implicit MX on NODATA, loop
 //!   pruning (by name and by address), bad targets, family order and caps.
-//!   [`plan::plan_view`] plans straight from a [`wire::MessageView`]; for
-//!   the usual handful of hosts its only allocation is the list of
-//!   targets (each target's [`Addresses`] hold up to four inline).
+//!   [`plan::plan_view`] plans straight from a [`wire::MessageView`]: its
+//!   targets borrow their host names from the response
+//!   ([`Plan`]`<`[`wire::NameRef`]`>`, [`Plan::into_owned`] copies them
+//!   out), and for the usual handful of hosts its only allocation is the
+//!   list of targets (each target's [`Addresses`] hold up to four inline).
+//!   [`Plan::ttl`] says how long a plan may be cached.
 //! * [`MxLookup`]: the state machine that asks the resolvers.
 //!
 //! # Example
@@ -51,6 +54,8 @@
 //! // The same plan straight from the bytes, without an owned message.
 //! let view = MessageView::parse(response)?;
 //! assert_eq!(plan_view(&domain, &view, &PlanConfig::default(), 7), plan);
+//! // Cacheable for the smallest TTL of the records used.
+//! assert_eq!(plan.ttl, Some(3600));
 //! let Outcome::Targets(targets) = plan.outcome else { panic!("no targets") };
 //! for t in &targets {
 //!     println!("{} {} {:?}", t.preference, t.host, t.addresses);

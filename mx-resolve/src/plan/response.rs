@@ -129,12 +129,19 @@ pub fn plan_response(domain: &Name, response: &Message, config: &PlanConfig, see
     finish(outcome, diagnostics, records_ttl.min(addresses_ttl))
 }
 
-/// [`plan_response`] on a zero-copy [`MessageView`]: the same rules, but
-/// no owned message is built. One pass over the answers and one over the
-/// additional section collect the records in place (on the stack for the
-/// usual handful); only the exchanges are copied out, and each address
-/// record is attached to the one host it names, matched by position in
-/// the message before any name is compared.
+/// [`plan_response`] on a zero-copy [`MessageView`]: the same rules and
+/// the same plan, but nothing is copied out of the message. One pass over
+/// the answers and one over the additional section collect the records in
+/// place (on the stack for the usual handful); exchanges are compared and
+/// checked as host names where they lie (a suffix shared through
+/// compression is classified once), and each address record is attached
+/// to the one host it names, matched by position in the message before
+/// any name is compared.
+///
+/// The targets' host names are [`NameRef`]s into the response (the
+/// domain's own octets for an implicit MX the response does not spell);
+/// [`Plan::into_owned`] copies them out. A `Plan<NameRef>` compares equal
+/// to the owned plan with the same contents.
 pub fn plan_view<'a>(
     domain: &'a Name,
     response: &MessageView<'a>,
