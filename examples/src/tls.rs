@@ -203,3 +203,16 @@ impl rustls::client::danger::ServerCertVerifier for AcceptAnything {
         self.0.signature_verification_algorithms.supported_schemes()
     }
 }
+
+/// `octets` random bytes from the TLS library's cryptographic random source, base64-encoded:
+/// the fresh CRAM-MD5 challenges and SCRAM nonces a server owes every AUTH exchange (the
+/// Sans-IO machines make up no randomness themselves).
+pub fn random_base64(octets: usize) -> Result<String, rustls::Error> {
+    use base64::Engine as _;
+    let mut bytes = vec![0u8; octets];
+    rustls::crypto::ring::default_provider()
+        .secure_random
+        .fill(&mut bytes)
+        .map_err(|_| rustls::Error::FailedToGetRandomBytes)?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
+}

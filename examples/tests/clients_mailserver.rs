@@ -1,5 +1,5 @@
 //! `smtp-send` and `pop3-client` against the `mailserver` binary over real TCP: submission
-//! with STARTTLS and implicit TLS, AUTH, direct delivery by MX lookup, list, retrieve,
+//! with STARTTLS and implicit TLS, AUTH (PLAIN, LOGIN, CRAM-MD5, SCRAM-SHA-256), direct delivery by MX lookup, list, retrieve,
 //! delete; strict TLS by default.
 
 mod common;
@@ -82,11 +82,13 @@ fn smtp_send_submission_then_pop3_client() {
     let out = smtp_send(&server, &args, "secret-a");
     assert!(out.status.success(), "{}", text(&out));
 
-    // A wrong password is refused (exit 1).
-    let mut args = vec!["--server", &submission, "--ca", &ca];
-    args.extend(common);
-    let out = smtp_send(&server, &args, "wrong");
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    // A wrong password is refused (exit 1), whatever the mechanism.
+    for mech in ["plain", "cram-md5", "scram-sha-256"] {
+        let mut args = vec!["--server", &submission, "--ca", &ca, "--auth", mech];
+        args.extend(common);
+        let out = smtp_send(&server, &args, "wrong");
+        assert_eq!(out.status.code(), Some(1), "{mech}: {}", text(&out));
+    }
 
     // Strict by default: a self-signed certificate without --ca is not trusted (exit 2).
     let mut args = vec!["--server", &submission];
@@ -101,6 +103,22 @@ fn smtp_send_submission_then_pop3_client() {
     let out = smtp_send(&server, &args, "");
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("530"), "{}", text(&out));
+
+    // LOGIN, and the mechanisms that never send the password: CRAM-MD5, SCRAM-SHA-256.
+    for mech in ["login", "cram-md5", "scram-sha-256"] {
+        let mut args = vec!["--server", &submission, "--ca", &ca, "--auth", mech];
+        args.extend(["--from", "alice@example.test", "--to", "alice@example.test"]);
+        args.extend(["--user", "alice"]);
+        let out = smtp_send(&server, &args, "secret-a");
+        assert!(
+            out.status.success(),
+            "{mech}: {}\n{}",
+            text(&out),
+            server.log()
+        );
+    }
+    assert_eq!(server.maildir_files("alice").len(), 3, "{}", server.log());
+    assert!(!server.log().contains("secret-a"));
 
     assert_eq!(server.maildir_files("bob").len(), 2, "{}", server.log());
 

@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 use examples::driver::{Conn, TlsUpgrade};
 use examples::submit::{self, Report};
-use mail_sansio::sasl::SaslClient;
+use mail_sansio::sasl::{SaslClient, ScramClientConfig};
 use mx_resolve::wire::Name;
 use mx_resolve::{LookupConfig, Outcome};
 use smtp_proto::types::Domain;
@@ -32,7 +32,8 @@ usage: smtp-send (--server HOST[:PORT] | --mx) --from ADDR --to ADDR [--to ADDR.
   --mx                  deliver to each recipient domain's MX hosts (port 25 or --port)
   --tls MODE            required (default: STARTTLS before anything else), implicit,
                         opportunistic (STARTTLS when offered), dangerous-plaintext
-  --user NAME           AUTH PLAIN as NAME, password from $SMTP_PASSWORD
+  --user NAME           AUTH as NAME, password from $SMTP_PASSWORD
+  --auth MECH           plain (default), login, cram-md5 or scram-sha-256
   --ca FILE             trust the certificates in FILE (for a self-signed server)
   --insecure            accept any certificate (still encrypted, not authenticated)
   --dns ADDR[:PORT]     resolver for --mx (default: /etc/resolv.conf)
@@ -45,6 +46,7 @@ struct Args {
     mx: bool,
     tls: TlsMode,
     user: Option<String>,
+    auth: String,
     ca: Option<PathBuf>,
     insecure: bool,
     dns: Option<SocketAddr>,
@@ -61,6 +63,7 @@ fn parse_args() -> Result<Args, String> {
         mx: false,
         tls: TlsMode::Required,
         user: None,
+        auth: "plain".to_owned(),
         ca: None,
         insecure: false,
         dns: None,
@@ -86,6 +89,7 @@ fn parse_args() -> Result<Args, String> {
                 }
             }
             "--user" => a.user = Some(value("--user")?),
+            "--auth" => a.auth = value("--auth")?.to_ascii_lowercase(),
             "--ca" => a.ca = Some(PathBuf::from(value("--ca")?)),
             "--insecure" => a.insecure = true,
             "--dns" => {
@@ -156,7 +160,17 @@ async fn send_to(
         Some(user) => {
             let password = std::env::var("SMTP_PASSWORD")
                 .map_err(|_| "--user needs the password in $SMTP_PASSWORD".to_owned())?;
-            Some(SaslClient::plain(None, user, password).map_err(|e| e.to_string())?)
+            let client = match args.auth.as_str() {
+                "plain" => SaslClient::plain(None, user, password),
+                "login" => SaslClient::login(user, password),
+                "cram-md5" => SaslClient::cram_md5(user, password),
+                "scram-sha-256" => {
+                    let nonce = examples::tls::random_base64(18).map_err(|e| e.to_string())?;
+                    SaslClient::scram(ScramClientConfig::new(user, password, &nonce))
+                }
+                other => return Err(format!("unknown --auth mechanism {other:?}")),
+            };
+            Some(client.map_err(|e| e.to_string())?)
         }
         None => None,
     };

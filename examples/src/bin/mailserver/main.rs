@@ -97,6 +97,11 @@ fn smtp_config(ctx: &Ctx, service: Service) -> Result<smtp_proto::Config, String
     let domain = smtp_proto::types::Domain::try_from(ctx.domain.as_str())
         .map_err(|e| format!("bad domain {:?}: {e}", ctx.domain))?;
     let mut config = smtp_proto::Config::strict(domain);
+    // Beside PLAIN and LOGIN, the mechanisms that never send the password itself.
+    config.extensions.auth.extend([
+        smtp_proto::types::MechanismName::from(mail_sansio::sasl::Mechanism::CramMd5),
+        mail_sansio::sasl::Mechanism::ScramSha256.into(),
+    ]);
     config.tls = match service {
         Service::Relay => smtp_proto::TlsMode::Opportunistic,
         Service::Submission => smtp_proto::TlsMode::Required,

@@ -3,10 +3,11 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use examples::driver::Handler;
-use mail_sansio::sasl::Credentials;
+use examples::tls::random_base64;
+use mail_sansio::sasl::{Credentials, ScramCredentials, ServerConfig};
 use smtp_proto::types::{ForwardPath, ReversePath};
 use smtp_proto::{EnhancedStatusCode, Event, HelloVerb, Reply, ReplyCode, Server, Token};
 use tokio::io::AsyncWriteExt;
@@ -289,23 +290,78 @@ impl SmtpConn {
     }
 
     fn auth(&mut self, server: &mut Server, token: Token, credentials: &Credentials) {
-        let ok = match credentials {
+        let user = match credentials {
             Credentials::Password {
                 authzid,
                 authcid,
                 password,
-            } => self
+            } => authorise(
+                self.ctx.users.check(authcid, password.expose()),
+                authzid.as_deref(),
+            ),
+            Credentials::CramMd5(proof) => self
                 .ctx
                 .users
-                .check(authcid, password.expose())
-                .filter(|user| {
-                    authzid
-                        .as_ref()
-                        .is_none_or(|z| z.eq_ignore_ascii_case(user))
-                }),
+                .password(proof.user())
+                .filter(|(_, password)| proof.verify(password.expose().as_bytes()))
+                .map(|(user, _)| user),
             _ => None,
         };
-        match ok {
+        self.logged_in(server, token, user);
+    }
+
+    /// Answers an AUTH exchange that needs a fresh challenge (CRAM-MD5) or nonce (SCRAM).
+    fn sasl_config(&mut self, server: &mut Server, token: Token) {
+        let fresh = (random_base64(24), random_base64(18));
+        let (Ok(challenge), Ok(nonce)) = fresh else {
+            self.answer(
+                server,
+                token,
+                Some(reply(454, (4, 7, 0), "try again later")),
+            );
+            return;
+        };
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        // RFC 2195: `<random.timestamp@hostname>`.
+        let config = ServerConfig::new()
+            .with_cram_md5_challenge(format!("<{challenge}.{now}@{}>", self.ctx.domain))
+            .with_scram_nonce(nonce);
+        if let Err(e) = server.provide_sasl_config(token, config) {
+            self.log(&format!("sasl config refused: {e}"));
+        }
+    }
+
+    /// SCRAM needs the user's keys: derived here from the stored password with a fresh salt
+    /// (a real server stores the keys instead), made up from a random password for an unknown
+    /// user so that the proof fails the same way.
+    fn scram_credentials(&mut self, server: &mut Server, token: Token, authcid: &str) {
+        let password = match self.ctx.users.password(authcid) {
+            Some((_, password)) => Ok(password.expose().clone()),
+            None => random_base64(18),
+        };
+        let keys = password
+            .ok()
+            .zip(random_base64(16).ok())
+            .and_then(|(p, salt)| {
+                ScramCredentials::derive(&p, salt.as_bytes(), SCRAM_ITERATIONS).ok()
+            });
+        let Some(keys) = keys else {
+            self.answer(
+                server,
+                token,
+                Some(reply(454, (4, 7, 0), "try again later")),
+            );
+            return;
+        };
+        if let Err(e) = server.provide_scram_credentials(token, keys) {
+            self.log(&format!("scram credentials refused: {e}"));
+        }
+    }
+
+    fn logged_in(&mut self, server: &mut Server, token: Token, user: Option<String>) {
+        match user {
             Some(user) => {
                 // The user name only: never the password or the SASL exchange.
                 self.log(&format!("authenticated as {user}"));
@@ -322,6 +378,14 @@ impl SmtpConn {
             }
         }
     }
+}
+
+/// RFC 7677 §4's minimum iteration count.
+const SCRAM_ITERATIONS: u32 = 4096;
+
+/// The logged-in user, if the identity it asked to act as (if any) is itself.
+fn authorise(user: Option<String>, authzid: Option<&str>) -> Option<String> {
+    user.filter(|user| authzid.is_none_or(|z| z.eq_ignore_ascii_case(user)))
 }
 
 impl Drop for SmtpConn {
@@ -399,6 +463,18 @@ impl Handler<Server> for SmtpConn {
                 self.discard();
             }
             Event::Auth { token, credentials } => self.auth(server, token, &credentials),
+            Event::SaslConfig { token, .. } => self.sasl_config(server, token),
+            Event::ScramCredentials { token, authcid, .. } => {
+                self.scram_credentials(server, token, &authcid);
+            }
+            Event::SaslAuthenticated {
+                token,
+                authcid,
+                authzid,
+            } => {
+                let user = self.ctx.users.password(&authcid).map(|(user, _)| user);
+                self.logged_in(server, token, authorise(user, authzid.as_deref()));
+            }
             Event::Vrfy { token, .. } | Event::Expn { token, .. } => {
                 self.answer(server, token, None);
             }

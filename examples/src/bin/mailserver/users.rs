@@ -106,6 +106,14 @@ impl Users {
         constant_time_eq(stored.expose().as_bytes(), password.as_bytes()).then_some(name)
     }
 
+    /// A user's canonical name and password, for the mechanisms that prove knowledge of the
+    /// password without sending it (CRAM-MD5, SCRAM).
+    pub(crate) fn password(&self, name: &str) -> Option<(String, &Secret<String>)> {
+        let name = name.to_ascii_lowercase();
+        let stored = self.by_name.get(&name)?;
+        Some((name, stored))
+    }
+
     /// The user names.
     pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
         self.by_name.keys().map(String::as_str)
