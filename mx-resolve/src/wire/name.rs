@@ -412,6 +412,7 @@ impl NameCache {
         }
     }
 
+    #[inline]
     fn get(&self, at: usize) -> Option<(usize, usize)> {
         match self.slots.get(at % CACHE_SLOTS) {
             Some(&(pos, octets, hops)) if usize::from(pos) == at => {
@@ -436,12 +437,14 @@ impl NameCache {
 /// [`check_name`] with a cache of the suffixes validated earlier in the
 /// same message: the same rules and the same errors, but a pointer to a
 /// known suffix ends the walk.
+#[inline]
 pub(crate) fn check_name_cached(
     msg: &[u8],
     start: usize,
     cache: &mut NameCache,
 ) -> Result<usize, WireError> {
-    // The usual owner name: one pointer to a known suffix.
+    // The usual owner name: one pointer to a known suffix (checked where
+    // it is called, without a call).
     if let (Some(&hi), Some(&lo)) = (msg.get(start), msg.get(start + 1))
         && hi & 0xC0 == 0xC0
     {
@@ -454,6 +457,11 @@ pub(crate) fn check_name_cached(
             return Ok(start + 2);
         }
     }
+    check_name_walk(msg, start, cache)
+}
+
+/// [`check_name_cached`] past its fast path: the walk.
+fn check_name_walk(msg: &[u8], start: usize, cache: &mut NameCache) -> Result<usize, WireError> {
     // Label offsets of the first segment and the octets before each.
     let mut firsts = [(0u16, 0u8); 8];
     let mut first_count = 0usize;
