@@ -89,6 +89,9 @@ fn server_config(name: &str) -> ServerConfig {
         ServerConfig::new(TlsMode::Required)
     };
     config.greeting = Text::try_from("POP3 server ready").unwrap();
+    if name.contains("cram") {
+        config.sasl.push(mail_sansio::sasl::Mechanism::CramMd5.into());
+    }
     config
 }
 
@@ -194,6 +197,21 @@ fn server_event(server: &mut Server, log: &mut Log, event: ServerEvent) {
                         Some(ResponseCode::Auth),
                         Text::try_from("invalid credentials").unwrap(),
                     )
+                    .unwrap();
+            }
+        }
+        ServerEvent::SaslConfig { .. } => {
+            // RFC 2195 §2's example challenge, so the example response verifies.
+            let config = mail_sansio::sasl::ServerConfig::new()
+                .with_cram_md5_challenge("<1896.697170952@postoffice.reston.mci.net>");
+            server.provide_sasl_config(config).unwrap();
+        }
+        ServerEvent::SaslVerify(mail_sansio::sasl::Credentials::CramMd5(proof)) => {
+            if proof.user() == "tim" && proof.verify(b"tanstaaftanstaaf") {
+                server.accept_login(maildrop()).unwrap();
+            } else {
+                server
+                    .reject_login(Some(ResponseCode::Auth), Text::try_from("no").unwrap())
                     .unwrap();
             }
         }

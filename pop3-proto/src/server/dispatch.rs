@@ -2,8 +2,9 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use mail_sansio::Secret;
 use mail_sansio::line::Frame;
-use mail_sansio::sasl::{SaslError, SaslServer, ServerStep};
+use mail_sansio::sasl::{Mechanism, SaslError, SaslServer, ServerStep};
 
 use super::{Auth, Pending, Retrieval, Server, ServerEvent, TopFilter, allowed};
 use crate::command::{AuthResponse, Command};
@@ -309,7 +310,7 @@ impl Server {
         }
     }
 
-    fn start_auth(
+    pub(super) fn start_auth(
         &mut self,
         mechanism: &MechanismName,
         initial: Option<&[u8]>,
@@ -321,6 +322,18 @@ impl Server {
         if mechanism.is_plaintext() && !self.credentials_allowed() {
             self.refuse_plaintext();
             return None;
+        }
+        let needs_config = mechanism
+            .known()
+            .is_some_and(|m| m == Mechanism::CramMd5 || m.is_scram());
+        if needs_config && self.sasl_config.is_none() {
+            self.pending = Some(Pending::SaslConfig {
+                mechanism: mechanism.clone(),
+                initial: initial.map(|i| Secret::new(i.to_vec())),
+            });
+            return Some(ServerEvent::SaslConfig {
+                mechanism: mechanism.clone(),
+            });
         }
         let config = self.sasl_config.take().unwrap_or_default();
         let sasl = match SaslServer::from_name(mechanism.as_str().as_bytes(), config) {

@@ -3,10 +3,10 @@
 use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
-use mail_sansio::Session;
 use mail_sansio::dot::DotStuffer;
 use mail_sansio::line::LineFramer;
 use mail_sansio::sasl::{self, Credentials, SaslServer, ScramCredentials};
+use mail_sansio::{Secret, Session};
 
 use crate::capability::{Capabilities, Capability};
 use crate::command::Command;
@@ -15,7 +15,7 @@ use crate::error::{Error, SendError};
 use crate::maildrop::Maildrop;
 use crate::response::{ResponseCode, StatusLine};
 use crate::state::State;
-use crate::types::{ApopDigest, MessageNumber, Password, Text, Timestamp, Username};
+use crate::types::{ApopDigest, MechanismName, MessageNumber, Password, Text, Timestamp, Username};
 
 /// What the server machine asks the application to decide. Each variant names the call that
 /// answers it; until then the machine reads no further command (answers stay in order).
@@ -45,6 +45,15 @@ pub enum ServerEvent {
     /// AUTH reached the point where credentials must be checked (PLAIN, LOGIN, XOAUTH2,
     /// OAUTHBEARER, EXTERNAL, CRAM-MD5). Answer as for [`ServerEvent::Login`].
     SaslVerify(Credentials),
+    /// AUTH with a mechanism that needs a fresh challenge or nonce (CRAM-MD5, SCRAM-SHA-256)
+    /// and none was given with [`Server::set_sasl_config`]: answer with
+    /// [`Server::provide_sasl_config`], with settings built from a cryptographic random
+    /// source (the machine makes up no randomness), or refuse with [`Server::reject_login`]
+    /// (`[SYS/TEMP]`). The SMTP server asks the same way.
+    SaslConfig {
+        /// The mechanism the client asked for.
+        mechanism: MechanismName,
+    },
     /// AUTH with SCRAM needs the user's stored credentials: answer with
     /// [`Server::provide_scram_credentials`] (made-up ones for an unknown user).
     ScramCredentials {
@@ -83,6 +92,11 @@ pub enum ServerEvent {
 /// What the application owes.
 #[derive(Debug)]
 enum Pending {
+    /// [`ServerEvent::SaslConfig`]: the AUTH command waits for its settings.
+    SaslConfig {
+        mechanism: MechanismName,
+        initial: Option<Secret<Vec<u8>>>,
+    },
     Login,
     Scram,
     Retrieve(Retrieval),
@@ -263,10 +277,26 @@ impl Server {
     }
 
     /// Gives the SASL settings (CRAM-MD5 challenge, SCRAM nonce, channel binding) for the
-    /// next AUTH exchange. They must be fresh per exchange; without them CRAM-MD5 and SCRAM
-    /// are refused with `-ERR [SYS/TEMP]`.
+    /// next AUTH exchange. They must be fresh per exchange; without them the machine asks
+    /// with [`ServerEvent::SaslConfig`] when a mechanism needs them.
     pub fn set_sasl_config(&mut self, config: sasl::ServerConfig) {
         self.sasl_config = Some(config);
+    }
+
+    /// Answers [`ServerEvent::SaslConfig`] with the settings for this exchange (see
+    /// [`Server::set_sasl_config`]); the machine then sends the first challenge.
+    pub fn provide_sasl_config(&mut self, config: sasl::ServerConfig) -> Result<(), SendError> {
+        self.check_live()?;
+        let Some(Pending::SaslConfig { mechanism, initial }) = self.pending.take() else {
+            return Err(SendError::NothingPending("sasl config"));
+        };
+        self.sasl_config = Some(config);
+        if let Some(event) =
+            self.start_auth(&mechanism, initial.as_ref().map(|i| i.expose().as_slice()))
+        {
+            self.queued = Some(event);
+        }
+        Ok(())
     }
 
     fn credentials_allowed(&self) -> bool {
@@ -355,7 +385,10 @@ impl Server {
         text: Text,
     ) -> Result<(), SendError> {
         self.check_live()?;
-        if !matches!(self.pending, Some(Pending::Login | Pending::Scram)) {
+        if !matches!(
+            self.pending,
+            Some(Pending::Login | Pending::Scram | Pending::SaslConfig { .. })
+        ) {
             return Err(SendError::NothingPending("login"));
         }
         self.pending = None;
