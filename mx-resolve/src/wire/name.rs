@@ -387,7 +387,7 @@ pub(crate) fn check_name(msg: &[u8], start: usize) -> Result<usize, WireError> {
 }
 
 /// Slots of a [`NameCache`] (direct-mapped by offset).
-const CACHE_SLOTS: usize = 32;
+const CACHE_SLOTS: usize = 64;
 
 /// Suffixes already validated in one message, so that a compression
 /// pointer to one of them costs one lookup instead of a walk.
@@ -422,6 +422,7 @@ impl NameCache {
         }
     }
 
+    #[inline]
     fn put(&mut self, at: usize, octets: usize, hops: usize) {
         if let (Some(slot), Ok(pos), Ok(octets), Ok(hops)) = (
             self.slots.get_mut(at % CACHE_SLOTS),
