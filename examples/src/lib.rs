@@ -1,5 +1,6 @@
 //! Shared helpers for the example programs.
 //!
+//! - [`auth`]: a SASL client for a mechanism named on the command line.
 //! - [`driver`]: a generic tokio + rustls driver for any `mail_sansio::Session` (STARTTLS
 //!   on the same socket, implicit TLS, timeouts from `poll_timeout`), with a [`driver::Handler`]
 //!   trait for the application's answers.
@@ -13,6 +14,7 @@
 //! relay by MX), `smtp-send`, `pop3-client`, `mx-lookup`, `blocking-smtp-server` (the run
 //! loop on blocking `std` I/O) and `demo`.
 
+pub mod auth;
 pub mod driver;
 pub mod mx;
 pub mod submit;

@@ -158,6 +158,20 @@ fn smtp_send_submission_then_pop3_client() {
     let out = pop3_client(&[&["--server", &pop3][..], &base, &["stat"]].concat());
     assert!(out.status.success(), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("1 messages"));
+
+    // AUTH on POP3 too, with every mechanism the server offers.
+    for mech in ["plain", "login", "cram-md5", "scram-sha-256"] {
+        let args = [&["--server", &pop3, "--auth", mech][..], &base, &["stat"]].concat();
+        let out = pop3_client(&args);
+        assert!(
+            out.status.success(),
+            "{mech}: {}\n{}",
+            text(&out),
+            server.log()
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).starts_with("1 messages"));
+    }
+    assert!(!server.log().contains("secret-b"));
 }
 
 #[test]

@@ -31,6 +31,7 @@ options:
   --tls MODE            required (default: STLS before login), implicit, dangerous-plaintext
   --ca FILE             trust the certificates in FILE (for a self-signed server)
   --insecure            accept any certificate (still encrypted, not authenticated)
+  --auth MECH           AUTH with plain, login, cram-md5 or scram-sha-256 (default USER/PASS)
 the password comes from $POP3_PASSWORD";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +46,7 @@ enum Action {
 struct Args {
     server: String,
     user: String,
+    auth: Option<String>,
     tls: TlsMode,
     ca: Option<PathBuf>,
     insecure: bool,
@@ -61,6 +63,7 @@ fn number(s: &str) -> Result<MessageNumber, String> {
 fn parse_args() -> Result<Args, String> {
     let (mut server, mut user, mut tls, mut ca, mut insecure) =
         (None, None, TlsMode::Required, None, false);
+    let mut auth = None;
     let mut words = Vec::new();
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -68,6 +71,7 @@ fn parse_args() -> Result<Args, String> {
         match arg.as_str() {
             "--server" => server = Some(value("--server")?),
             "--user" => user = Some(value("--user")?),
+            "--auth" => auth = Some(value("--auth")?),
             "--tls" => {
                 tls = match value("--tls")?.as_str() {
                     "required" => TlsMode::Required,
@@ -98,6 +102,7 @@ fn parse_args() -> Result<Args, String> {
     Ok(Args {
         server: server.ok_or("--server is needed")?,
         user: user.ok_or("--user is needed")?,
+        auth,
         tls,
         ca,
         insecure,
@@ -109,6 +114,8 @@ fn parse_args() -> Result<Args, String> {
 struct Script {
     user: Username,
     password: Password,
+    /// The SASL mechanism, or USER/PASS.
+    auth: Option<String>,
     action: Action,
     /// Commands sent whose answers are still due.
     outstanding: usize,
@@ -164,7 +171,18 @@ impl Handler<Client> for Script {
         }
         match event {
             ClientEvent::Ready => {
-                if let Err(e) = client.login(&self.user, &self.password) {
+                let sent = match self.auth.as_deref() {
+                    None => client
+                        .login(&self.user, &self.password)
+                        .map_err(|e| e.to_string()),
+                    Some(mechanism) => examples::auth::sasl_client(
+                        mechanism,
+                        self.user.as_str(),
+                        self.password.expose().to_owned(),
+                    )
+                    .and_then(|sasl| client.authenticate(sasl).map_err(|e| e.to_string())),
+                };
+                if let Err(e) = sent {
                     self.fail(client, format!("login: {e}"));
                 }
             }
@@ -284,6 +302,7 @@ async fn run(args: Args) -> u8 {
     let mut script = Script {
         user,
         password,
+        auth: args.auth,
         action: args.action,
         outstanding: 0,
         uids: Vec::new(),

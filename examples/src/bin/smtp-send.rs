@@ -19,7 +19,6 @@ use std::process::ExitCode;
 
 use examples::driver::{Conn, TlsUpgrade};
 use examples::submit::{self, Report};
-use mail_sansio::sasl::{SaslClient, ScramClientConfig};
 use mx_resolve::wire::Name;
 use mx_resolve::{LookupConfig, Outcome};
 use smtp_proto::types::Domain;
@@ -89,7 +88,7 @@ fn parse_args() -> Result<Args, String> {
                 }
             }
             "--user" => a.user = Some(value("--user")?),
-            "--auth" => a.auth = value("--auth")?.to_ascii_lowercase(),
+            "--auth" => a.auth = value("--auth")?,
             "--ca" => a.ca = Some(PathBuf::from(value("--ca")?)),
             "--insecure" => a.insecure = true,
             "--dns" => {
@@ -160,17 +159,7 @@ async fn send_to(
         Some(user) => {
             let password = std::env::var("SMTP_PASSWORD")
                 .map_err(|_| "--user needs the password in $SMTP_PASSWORD".to_owned())?;
-            let client = match args.auth.as_str() {
-                "plain" => SaslClient::plain(None, user, password),
-                "login" => SaslClient::login(user, password),
-                "cram-md5" => SaslClient::cram_md5(user, password),
-                "scram-sha-256" => {
-                    let nonce = examples::tls::random_base64(18).map_err(|e| e.to_string())?;
-                    SaslClient::scram(ScramClientConfig::new(user, password, &nonce))
-                }
-                other => return Err(format!("unknown --auth mechanism {other:?}")),
-            };
-            Some(client.map_err(|e| e.to_string())?)
+            Some(examples::auth::sasl_client(&args.auth, user, password)?)
         }
         None => None,
     };

@@ -116,9 +116,12 @@ fn pop3_config(implicit: bool) -> pop3_proto::ServerConfig {
     } else {
         pop3_proto::TlsMode::Required
     });
-    if let Ok(login) = pop3_proto::parse_mechanism("LOGIN") {
-        config.sasl.push(login);
-    }
+    // PLAIN (the default), LOGIN, and the mechanisms that never send the password itself.
+    config.sasl.extend([
+        mail_sansio::sasl::Mechanism::Login.into(),
+        mail_sansio::sasl::Mechanism::CramMd5.into(),
+        mail_sansio::sasl::Mechanism::ScramSha256.into(),
+    ]);
     config
 }
 

@@ -10,6 +10,7 @@ use pop3_proto::{Maildrop, ResponseCode, Server, ServerEvent, Text, Uid};
 
 use crate::Ctx;
 use crate::maildir::Entry;
+use crate::users::{authorise, sasl_settings};
 
 /// Users whose maildrop is locked by a POP3 session (RFC 1939 §8: one session at a time).
 #[derive(Debug, Default)]
@@ -59,18 +60,8 @@ impl Pop3Conn {
         println!("{} {}: {what}", self.service, self.peer);
     }
 
-    async fn login(
-        &mut self,
-        server: &mut Server,
-        name: &str,
-        password: &str,
-        authzid: Option<&str>,
-    ) {
-        let user = self
-            .ctx
-            .users
-            .check(name, password)
-            .filter(|u| authzid.is_none_or(|z| z.eq_ignore_ascii_case(u)));
+    /// Opens the maildrop of a user whose credentials checked out (`None`: they did not).
+    async fn login(&mut self, server: &mut Server, user: Option<String>) {
         if self.ctx.stopping.load(std::sync::atomic::Ordering::Relaxed) {
             let _ = server.reject_login(Some(ResponseCode::SysTemp), text("shutting down"));
             return;
@@ -189,21 +180,49 @@ impl Handler<Server> for Pop3Conn {
     async fn on_event(&mut self, server: &mut Server, event: ServerEvent) {
         match event {
             ServerEvent::Login { username, password } => {
-                self.login(server, username.as_str(), password.expose(), None)
-                    .await;
+                let user = self.ctx.users.check(username.as_str(), password.expose());
+                self.login(server, user).await;
             }
             ServerEvent::SaslVerify(Credentials::Password {
                 authzid,
                 authcid,
                 password,
             }) => {
-                self.login(server, &authcid, password.expose(), authzid.as_deref())
+                let user = self.ctx.users.check(&authcid, password.expose());
+                self.login(server, authorise(user, authzid.as_deref()))
+                    .await;
+            }
+            ServerEvent::SaslVerify(Credentials::CramMd5(proof)) => {
+                let user = self.ctx.users.check_cram_md5(&proof);
+                self.login(server, user).await;
+            }
+            ServerEvent::SaslConfig { .. } => match sasl_settings(&self.ctx.domain) {
+                Some(config) => {
+                    let _ = server.provide_sasl_config(config);
+                }
+                None => {
+                    let _ = server.reject_login(Some(ResponseCode::SysTemp), text("try later"));
+                }
+            },
+            ServerEvent::ScramCredentials { authcid, .. } => {
+                match self.ctx.users.scram_keys(&authcid) {
+                    Some(keys) => {
+                        let _ = server.provide_scram_credentials(keys);
+                    }
+                    None => {
+                        let _ = server.reject_login(Some(ResponseCode::SysTemp), text("try later"));
+                    }
+                }
+            }
+            ServerEvent::SaslAuthenticated { authcid, authzid } => {
+                let user = self.ctx.users.canonical(&authcid);
+                self.login(server, authorise(user, authzid.as_deref()))
                     .await;
             }
             ServerEvent::Retrieve { message, .. } => self.retrieve(server, message.get()).await,
             ServerEvent::Commit { deleted } => self.commit(server, deleted).await,
             _ => {
-                // APOP, SCRAM and token mechanisms are not offered.
+                // APOP and the token mechanisms are not offered.
                 let _ = server.reject_login(Some(ResponseCode::Auth), text("not supported"));
             }
         }

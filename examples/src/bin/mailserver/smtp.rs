@@ -3,17 +3,17 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use examples::driver::Handler;
-use examples::tls::random_base64;
-use mail_sansio::sasl::{Credentials, ScramCredentials, ServerConfig};
+use mail_sansio::sasl::Credentials;
 use smtp_proto::types::{ForwardPath, ReversePath};
 use smtp_proto::{EnhancedStatusCode, Event, HelloVerb, Reply, ReplyCode, Server, Token};
 use tokio::io::AsyncWriteExt;
 
 use crate::Ctx;
 use crate::maildir::{rfc5322_date, unique_name};
+use crate::users::{authorise, sasl_settings};
 
 /// Which SMTP service a connection came in on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -299,12 +299,7 @@ impl SmtpConn {
                 self.ctx.users.check(authcid, password.expose()),
                 authzid.as_deref(),
             ),
-            Credentials::CramMd5(proof) => self
-                .ctx
-                .users
-                .password(proof.user())
-                .filter(|(_, password)| proof.verify(password.expose().as_bytes()))
-                .map(|(user, _)| user),
+            Credentials::CramMd5(proof) => self.ctx.users.check_cram_md5(proof),
             _ => None,
         };
         self.logged_in(server, token, user);
@@ -312,8 +307,7 @@ impl SmtpConn {
 
     /// Answers an AUTH exchange that needs a fresh challenge (CRAM-MD5) or nonce (SCRAM).
     fn sasl_config(&mut self, server: &mut Server, token: Token) {
-        let fresh = (random_base64(24), random_base64(18));
-        let (Ok(challenge), Ok(nonce)) = fresh else {
+        let Some(config) = sasl_settings(&self.ctx.domain) else {
             self.answer(
                 server,
                 token,
@@ -321,33 +315,14 @@ impl SmtpConn {
             );
             return;
         };
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        // RFC 2195: `<random.timestamp@hostname>`.
-        let config = ServerConfig::new()
-            .with_cram_md5_challenge(format!("<{challenge}.{now}@{}>", self.ctx.domain))
-            .with_scram_nonce(nonce);
         if let Err(e) = server.provide_sasl_config(token, config) {
             self.log(&format!("sasl config refused: {e}"));
         }
     }
 
-    /// SCRAM needs the user's keys: derived here from the stored password with a fresh salt
-    /// (a real server stores the keys instead), made up from a random password for an unknown
-    /// user so that the proof fails the same way.
+    /// SCRAM needs the user's keys.
     fn scram_credentials(&mut self, server: &mut Server, token: Token, authcid: &str) {
-        let password = match self.ctx.users.password(authcid) {
-            Some((_, password)) => Ok(password.expose().clone()),
-            None => random_base64(18),
-        };
-        let keys = password
-            .ok()
-            .zip(random_base64(16).ok())
-            .and_then(|(p, salt)| {
-                ScramCredentials::derive(&p, salt.as_bytes(), SCRAM_ITERATIONS).ok()
-            });
-        let Some(keys) = keys else {
+        let Some(keys) = self.ctx.users.scram_keys(authcid) else {
             self.answer(
                 server,
                 token,
@@ -378,14 +353,6 @@ impl SmtpConn {
             }
         }
     }
-}
-
-/// RFC 7677 §4's minimum iteration count.
-const SCRAM_ITERATIONS: u32 = 4096;
-
-/// The logged-in user, if the identity it asked to act as (if any) is itself.
-fn authorise(user: Option<String>, authzid: Option<&str>) -> Option<String> {
-    user.filter(|user| authzid.is_none_or(|z| z.eq_ignore_ascii_case(user)))
 }
 
 impl Drop for SmtpConn {
@@ -472,7 +439,7 @@ impl Handler<Server> for SmtpConn {
                 authcid,
                 authzid,
             } => {
-                let user = self.ctx.users.password(&authcid).map(|(user, _)| user);
+                let user = self.ctx.users.canonical(&authcid);
                 self.logged_in(server, token, authorise(user, authzid.as_deref()));
             }
             Event::Vrfy { token, .. } | Event::Expn { token, .. } => {

@@ -6,7 +6,35 @@ use std::hash::{BuildHasher, Hasher};
 use std::io;
 use std::path::Path;
 
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use examples::tls::random_base64;
 use mail_sansio::Secret;
+use mail_sansio::sasl::{CramMd5Proof, ScramCredentials, ServerConfig};
+
+/// RFC 7677 §4's minimum iteration count.
+const SCRAM_ITERATIONS: u32 = 4096;
+
+/// Fresh settings for one AUTH exchange: a CRAM-MD5 challenge in RFC 2195's
+/// `<random.timestamp@hostname>` form and a SCRAM nonce, from rustls' random source. `None`
+/// when no randomness could be had (answer "try again later").
+pub(crate) fn sasl_settings(domain: &str) -> Option<ServerConfig> {
+    let challenge = random_base64(24).ok()?;
+    let nonce = random_base64(18).ok()?;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    Some(
+        ServerConfig::new()
+            .with_cram_md5_challenge(format!("<{challenge}.{now}@{domain}>"))
+            .with_scram_nonce(nonce),
+    )
+}
+
+/// The logged-in user, if the identity it asked to act as (if any) is itself.
+pub(crate) fn authorise(user: Option<String>, authzid: Option<&str>) -> Option<String> {
+    user.filter(|user| authzid.is_none_or(|z| z.eq_ignore_ascii_case(user)))
+}
 
 /// Whether `name` can be a user (and so a directory name): 1 to 64 of `a-z 0-9 . _ -`, not
 /// starting with a dot.
@@ -106,12 +134,29 @@ impl Users {
         constant_time_eq(stored.expose().as_bytes(), password.as_bytes()).then_some(name)
     }
 
-    /// A user's canonical name and password, for the mechanisms that prove knowledge of the
-    /// password without sending it (CRAM-MD5, SCRAM).
-    pub(crate) fn password(&self, name: &str) -> Option<(String, &Secret<String>)> {
+    /// The canonical name of a user, if there is one.
+    pub(crate) fn canonical(&self, name: &str) -> Option<String> {
         let name = name.to_ascii_lowercase();
+        self.by_name.contains_key(&name).then_some(name)
+    }
+
+    /// Checks a CRAM-MD5 proof; returns the canonical user name.
+    pub(crate) fn check_cram_md5(&self, proof: &CramMd5Proof) -> Option<String> {
+        let name = proof.user().to_ascii_lowercase();
         let stored = self.by_name.get(&name)?;
-        Some((name, stored))
+        proof.verify(stored.expose().as_bytes()).then_some(name)
+    }
+
+    /// A user's SCRAM keys, derived from the stored password with a fresh salt (a real server
+    /// stores the keys instead); made up from a random password for an unknown user, so that
+    /// the proof fails the same way. `None` when no randomness could be had.
+    pub(crate) fn scram_keys(&self, name: &str) -> Option<ScramCredentials> {
+        let password = match self.by_name.get(&name.to_ascii_lowercase()) {
+            Some(stored) => stored.expose().clone(),
+            None => random_base64(18).ok()?,
+        };
+        let salt = random_base64(16).ok()?;
+        ScramCredentials::derive(&password, salt.as_bytes(), SCRAM_ITERATIONS).ok()
     }
 
     /// The user names.
