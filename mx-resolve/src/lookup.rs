@@ -31,7 +31,8 @@ use crate::config::{AddressFamilies, LookupConfig};
 use crate::error::ConfigError;
 use crate::outcome::{Diagnostic, Outcome, TempFailure};
 use crate::plan::{
-    AddressBook, HostStatus, Ordered, assign_addresses, mx_rrset, order_exchanges, rcode_failure,
+    AddressBook, HostStatus, NO_TTL, Ordered, assign_addresses, cname_ttl, mx_rrset,
+    order_exchanges, rcode_failure, ttl_of,
 };
 use crate::rng::SplitMix64;
 use crate::wire::record::CLASS_IN;
@@ -142,9 +143,16 @@ pub struct MxLookup {
     /// Per candidate host: [A, AAAA] results.
     parts: Vec<(Name, [Option<Part>; 2])>,
     book: AddressBook,
+    /// The smallest TTL of the CNAME and MX records used for the MX
+    /// question ([`NO_TTL`] until one is seen).
+    mx_ttl: u32,
+    /// Per host: the smallest TTL of its address (and CNAME) records.
+    host_ttls: Vec<(Name, u32)>,
     tcp: Vec<(SocketAddr, TcpReassembler)>,
     events: VecDeque<Event>,
     outcome: Option<Outcome>,
+    /// See [`MxLookup::ttl`].
+    ttl: Option<u32>,
     deadline: Instant,
     /// Resolver new queries start with (moves on after timeouts).
     preferred: usize,
@@ -179,9 +187,12 @@ impl MxLookup {
             pending: Vec::new(),
             parts: Vec::new(),
             book: AddressBook::new(),
+            mx_ttl: NO_TTL,
+            host_ttls: Vec::new(),
             tcp: Vec::new(),
             events: VecDeque::new(),
             outcome: None,
+            ttl: None,
             deadline,
             preferred: 0,
         };
@@ -320,6 +331,15 @@ impl MxLookup {
     /// The outcome once the lookup is done.
     pub fn outcome(&self) -> Option<&Outcome> {
         self.outcome.as_ref()
+    }
+
+    /// How long the outcome may be cached, in seconds, once the lookup is
+    /// done: the smallest TTL of the records it used (the CNAMEs and MX
+    /// RRset of the domain, the address records of the hosts that became
+    /// targets), as [`Plan::ttl`](crate::Plan::ttl). `None` before the end
+    /// and when no record was used (NXDOMAIN, timeouts, server failures).
+    pub fn ttl(&self) -> Option<u32> {
+        self.ttl
     }
 
     /// Whether the lookup has finished.
@@ -529,6 +549,11 @@ impl MxLookup {
         };
         let last = last.clone();
         let total_hops = p.cname_hops + hops;
+        let chain_ttl = cname_ttl(message, &p.qname, &last, hops);
+        match &p.purpose {
+            Purpose::Mx => self.mx_ttl = self.mx_ttl.min(chain_ttl),
+            Purpose::Address { host } => self.note_host_ttl(host, chain_ttl),
+        }
         self.note_unrelated(message, &p.qname, hops);
         let data: Vec<&Record> = message
             .answers
@@ -544,6 +569,8 @@ impl MxLookup {
         match p.purpose {
             Purpose::Mx => self.mx_answer(now, message, last),
             Purpose::Address { host } => {
+                let records_ttl = data.iter().map(|r| ttl_of(r.ttl)).fold(NO_TTL, u32::min);
+                self.note_host_ttl(&host, records_ttl);
                 let addresses: Vec<IpAddr> = data
                     .iter()
                     .filter_map(|r| match r.data {
@@ -595,6 +622,11 @@ impl MxLookup {
 
     fn mx_answer(&mut self, now: Instant, message: &Message, owner: Name) {
         let mx = mx_rrset(message, &owner);
+        let rrset_ttl = message
+            .mx_records(&owner)
+            .map(|(_, _, t)| ttl_of(t))
+            .fold(NO_TTL, u32::min);
+        self.mx_ttl = self.mx_ttl.min(rrset_ttl);
         self.mx_owner = owner;
         self.mx_authenticated = message.header.authentic_data;
         let mut diagnostics = Vec::new();
@@ -621,22 +653,28 @@ impl MxLookup {
             if self.parts.iter().any(|(h, _)| *h == c.host) {
                 continue;
             }
+            let mut hinted_ttl = NO_TTL;
             let hinted: Vec<IpAddr> = if self.config.use_additional && !c.implicit {
                 message
                     .additional
                     .iter()
                     .chain(&message.answers)
                     .filter(|r| r.class == CLASS_IN && r.name == c.host)
-                    .filter_map(|r| match r.data {
-                        RData::A(a) => Some(IpAddr::V4(a)),
-                        RData::Aaaa(a) => Some(IpAddr::V6(a)),
-                        _ => None,
+                    .filter_map(|r| {
+                        let address = match r.data {
+                            RData::A(a) => IpAddr::V4(a),
+                            RData::Aaaa(a) => IpAddr::V6(a),
+                            _ => return None,
+                        };
+                        hinted_ttl = hinted_ttl.min(ttl_of(r.ttl));
+                        Some(address)
                     })
                     .collect()
             } else {
                 Vec::new()
             };
             if !hinted.is_empty() {
+                self.note_host_ttl(&c.host, hinted_ttl);
                 self.book.insert(
                     c.host.clone(),
                     HostStatus::Addresses {
@@ -729,10 +767,27 @@ impl MxLookup {
         self.finish(outcome);
     }
 
+    /// Lowers the TTL noted for `host`.
+    fn note_host_ttl(&mut self, host: &Name, ttl: u32) {
+        match self.host_ttls.iter_mut().find(|(h, _)| h == host) {
+            Some((_, t)) => *t = (*t).min(ttl),
+            None => self.host_ttls.push((host.clone(), ttl)),
+        }
+    }
+
     fn finish(&mut self, outcome: Outcome) {
         if self.outcome.is_some() {
             return;
         }
+        let mut ttl = self.mx_ttl;
+        if let Outcome::Targets(targets) = &outcome {
+            for t in targets {
+                if let Some((_, host_ttl)) = self.host_ttls.iter().find(|(h, _)| *h == t.host) {
+                    ttl = ttl.min(*host_ttl);
+                }
+            }
+        }
+        self.ttl = (ttl != NO_TTL).then_some(ttl);
         self.pending.clear();
         self.stage = Stage::Done;
         self.events.push_back(Event::Done(outcome.clone()));

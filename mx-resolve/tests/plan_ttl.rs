@@ -1,5 +1,6 @@
-//! `Plan::ttl`: the smallest TTL of the records a plan used, the same from
-//! the owned and the in-place planner.
+//! `Plan::ttl` and `MxLookup::ttl`: the smallest TTL of the records a plan
+//! used, the same from the owned and the in-place planner and from the
+//! lookup machine.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -135,4 +136,71 @@ fn ttls_with_the_top_bit_set_count_as_zero() {
     m.additional
         .push(with_ttl(a("mx1.example.com", "192.0.2.1"), 300));
     assert_eq!(plans(&m, &PlanConfig::default()).ttl, Some(0));
+}
+
+#[test]
+fn lookup_reports_the_ttl_of_what_it_used() {
+    // MX answer with a hint for mx1 only; mx2's addresses are asked for.
+    let (l, t0) = lookup("example.com", config1(), 5);
+    let mut l = l;
+    assert_eq!(l.ttl(), None);
+    let (o, _, seen) = drive_ref(&mut l, t0, |s| {
+        let mut m = response(0, &s.question.name.to_string(), s.question.qtype);
+        match (s.question.name.to_string().as_str(), s.question.qtype) {
+            ("example.com", RecordType::MX) => {
+                m.answers
+                    .push(with_ttl(mx("example.com", 10, "mx1.example.com"), 3600));
+                m.answers
+                    .push(with_ttl(mx("example.com", 20, "mx2.example.com"), 3000));
+                m.additional
+                    .push(with_ttl(a("mx1.example.com", "192.0.2.1"), 900));
+            }
+            ("mx2.example.com", RecordType::A) => {
+                m.answers
+                    .push(with_ttl(a("mx2.example.com", "192.0.2.2"), 200));
+            }
+            _ => {}
+        }
+        Reply::Message(m)
+    });
+    assert!(matches!(o, Outcome::Targets(ref t) if t.len() == 2));
+    assert_eq!(seen.len(), 3);
+    assert_eq!(l.ttl(), Some(200));
+}
+
+#[test]
+fn lookup_null_mx_and_nxdomain() {
+    let (mut l, t0) = lookup("example.com", config1(), 5);
+    let (o, _, _) = drive_ref(&mut l, t0, |_| {
+        let mut m = response(0, "example.com", RecordType::MX);
+        m.answers.push(with_ttl(mx("example.com", 0, "."), 7200));
+        Reply::Message(m)
+    });
+    assert_eq!(o, Outcome::NullMx);
+    assert_eq!(l.ttl(), Some(7200));
+    let (mut l, t0) = lookup("example.com", config1(), 5);
+    let (o, _, _) = drive_ref(&mut l, t0, |_| {
+        let mut m = response(0, "example.com", RecordType::MX);
+        m.header.rcode = 3;
+        Reply::Message(m)
+    });
+    assert_eq!(o, Outcome::NoSuchDomain);
+    assert_eq!(l.ttl(), None);
+}
+
+#[test]
+fn lookup_counts_the_cname_on_the_domain() {
+    let (mut l, t0) = lookup("example.com", config1(), 5);
+    let (o, _, _) = drive_ref(&mut l, t0, |_| {
+        let mut m = response(0, "example.com", RecordType::MX);
+        m.answers
+            .push(with_ttl(cname("example.com", "mail.example.net"), 60));
+        m.answers
+            .push(with_ttl(mx("mail.example.net", 10, "mx.example.net"), 3600));
+        m.additional
+            .push(with_ttl(a("mx.example.net", "192.0.2.10"), 3600));
+        Reply::Message(m)
+    });
+    assert!(matches!(o, Outcome::Targets(_)));
+    assert_eq!(l.ttl(), Some(60));
 }

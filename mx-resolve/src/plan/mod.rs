@@ -31,13 +31,15 @@ use std::net::IpAddr;
 
 use crate::config::PlanConfig;
 use crate::outcome::{Diagnostic, Outcome, Target, TempFailure};
-use crate::wire::{Message, Name, NameRef, Rcode};
+use crate::wire::record::CLASS_IN;
+use crate::wire::{Message, Name, NameRef, RData, Rcode};
 
 mod response;
 mod stages;
 
 pub use response::{plan_response, plan_view};
-use stages::{Found, NO_TTL, assign_core, order_core};
+use stages::{Found, assign_core, order_core};
+pub(crate) use stages::{NO_TTL, ttl_of};
 
 /// One MX record: `PREFERENCE EXCHANGE`, the exchange held as `H` (an
 /// owned [`Name`] by default).
@@ -377,6 +379,30 @@ pub(crate) fn mx_rrset(response: &Message, owner: &Name) -> Vec<MxRecord> {
         .mx_records(owner)
         .map(|(preference, exchange, _)| MxRecord::new(preference, exchange.clone()))
         .collect()
+}
+
+/// The smallest TTL of the CNAME records leading from `domain` to `last`
+/// in the answer section, following at most `max_steps` ([`NO_TTL`] when
+/// there is none).
+pub(crate) fn cname_ttl(response: &Message, domain: &Name, last: &Name, max_steps: usize) -> u32 {
+    let mut ttl = NO_TTL;
+    let mut current = domain;
+    for _ in 0..max_steps {
+        if current == last {
+            break;
+        }
+        let Some((target, t)) = response.answers.iter().find_map(|r| match &r.data {
+            RData::Cname(target) if r.name == *current && r.class == CLASS_IN => {
+                Some((target, r.ttl))
+            }
+            _ => None,
+        }) else {
+            break;
+        };
+        ttl = ttl.min(ttl_of(t));
+        current = target;
+    }
+    ttl
 }
 
 /// The temporary failure an error RCODE stands for.

@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use smallvec::SmallVec;
 
 use super::stages::{Found, NO_TTL, assign_core, order_core, ttl_of};
-use super::{MxRecord, Plan, mx_rrset, rcode_failure};
+use super::{MxRecord, Plan, cname_ttl, mx_rrset, rcode_failure};
 use crate::config::PlanConfig;
 use crate::outcome::{Diagnostic, Outcome, TempFailure};
 use crate::wire::host::{HostKind, RunMemo};
@@ -32,29 +32,6 @@ fn finish<H>(outcome: Outcome<H>, diagnostics: Vec<Diagnostic>, ttl: u32) -> Pla
         diagnostics,
         ttl: (ttl != NO_TTL).then_some(ttl),
     }
-}
-
-/// The smallest TTL of the CNAME records leading from `domain` to `last`
-/// in the answer section ([`NO_TTL`] when there is none).
-fn cname_ttl(response: &Message, domain: &Name, last: &Name) -> u32 {
-    let mut ttl = NO_TTL;
-    let mut current = domain;
-    for _ in 0..CNAME_STEPS {
-        if current == last {
-            break;
-        }
-        let Some((target, t)) = response.answers.iter().find_map(|r| match &r.data {
-            RData::Cname(target) if r.name == *current && r.class == CLASS_IN => {
-                Some((target, r.ttl))
-            }
-            _ => None,
-        }) else {
-            break;
-        };
-        ttl = ttl.min(ttl_of(t));
-        current = target;
-    }
-    ttl
 }
 
 /// The plan for one decoded MX response, taking addresses from its answer
@@ -83,7 +60,7 @@ pub fn plan_response(domain: &Name, response: &Message, config: &PlanConfig, see
     let records_ttl = response
         .mx_records(owner)
         .map(|(_, _, t)| ttl_of(t))
-        .fold(cname_ttl(response, domain, owner), u32::min);
+        .fold(cname_ttl(response, domain, owner, CNAME_STEPS), u32::min);
     let auth = response.header.authentic_data;
     let mut diagnostics = Vec::new();
     let (outcome, addresses_ttl) = match order_core(

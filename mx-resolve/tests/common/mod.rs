@@ -124,6 +124,15 @@ pub fn decode_transmit(t: &Transmit) -> (Seen, Message) {
 pub fn drive(
     mut lookup: MxLookup,
     start: Instant,
+    script: impl FnMut(&Seen) -> Reply,
+) -> (Outcome, Vec<Event>, Vec<Seen>) {
+    drive_ref(&mut lookup, start, script)
+}
+
+/// [`drive`] on a borrowed lookup, to read it afterwards.
+pub fn drive_ref(
+    lookup: &mut MxLookup,
+    start: Instant,
     mut script: impl FnMut(&Seen) -> Reply,
 ) -> (Outcome, Vec<Event>, Vec<Seen>) {
     let mut now = start;
