@@ -149,8 +149,8 @@ impl Capability {
         while let [b' ', after @ ..] = rest {
             rest = after;
         }
-        // Guess the keyword's length from its first octets; a wrong guess (or an unknown
-        // keyword) costs a search for its end.
+        // Guess the keyword's length from its first octets: a known keyword confirms the
+        // guess (it holds no space); for any other the end is searched for below.
         let guess = match (
             rest.first().map(|b| b | 0x20),
             rest.get(1).map(|b| b | 0x20),
@@ -224,6 +224,9 @@ impl Capability {
             }
             _ => {}
         }
+        // Not a known keyword: the guessed length may have cut it wrong, so find its end.
+        let len = rest.iter().position(|&b| b == b' ').unwrap_or(rest.len());
+        let (keyword, params) = rest.split_at_checked(len)?;
         if keyword.is_empty() || !keyword.iter().all(|&b| is_keyword_octet(b)) {
             return None;
         }
@@ -231,16 +234,14 @@ impl Capability {
         let keyword = std::str::from_utf8(keyword)
             .unwrap_or_default()
             .to_ascii_uppercase();
-        let params = first
-            .into_iter()
-            .chain(words)
+        let params = Words(params)
             .map(|p| String::from_utf8_lossy(p).into_owned())
             .collect();
         Some(Self::Other { keyword, params })
     }
 
     /// The keywords that take no parameter.
-    #[inline]
+    #[inline(always)]
     fn simple(keyword: &[u8]) -> Option<Self> {
         let k = keyword;
         Some(match k.len() {
@@ -263,14 +264,50 @@ impl Capability {
 /// exactly. With `word` a constant this is a few word-wide operations.
 #[inline(always)]
 fn is_word<const N: usize>(keyword: &[u8], word: &[u8; N]) -> bool {
-    let Ok(keyword) = <&[u8; N]>::try_from(keyword) else {
+    if keyword.len() != N {
         return false;
-    };
-    let diff = keyword.iter().zip(word).fold(0, |diff, (&k, &w)| {
-        let fold = if w.is_ascii_alphabetic() { 0x20 } else { 0 };
-        diff | ((k | fold) ^ (w | fold))
-    });
-    diff == 0
+    }
+    if N < 8 {
+        return octets_match(
+            padded(keyword.get(..N).unwrap_or_default()),
+            padded(word.get(..N).unwrap_or_default()),
+        );
+    }
+    // Eight octets at a time from the front, the last eight overlapping the ones before.
+    let mut at = 0;
+    loop {
+        let at_here = at.min(N - 8);
+        let (Some(k), Some(w)) = (
+            keyword.get(at_here..at_here + 8),
+            word.get(at_here..at_here + 8),
+        ) else {
+            return false;
+        };
+        if !octets_match(padded(k), padded(w)) {
+            return false;
+        }
+        if at_here == N - 8 {
+            return true;
+        }
+        at += 8;
+    }
+}
+
+/// Up to eight octets as a word, zero-padded.
+#[inline(always)]
+fn padded(octets: &[u8]) -> [u8; 8] {
+    let mut word = [0; 8];
+    for (w, &o) in word.iter_mut().zip(octets) {
+        *w = o;
+    }
+    word
+}
+
+/// Whether `keyword` equals `word` where letters of `word` match either case.
+#[inline(always)]
+fn octets_match(keyword: [u8; 8], word: [u8; 8]) -> bool {
+    let fold = u64::from_le_bytes(word.map(|w| if w.is_ascii_alphabetic() { 0x20 } else { 0 }));
+    (u64::from_le_bytes(keyword) | fold) == (u64::from_le_bytes(word) | fold)
 }
 
 /// A SASL mechanism name (RFC 4422 §3.1) as [`MechanismName::parse`] reads it, with the
@@ -478,7 +515,11 @@ impl EhloReply {
         } else {
             let mut capabilities = Vec::with_capacity(lines.len());
             for line in lines {
-                if let Some(capability) = Capability::parse(line) {
+                // A line that is one keyword without parameters, the usual case, is matched
+                // here; anything else takes the full parser.
+                if let Some(capability) =
+                    Capability::simple(line).or_else(|| Capability::parse(line))
+                {
                     capabilities.push(capability);
                 }
             }
@@ -658,6 +699,28 @@ mod tests {
                 Some(Capability::Auth(vec![Mechanism::Login.into()])),
             ),
             (b"X_Y", None),
+            // The guessed length of LIMITS (6) covers "login " and must not be trusted.
+            (
+                b"login ",
+                Some(Capability::Other {
+                    keyword: "LOGIN".into(),
+                    params: vec![],
+                }),
+            ),
+            (
+                b"pa bcdefghi x",
+                Some(Capability::Other {
+                    keyword: "PA".into(),
+                    params: vec!["bcdefghi".into(), "x".into()],
+                }),
+            ),
+            (
+                b"AUTHX a",
+                Some(Capability::Other {
+                    keyword: "AUTHX".into(),
+                    params: vec!["a".into()],
+                }),
+            ),
             (b"", None),
             (b"   ", None),
         ] {
