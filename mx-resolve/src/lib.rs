@@ -24,7 +24,8 @@
 //!   out), and for the usual handful of hosts its only allocation is the
 //!   list of targets (each target's [`Addresses`] hold up to four inline).
 //!   [`Plan::ttl`] says how long a plan may be cached.
-//! * [`MxLookup`]: the state machine that asks the resolvers.
+//! * [`MxLookup`]: the state machine that asks the resolvers;
+//!   [`MxLookup::ttl`] says how long its outcome may be cached.
 //!
 //! # Example
 //!
