@@ -259,7 +259,7 @@ impl Capability {
     }
 }
 
-/// Whether `keyword` is `word` (upper-case letters, digits and `-`) in any case. Letters are
+/// Whether `keyword` is `word` (upper-case letters, digits and `-` only) in any case. Letters are
 /// compared with bit 0x20 set on both sides, which only folds case; other octets compare
 /// exactly. With `word` a constant this is a few word-wide operations.
 #[inline(always)]
@@ -303,11 +303,14 @@ fn padded(octets: &[u8]) -> [u8; 8] {
     word
 }
 
-/// Whether `keyword` equals `word` where letters of `word` match either case.
+/// Whether `keyword` equals `word` where letters of `word` match either case. `word` holds
+/// upper-case letters, digits, `-` and zero padding: of these only the letters have bit 0x40
+/// set, so shifting that bit down gives the 0x20 that folds exactly the letters.
 #[inline(always)]
 fn octets_match(keyword: [u8; 8], word: [u8; 8]) -> bool {
-    let fold = u64::from_le_bytes(word.map(|w| if w.is_ascii_alphabetic() { 0x20 } else { 0 }));
-    (u64::from_le_bytes(keyword) | fold) == (u64::from_le_bytes(word) | fold)
+    let word = u64::from_le_bytes(word);
+    let fold = (word & u64::from_ne_bytes([0x40; 8])) >> 1;
+    (u64::from_le_bytes(keyword) | fold) == (word | fold)
 }
 
 /// A SASL mechanism name (RFC 4422 §3.1) as [`MechanismName::parse`] reads it, with the
@@ -590,6 +593,19 @@ impl FirstLine {
         }
     }
 
+    /// ASCII octets (so UTF-8 as they are).
+    #[inline]
+    fn from_ascii(bytes: &[u8]) -> Self {
+        let mut buf = [0; INLINE_FIRST];
+        match (u8::try_from(bytes.len()), buf.get_mut(..bytes.len())) {
+            (Ok(len), Some(dst)) => {
+                dst.copy_from_slice(bytes);
+                Self::Inline { len, buf }
+            }
+            _ => Self::Heap(std::str::from_utf8(bytes).unwrap_or_default().into()),
+        }
+    }
+
     /// The octets, UTF-8.
     #[inline]
     fn as_bytes(&self) -> &[u8] {
@@ -620,12 +636,16 @@ fn check_text(text: &str) -> Result<(), InvalidValue> {
 /// The first line's text as domain and greeting: the domain is its first word, the greeting
 /// the rest after one SP when that rest is not empty. Non-UTF-8 bytes are replaced.
 fn first_line(text: &[u8]) -> (FirstLine, usize) {
-    let keep = match memchr::memchr(b' ', text) {
+    let (keep, domain_len) = match memchr::memchr(b' ', text) {
         // No greeting: drop the lone SP so that the reply equals one built without it.
-        Some(sp) if sp + 1 == text.len() => text.get(..sp).unwrap_or_default(),
-        _ => text,
+        Some(sp) if sp + 1 == text.len() => (text.get(..sp).unwrap_or_default(), sp),
+        Some(sp) => (text, sp),
+        None => (text, text.len()),
     };
-    // A replacement character holds no SP, so the first SP stays where the domain ends.
+    if keep.is_ascii() {
+        return (FirstLine::from_ascii(keep), domain_len);
+    }
+    // A replacement character holds no SP, so the first SP still ends the domain.
     let first = match std::str::from_utf8(keep) {
         Ok(s) => FirstLine::new(s),
         Err(_) => FirstLine::new(&String::from_utf8_lossy(keep)),
