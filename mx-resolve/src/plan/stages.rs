@@ -429,8 +429,10 @@ pub(crate) fn assign_core<C: Candidates>(
     let mut total = 0usize;
     let mut least_ttl = NO_TTL;
     let mut targets: Vec<Target<C::Host>> = Vec::with_capacity(candidates.count());
-    // Every address already in a target, for the plan-wide dedupe.
+    // Every address already in a target, for the plan-wide dedupe, and a
+    // one-word filter of them (a clear bit proves an address is new).
     let mut taken: SmallVec<[IpAddr; 16]> = SmallVec::new();
+    let mut taken_filter = 0u64;
     for i in 0..candidates.count() {
         let Some(c) = candidates.at(i) else { break };
         if self_pref.is_some() && c.preference >= limit {
@@ -459,8 +461,10 @@ pub(crate) fn assign_core<C: Candidates>(
         };
         let addresses = &mut target.addresses;
         order_host_addresses(&scratch, config, addresses);
-        if addresses.iter().any(|a| taken.contains(a)) {
-            addresses.retain(|a| !taken.contains(a));
+        // The filter rules out most addresses without a scan.
+        let seen = |a: &IpAddr| taken_filter & filter_bit(a) != 0 && taken.contains(a);
+        if addresses.iter().any(seen) {
+            addresses.retain(|a| !seen(a));
         }
         addresses.truncate(room);
         if addresses.is_empty() {
@@ -471,6 +475,7 @@ pub(crate) fn assign_core<C: Candidates>(
         least_ttl = least_ttl.min(ttl);
         for &a in addresses.iter() {
             taken.push(a);
+            taken_filter |= filter_bit(&a);
         }
     }
     let outcome = if !targets.is_empty() {
@@ -483,6 +488,18 @@ pub(crate) fn assign_core<C: Candidates>(
         Outcome::PermFail(PermFailure::NoAddresses)
     };
     (outcome, least_ttl)
+}
+
+/// The bit of `address` in a one-word filter: equal addresses share it.
+fn filter_bit(address: &IpAddr) -> u64 {
+    let folded = match address {
+        IpAddr::V4(v4) => u64::from(v4.to_bits()),
+        IpAddr::V6(v6) => {
+            let bits = v6.to_bits();
+            (bits >> 64) as u64 ^ bits as u64 ^ 1
+        }
+    };
+    1 << (folded.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58)
 }
 
 /// One host's addresses into `out`: allowed families only, preferred

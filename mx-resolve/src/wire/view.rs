@@ -130,7 +130,7 @@ impl<'a> NameRef<'a> {
 
     /// Whether this is the root name.
     pub fn is_root(&self) -> bool {
-        self.labels().next().is_none()
+        self.msg.get(self.position()) == Some(&0)
     }
 
     /// An owned copy (A-label form, lower-cased).
