@@ -356,8 +356,9 @@ impl<'a> Iterator for Words<'a> {
 
 /// The positive reply to EHLO/LHLO: the server's domain, optional greeting text, extensions.
 ///
-/// Domain and greeting share one string (the first line's text), so a decoded reply allocates
-/// that string, the extension list and what unknown extensions and AUTH carry.
+/// Domain and greeting share one string (the first line's text), kept inside the reply when it
+/// is short, so a decoded reply allocates the extension list and what unknown extensions and
+/// AUTH carry.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct EhloReply {
     /// The domain, then SP and the greeting when there is one (`None` and an empty greeting
