@@ -537,6 +537,31 @@ mod tests {
         assert!(Reply::decode(b"250 a\n").is_err());
         let many = "250-x\r\n".repeat(200);
         assert!(Reply::decode(many.as_bytes()).is_err());
+        // More lines than fit inline while reading: spans move to the heap.
+        let mut forty = String::new();
+        for i in 0..40 {
+            forty.push_str(&format!(
+                "250{}2.0.0 line {i}\r\n",
+                if i == 39 { ' ' } else { '-' }
+            ));
+        }
+        let r = dec(forty.as_bytes());
+        assert_eq!(r.lines().len(), 40);
+        assert!(
+            r.lines()
+                .enumerate()
+                .all(|(i, l)| l == format!("line {i}").as_bytes())
+        );
+        let mut assembler = ReplyAssembler::new(ReplyLimits::default());
+        let mut assembled = None;
+        for line in forty.split_terminator("\r\n") {
+            assembled = assembler.push_line(line.as_bytes()).unwrap();
+        }
+        assert_eq!(assembled, Some(r.clone()));
+        assert_eq!(
+            Reply::multiline(r.code(), r.enhanced(), r.lines()).unwrap(),
+            r
+        );
         let long = vec![b'2'; 10_000];
         assert!(Reply::decode(&long).is_err());
     }

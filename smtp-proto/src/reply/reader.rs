@@ -46,17 +46,27 @@ impl Spans {
     /// Adds the span `[start, end)`; both are at most [`MAX_REPLY`] (the limits ensure it).
     #[inline(always)]
     pub(crate) fn push(&mut self, start: usize, end: usize) {
-        let span = start.min(MAX_REPLY) as u64 | (end.min(MAX_REPLY) as u64) << 32;
+        self.push_packed(start.min(MAX_REPLY) as u64 | (end.min(MAX_REPLY) as u64) << 32);
+    }
+
+    /// Adds a span already packed as `start | end << 32`.
+    #[inline(always)]
+    fn push_packed(&mut self, span: u64) {
         if let Some(slot) = self.inline.get_mut(self.len) {
             *slot = span;
         } else {
-            if self.heap.is_empty() {
-                self.heap.reserve(INLINE_LINES * 2);
-                self.heap.extend_from_slice(&self.inline);
-            }
-            self.heap.push(span);
+            self.spill(span);
         }
         self.len += 1;
+    }
+
+    #[cold]
+    fn spill(&mut self, span: u64) {
+        if self.heap.is_empty() {
+            self.heap.reserve(INLINE_LINES * 2);
+            self.heap.extend_from_slice(&self.inline);
+        }
+        self.heap.push(span);
     }
 
     /// The spans in line order.
@@ -408,7 +418,8 @@ pub(crate) fn frame(
                 start = len - after.len();
             }
         }
-        spans.push(pos + start, pos + len);
+        // Both offsets are below `max_total`, checked above, so they fit 32 bits.
+        spans.push_packed((pos + start) as u64 | ((pos + len) as u64) << 32);
         lines += 1;
         pos += len + 2;
         rest = rest.get(len + 2..).unwrap_or_default();
