@@ -128,10 +128,15 @@
 //!
 //! # Features
 //!
-//! No cargo features: peer quirks are runtime switches on [`Config`]
+//! Peer quirks are runtime switches on [`Config`], never cargo features
 //! ([`Config::compatible`] accepts `MAIL FROM: <a@b>`, trailing spaces and normalises bare
 //! newlines in bodies; [`Config::strict`], the default, rejects bare CR and LF, the SMTP
 //! smuggling defence).
+//!
+//! - `tokio-codec` (off by default): the `codec` module, tokio-util `Decoder`/`Encoder`s that
+//!   frame commands and replies line by line (`CommandCodec` for a server, `ReplyCodec` for a
+//!   client) with the same limits as the state machines. They frame lines only: DATA bodies,
+//!   BDAT chunks, STARTTLS and PIPELINING need [`Server`] or [`Client`].
 //!
 //! # Standards
 //!
@@ -144,6 +149,8 @@
 #![forbid(unsafe_code)]
 
 pub mod client;
+#[cfg(feature = "tokio-codec")]
+pub mod codec;
 pub mod command;
 pub mod config;
 pub mod ehlo;
