@@ -154,8 +154,15 @@
 //!
 //! # Features
 //!
-//! No cargo features: quirks are runtime switches on the configs (for example
+//! Quirks are runtime switches on the configs, never cargo features (for example
 //! [`ClientConfig::body_bare_newline`]). Tests use `mail-sansio`'s `testing` feature.
+//!
+//! - `tokio-codec` (off by default): the `codec` module, tokio-util `Decoder`/`Encoder`s that
+//!   frame lines with the same limits as the state machines: `CommandCodec` for a server
+//!   (commands in, status lines out) and `ResponseCodec` for a client (status lines in,
+//!   commands out). Whether a `+OK` starts a multi-line answer depends on the command, so the
+//!   bodies of LIST, UIDL, RETR, TOP and CAPA answers, STLS and AUTH need [`Server`] or
+//!   [`Client`].
 //!
 //! # Standards
 //!
@@ -165,6 +172,8 @@
 
 pub mod capability;
 pub mod client;
+#[cfg(feature = "tokio-codec")]
+pub mod codec;
 pub mod command;
 pub mod config;
 pub mod error;
