@@ -320,27 +320,22 @@ impl Encoder<AuthResponse> for ResponseCodec {
 
 #[cfg(all(test, feature = "tokio-codec"))]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
     use crate::response::{ResponseCode, Status};
     use crate::types::{MessageNumber, Text, Username};
 
-    /// Every item for `input` fed one byte at a time (or whole), then `decode_eof`; errors
-    /// as text.
-    fn items<D: Decoder>(
+    /// Every item for `chunks` fed one after the other, then `decode_eof`; errors as text.
+    fn fed<'a, D: Decoder>(
         codec: &mut D,
-        input: &[u8],
-        bytewise: bool,
+        chunks: impl IntoIterator<Item = &'a [u8]>,
     ) -> Vec<Result<D::Item, String>>
     where
         D::Error: std::fmt::Display,
     {
         let mut buf = BytesMut::new();
         let mut out = Vec::new();
-        let chunks: Vec<&[u8]> = if bytewise {
-            input.chunks(1).collect()
-        } else {
-            vec![input]
-        };
         for chunk in chunks {
             buf.extend_from_slice(chunk);
             loop {
@@ -372,9 +367,81 @@ mod tests {
         D::Item: PartialEq + std::fmt::Debug,
         D::Error: std::fmt::Display,
     {
-        let whole = items(&mut make(), input, false);
-        assert_eq!(items(&mut make(), input, true), whole);
+        let whole = fed(&mut make(), [input]);
+        assert_eq!(fed(&mut make(), input.chunks(1)), whole);
         whole
+    }
+
+    /// `input` cut at the given points (in any order, out of range ignored).
+    fn cut(input: &[u8], mut points: Vec<usize>) -> Vec<&[u8]> {
+        points.retain(|&p| p < input.len());
+        points.sort_unstable();
+        let mut chunks = Vec::new();
+        let mut from = 0;
+        for p in points {
+            chunks.push(input.get(from..p).unwrap_or_default());
+            from = p;
+        }
+        chunks.push(input.get(from..).unwrap_or_default());
+        chunks
+    }
+
+    /// Pieces that make commands, responses and the framing cases likely.
+    fn wire() -> impl Strategy<Value = Vec<u8>> {
+        let piece = prop::sample::select(vec![
+            &b"USER bob"[..],
+            b"RETR 1",
+            b"TOP 1 2",
+            b"QUIT",
+            b"+OK",
+            b"-ERR",
+            b" [SYS/TEMP]",
+            b"+ aGk=",
+            b"xxxxxxxxxxxxxxxxxxxx",
+            b" ",
+            b"\r\n",
+            b"\r\n",
+            b"\n",
+            b"\r",
+            b"\0",
+            b"\xff",
+        ]);
+        prop::collection::vec(piece, 0..40).prop_map(|pieces| pieces.concat())
+    }
+
+    fn small() -> Limits {
+        Limits {
+            command_line: 20,
+            response_line: 30,
+            ..Limits::default()
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Arbitrary input never panics, and the items do not depend on how it is split.
+        #[test]
+        fn split_does_not_matter(
+            input in wire(),
+            points in prop::collection::vec(0usize..800, 0..12),
+        ) {
+            let small = small();
+            let chunks = cut(&input, points);
+            let commands = fed(&mut CommandCodec::with_limits(&small), [&input[..]]);
+            prop_assert_eq!(
+                &fed(&mut CommandCodec::with_limits(&small), chunks.iter().copied()),
+                &commands
+            );
+            prop_assert_eq!(&fed(&mut CommandCodec::with_limits(&small), input.chunks(1)), &commands);
+
+            let responses = fed(&mut ResponseCodec::with_limits(&small), [&input[..]]);
+            prop_assert_eq!(
+                &fed(&mut ResponseCodec::with_limits(&small), chunks.iter().copied()),
+                &responses
+            );
+            prop_assert_eq!(&fed(&mut ResponseCodec::with_limits(&small), input.chunks(1)), &responses);
+        }
     }
 
     #[test]

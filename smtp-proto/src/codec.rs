@@ -368,19 +368,24 @@ impl Encoder<Command> for ReplyCodec {
 
 #[cfg(all(test, feature = "tokio-codec"))]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
     use crate::reply::ReplyCode;
     use crate::types::Domain;
 
-    /// Every item `decode` gives for `input` fed one byte at a time, then `decode_eof`.
-    fn bytewise<D: Decoder>(codec: &mut D, input: &[u8]) -> Vec<Result<D::Item, String>>
+    /// Every item `decode` gives for `chunks` fed one after the other, then `decode_eof`.
+    fn fed<'a, D: Decoder>(
+        codec: &mut D,
+        chunks: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Vec<Result<D::Item, String>>
     where
         D::Error: std::fmt::Display,
     {
         let mut buf = BytesMut::new();
         let mut out = Vec::new();
-        for &byte in input {
-            buf.extend_from_slice(&[byte]);
+        for chunk in chunks {
+            buf.extend_from_slice(chunk);
             loop {
                 match codec.decode(&mut buf) {
                     Ok(Some(item)) => out.push(Ok(item)),
@@ -403,6 +408,99 @@ mod tests {
             }
         }
         out
+    }
+
+    fn bytewise<D: Decoder>(codec: &mut D, input: &[u8]) -> Vec<Result<D::Item, String>>
+    where
+        D::Error: std::fmt::Display,
+    {
+        fed(codec, input.chunks(1))
+    }
+
+    /// `input` cut at the given points (in any order, out of range ignored).
+    fn cut(input: &[u8], mut points: Vec<usize>) -> Vec<&[u8]> {
+        points.retain(|&p| p < input.len());
+        points.sort_unstable();
+        let mut chunks = Vec::new();
+        let mut from = 0;
+        for p in points {
+            chunks.push(input.get(from..p).unwrap_or_default());
+            from = p;
+        }
+        chunks.push(input.get(from..).unwrap_or_default());
+        chunks
+    }
+
+    /// Pieces that make commands, replies and the framing cases likely.
+    fn wire() -> impl Strategy<Value = Vec<u8>> {
+        let piece = prop::sample::select(vec![
+            &b"EHLO a.example"[..],
+            b"MAIL FROM:<a@b.example>",
+            b"AUTH PLAIN ",
+            b"QUIT",
+            b"250",
+            b"250-",
+            b"250 ",
+            b"354 go",
+            b"2.0.0 ",
+            b"xxxxxxxxxxxxxxxxxxxx",
+            b" ",
+            b"\r\n",
+            b"\r\n",
+            b"\n",
+            b"\r",
+            b"\0",
+            b"\xff",
+        ]);
+        prop::collection::vec(piece, 0..40).prop_map(|pieces| pieces.concat())
+    }
+
+    const SMALL_REPLIES: ReplyLimits = ReplyLimits {
+        max_line: 40,
+        max_lines: 4,
+        max_total: 120,
+    };
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Arbitrary input never panics, and the items do not depend on how it is split.
+        #[test]
+        fn split_does_not_matter(
+            input in wire(),
+            points in prop::collection::vec(0usize..800, 0..12),
+        ) {
+            let mut config = Config::strict(Domain::try_from("mx.example").unwrap());
+            config.limits.command_line = 30;
+            config.limits.auth_line = 60;
+            let commands = fed(&mut CommandCodec::from_config(&config), [&input[..]]);
+            let chunks = cut(&input, points);
+            prop_assert_eq!(
+                &fed(&mut CommandCodec::from_config(&config), chunks.iter().copied()),
+                &commands
+            );
+            prop_assert_eq!(&bytewise(&mut CommandCodec::from_config(&config), &input), &commands);
+
+            let replies = fed(&mut ReplyCodec::with_limits(SMALL_REPLIES), [&input[..]]);
+            prop_assert_eq!(
+                &fed(&mut ReplyCodec::with_limits(SMALL_REPLIES), chunks.iter().copied()),
+                &replies
+            );
+            prop_assert_eq!(&bytewise(&mut ReplyCodec::with_limits(SMALL_REPLIES), &input), &replies);
+        }
+
+        /// What the client codec encodes, the server codec decodes, and back.
+        #[test]
+        fn round_trip(
+            lines in prop::collection::vec("([a-zA-Z][ -~]{0,30})?", 1..4),
+            code in prop::sample::select(vec![220u16, 250, 334, 354, 421, 550]),
+        ) {
+            let reply = Reply::multiline(ReplyCode::new(code).unwrap(), None, &lines).unwrap();
+            let mut wire = BytesMut::new();
+            CommandCodec::new().encode(&reply, &mut wire).unwrap();
+            prop_assert_eq!(ReplyCodec::new().decode(&mut wire).unwrap(), Some(reply));
+            prop_assert!(wire.is_empty());
+        }
     }
 
     fn whole<D: Decoder>(codec: &mut D, input: &[u8]) -> Vec<Result<D::Item, String>>
