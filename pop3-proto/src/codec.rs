@@ -30,8 +30,9 @@
 //! The state machines also do what no codec does: STLS (RFC 2595: bytes buffered behind the
 //! STLS line or its `+OK` were sent in plaintext and must be discarded before the handshake;
 //! `Framed::into_parts` gives the buffer to check), AUTH exchanges (RFC 5034: continuation
-//! lines are not commands; parse them with [`AuthResponse::parse_line`]), the states of RFC
-//! 1939 §3 and the counting of bad commands.
+//! lines are not commands, but [`CommandCodec`] parses every line as one; take them from
+//! `Framed::read_buffer_mut` with [`AuthResponse::decode`] instead), the states of RFC 1939
+//! §3 and the counting of bad commands.
 //!
 //! ```
 //! use bytes::BytesMut;

@@ -25,8 +25,9 @@
 //!   byte already buffered behind it was sent in plaintext and must be discarded before the
 //!   handshake (CVE-2011-0411), then the session starts again. `Framed::into_parts` gives the
 //!   buffer to check; the codecs do not track this.
-//! - AUTH (RFC 4954): SASL response lines are not commands; [`CommandCodec`] hands them out
-//!   as [`Command::Unknown`] (or an error if longer than the command line limit).
+//! - AUTH (RFC 4954): SASL response lines are not commands, but [`CommandCodec`] parses every
+//!   line as one (most come out as [`Command::Unknown`], one longer than the command line
+//!   limit as an error). Read them from `Framed::read_buffer_mut` or use the server.
 //! - PIPELINING (RFC 2920), sequencing and counting bad commands: which commands may be
 //!   grouped, which reply answers which command, when to close after too many errors.
 //!
