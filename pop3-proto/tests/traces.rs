@@ -90,7 +90,9 @@ fn server_config(name: &str) -> ServerConfig {
     };
     config.greeting = Text::try_from("POP3 server ready").unwrap();
     if name.contains("cram") {
-        config.sasl.push(mail_sansio::sasl::Mechanism::CramMd5.into());
+        config
+            .sasl
+            .push(mail_sansio::sasl::Mechanism::CramMd5.into());
     }
     config
 }
