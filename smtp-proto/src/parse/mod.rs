@@ -1,5 +1,5 @@
-//! Private grammar helpers shared by the codec types. Hand-written fast paths for the hot
-//! command grammar; nom for the less travelled reply and EHLO grammar.
+//! Private grammar helpers shared by the codec types, hand-written: one pass over the bytes
+//! with table lookups and word-at-a-time checks, each function under the ABNF rule it reads.
 
 pub(crate) mod class;
 pub(crate) mod path;

@@ -590,7 +590,3 @@ mod tests {
         assert!(EnhancedStatusCode::try_from("3.7.0").is_err());
     }
 }
-#[cfg(test)]
-mod difftest;
-#[cfg(test)]
-mod legacy;
