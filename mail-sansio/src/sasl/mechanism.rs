@@ -113,9 +113,14 @@ const MAX_NAME_LEN: usize = 20;
 ///
 /// Names compare case-insensitively (they are folded to upper case when parsed).
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct MechanismName {
-    name: Box<str>,
-    known: Option<Mechanism>,
+pub struct MechanismName(Repr);
+
+/// A known mechanism needs no copy of its name: EHLO replies and AUTH commands name the
+/// usual ones, and decoding them allocates nothing.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Repr {
+    Known(Mechanism),
+    Other(Box<str>),
 }
 
 impl MechanismName {
@@ -135,47 +140,49 @@ impl MechanismName {
             return Some(Self::from(mechanism));
         }
         let name = std::str::from_utf8(bytes).ok()?.to_ascii_uppercase();
-        Some(Self {
-            name: name.into_boxed_str(),
-            known: None,
-        })
+        Some(Self(Repr::Other(name.into_boxed_str())))
     }
 
     /// The name as sent on the wire, upper case.
     pub fn as_str(&self) -> &str {
-        &self.name
+        match &self.0 {
+            Repr::Known(mechanism) => mechanism.name(),
+            Repr::Other(name) => name,
+        }
     }
 
     /// The mechanism this crate implements under this name, if any.
     pub const fn known(&self) -> Option<Mechanism> {
-        self.known
+        match &self.0 {
+            Repr::Known(mechanism) => Some(*mechanism),
+            Repr::Other(_) => None,
+        }
     }
 
     /// Whether the mechanism sends a reusable password or bearer token (PLAIN, LOGIN,
     /// XOAUTH2, OAUTHBEARER); see [`Mechanism::is_plaintext`].
     pub fn is_plaintext(&self) -> bool {
-        self.known.is_some_and(Mechanism::is_plaintext)
+        self.known().is_some_and(Mechanism::is_plaintext)
     }
 }
 
 impl From<Mechanism> for MechanismName {
     fn from(mechanism: Mechanism) -> Self {
-        Self {
-            name: mechanism.name().into(),
-            known: Some(mechanism),
-        }
+        Self(Repr::Known(mechanism))
     }
 }
 
 impl fmt::Display for MechanismName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.name)
+        f.write_str(self.as_str())
     }
 }
 
 impl fmt::Debug for MechanismName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("MechanismName").field(&self.name).finish()
+        f.debug_tuple("MechanismName")
+            .field(&self.as_str())
+            .finish()
     }
 }
 
