@@ -53,3 +53,30 @@ pub mod testing;
 
 pub use secret::Secret;
 pub use session::{Parsed, Session};
+
+/// Implements tokio-util's `Encoder` for a codec, for each listed message type by reference and
+/// by value, through the type's own `encode(&self, &mut BytesMut)`: validated values cannot fail
+/// to encode. Used by the `tokio-codec` features of the protocol crates, whose manifests bring
+/// `tokio-util` and `bytes`.
+#[macro_export]
+macro_rules! line_encoders {
+    ($codec:ty, $error:ty: $($item:ty),+ $(,)?) => {$(
+        impl ::tokio_util::codec::Encoder<&$item> for $codec {
+            type Error = $error;
+
+            fn encode(&mut self, item: &$item, dst: &mut ::bytes::BytesMut) -> Result<(), $error> {
+                item.encode(dst);
+                Ok(())
+            }
+        }
+
+        impl ::tokio_util::codec::Encoder<$item> for $codec {
+            type Error = $error;
+
+            fn encode(&mut self, item: $item, dst: &mut ::bytes::BytesMut) -> Result<(), $error> {
+                item.encode(dst);
+                Ok(())
+            }
+        }
+    )+};
+}

@@ -57,7 +57,7 @@ use std::io;
 
 use bytes::BytesMut;
 use mail_sansio::line::{Frame, LineFramer};
-use tokio_util::codec::{Decoder, Encoder};
+use tokio_util::codec::Decoder;
 
 use crate::command::{AuthResponse, Command};
 use crate::config::Limits;
@@ -169,45 +169,7 @@ impl Decoder for CommandCodec {
     }
 }
 
-impl Encoder<&Response> for CommandCodec {
-    type Error = CodecError;
-
-    /// Writes the status line or SASL challenge and its CRLF.
-    fn encode(&mut self, item: &Response, dst: &mut BytesMut) -> Result<(), CodecError> {
-        item.encode(dst);
-        Ok(())
-    }
-}
-
-impl Encoder<Response> for CommandCodec {
-    type Error = CodecError;
-
-    /// Writes the status line or SASL challenge and its CRLF.
-    fn encode(&mut self, item: Response, dst: &mut BytesMut) -> Result<(), CodecError> {
-        item.encode(dst);
-        Ok(())
-    }
-}
-
-impl Encoder<&StatusLine> for CommandCodec {
-    type Error = CodecError;
-
-    /// Writes the `+OK`/`-ERR` line and its CRLF.
-    fn encode(&mut self, item: &StatusLine, dst: &mut BytesMut) -> Result<(), CodecError> {
-        item.encode(dst);
-        Ok(())
-    }
-}
-
-impl Encoder<StatusLine> for CommandCodec {
-    type Error = CodecError;
-
-    /// Writes the `+OK`/`-ERR` line and its CRLF.
-    fn encode(&mut self, item: StatusLine, dst: &mut BytesMut) -> Result<(), CodecError> {
-        item.encode(dst);
-        Ok(())
-    }
-}
+mail_sansio::line_encoders!(CommandCodec, CodecError: Response, StatusLine);
 
 /// The client side: decodes the server's response lines, encodes commands.
 ///
@@ -279,97 +241,25 @@ impl Decoder for ResponseCodec {
     }
 }
 
-impl Encoder<&Command> for ResponseCodec {
-    type Error = CodecError;
-
-    /// Writes the command line and its CRLF.
-    fn encode(&mut self, item: &Command, dst: &mut BytesMut) -> Result<(), CodecError> {
-        item.encode(dst);
-        Ok(())
-    }
-}
-
-impl Encoder<Command> for ResponseCodec {
-    type Error = CodecError;
-
-    /// Writes the command line and its CRLF.
-    fn encode(&mut self, item: Command, dst: &mut BytesMut) -> Result<(), CodecError> {
-        item.encode(dst);
-        Ok(())
-    }
-}
-
-impl Encoder<&AuthResponse> for ResponseCodec {
-    type Error = CodecError;
-
-    /// Writes a SASL response line (base64, or `*` to cancel) and its CRLF.
-    fn encode(&mut self, item: &AuthResponse, dst: &mut BytesMut) -> Result<(), CodecError> {
-        item.encode(dst);
-        Ok(())
-    }
-}
-
-impl Encoder<AuthResponse> for ResponseCodec {
-    type Error = CodecError;
-
-    /// Writes a SASL response line (base64, or `*` to cancel) and its CRLF.
-    fn encode(&mut self, item: AuthResponse, dst: &mut BytesMut) -> Result<(), CodecError> {
-        item.encode(dst);
-        Ok(())
-    }
-}
+mail_sansio::line_encoders!(ResponseCodec, CodecError: Command, AuthResponse);
 
 #[cfg(all(test, feature = "tokio-codec"))]
 mod tests {
+    use mail_sansio::testing::codec::decode_pieces;
     use proptest::prelude::*;
+    use tokio_util::codec::Encoder;
 
     use super::*;
     use crate::response::{ResponseCode, Status};
     use crate::types::{MessageNumber, Text, Username};
-
-    /// Every item for `chunks` fed one after the other, then `decode_eof`; errors as text.
-    fn fed<'a, D: Decoder>(
-        codec: &mut D,
-        chunks: impl IntoIterator<Item = &'a [u8]>,
-    ) -> Vec<Result<D::Item, String>>
-    where
-        D::Error: std::fmt::Display,
-    {
-        let mut buf = BytesMut::new();
-        let mut out = Vec::new();
-        for chunk in chunks {
-            buf.extend_from_slice(chunk);
-            loop {
-                match codec.decode(&mut buf) {
-                    Ok(Some(item)) => out.push(Ok(item)),
-                    Ok(None) => break,
-                    Err(e) => {
-                        out.push(Err(e.to_string()));
-                        return out;
-                    }
-                }
-            }
-        }
-        loop {
-            match codec.decode_eof(&mut buf) {
-                Ok(Some(item)) => out.push(Ok(item)),
-                Ok(None) => break,
-                Err(e) => {
-                    out.push(Err(e.to_string()));
-                    break;
-                }
-            }
-        }
-        out
-    }
 
     fn both<D: Decoder, F: Fn() -> D>(make: F, input: &[u8]) -> Vec<Result<D::Item, String>>
     where
         D::Item: PartialEq + std::fmt::Debug,
         D::Error: std::fmt::Display,
     {
-        let whole = fed(&mut make(), [input]);
-        assert_eq!(fed(&mut make(), input.chunks(1)), whole);
+        let whole = decode_pieces(&mut make(), [input]);
+        assert_eq!(decode_pieces(&mut make(), input.chunks(1)), whole);
         whole
     }
 
@@ -429,19 +319,19 @@ mod tests {
         ) {
             let small = small();
             let chunks = cut(&input, points);
-            let commands = fed(&mut CommandCodec::with_limits(&small), [&input[..]]);
+            let commands = decode_pieces(&mut CommandCodec::with_limits(&small), [&input[..]]);
             prop_assert_eq!(
-                &fed(&mut CommandCodec::with_limits(&small), chunks.iter().copied()),
+                &decode_pieces(&mut CommandCodec::with_limits(&small), chunks.iter().copied()),
                 &commands
             );
-            prop_assert_eq!(&fed(&mut CommandCodec::with_limits(&small), input.chunks(1)), &commands);
+            prop_assert_eq!(&decode_pieces(&mut CommandCodec::with_limits(&small), input.chunks(1)), &commands);
 
-            let responses = fed(&mut ResponseCodec::with_limits(&small), [&input[..]]);
+            let responses = decode_pieces(&mut ResponseCodec::with_limits(&small), [&input[..]]);
             prop_assert_eq!(
-                &fed(&mut ResponseCodec::with_limits(&small), chunks.iter().copied()),
+                &decode_pieces(&mut ResponseCodec::with_limits(&small), chunks.iter().copied()),
                 &responses
             );
-            prop_assert_eq!(&fed(&mut ResponseCodec::with_limits(&small), input.chunks(1)), &responses);
+            prop_assert_eq!(&decode_pieces(&mut ResponseCodec::with_limits(&small), input.chunks(1)), &responses);
         }
     }
 

@@ -11,61 +11,14 @@
 )]
 
 use futures_util::{SinkExt, StreamExt};
+use mail_sansio::testing::codec::{read_through, split_everywhere};
 use pop3_proto::codec::{CodecError, CommandCodec, ResponseCodec};
 use pop3_proto::{
     Command, MessageNumber, ParseError, Password, Response, ResponseCode, Status, StatusLine, Text,
     Username,
 };
 use tokio::io::{AsyncWriteExt, DuplexStream, duplex};
-use tokio_util::codec::{Decoder, Framed};
-
-/// Writes `chunks` one after the other into a duplex pipe, letting the reader run between
-/// them, and collects every item (errors as text) of a `Framed` with `codec` on the other end.
-async fn read_through<D>(codec: D, chunks: &[&[u8]]) -> Vec<Result<D::Item, String>>
-where
-    D: Decoder,
-    D::Error: std::fmt::Display,
-{
-    let (mut writer, reader) = duplex(64);
-    let mut framed = Framed::new(reader, codec);
-    let write = async move {
-        for chunk in chunks {
-            // Fails once the reader has stopped after an error: the rest is never read.
-            if writer.write_all(chunk).await.is_err() {
-                return;
-            }
-            tokio::task::yield_now().await;
-        }
-        writer.shutdown().await.unwrap();
-    };
-    let read = async move {
-        let mut items = Vec::new();
-        while let Some(item) = framed.next().await {
-            items.push(item.map_err(|e| e.to_string()));
-        }
-        items
-    };
-    tokio::join!(write, read).1
-}
-
-/// The items for `input` whole, then asserts every split in two and the byte-by-byte feed
-/// give the same.
-async fn split_everywhere<D, F>(make: F, input: &[u8]) -> Vec<Result<D::Item, String>>
-where
-    D: Decoder,
-    D::Item: PartialEq + std::fmt::Debug,
-    D::Error: std::fmt::Display,
-    F: Fn() -> D,
-{
-    let whole = read_through(make(), &[input]).await;
-    for at in 1..input.len() {
-        let (a, b) = input.split_at(at);
-        assert_eq!(read_through(make(), &[a, b]).await, whole, "split at {at}");
-    }
-    let bytes: Vec<&[u8]> = input.chunks(1).collect();
-    assert_eq!(read_through(make(), &bytes).await, whole, "byte by byte");
-    whole
-}
+use tokio_util::codec::Framed;
 
 fn text(s: &str) -> Text {
     Text::try_from(s).unwrap()
@@ -76,7 +29,7 @@ async fn commands_split_at_every_byte() {
     let mut input = b"USER bob\r\nPASS a b c\r\nSTAT\nLIST\r\nRETR ".to_vec();
     input.extend(std::iter::repeat_n(b'1', 300));
     input.extend_from_slice(b"\r\nFOO\r\nTOP 1 10\r\nQUIT\r\n");
-    let items = split_everywhere(CommandCodec::new, &input).await;
+    let items = split_everywhere(CommandCodec::new, &input).await.unwrap();
     assert_eq!(items.len(), 8, "{items:?}");
     assert_eq!(
         items[0],
@@ -121,7 +74,7 @@ async fn over_long_command_never_buffers_past_the_limit() {
 #[tokio::test]
 async fn response_lines_split_at_every_byte() {
     let input = b"+OK POP3 ready <1896.697170952@dbc.mtview.ca.us>\r\n-ERR [IN-USE] locked\r\n+ dGVzdA==\r\n+OK 2 320\r\n";
-    let items = split_everywhere(ResponseCodec::new, input).await;
+    let items = split_everywhere(ResponseCodec::new, input).await.unwrap();
     assert_eq!(items.len(), 4, "{items:?}");
     let Ok(Response::Status(greeting)) = &items[0] else {
         panic!("{items:?}")
@@ -145,7 +98,9 @@ async fn response_lines_split_at_every_byte() {
 #[tokio::test]
 async fn bad_responses_end_the_stream() {
     // A bare LF: the error, then the stream ends; the line after it is never read.
-    let items = split_everywhere(ResponseCodec::new, b"+OK hi\r\n+OK a\n+OK b\r\n").await;
+    let items = split_everywhere(ResponseCodec::new, b"+OK hi\r\n+OK a\n+OK b\r\n")
+        .await
+        .unwrap();
     assert_eq!(items.len(), 2, "{items:?}");
     assert!(items[1].as_ref().unwrap_err().contains("bare CR or LF"));
 

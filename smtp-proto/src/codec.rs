@@ -55,7 +55,7 @@ use std::io;
 
 use bytes::BytesMut;
 use mail_sansio::line::{BareNewline, Frame, LineFramer};
-use tokio_util::codec::{Decoder, Encoder};
+use tokio_util::codec::Decoder;
 
 use crate::command::{Command, ParseOptions};
 use crate::config::{Config, Limits};
@@ -216,45 +216,7 @@ impl Decoder for CommandCodec {
     }
 }
 
-impl Encoder<&Reply> for CommandCodec {
-    type Error = CodecError;
-
-    /// Writes the reply, every line with its code (RFC 5321 §4.2.1).
-    fn encode(&mut self, item: &Reply, dst: &mut BytesMut) -> Result<(), CodecError> {
-        item.encode(dst);
-        Ok(())
-    }
-}
-
-impl Encoder<Reply> for CommandCodec {
-    type Error = CodecError;
-
-    /// Writes the reply, every line with its code (RFC 5321 §4.2.1).
-    fn encode(&mut self, item: Reply, dst: &mut BytesMut) -> Result<(), CodecError> {
-        item.encode(dst);
-        Ok(())
-    }
-}
-
-impl Encoder<&EhloReply> for CommandCodec {
-    type Error = CodecError;
-
-    /// Writes the `250` reply to EHLO with its capability lines (RFC 5321 §4.1.1.1).
-    fn encode(&mut self, item: &EhloReply, dst: &mut BytesMut) -> Result<(), CodecError> {
-        item.encode(dst);
-        Ok(())
-    }
-}
-
-impl Encoder<EhloReply> for CommandCodec {
-    type Error = CodecError;
-
-    /// Writes the `250` reply to EHLO with its capability lines (RFC 5321 §4.1.1.1).
-    fn encode(&mut self, item: EhloReply, dst: &mut BytesMut) -> Result<(), CodecError> {
-        item.encode(dst);
-        Ok(())
-    }
-}
+mail_sansio::line_encoders!(CommandCodec, CodecError: Reply, EhloReply);
 
 /// The client side: decodes the server's replies, encodes commands.
 ///
@@ -347,75 +309,23 @@ impl Decoder for ReplyCodec {
     }
 }
 
-impl Encoder<&Command> for ReplyCodec {
-    type Error = CodecError;
-
-    /// Writes the command line and its CRLF.
-    fn encode(&mut self, item: &Command, dst: &mut BytesMut) -> Result<(), CodecError> {
-        item.encode(dst);
-        Ok(())
-    }
-}
-
-impl Encoder<Command> for ReplyCodec {
-    type Error = CodecError;
-
-    /// Writes the command line and its CRLF.
-    fn encode(&mut self, item: Command, dst: &mut BytesMut) -> Result<(), CodecError> {
-        item.encode(dst);
-        Ok(())
-    }
-}
+mail_sansio::line_encoders!(ReplyCodec, CodecError: Command);
 
 #[cfg(all(test, feature = "tokio-codec"))]
 mod tests {
+    use mail_sansio::testing::codec::decode_pieces;
     use proptest::prelude::*;
+    use tokio_util::codec::Encoder;
 
     use super::*;
     use crate::reply::ReplyCode;
     use crate::types::Domain;
 
-    /// Every item `decode` gives for `chunks` fed one after the other, then `decode_eof`.
-    fn fed<'a, D: Decoder>(
-        codec: &mut D,
-        chunks: impl IntoIterator<Item = &'a [u8]>,
-    ) -> Vec<Result<D::Item, String>>
-    where
-        D::Error: std::fmt::Display,
-    {
-        let mut buf = BytesMut::new();
-        let mut out = Vec::new();
-        for chunk in chunks {
-            buf.extend_from_slice(chunk);
-            loop {
-                match codec.decode(&mut buf) {
-                    Ok(Some(item)) => out.push(Ok(item)),
-                    Ok(None) => break,
-                    Err(e) => {
-                        out.push(Err(e.to_string()));
-                        return out;
-                    }
-                }
-            }
-        }
-        loop {
-            match codec.decode_eof(&mut buf) {
-                Ok(Some(item)) => out.push(Ok(item)),
-                Ok(None) => break,
-                Err(e) => {
-                    out.push(Err(e.to_string()));
-                    break;
-                }
-            }
-        }
-        out
-    }
-
     fn bytewise<D: Decoder>(codec: &mut D, input: &[u8]) -> Vec<Result<D::Item, String>>
     where
         D::Error: std::fmt::Display,
     {
-        fed(codec, input.chunks(1))
+        decode_pieces(codec, input.chunks(1))
     }
 
     /// `input` cut at the given points (in any order, out of range ignored).
@@ -474,17 +384,17 @@ mod tests {
             let mut config = Config::strict(Domain::try_from("mx.example").unwrap());
             config.limits.command_line = 30;
             config.limits.auth_line = 60;
-            let commands = fed(&mut CommandCodec::from_config(&config), [&input[..]]);
+            let commands = decode_pieces(&mut CommandCodec::from_config(&config), [&input[..]]);
             let chunks = cut(&input, points);
             prop_assert_eq!(
-                &fed(&mut CommandCodec::from_config(&config), chunks.iter().copied()),
+                &decode_pieces(&mut CommandCodec::from_config(&config), chunks.iter().copied()),
                 &commands
             );
             prop_assert_eq!(&bytewise(&mut CommandCodec::from_config(&config), &input), &commands);
 
-            let replies = fed(&mut ReplyCodec::with_limits(SMALL_REPLIES), [&input[..]]);
+            let replies = decode_pieces(&mut ReplyCodec::with_limits(SMALL_REPLIES), [&input[..]]);
             prop_assert_eq!(
-                &fed(&mut ReplyCodec::with_limits(SMALL_REPLIES), chunks.iter().copied()),
+                &decode_pieces(&mut ReplyCodec::with_limits(SMALL_REPLIES), chunks.iter().copied()),
                 &replies
             );
             prop_assert_eq!(&bytewise(&mut ReplyCodec::with_limits(SMALL_REPLIES), &input), &replies);

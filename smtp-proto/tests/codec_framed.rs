@@ -11,59 +11,12 @@
 )]
 
 use futures_util::{SinkExt, StreamExt};
+use mail_sansio::testing::codec::{read_through, split_everywhere};
 use smtp_proto::codec::{CodecError, CommandCodec, ReplyCodec};
 use smtp_proto::types::{Domain, ForwardPath, Mailbox, ReversePath};
 use smtp_proto::{Command, ParseError, ParseErrorKind, Reply, ReplyCode, ReplyLimits};
 use tokio::io::{AsyncWriteExt, DuplexStream, duplex};
-use tokio_util::codec::{Decoder, Framed};
-
-/// Writes `chunks` one after the other into a duplex pipe, letting the reader run between
-/// them, and collects every item (errors as text) of a `Framed` with `codec` on the other end.
-async fn read_through<D>(codec: D, chunks: &[&[u8]]) -> Vec<Result<D::Item, String>>
-where
-    D: Decoder,
-    D::Error: std::fmt::Display,
-{
-    let (mut writer, reader) = duplex(64);
-    let mut framed = Framed::new(reader, codec);
-    let write = async move {
-        for chunk in chunks {
-            // Fails once the reader has stopped after an error: the rest is never read.
-            if writer.write_all(chunk).await.is_err() {
-                return;
-            }
-            tokio::task::yield_now().await;
-        }
-        writer.shutdown().await.unwrap();
-    };
-    let read = async move {
-        let mut items = Vec::new();
-        while let Some(item) = framed.next().await {
-            items.push(item.map_err(|e| e.to_string()));
-        }
-        items
-    };
-    tokio::join!(write, read).1
-}
-
-/// The items for `input` whole, then asserts every split in two and the byte-by-byte feed
-/// give the same.
-async fn split_everywhere<D, F>(make: F, input: &[u8]) -> Vec<Result<D::Item, String>>
-where
-    D: Decoder,
-    D::Item: PartialEq + std::fmt::Debug,
-    D::Error: std::fmt::Display,
-    F: Fn() -> D,
-{
-    let whole = read_through(make(), &[input]).await;
-    for at in 1..input.len() {
-        let (a, b) = input.split_at(at);
-        assert_eq!(read_through(make(), &[a, b]).await, whole, "split at {at}");
-    }
-    let bytes: Vec<&[u8]> = input.chunks(1).collect();
-    assert_eq!(read_through(make(), &bytes).await, whole, "byte by byte");
-    whole
-}
+use tokio_util::codec::Framed;
 
 fn kind(item: &Result<Result<Command, ParseError>, String>) -> &ParseErrorKind {
     match item {
@@ -78,7 +31,7 @@ async fn commands_split_at_every_byte() {
     input.extend_from_slice(b"NOOP\nRCPT TO:<c@d.example>\r\nVRFY ");
     input.extend(std::iter::repeat_n(b'x', 600));
     input.extend_from_slice(b"\r\nMAIL FROM:<a@b\r\nDATA\r\nQUIT\r\n");
-    let items = split_everywhere(CommandCodec::new, &input).await;
+    let items = split_everywhere(CommandCodec::new, &input).await.unwrap();
     assert_eq!(items.len(), 8, "{items:?}");
     assert_eq!(
         items[0],
@@ -144,7 +97,7 @@ async fn partial_command_at_eof_is_an_error() {
 #[tokio::test]
 async fn replies_split_at_every_byte() {
     let input = b"220 mx.example ESMTP\r\n250-mx.example\r\n250-PIPELINING\r\n250-SIZE 100\r\n250 2.0.0 ENHANCEDSTATUSCODES\r\n354 go ahead\r\n";
-    let items = split_everywhere(ReplyCodec::new, input).await;
+    let items = split_everywhere(ReplyCodec::new, input).await.unwrap();
     assert_eq!(items.len(), 3, "{items:?}");
     let ehlo = items[1].as_ref().unwrap();
     assert_eq!(ehlo.code(), ReplyCode::OK);
@@ -155,7 +108,9 @@ async fn replies_split_at_every_byte() {
 #[tokio::test]
 async fn bad_replies_end_the_stream() {
     // A bare LF: the error, then the stream ends; the reply after it is never read.
-    let items = split_everywhere(ReplyCodec::new, b"220 ok\r\n250 a\n250 b\r\n").await;
+    let items = split_everywhere(ReplyCodec::new, b"220 ok\r\n250 a\n250 b\r\n")
+        .await
+        .unwrap();
     assert_eq!(items.len(), 2, "{items:?}");
     assert!(items[1].as_ref().unwrap_err().contains("bare cr or lf"));
 

@@ -6,8 +6,12 @@
 //! - [`trace`]: replays `.trace` transcripts against a session, whole, byte by byte and in
 //!   random splits.
 //! - [`strategies`]: proptest strategies that split input into chunks.
+//! - `codec` (feature `testing-codec`): feeds tokio-util codecs in pieces, directly or through
+//!   a real `Framed`.
 
 mod clock;
+#[cfg(feature = "testing-codec")]
+pub mod codec;
 mod pair;
 pub mod strategies;
 pub mod trace;
