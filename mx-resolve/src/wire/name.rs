@@ -320,6 +320,67 @@ pub(crate) fn read_name(msg: &[u8], start: usize) -> Result<(Name, usize), WireE
     Ok((crate::wire::copy::copy_name(msg, start), end))
 }
 
+/// One label of length `len` at `pos` in a name that began at `start`:
+/// counts its octets into `used` (and the root label still to come against
+/// the 255-octet cap) and returns where the next label starts.
+#[inline(always)]
+fn label_step(
+    msg: &[u8],
+    pos: usize,
+    len: u8,
+    used: &mut usize,
+    start: usize,
+) -> Result<usize, WireError> {
+    let len = usize::from(len);
+    if pos + 1 + len > msg.len() {
+        return Err(WireError::Truncated { offset: msg.len() });
+    }
+    *used += 1 + len;
+    if *used + 1 > MAX_NAME_OCTETS {
+        return Err(WireError::NameTooLong { offset: start });
+    }
+    Ok(pos + 1 + len)
+}
+
+/// The compression pointer at `pos` (first octet `first`) in a name that
+/// began at `start`: its target, checked by RFC 9267 (strictly backwards
+/// from the current segment, not into the header, within the hop budget
+/// `hops`, which it counts).
+#[inline(always)]
+fn pointer_step(
+    msg: &[u8],
+    pos: usize,
+    first: u8,
+    segment_start: usize,
+    hops: &mut usize,
+    start: usize,
+) -> Result<usize, WireError> {
+    let &low = msg
+        .get(pos + 1)
+        .ok_or(WireError::Truncated { offset: pos + 1 })?;
+    let target = usize::from(first & 0x3F) << 8 | usize::from(low);
+    if target >= segment_start {
+        return Err(WireError::PointerNotBackwards {
+            offset: pos,
+            target,
+        });
+    }
+    if target < HEADER_OCTETS {
+        return Err(WireError::PointerIntoHeader {
+            offset: pos,
+            target,
+        });
+    }
+    *hops += 1;
+    if *hops > MAX_POINTER_HOPS {
+        return Err(WireError::TooManyPointers {
+            offset: start,
+            limit: MAX_POINTER_HOPS,
+        });
+    }
+    Ok(target)
+}
+
 /// Validates the name at `start` (all the rules of [`read_name`]) without
 /// copying it; returns the offset just after its in-place representation.
 pub(crate) fn check_name(msg: &[u8], start: usize) -> Result<usize, WireError> {
@@ -335,43 +396,12 @@ pub(crate) fn check_name(msg: &[u8], start: usize) -> Result<usize, WireError> {
                 if len == 0 {
                     return Ok(end.unwrap_or(pos + 1));
                 }
-                let len = usize::from(len);
-                if pos + 1 + len > msg.len() {
-                    return Err(WireError::Truncated { offset: msg.len() });
-                }
-                // +1 for the root label still to come.
-                used += 1 + len;
-                if used + 1 > MAX_NAME_OCTETS {
-                    return Err(WireError::NameTooLong { offset: start });
-                }
-                pos += 1 + len;
+                pos = label_step(msg, pos, len, &mut used, start)?;
             }
             0xC0 => {
-                let &low = msg
-                    .get(pos + 1)
-                    .ok_or(WireError::Truncated { offset: pos + 1 })?;
-                let target = usize::from(len & 0x3F) << 8 | usize::from(low);
+                let target = pointer_step(msg, pos, len, segment_start, &mut hops, start)?;
                 if end.is_none() {
                     end = Some(pos + 2);
-                }
-                if target >= segment_start {
-                    return Err(WireError::PointerNotBackwards {
-                        offset: pos,
-                        target,
-                    });
-                }
-                if target < HEADER_OCTETS {
-                    return Err(WireError::PointerIntoHeader {
-                        offset: pos,
-                        target,
-                    });
-                }
-                hops += 1;
-                if hops > MAX_POINTER_HOPS {
-                    return Err(WireError::TooManyPointers {
-                        offset: start,
-                        limit: MAX_POINTER_HOPS,
-                    });
                 }
                 segment_start = target;
                 pos = target;
@@ -487,42 +517,12 @@ fn check_name_walk(msg: &[u8], start: usize, cache: &mut NameCache) -> Result<us
                     *slot = (at, before);
                     first_count += 1;
                 }
-                let len = usize::from(len);
-                if pos + 1 + len > msg.len() {
-                    return Err(WireError::Truncated { offset: msg.len() });
-                }
-                used += 1 + len;
-                if used + 1 > MAX_NAME_OCTETS {
-                    return Err(WireError::NameTooLong { offset: start });
-                }
-                pos += 1 + len;
+                pos = label_step(msg, pos, len, &mut used, start)?;
             }
             0xC0 => {
-                let &low = msg
-                    .get(pos + 1)
-                    .ok_or(WireError::Truncated { offset: pos + 1 })?;
-                let target = usize::from(len & 0x3F) << 8 | usize::from(low);
+                let target = pointer_step(msg, pos, len, segment_start, &mut hops, start)?;
                 if end.is_none() {
                     end = Some(pos + 2);
-                }
-                if target >= segment_start {
-                    return Err(WireError::PointerNotBackwards {
-                        offset: pos,
-                        target,
-                    });
-                }
-                if target < HEADER_OCTETS {
-                    return Err(WireError::PointerIntoHeader {
-                        offset: pos,
-                        target,
-                    });
-                }
-                hops += 1;
-                if hops > MAX_POINTER_HOPS {
-                    return Err(WireError::TooManyPointers {
-                        offset: start,
-                        limit: MAX_POINTER_HOPS,
-                    });
                 }
                 if let Some((octets, more)) = cache.get(target) {
                     if used + octets + 1 > MAX_NAME_OCTETS || hops + more > MAX_POINTER_HOPS {
