@@ -144,37 +144,67 @@ impl Trace {
             steps,
         })
     }
+}
 
-    /// Reads and parses a trace file.
-    pub fn load(path: impl AsRef<Path>) -> Result<Self, TraceError> {
-        let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| TraceError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-        let name = path.file_name().map_or_else(
-            || path.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        );
-        Self::parse(&name, &text)
-    }
-
-    /// Reads every `*.trace` file in `dir`, sorted by name.
-    pub fn load_dir(dir: impl AsRef<Path>) -> Result<Vec<Self>, TraceError> {
-        let dir = dir.as_ref();
-        let io = |source| TraceError::Io {
-            path: dir.to_owned(),
-            source,
-        };
-        let mut paths = Vec::new();
-        for entry in std::fs::read_dir(dir).map_err(io)? {
-            let path = entry.map_err(io)?.path();
-            if path.extension().is_some_and(|e| e == "trace") {
-                paths.push(path);
-            }
+/// Replays the `*.trace` files of `dir` whose names pass `keep`, in name order, with `run`
+/// (given the parsed trace and its text, for settings a test keeps in `#` lines). A panic in
+/// `run` is that trace's failure. Returns how many were replayed, or every failure, one
+/// paragraph each.
+pub fn replay_dir(
+    dir: impl AsRef<Path>,
+    keep: impl Fn(&str) -> bool,
+    mut run: impl FnMut(&Trace, &str) -> Result<(), TraceFailure>,
+) -> Result<usize, String> {
+    let dir = dir.as_ref();
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|e| e == "trace"))
+        .collect();
+    paths.sort();
+    let (mut count, mut failures) = (0, Vec::new());
+    for path in paths {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if !keep(&name) {
+            continue;
         }
-        paths.sort();
-        paths.into_iter().map(Self::load).collect()
+        count += 1;
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(source) => {
+                failures.push(TraceError::Io { path, source }.to_string());
+                continue;
+            }
+        };
+        let outcome = Trace::parse(&name, &text)
+            .map_err(|e| e.to_string())
+            .and_then(|trace| {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&trace, &text)))
+                    .map_err(|panic| {
+                        let msg = panic
+                            .downcast_ref::<String>()
+                            .cloned()
+                            .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                            .unwrap_or_default();
+                        format!("{name}: panicked: {msg}")
+                    })?
+                    .map_err(|e| e.to_string())
+            });
+        if let Err(e) = outcome {
+            failures.push(e);
+        }
+    }
+    if failures.is_empty() {
+        Ok(count)
+    } else {
+        Err(format!(
+            "{} of {count} traces failed:\n{}",
+            failures.len(),
+            failures.join("\n\n")
+        ))
     }
 }
 
@@ -580,6 +610,46 @@ fn parse_duration(text: &str) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn replay_dir_keeps_counts_and_reports_failures_and_panics() {
+        let dir = std::env::temp_dir().join(format!("trace-dir-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, text) in [
+            ("a-ok.trace", "S: hi\n"),
+            ("a-bad.trace", "S: hi\n"),
+            ("a-panic.trace", "S: hi\n"),
+            ("b-skipped.trace", "S: hi\n"),
+            ("notes.txt", "not a trace"),
+        ] {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        let result = replay_dir(
+            &dir,
+            |name| name.starts_with("a-"),
+            |t, text| {
+                assert_eq!(text, "S: hi\n");
+                match t.name.as_str() {
+                    "a-bad.trace" => Err(TraceFailure {
+                        trace: t.name.clone(),
+                        line: 1,
+                        split: Split::Whole,
+                        message: "differs".into(),
+                    }),
+                    "a-panic.trace" => panic!("boom"),
+                    _ => Ok(()),
+                }
+            },
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+        let report = result.unwrap_err();
+        assert!(report.starts_with("2 of 3 traces failed"), "{report}");
+        assert!(
+            report.contains("a-bad.trace:1 (Whole): differs"),
+            "{report}"
+        );
+        assert!(report.contains("a-panic.trace: panicked: boom"), "{report}");
+    }
 
     #[test]
     fn event_log_expectations_consume_in_order() {
