@@ -11,19 +11,11 @@
 
 use std::process::Command;
 
+use mail_sansio::testing::PeersEnv;
+
 /// The dnsmasq address from the peers env file, if the peer was started.
 fn dnsmasq() -> Option<String> {
-    let path = std::env::var("MAILSANSIO_PEERS_ENV")
-        .unwrap_or_else(|_| "/tmp/mailsansio-peers.env".to_owned());
-    let text = std::fs::read_to_string(&path).ok()?;
-    let addr = text
-        .lines()
-        .find_map(|l| l.strip_prefix("MAILSANSIO_DNSMASQ="))
-        .map(str::to_owned);
-    if addr.is_none() {
-        eprintln!("note: MAILSANSIO_DNSMASQ not in {path}; run examples/interop/ci-dnsmasq.sh");
-    }
-    addr
+    PeersEnv::load("ci-dnsmasq.sh")?.require("MAILSANSIO_DNSMASQ")
 }
 
 /// Runs `mx-lookup DOMAIN --dns ADDR`: (exit code, stdout lines, stderr).

@@ -5,7 +5,7 @@
 //! Reads `MAILSANSIO_DOVECOT_POP3*` from the peers env file (`$MAILSANSIO_PEERS_ENV`, default
 //! `/tmp/mailsansio-peers.env`); skips with a note when they are absent.
 
-use std::collections::HashMap;
+use mail_sansio::testing::PeersEnv;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -19,22 +19,9 @@ struct Dovecot {
 }
 
 fn peer() -> Option<Dovecot> {
-    let path = std::env::var("MAILSANSIO_PEERS_ENV")
-        .unwrap_or_else(|_| "/tmp/mailsansio-peers.env".to_owned());
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        println!("skipped: no peers env file {path} (run examples/interop/ci-dovecot.sh)");
-        return None;
-    };
-    let env: HashMap<&str, &str> = text
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.trim(), v.trim()))
-        .collect();
-    let get = |k: &str| env.get(k).map(|v| v.to_string());
-    let Some(pop3) = get("MAILSANSIO_DOVECOT_POP3") else {
-        println!("skipped: MAILSANSIO_DOVECOT_POP3 not in {path}");
-        return None;
-    };
+    let env = PeersEnv::load("ci-dovecot.sh")?;
+    let get = |k: &str| env.get(k);
+    let pop3 = env.require("MAILSANSIO_DOVECOT_POP3")?;
     Some(Dovecot {
         pop3,
         pop3s: get("MAILSANSIO_DOVECOT_POP3S")?,

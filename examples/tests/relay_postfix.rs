@@ -9,7 +9,7 @@
 
 mod common;
 
-use std::collections::HashMap;
+use mail_sansio::testing::PeersEnv;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -23,32 +23,17 @@ struct Postfix {
 }
 
 fn peer() -> Option<Postfix> {
-    let path = std::env::var("MAILSANSIO_PEERS_ENV")
-        .unwrap_or_else(|_| "/tmp/mailsansio-peers.env".to_owned());
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        println!("skipped: no peers env file {path} (run examples/interop/ci-mailserver.sh)");
-        return None;
-    };
-    let env: HashMap<&str, &str> = text
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.trim(), v.trim()))
-        .collect();
-    let (Some(smtp), Some(maildir)) = (
-        env.get("MAILSANSIO_POSTFIX_SMTP"),
-        env.get("MAILSANSIO_POSTFIX_MAILDIR"),
-    ) else {
-        println!("skipped: MAILSANSIO_POSTFIX_SMTP not in {path}");
-        return None;
-    };
-    if env.get("MAILSANSIO_POSTFIX_DOMAIN") != Some(&"b.test") {
+    let env = PeersEnv::load("ci-mailserver.sh")?;
+    let smtp = env.require("MAILSANSIO_POSTFIX_SMTP")?;
+    let maildir = env.require("MAILSANSIO_POSTFIX_MAILDIR")?;
+    if env.get("MAILSANSIO_POSTFIX_DOMAIN").as_deref() != Some("b.test") {
         println!("skipped: the Postfix peer does not serve b.test");
         return None;
     }
     Some(Postfix {
         smtp_port: smtp.rsplit_once(':')?.1.to_owned(),
         maildir: PathBuf::from(maildir),
-        ca: env.get("MAILSANSIO_POSTFIX_CA").map(|s| s.to_string()),
+        ca: env.get("MAILSANSIO_POSTFIX_CA"),
     })
 }
 

@@ -13,7 +13,7 @@
 )]
 #![allow(clippy::disallowed_methods)] // the driver reads the real clock
 
-use std::collections::HashMap;
+use mail_sansio::testing::PeersEnv;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -40,20 +40,9 @@ struct Peer {
 }
 
 fn peer() -> Option<Peer> {
-    let path = std::env::var("MAILSANSIO_PEERS_ENV")
-        .unwrap_or_else(|_| "/tmp/mailsansio-peers.env".to_owned());
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        eprintln!(
-            "skipping Dovecot interop: no peers env file {path} (run examples/interop/ci-dovecot.sh)"
-        );
-        return None;
-    };
-    let vars: HashMap<&str, &str> = text.lines().filter_map(|l| l.split_once('=')).collect();
-    let get = |k: &str| vars.get(k).map(|v| v.trim().to_owned());
-    let Some(pop3) = get("MAILSANSIO_DOVECOT_POP3") else {
-        eprintln!("skipping Dovecot interop: MAILSANSIO_DOVECOT_POP3 not in {path}");
-        return None;
-    };
+    let env = PeersEnv::load("ci-dovecot.sh")?;
+    let get = |k: &str| env.get(k);
+    let pop3 = env.require("MAILSANSIO_DOVECOT_POP3")?;
     Some(Peer {
         pop3,
         pop3s: get("MAILSANSIO_DOVECOT_POP3S")?,

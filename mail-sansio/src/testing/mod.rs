@@ -6,6 +6,7 @@
 //! - [`trace`]: replays `.trace` transcripts against a session, whole, byte by byte and in
 //!   random splits.
 //! - [`strategies`]: proptest strategies that split input into chunks.
+//! - [`PeersEnv`]: what the interop scripts say about the real peers they started.
 //! - `codec` (feature `testing-codec`): feeds tokio-util codecs in pieces, directly or through
 //!   a real `Framed`.
 
@@ -13,8 +14,10 @@ mod clock;
 #[cfg(feature = "testing-codec")]
 pub mod codec;
 mod pair;
+mod peers;
 pub mod strategies;
 pub mod trace;
 
 pub use clock::FakeClock;
 pub use pair::{Direction, Pair, PairError, Side};
+pub use peers::PeersEnv;
