@@ -176,7 +176,7 @@ impl Capability {
             return Some(cap);
         }
         match keyword.len() {
-            4 if is_word(keyword, b"SIZE") => {
+            4 if parse::is_word(keyword, b"SIZE") => {
                 return match (first, words.next()) {
                     (None, _) => Some(Self::Size(None)),
                     // Saturate rather than fail the whole EHLO reply (security-anchors §8 item 28).
@@ -186,7 +186,7 @@ impl Capability {
                     _ => None,
                 };
             }
-            4 if is_word(keyword, b"AUTH") => {
+            4 if parse::is_word(keyword, b"AUTH") => {
                 // Servers list a handful of mechanisms: room for four at once.
                 let mut mechs = if first.is_some() {
                     Vec::with_capacity(4)
@@ -201,7 +201,7 @@ impl Capability {
                 }
                 return Some(Self::Auth(mechs));
             }
-            6 if is_word(keyword, b"LIMITS") => {
+            6 if parse::is_word(keyword, b"LIMITS") => {
                 let (mut rcpt_max, mut mail_max, mut rcpt_domain_max) = (None, None, None);
                 while let Some(p) = first {
                     let (k, v) = p.split_at_checked(memchr::memchr(b'=', p)?)?;
@@ -244,72 +244,18 @@ impl Capability {
     fn simple(keyword: &[u8]) -> Option<Self> {
         let k = keyword;
         Some(match k.len() {
-            3 if is_word(k, b"DSN") => Self::Dsn,
-            8 if is_word(k, b"8BITMIME") => Self::EightBitMime,
-            8 if is_word(k, b"SMTPUTF8") => Self::SmtpUtf8,
-            8 if is_word(k, b"CHUNKING") => Self::Chunking,
-            8 if is_word(k, b"STARTTLS") => Self::StartTls,
-            10 if is_word(k, b"PIPELINING") => Self::Pipelining,
-            10 if is_word(k, b"BINARYMIME") => Self::BinaryMime,
-            10 if is_word(k, b"REQUIRETLS") => Self::RequireTls,
-            19 if is_word(k, b"ENHANCEDSTATUSCODES") => Self::EnhancedStatusCodes,
+            3 if parse::is_word(k, b"DSN") => Self::Dsn,
+            8 if parse::is_word(k, b"8BITMIME") => Self::EightBitMime,
+            8 if parse::is_word(k, b"SMTPUTF8") => Self::SmtpUtf8,
+            8 if parse::is_word(k, b"CHUNKING") => Self::Chunking,
+            8 if parse::is_word(k, b"STARTTLS") => Self::StartTls,
+            10 if parse::is_word(k, b"PIPELINING") => Self::Pipelining,
+            10 if parse::is_word(k, b"BINARYMIME") => Self::BinaryMime,
+            10 if parse::is_word(k, b"REQUIRETLS") => Self::RequireTls,
+            19 if parse::is_word(k, b"ENHANCEDSTATUSCODES") => Self::EnhancedStatusCodes,
             _ => return None,
         })
     }
-}
-
-/// Whether `keyword` is `word` (upper-case letters, digits and `-` only) in any case. Letters are
-/// compared with bit 0x20 set on both sides, which only folds case; other octets compare
-/// exactly. With `word` a constant this is a few word-wide operations.
-#[inline(always)]
-fn is_word<const N: usize>(keyword: &[u8], word: &[u8; N]) -> bool {
-    if keyword.len() != N {
-        return false;
-    }
-    if N < 8 {
-        return octets_match(
-            padded(keyword.get(..N).unwrap_or_default()),
-            padded(word.get(..N).unwrap_or_default()),
-        );
-    }
-    // Eight octets at a time from the front, the last eight overlapping the ones before.
-    let mut at = 0;
-    loop {
-        let at_here = at.min(N - 8);
-        let (Some(k), Some(w)) = (
-            keyword.get(at_here..at_here + 8),
-            word.get(at_here..at_here + 8),
-        ) else {
-            return false;
-        };
-        if !octets_match(padded(k), padded(w)) {
-            return false;
-        }
-        if at_here == N - 8 {
-            return true;
-        }
-        at += 8;
-    }
-}
-
-/// Up to eight octets as a word, zero-padded.
-#[inline(always)]
-fn padded(octets: &[u8]) -> [u8; 8] {
-    let mut word = [0; 8];
-    for (w, &o) in word.iter_mut().zip(octets) {
-        *w = o;
-    }
-    word
-}
-
-/// Whether `keyword` equals `word` where letters of `word` match either case. `word` holds
-/// upper-case letters, digits, `-` and zero padding: of these only the letters have bit 0x40
-/// set, so shifting that bit down gives the 0x20 that folds exactly the letters.
-#[inline(always)]
-fn octets_match(keyword: [u8; 8], word: [u8; 8]) -> bool {
-    let word = u64::from_le_bytes(word);
-    let fold = (word & u64::from_ne_bytes([0x40; 8])) >> 1;
-    (u64::from_le_bytes(keyword) | fold) == (word | fold)
 }
 
 /// `ALPHA / DIGIT / "-"`, the octets of an `ehlo-keyword`.
@@ -648,11 +594,6 @@ mod tests {
 
     #[test]
     fn known_words_and_mechanisms() {
-        assert!(is_word(b"8bitMIME", b"8BITMIME"));
-        // Only letters fold: 0x18 | 0x20 is `8`, 0x0d | 0x20 is `-`.
-        assert!(!is_word(b"\x18BITMIME", b"8BITMIME"));
-        assert!(!is_word(b"CRAM\x0dMD5", b"CRAM-MD5"));
-        assert!(!is_word(b"PIPELININ", b"PIPELINING"));
         for (line, cap) in [
             (&b"pipelining"[..], Some(Capability::Pipelining)),
             (b"  STARTTLS  ", Some(Capability::StartTls)),

@@ -60,14 +60,14 @@ fn has_zero_byte(x: u64) -> u64 {
 const CRS: u64 = ONES * 0x0d;
 const LFS: u64 = ONES * 0x0a;
 
-/// `bytes` (at most eight) as a little-endian word, the missing bytes spaces.
+/// Up to eight octets as an array, the missing ones `fill`.
 #[inline(always)]
-fn padded(bytes: &[u8]) -> u64 {
-    let mut w = [b' '; 8];
-    for (d, s) in w.iter_mut().zip(bytes) {
-        *d = *s;
+fn padded(octets: &[u8], fill: u8) -> [u8; 8] {
+    let mut word = [fill; 8];
+    for (w, &o) in word.iter_mut().zip(octets) {
+        *w = o;
     }
-    u64::from_le_bytes(w)
+    word
 }
 
 /// What a line's bytes hold: `forbidden` is the first CR, LF or NUL, `ascii` says every byte
@@ -89,7 +89,7 @@ pub(crate) fn classify(line: &[u8]) -> LineClass {
         or |= w;
     }
     if !tail.is_empty() {
-        let w = padded(tail);
+        let w = u64::from_le_bytes(padded(tail, b' '));
         bad |= has_zero_byte(w) | has_zero_byte(w ^ CRS) | has_zero_byte(w ^ LFS);
         or |= w;
     }
@@ -99,28 +99,48 @@ pub(crate) fn classify(line: &[u8]) -> LineClass {
     }
 }
 
-/// A keyword of up to eight bytes as one word, ASCII letters folded to lower case and the rest
-/// filled with spaces, so keywords compare with one instruction instead of byte by byte.
-/// Only meaningful for bytes already checked to be letters, digits and punctuation (a
-/// control byte could fold onto a digit or hyphen).
-#[allow(
-    clippy::indexing_slicing,
-    reason = "both indices are checked by the loop condition; a const fn cannot use get"
-)]
-pub(crate) const fn word(bytes: &[u8]) -> u64 {
-    let mut w = [b' '; 8];
-    let mut i = 0;
-    while i < bytes.len() && i < 8 {
-        w[i] = bytes[i];
-        i += 1;
+/// Whether `keyword` is `word` (upper-case letters, digits and `-` only) in any case. Letters are
+/// compared with bit 0x20 set on both sides, which only folds case; other octets compare
+/// exactly. With `word` a constant this is a few word-wide operations.
+#[inline(always)]
+pub(crate) fn is_word<const N: usize>(keyword: &[u8], word: &[u8; N]) -> bool {
+    if keyword.len() != N {
+        return false;
     }
-    u64::from_le_bytes(w) | 0x2020_2020_2020_2020
+    if N < 8 {
+        return octets_match(
+            padded(keyword.get(..N).unwrap_or_default(), 0),
+            padded(word.get(..N).unwrap_or_default(), 0),
+        );
+    }
+    // Eight octets at a time from the front, the last eight overlapping the ones before.
+    let mut at = 0;
+    loop {
+        let at_here = at.min(N - 8);
+        let (Some(k), Some(w)) = (
+            keyword.get(at_here..at_here + 8),
+            word.get(at_here..at_here + 8),
+        ) else {
+            return false;
+        };
+        if !octets_match(padded(k, 0), padded(w, 0)) {
+            return false;
+        }
+        if at_here == N - 8 {
+            return true;
+        }
+        at += 8;
+    }
 }
 
-/// [`word`] for input: `None` when longer than eight bytes.
+/// Whether `keyword` equals `word` where letters of `word` match either case. `word` holds
+/// upper-case letters, digits, `-` and zero padding: of these only the letters have bit 0x40
+/// set, so shifting that bit down gives the 0x20 that folds exactly the letters.
 #[inline(always)]
-pub(crate) fn folded_word(bytes: &[u8]) -> Option<u64> {
-    (bytes.len() <= 8).then(|| word(bytes))
+fn octets_match(keyword: [u8; 8], word: [u8; 8]) -> bool {
+    let word = u64::from_le_bytes(word);
+    let fold = (word & u64::from_ne_bytes([0x40; 8])) >> 1;
+    (u64::from_le_bytes(keyword) | fold) == (word | fold)
 }
 
 /// The first CR, LF or NUL in `bytes`, if any.
@@ -147,4 +167,20 @@ pub(crate) fn is_date_time(bytes: &[u8]) -> bool {
         && bytes.iter().all(|b| {
             b.is_ascii_digit() || matches!(b, b'T' | b't' | b'Z' | b'z' | b':' | b'.' | b'+' | b'-')
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_fold_only_letters() {
+        assert!(is_word(b"8bitMIME", b"8BITMIME"));
+        assert!(is_word(b"mt-priority", b"MT-PRIORITY"));
+        // Only letters fold: 0x18 | 0x20 is `8`, 0x0d | 0x20 is `-`.
+        assert!(!is_word(b"\x18BITMIME", b"8BITMIME"));
+        assert!(!is_word(b"CRAM\x0dMD5", b"CRAM-MD5"));
+        assert!(!is_word(b"PIPELININ", b"PIPELINING"));
+        assert!(!is_word(b"SIZ", b"SIZE"));
+    }
 }

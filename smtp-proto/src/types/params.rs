@@ -423,45 +423,44 @@ impl MailParameters {
         let mut p = Self::default();
         each_param(input, |at, key, value| {
             let bad = |name| err(ParseErrorKind::InvalidParameter(name), at);
-            let key_word = parse::folded_word(key);
             match key.len() {
-                _ if key_word == Some(const { parse::word(b"size") }) => {
+                4 if parse::is_word(key, b"SIZE") => {
                     let v = need(value, "SIZE", at)?;
                     let n = parse::number(v, 20, "SIZE", "size-value")
                         .map_err(|e| e.shifted(at + 5))?;
                     set(&mut p.size, n, "SIZE", at)
                 }
-                _ if key_word == Some(const { parse::word(b"body") }) => {
+                4 if parse::is_word(key, b"BODY") => {
                     let v = need(value, "BODY", at)?;
-                    let b = if parse::folded_word(v) == Some(const { parse::word(b"7bit") }) {
+                    let b = if parse::is_word(v, b"7BIT") {
                         Body::SevenBit
-                    } else if parse::folded_word(v) == Some(const { parse::word(b"8bitmime") }) {
+                    } else if parse::is_word(v, b"8BITMIME") {
                         Body::EightBitMime
-                    } else if v.eq_ignore_ascii_case(b"BINARYMIME") {
+                    } else if parse::is_word(v, b"BINARYMIME") {
                         Body::BinaryMime
                     } else {
                         return Err(bad("BODY"));
                     };
                     set(&mut p.body, b, "BODY", at)
                 }
-                _ if key_word == Some(const { parse::word(b"smtputf8") }) => {
+                8 if parse::is_word(key, b"SMTPUTF8") => {
                     flag(&mut p.smtputf8, value, "SMTPUTF8", at)
                 }
-                10 if key.eq_ignore_ascii_case(b"REQUIRETLS") => {
+                10 if parse::is_word(key, b"REQUIRETLS") => {
                     flag(&mut p.requiretls, value, "REQUIRETLS", at)
                 }
-                _ if key_word == Some(const { parse::word(b"ret") }) => {
+                3 if parse::is_word(key, b"RET") => {
                     let v = need(value, "RET", at)?;
-                    let r = if parse::folded_word(v) == Some(const { parse::word(b"full") }) {
+                    let r = if parse::is_word(v, b"FULL") {
                         Ret::Full
-                    } else if parse::folded_word(v) == Some(const { parse::word(b"hdrs") }) {
+                    } else if parse::is_word(v, b"HDRS") {
                         Ret::Headers
                     } else {
                         return Err(bad("RET"));
                     };
                     set(&mut p.ret, r, "RET", at)
                 }
-                _ if key_word == Some(const { parse::word(b"envid") }) => {
+                5 if parse::is_word(key, b"ENVID") => {
                     let v = xtext::decode(need(value, "ENVID", at)?, false)
                         .map_err(|_| bad("ENVID"))?
                         .into_owned();
@@ -476,7 +475,7 @@ impl MailParameters {
                     }
                     set(&mut p.envid, Text::from_trusted(v), "ENVID", at)
                 }
-                _ if key_word == Some(const { parse::word(b"auth") }) => {
+                4 if parse::is_word(key, b"AUTH") => {
                     let v = need(value, "AUTH", at)?;
                     let a = if v == b"<>" {
                         MailAuth::Unknown
@@ -489,7 +488,7 @@ impl MailParameters {
                     };
                     set(&mut p.auth, a, "AUTH", at)
                 }
-                11 if key.eq_ignore_ascii_case(b"MT-PRIORITY") => {
+                11 if parse::is_word(key, b"MT-PRIORITY") => {
                     let v = need(value, "MT-PRIORITY", at)?;
                     let (neg, digits) = match v.split_first() {
                         Some((b'-', rest)) => (true, rest),
@@ -507,7 +506,7 @@ impl MailParameters {
                         at,
                     )
                 }
-                _ if key_word == Some(const { parse::word(b"holdfor") }) => {
+                7 if parse::is_word(key, b"HOLDFOR") => {
                     let v = need(value, "HOLDFOR", at)?;
                     let n = parse::number(v, 9, "HOLDFOR", "holdfor-value")
                         .map_err(|e| e.shifted(at + 8))?;
@@ -518,7 +517,7 @@ impl MailParameters {
                         at,
                     )
                 }
-                9 if key.eq_ignore_ascii_case(b"HOLDUNTIL") => {
+                9 if parse::is_word(key, b"HOLDUNTIL") => {
                     let v = need(value, "HOLDUNTIL", at)?;
                     if !parse::is_date_time(v) {
                         return Err(bad("HOLDUNTIL"));
@@ -530,7 +529,7 @@ impl MailParameters {
                         at,
                     )
                 }
-                _ if key_word == Some(const { parse::word(b"by") }) => {
+                2 if parse::is_word(key, b"BY") => {
                     let v = need(value, "BY", at)?;
                     set(&mut p.by, parse_by(v).ok_or(bad("BY"))?, "BY", at)
                 }
@@ -644,26 +643,19 @@ impl RcptParameters {
         let mut p = Self::default();
         each_param(input, |at, key, value| {
             let bad = |name| err(ParseErrorKind::InvalidParameter(name), at);
-            let key_word = parse::folded_word(key);
             match key.len() {
-                _ if key_word == Some(const { parse::word(b"notify") }) => {
+                6 if parse::is_word(key, b"NOTIFY") => {
                     let v = need(value, "NOTIFY", at)?;
-                    let n = if parse::folded_word(v) == Some(const { parse::word(b"never") }) {
+                    let n = if parse::is_word(v, b"NEVER") {
                         Notify::Never
                     } else {
                         let (mut s, mut f, mut d) = (false, false, false);
                         for item in v.split(|&b| b == b',') {
-                            let slot = if parse::folded_word(item)
-                                == Some(const { parse::word(b"success") })
-                            {
+                            let slot = if parse::is_word(item, b"SUCCESS") {
                                 &mut s
-                            } else if parse::folded_word(item)
-                                == Some(const { parse::word(b"failure") })
-                            {
+                            } else if parse::is_word(item, b"FAILURE") {
                                 &mut f
-                            } else if parse::folded_word(item)
-                                == Some(const { parse::word(b"delay") })
-                            {
+                            } else if parse::is_word(item, b"DELAY") {
                                 &mut d
                             } else {
                                 return Err(bad("NOTIFY"));
@@ -681,7 +673,7 @@ impl RcptParameters {
                     };
                     set(&mut p.notify, n, "NOTIFY", at)
                 }
-                _ if key_word == Some(const { parse::word(b"orcpt") }) => {
+                5 if parse::is_word(key, b"ORCPT") => {
                     let v = need(value, "ORCPT", at)?;
                     let semi = v.iter().position(|&b| b == b';').ok_or(bad("ORCPT"))?;
                     let (ty, addr) = (
@@ -712,7 +704,7 @@ impl RcptParameters {
                     };
                     set(&mut p.orcpt, o, "ORCPT", at)
                 }
-                _ if key_word == Some(const { parse::word(b"rrvs") }) => {
+                4 if parse::is_word(key, b"RRVS") => {
                     let v = need(value, "RRVS", at)?;
                     let (dt, action) = match v.split_last() {
                         Some((&a, rest))
