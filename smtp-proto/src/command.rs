@@ -216,22 +216,13 @@ impl Command {
     /// returned as [`Command::Unknown`], not as errors.
     #[inline(always)]
     pub fn from_line_with(line: &[u8], options: ParseOptions) -> Result<Self, ParseError> {
-        Self::from_classified_line(line, parse::classify(line), options)
-    }
-
-    /// [`Command::from_line_with`] for a line already classified.
-    #[inline(always)]
-    fn from_classified_line(
-        line: &[u8],
-        class: parse::LineClass,
-        options: ParseOptions,
-    ) -> Result<Self, ParseError> {
         let mut line = line;
         if options.trailing_whitespace {
             while let Some((b' ' | b'\t', rest)) = line.split_last() {
                 line = rest;
             }
         }
+        let class = parse::classify(line);
         let ascii = class.ascii;
         if let Some((i, b)) = class.forbidden {
             return Err(err(ParseErrorKind::ForbiddenByte(b), i, "command"));
