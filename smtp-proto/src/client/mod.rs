@@ -296,7 +296,8 @@ impl Client {
         self.greeting.as_ref()
     }
 
-    /// The current EHLO reply: `None` before it, while TLS is being set up, and when the
+    /// The current EHLO reply: `None` before it, from the STARTTLS go-ahead until the EHLO
+    /// sent inside TLS is answered (nothing learned in plaintext stays visible), and when the
     /// server only understood HELO (no extensions).
     pub fn capabilities(&self) -> Option<&EhloReply> {
         self.ehlo.as_ref()
@@ -497,8 +498,10 @@ impl Session for Client {
         }
     }
 
+    /// Switches only once [`Session::wants_tls`] is true: a 220 read before STARTTLS was
+    /// handed out by `poll_transmit` cannot be its answer, so nothing changes.
     fn handle_tls_established(&mut self, now: Instant) {
-        if self.state != ClientState::TlsHandshake || self.error.is_some() {
+        if !self.wants_tls() {
             return;
         }
         // RFC 3207 §4.2: forget what the server said in plaintext and ask again.

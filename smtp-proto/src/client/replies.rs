@@ -129,7 +129,9 @@ impl Client {
         let code = reply.code().get();
         if code == 220 {
             // Nothing after this reply is parsed; poll_event fails on any byte left over.
+            // The plaintext capabilities are forgotten now, not at the handshake.
             self.state = ClientState::TlsHandshake;
+            self.ehlo = None;
             return Ok(());
         }
         if self.config.tls == TlsMode::Required {

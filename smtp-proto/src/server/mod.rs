@@ -556,9 +556,15 @@ impl Session for Server {
         }
     }
 
+    /// Switches only once [`Session::wants_tls`] is true: before the 220 went out the
+    /// handshake cannot be the one STARTTLS asked for, so nothing changes; with injected bytes
+    /// nothing changes either and `poll_event` reports [`Error::TlsInjection`] (as in POP3).
     fn handle_tls_established(&mut self, now: Instant) {
-        if !matches!(self.phase, Phase::StartTls) {
+        if !matches!(self.phase, Phase::StartTls) || !self.tls_go_ahead_sent {
             return;
+        }
+        if self.injected > 0 {
+            return; // poll_event reports it
         }
         // RFC 3207 §4.2: forget everything learned before TLS.
         self.tls = true;
@@ -600,6 +606,7 @@ impl Session for Server {
         matches!(self.phase, Phase::StartTls)
             && self.tls_go_ahead_sent
             && self.out.is_empty()
+            && self.injected == 0
             && self.error.is_none()
     }
 
