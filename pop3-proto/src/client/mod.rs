@@ -200,7 +200,8 @@ impl Client {
         self.greeting.as_ref().and_then(StatusLine::apop_timestamp)
     }
 
-    /// The capabilities from the last CAPA answer (forgotten at STLS).
+    /// The capabilities from the last CAPA answer: `None` from the STLS `+OK` on, until CAPA
+    /// is answered inside TLS (nothing learned in plaintext stays visible).
     pub fn capabilities(&self) -> Option<&Capabilities> {
         self.capabilities.as_ref()
     }
@@ -470,6 +471,9 @@ impl Session for Client {
         }
     }
 
+    /// Switches only once [`Session::wants_tls`] is true: a `+OK` read before STLS was
+    /// handed out by `poll_transmit` cannot be its answer, so nothing changes. Bytes injected
+    /// after the `+OK` fail the session.
     fn handle_tls_established(&mut self, now: Instant) {
         if self.state != State::TlsHandshake || self.error.is_some() {
             return;
@@ -477,6 +481,9 @@ impl Session for Client {
         if self.injected > 0 {
             let count = self.injected;
             self.fail(Error::TlsInjection { count });
+            return;
+        }
+        if !self.wants_tls() {
             return;
         }
         // RFC 2595 §4: forget what was learned in plaintext and ask again.
@@ -515,7 +522,10 @@ impl Session for Client {
     }
 
     fn wants_tls(&self) -> bool {
-        self.state == State::TlsHandshake && self.error.is_none() && self.out.is_empty()
+        self.state == State::TlsHandshake
+            && self.error.is_none()
+            && self.out.is_empty()
+            && self.injected == 0
     }
 
     fn is_closed(&self) -> bool {

@@ -280,6 +280,7 @@ impl Client {
                 // STARTTLS contract: nothing after the +OK is read; bytes already here are
                 // an injection.
                 self.state = State::TlsHandshake;
+                self.capabilities = None;
                 self.injected = self.input.len();
                 self.input.clear();
             }

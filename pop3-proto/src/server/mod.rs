@@ -592,6 +592,9 @@ impl Session for Server {
         }
     }
 
+    /// Switches only once [`Session::wants_tls`] is true: before the `+OK` went out the
+    /// handshake cannot be the one STLS asked for, so nothing changes; with injected bytes
+    /// nothing changes either and `poll_event` reports [`Error::TlsInjection`].
     fn handle_tls_established(&mut self, now: Instant) {
         if self.state != State::TlsHandshake || !self.stls_flushed {
             return;
