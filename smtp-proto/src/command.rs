@@ -246,10 +246,17 @@ impl Command {
         };
         match verb {
             HELO | EHLO | LHLO => {
+                // The argument names the client, not a mailbox: its errors carry the command's
+                // rule, so the reply is 501 5.5.4 rather than an address code (RFC 3463).
+                let rule = match verb {
+                    HELO => "helo",
+                    EHLO => "ehlo",
+                    _ => "lhlo",
+                };
                 if arg.is_empty() {
-                    return Err(err(ParseErrorKind::MissingArgument, 4, "Domain"));
+                    return Err(err(ParseErrorKind::MissingArgument, 4, rule));
                 }
-                let d = Domain::parse_in(arg, ascii).map_err(|e| e.shifted(5))?;
+                let d = Domain::parse_in(arg, ascii).map_err(|e| e.shifted(5).in_rule(rule))?;
                 Ok(match verb {
                     HELO => Self::Helo(d),
                     EHLO => Self::Ehlo(d),

@@ -91,6 +91,13 @@ impl ParseError {
         self
     }
 
+    /// Returns the same error charged to the enclosing `rule` (the error was found in a part
+    /// whose own rule would give the wrong reply, such as the domain of EHLO).
+    pub(crate) const fn in_rule(mut self, rule: &'static str) -> Self {
+        self.rule = rule;
+        self
+    }
+
     /// Whether the error is inside a path or mailbox (RFC 3463 X.1.3 / X.1.7).
     fn is_address_rule(&self) -> bool {
         matches!(
@@ -102,6 +109,10 @@ impl ParseError {
                 | "Quoted-string"
                 | "Local-part"
                 | "address-literal"
+                | "IPv4-address-literal"
+                | "IPv6-address-literal"
+                | "General-address-literal"
+                | "Standardized-tag"
                 | "A-d-l"
         )
     }
@@ -114,6 +125,9 @@ impl ParseError {
         match &self.kind {
             K::TooLong { what, .. } if *what == "line" => {
                 (ReplyCode::new_unchecked(500), esc(5, 6))
+            }
+            _ if matches!(self.rule, "helo" | "ehlo" | "lhlo") => {
+                (ReplyCode::new_unchecked(501), esc(5, 4))
             }
             K::TooLong { what, .. }
                 if what.contains("path") || what.contains("part") || what.contains("domain") =>
@@ -221,6 +235,15 @@ pub enum Error {
     Timeout {
         /// The timeout in seconds.
         seconds: u64,
+    },
+    /// A BDAT chunk larger than the whole message size limit (RFC 3030 §2, RFC 1870 §6): it
+    /// could not be read and dropped within the limits, so 552 was sent and the session closed.
+    #[error("bdat chunk of {size} octets exceeds the message size limit of {limit}")]
+    ChunkTooLarge {
+        /// The announced chunk size.
+        size: u64,
+        /// [`Limits::message_size`](crate::Limits::message_size).
+        limit: u64,
     },
     /// TLS is required and the peer did not negotiate it.
     #[error("tls required")]

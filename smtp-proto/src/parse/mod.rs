@@ -2,6 +2,7 @@
 //! with table lookups and word-at-a-time checks, each function under the ABNF rule it reads.
 
 pub(crate) mod class;
+pub(crate) mod literal;
 pub(crate) mod path;
 pub(crate) mod reply;
 pub(crate) mod xtext;

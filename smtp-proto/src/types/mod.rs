@@ -6,6 +6,7 @@ mod path;
 mod small;
 
 use std::fmt;
+use std::net::IpAddr;
 
 pub use params::{
     Body, DeliverBy, DeliverByMode, MailAuth, MailParameters, Notify, Orcpt, Parameter,
@@ -67,6 +68,12 @@ impl fmt::Display for Text {
 
 /// A domain name or address literal (RFC 5321 §4.1.2 `Domain / address-literal`), at most
 /// 255 octets; U-labels are allowed (RFC 6531).
+///
+/// An address literal is an address, not just bracketed text (RFC 5321 §4.1.3):
+/// `[192.0.2.1]` (four octets 0-255, no leading zeros, since some parsers read `010` as
+/// octal) or `[IPv6:2001:db8::1]` (the RFC 5321 forms; the tag in any case). General literals
+/// (`[tag:text]`) are refused: IANA has registered no tag but `IPv6`, so no conforming peer
+/// sends one, and the application could not route to it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Domain(small::SmallStr<22>);
 
@@ -79,6 +86,18 @@ impl Domain {
     /// Whether this is an address literal such as `[192.0.2.1]`.
     pub fn is_address_literal(&self) -> bool {
         self.0.as_bytes().first() == Some(&b'[')
+    }
+
+    /// The address of an address literal (`[192.0.2.1]`, `[IPv6:2001:db8::1]`), `None` for a
+    /// domain name; read again from the text, which is short, rather than stored in every
+    /// domain.
+    pub fn address_literal(&self) -> Option<IpAddr> {
+        if !self.is_address_literal() {
+            return None;
+        }
+        crate::parse::literal::address_literal(self.0.as_bytes())
+            .ok()
+            .map(|(_, ip)| ip)
     }
 
     /// `Domain / address-literal`, the whole of `bytes`; `utf8` says `bytes` are known to be
