@@ -41,7 +41,8 @@ pub struct Limits {
     /// 452 4.5.3.
     pub recipients: usize,
     /// Message size in octets, advertised with SIZE (RFC 1870): 25 MiB. Larger → 552 5.3.4
-    /// after the end of data.
+    /// after the end of data; a BDAT chunk that alone is larger → 552 5.3.4 and the session
+    /// closes, since it could not be read and dropped within the limit.
     pub message_size: u64,
     /// Bad commands (syntax errors, bad sequence, unknown) before 421 and close: 10.
     pub bad_commands: u32,

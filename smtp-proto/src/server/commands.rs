@@ -369,6 +369,18 @@ impl Server {
 
     fn bdat_command(&mut self, size: u64, last: bool) -> Result<Progress, Error> {
         let limit = self.config.limits.message_size;
+        if size > limit {
+            // A refused chunk is read and dropped, which a chunk this size cannot be within
+            // the limits: every later command would be swallowed as data (issue 10).
+            return Err(self.fail(
+                Error::ChunkTooLarge { size, limit },
+                Some((
+                    552,
+                    (5, 3, 4),
+                    "Error: chunk larger than the message size limit",
+                )),
+            ));
+        }
         let mut abort = None;
         let fail: Option<(u16, Esc, &'static str)> = if !self.config.extensions.chunking {
             Some((502, (5, 5, 1), "Error: command not implemented"))
