@@ -147,7 +147,8 @@
 //!
 //! [`Limits`] (on [`ClientConfig`] and [`ServerConfig`]): command line 255 octets and response
 //! line 512 (RFC 2449 §4), AUTH continuation lines 12288, capability lines, bad commands (10
-//! after login, 3 before; an over-long line before login closes at once), failed logins,
+//! after login, 3 before; an over-long command line is skipped, answered `-ERR` and counted
+//! as one, as in smtp-proto), failed logins,
 //! SASL round trips, and the 10-minute autologout timer (RFC 1939 §3) reported through
 //! `poll_timeout`. Bodies are never buffered whole: they stream in chunks both ways, and
 //! only `CRLF.CRLF` ends them. Bare CR or LF in a command or status line is an error.

@@ -36,14 +36,6 @@ impl Server {
                 return Ok(None);
             }
             let Some(frame) = self.framer.next_frame(&mut self.input) else {
-                if self.framer.is_skipping() && self.state == State::Authorization {
-                    let limit = self.framer.max_line();
-                    self.fail_with(
-                        Error::Parse(ParseError::LineTooLong { limit }),
-                        Some("line too long"),
-                    );
-                    continue;
-                }
                 if self.eof {
                     self.fail_with(Error::ClosedWithoutQuit, None);
                     continue;
@@ -52,14 +44,8 @@ impl Server {
             };
             let event = match frame {
                 Frame::Line(line) => self.handle_line(&line),
-                Frame::TooLong { .. } if self.state == State::Authorization => {
-                    let limit = self.framer.max_line();
-                    self.fail_with(
-                        Error::Parse(ParseError::LineTooLong { limit }),
-                        Some("line too long"),
-                    );
-                    None
-                }
+                // The framer skipped the line, holding at most the limit; answered in
+                // command order and counted, as the SMTP server does (RFC 2449 §4).
                 Frame::TooLong { .. } => {
                     self.end_auth();
                     self.bad_command("line too long");
