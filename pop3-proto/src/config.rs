@@ -20,8 +20,8 @@ pub enum TlsMode {
     /// is neither offered nor used.
     Implicit,
     /// STLS (RFC 2595 §4) before any credentials. A client fails if the server does not offer
-    /// it or refuses it; a server offers it and refuses USER, PASS, APOP and AUTH until it
-    /// is done.
+    /// it or refuses it; a server offers it, advertises no USER or SASL, and refuses every
+    /// command but CAPA, STLS, QUIT and NOOP until it is done (as the SMTP server does).
     #[default]
     Required,
     /// No TLS at all: credentials travel in the clear. Only for tests and loopback.
@@ -111,14 +111,15 @@ impl Default for ClientConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ServerConfig {
-    /// How TLS is used. `Required` offers STLS and refuses credentials until it is done.
+    /// How TLS is used. `Required` offers STLS and accepts only CAPA, STLS, QUIT and NOOP
+    /// until it is done.
     pub tls: TlsMode,
     /// Limits.
     pub limits: Limits,
     /// Greeting text after `+OK` (the APOP timestamp, if any, is appended).
     pub greeting: Text,
-    /// SASL mechanisms offered (`SASL` capability, `AUTH`). Plaintext mechanisms (PLAIN,
-    /// LOGIN, XOAUTH2, OAUTHBEARER) are hidden and refused before TLS when TLS is required.
+    /// SASL mechanisms offered (`SASL` capability, `AUTH`). When TLS is required all of them,
+    /// challenge-response ones included, are hidden and refused before STLS.
     pub sasl: Vec<crate::types::MechanismName>,
     /// Whether USER/PASS is offered.
     pub user_pass: bool,

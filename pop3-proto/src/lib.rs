@@ -135,13 +135,14 @@
 //! 2. Bytes that arrived past that line, or before `handle_tls_established`, are discarded and
 //!    the session fails with [`Error::TlsInjection`], which says how many there were.
 //! 3. `wants_tls()` turns true only once the server's `+OK` was handed out by `poll_transmit`
-//!    (client: once the `+OK` was read).
+//!    (client: once its STLS was handed out and the `+OK` read); `handle_tls_established`
+//!    before that changes nothing.
 //! 4. After the handshake everything learned in plaintext is forgotten: the client re-sends
 //!    CAPA; the server forgets a USER given before.
 //! 5. [`TlsMode::Implicit`] for port 995, [`TlsMode::Required`] (the default: STLS or a fatal
-//!    [`Error::TlsUnavailable`]; the server hides and refuses USER, plaintext SASL and APOP
-//!    until TLS), [`TlsMode::DangerousPlaintext`] for loopback tests only. APOP is never used
-//!    by the client without TLS (CVE-2007-1558).
+//!    [`Error::TlsUnavailable`]; until TLS the server accepts only CAPA, STLS, QUIT and NOOP
+//!    and advertises no USER or SASL), [`TlsMode::DangerousPlaintext`] for loopback tests
+//!    only. APOP is never used by the client without TLS (CVE-2007-1558).
 //!
 //! # Limits
 //!

@@ -84,6 +84,15 @@ impl Server {
                 return None;
             }
         };
+        if self.stls_offered()
+            && !matches!(
+                cmd,
+                Command::Capa | Command::Stls | Command::Quit | Command::Noop
+            )
+        {
+            self.refuse_before_tls(&cmd);
+            return None;
+        }
         if !allowed(&cmd, self.state) {
             let text = format!("{} not allowed in this state", cmd.kind());
             self.bad_command(&text);
@@ -141,8 +150,6 @@ impl Server {
             Command::User(name) => {
                 if !self.config.user_pass {
                     self.bad_command("USER not supported");
-                } else if !self.credentials_allowed() {
-                    self.refuse_plaintext();
                 } else {
                     self.user = Some(name);
                     self.reply_ok("send PASS");
@@ -164,10 +171,6 @@ impl Server {
                     self.bad_command("APOP not supported");
                     return None;
                 };
-                if !self.credentials_allowed() {
-                    self.refuse_plaintext();
-                    return None;
-                }
                 self.pending = Some(Pending::Login);
                 Some(ServerEvent::Apop {
                     username: name,
@@ -272,11 +275,16 @@ impl Server {
         Some(ServerEvent::Retrieve { message: n, top })
     }
 
-    fn refuse_plaintext(&mut self) {
-        self.reply_err(
-            Some(ResponseCode::Auth),
-            "plaintext authentication disallowed before STLS",
-        );
+    /// With TLS required, before STLS: only what leads to TLS is accepted (ARCHITECTURE.md,
+    /// STARTTLS). Credentials get `[AUTH]` (RFC 3206) so a client does not retry them as they
+    /// are; every refusal counts as a bad command.
+    fn refuse_before_tls(&mut self, cmd: &Command) {
+        let code = matches!(
+            cmd,
+            Command::User(_) | Command::Pass(_) | Command::Apop { .. } | Command::Auth { .. }
+        )
+        .then_some(ResponseCode::Auth);
+        self.reply_err(code, "TLS required first: send STLS");
         self.bad_commands = self.bad_commands.saturating_add(1);
         if self.bad_commands > self.config.limits.bad_commands_before_login {
             self.fail_with(Error::TooManyBadCommands, Some("too many bad commands"));
@@ -303,10 +311,6 @@ impl Server {
     ) -> Option<ServerEvent> {
         if !self.config.sasl.contains(mechanism) {
             self.auth_failed(None, "unsupported authentication mechanism");
-            return None;
-        }
-        if mechanism.is_plaintext() && !self.credentials_allowed() {
-            self.refuse_plaintext();
             return None;
         }
         let needs_config = mechanism

@@ -299,16 +299,14 @@ impl Server {
         Ok(())
     }
 
-    fn credentials_allowed(&self) -> bool {
-        self.tls_active || self.config.tls == TlsMode::DangerousPlaintext
-    }
-
+    /// TLS is required and not up yet: only CAPA, STLS, QUIT and NOOP are accepted, and no
+    /// way to log in is advertised.
     fn stls_offered(&self) -> bool {
         self.config.tls == TlsMode::Required && !self.tls_active
     }
 
-    /// The capabilities for the current state (RFC 2449 §5): USER and plaintext SASL
-    /// mechanisms are hidden while credentials are not allowed.
+    /// The capabilities for the current state (RFC 2449 §5): before STLS, when TLS is
+    /// required, USER and SASL are hidden, since no login is accepted until TLS is up.
     pub fn capabilities(&self) -> Capabilities {
         let mut caps = vec![
             Capability::Top,
@@ -330,18 +328,12 @@ impl Server {
             });
         }
         if self.state == State::Authorization {
-            if self.config.user_pass && self.credentials_allowed() {
+            let login = !self.stls_offered();
+            if self.config.user_pass && login {
                 caps.push(Capability::User);
             }
-            let mechs: Vec<_> = self
-                .config
-                .sasl
-                .iter()
-                .filter(|m| self.credentials_allowed() || !m.is_plaintext())
-                .cloned()
-                .collect();
-            if !mechs.is_empty() {
-                caps.push(Capability::Sasl(mechs));
+            if login && !self.config.sasl.is_empty() {
+                caps.push(Capability::Sasl(self.config.sasl.clone()));
             }
             if self.stls_offered() {
                 caps.push(Capability::Stls);
@@ -651,7 +643,9 @@ impl Session for Server {
 /// The state a command is valid in (RFC 1939 §§4–7).
 fn allowed(cmd: &Command, state: State) -> bool {
     match cmd {
-        Command::Capa | Command::Quit => true,
+        // NOOP is answered in every state, as in SMTP and IMAP, so a client that waits
+        // before STLS or login can keep the connection open.
+        Command::Capa | Command::Quit | Command::Noop => true,
         Command::User(_)
         | Command::Pass(_)
         | Command::Apop { .. }
