@@ -157,7 +157,8 @@ pub struct Config {
     pub bare_newline: BareNewline,
     /// Command-line leniencies.
     pub parse: ParseOptions,
-    /// Accept AUTH without TLS. Credentials then cross the network in clear text.
+    /// Accept AUTH without TLS. Credentials then cross the network in clear text. Ignored
+    /// with [`TlsMode::Required`], which refuses AUTH before STARTTLS (538 5.7.11).
     pub dangerous_plaintext_auth: bool,
     /// Answer pipelined commands when PIPELINING was not negotiated (HELO or not offered)
     /// instead of failing with 554 5.5.0 on a body that arrives before 354.
@@ -198,6 +199,13 @@ impl Config {
 }
 
 impl Config {
+    /// Whether AUTH may run: under TLS, or without it only when TLS is not required and
+    /// [`Config::dangerous_plaintext_auth`] is set. [`TlsMode::Required`] means no AUTH
+    /// before the switch, whatever else is set (ARCHITECTURE.md, STARTTLS).
+    pub(crate) fn auth_allowed(&self, tls_active: bool) -> bool {
+        tls_active || (self.dangerous_plaintext_auth && self.tls != TlsMode::Required)
+    }
+
     /// The SASL mechanisms offered: only under TLS unless plaintext AUTH is allowed
     /// (RFC 4954 §4, RFC 3207 §4), and only those of [`Extensions::auth`] the shared SASL
     /// machines know (PLAIN, LOGIN, XOAUTH2, OAUTHBEARER, EXTERNAL, CRAM-MD5,
@@ -205,7 +213,7 @@ impl Config {
     /// the application ([`Event::SaslConfig`](crate::Event::SaslConfig)); `-PLUS` also needs
     /// the TLS channel binding in those settings.
     pub fn offered_mechanisms(&self, tls_active: bool) -> Vec<MechanismName> {
-        if !(tls_active || self.dangerous_plaintext_auth) {
+        if !self.auth_allowed(tls_active) {
             return Vec::new();
         }
         self.extensions

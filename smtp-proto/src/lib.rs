@@ -103,7 +103,7 @@
 //! out; after the handshake the session forgets EHLO, transaction and AUTH state, and the next
 //! EHLO reply lists AUTH but not STARTTLS. [`TlsMode::Required`] answers everything but EHLO,
 //! HELO, NOOP, STARTTLS and QUIT with `530 5.7.0`; AUTH without TLS is `538 5.7.11` and is not
-//! advertised unless [`Config::dangerous_plaintext_auth`] is set.
+//! advertised; [`Config::dangerous_plaintext_auth`] lifts that only when TLS is not required.
 //!
 //! # AUTH
 //!

@@ -121,7 +121,7 @@ impl Server {
         mechanism: &MechanismName,
         ir: Option<Secret<Text>>,
     ) -> Result<Progress, Error> {
-        if !self.tls && !self.config.dangerous_plaintext_auth {
+        if !self.config.auth_allowed(self.tls) {
             return self.bad_command(
                 538,
                 (5, 7, 11),
