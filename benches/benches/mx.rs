@@ -15,7 +15,8 @@
 //!   domain, the MX RRset of the domain, Null MX, dedupe, host-name and
 //!   IP-literal checks, seeded shuffle and sort by preference, loop
 //!   pruning, host cap, addresses from the answer and additional sections
-//!   attached to their hosts, family order, per-host and plan-wide caps
+//!   attached to their hosts (each host checked to be in the domain's
+//!   bailiwick), family order, per-host and plan-wide caps
 //!   and dedupe. The result is the ordered `Vec` of targets with their
 //!   addresses; host names borrow from the response (`Plan<NameRef>`).
 //! * `mx_resolve_view_and_owned_plan`: the same, then `into_owned` copies

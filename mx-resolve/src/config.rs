@@ -77,6 +77,16 @@ pub struct PlanConfig {
     /// Most addresses over the whole plan. RFC 5321 §5.1: a client SHOULD
     /// try at least two. Default 10.
     pub max_addresses: usize,
+    /// Take address records that came with the MX answer for every target,
+    /// not only for targets at or below the domain asked for (or the name
+    /// its CNAME chain ends at). Off by default, and dangerous: whoever can
+    /// add a record to the answer (a poisoned cache, a meddling resolver,
+    /// another domain's zone on the CNAME path) can then send this
+    /// domain's mail to any address by naming an outside host
+    /// (`mx.evil.test`) with glue of their choosing. Without it such
+    /// targets count as not yet resolved and [`MxLookup`](crate::MxLookup)
+    /// asks for their addresses.
+    pub dangerous_out_of_bailiwick_glue: bool,
 }
 
 impl Default for PlanConfig {
@@ -90,6 +100,7 @@ impl Default for PlanConfig {
             max_hosts: 10,
             max_addresses_per_host: 4,
             max_addresses: 10,
+            dangerous_out_of_bailiwick_glue: false,
         }
     }
 }
@@ -118,9 +129,11 @@ pub struct LookupConfig {
     /// Send an EDNS OPT record (1232 octets); on FORMERR or NOTIMP the
     /// query is retried once without it. Default on.
     pub edns: bool,
-    /// Use A/AAAA records of the MX response's additional section instead
-    /// of asking again. They are only hints (RFC 2181 §5.4.1); turn this
-    /// off when the resolver is not trusted for out-of-bailiwick data.
+    /// Use A/AAAA records that came with the MX response instead of asking
+    /// again, for targets at or below the domain (or the name its CNAME
+    /// chain ends at); other targets are always asked for unless
+    /// [`PlanConfig::dangerous_out_of_bailiwick_glue`] is set. They are
+    /// only hints (RFC 2181 §5.4.1); turn this off to ask for every target.
     /// Default on.
     pub use_additional: bool,
 }

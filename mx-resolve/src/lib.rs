@@ -108,7 +108,9 @@
 //! None. Lenient behaviours are runtime switches with a test each, never
 //! cargo features: [`PlanConfig::allow_ip_literal_targets`],
 //! [`PlanConfig::allow_cname_targets`], [`LookupConfig::edns`],
-//! [`LookupConfig::use_additional`].
+//! [`LookupConfig::use_additional`] (addresses that came with the MX
+//! answer, for targets in the domain's bailiwick only), and the dangerous
+//! [`PlanConfig::dangerous_out_of_bailiwick_glue`].
 //!
 //! # MTA-STS and DANE
 //!

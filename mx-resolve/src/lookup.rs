@@ -31,7 +31,7 @@ use crate::config::{AddressFamilies, LookupConfig};
 use crate::error::ConfigError;
 use crate::outcome::{Diagnostic, Outcome, TempFailure};
 use crate::plan::{
-    AddressBook, HostStatus, NO_TTL, Ordered, assign_addresses, cname_ttl, mx_rrset,
+    AddressBook, HostStatus, NO_TTL, Ordered, assign_addresses, cname_ttl, in_bailiwick, mx_rrset,
     order_exchanges, rcode_failure, ttl_of,
 };
 use crate::rng::SplitMix64;
@@ -135,6 +135,8 @@ pub struct MxLookup {
     config: LookupConfig,
     rng: SplitMix64,
     plan_seed: u64,
+    /// The domain asked for.
+    domain: Name,
     /// The name whose MX RRset is used (after CNAMEs).
     mx_owner: Name,
     mx_authenticated: bool,
@@ -181,6 +183,7 @@ impl MxLookup {
             config,
             rng,
             plan_seed,
+            domain: domain.clone(),
             mx_owner: domain.clone(),
             mx_authenticated: false,
             stage: Stage::Mx,
@@ -654,7 +657,9 @@ impl MxLookup {
                 continue;
             }
             let mut hinted_ttl = NO_TTL;
-            let hinted: Vec<IpAddr> = if self.config.use_additional && !c.implicit {
+            let trusted = self.config.plan.dangerous_out_of_bailiwick_glue
+                || in_bailiwick(&c.host, &self.domain, &self.mx_owner);
+            let hinted: Vec<IpAddr> = if self.config.use_additional && !c.implicit && trusted {
                 message
                     .additional
                     .iter()

@@ -299,17 +299,31 @@ fn address_timeouts_still_give_a_plan() {
 
 #[test]
 fn case24_cname_chains() {
-    // CNAME + MX in one answer.
+    // CNAME + MX in one answer. `mx.example.net` is below neither
+    // `example.com` nor `mail.example.net`, so its glue is not trusted and
+    // its address is asked for.
     let (l, t0) = lookup("example.com", config1(), 5);
-    let (o, _, _) = drive(l, t0, |s| {
-        let mut m = response(0, &s.question.name.to_string(), s.question.qtype);
+    let (o, _, seen) = drive(l, t0, |s| {
+        let name = s.question.name.to_string();
+        let mut m = response(0, &name, s.question.qtype);
+        if name == "mx.example.net" {
+            if s.question.qtype == RecordType::A {
+                m.answers.push(a("mx.example.net", "192.0.2.10"));
+            }
+            return Reply::Message(m);
+        }
         m.answers.push(cname("example.com", "mail.example.net"));
         m.answers.push(mx("mail.example.net", 10, "mx.example.net"));
-        m.additional.push(a("mx.example.net", "192.0.2.10"));
+        m.additional.push(a("mx.example.net", "192.0.2.66"));
         Reply::Message(m)
     });
-    assert_eq!(targets(&o)[0].0, "mx.example.net");
-    // Chain ending without MX data: a follow-up MX query for the target.
+    assert_eq!(
+        targets(&o),
+        [("mx.example.net".into(), 10, vec!["192.0.2.10".into()])]
+    );
+    assert_eq!(seen.len(), 3);
+    // Chain ending without MX data: a follow-up MX query for the target,
+    // whose glue for a host below it is used.
     let (l, t0) = lookup("example.com", config1(), 5);
     let (o, _, seen) = drive(l, t0, |s| {
         let name = s.question.name.to_string();
@@ -317,12 +331,17 @@ fn case24_cname_chains() {
         if name == "example.com" {
             m.answers.push(cname("example.com", "mail.example.net"));
         } else {
-            m.answers.push(mx("mail.example.net", 10, "mx.example.net"));
-            m.additional.push(a("mx.example.net", "192.0.2.10"));
+            m.answers
+                .push(mx("mail.example.net", 10, "mx.mail.example.net"));
+            m.additional.push(a("mx.mail.example.net", "192.0.2.10"));
         }
         Reply::Message(m)
     });
-    assert_eq!(targets(&o)[0].0, "mx.example.net");
+    assert_eq!(
+        targets(&o),
+        [("mx.mail.example.net".into(), 10, vec!["192.0.2.10".into()])]
+    );
+    assert_eq!(seen.len(), 2);
     assert_eq!(seen[1].question.name.to_string(), "mail.example.net");
     assert_eq!(seen[1].question.qtype, RecordType::MX);
     // CNAME loop a→b→a.
@@ -585,4 +604,55 @@ fn tcp_reply_byte_by_byte_and_foreign_sources() {
         l.handle_input(t0, s.to, Protocol::Tcp, std::slice::from_ref(b));
     }
     assert_eq!(l.outcome(), Some(&Outcome::NullMx));
+}
+
+/// Issue 10: the MX answer for `example.test` carries an address for a
+/// target outside it (`mx.evil.test`): that address is not used, the lookup
+/// asks for the target's A and AAAA instead; glue for `mx.example.test` is
+/// still used without a query.
+#[test]
+fn out_of_bailiwick_glue_is_looked_up() {
+    let script = |s: &Seen| {
+        let name = s.question.name.to_string();
+        let mut m = response(0, &name, s.question.qtype);
+        match (name.as_str(), s.question.qtype) {
+            ("example.test", RecordType::MX) => {
+                m.answers.push(mx("example.test", 10, "mx.evil.test"));
+                m.answers.push(mx("example.test", 20, "mx.example.test"));
+                m.additional.push(a("mx.evil.test", "192.0.2.66"));
+                m.additional.push(a("mx.example.test", "192.0.2.1"));
+            }
+            ("mx.evil.test", RecordType::A) => m.answers.push(a("mx.evil.test", "192.0.2.25")),
+            _ => m.authority.push(soa(&name)),
+        }
+        Reply::Message(m)
+    };
+    let (l, t0) = lookup("example.test", config1(), 5);
+    let (o, _, seen) = drive(l, t0, script);
+    assert_eq!(
+        targets(&o),
+        [
+            ("mx.evil.test".into(), 10, vec!["192.0.2.25".into()]),
+            ("mx.example.test".into(), 20, vec!["192.0.2.1".into()]),
+        ]
+    );
+    let asked: Vec<(String, RecordType)> = seen
+        .iter()
+        .map(|s| (s.question.name.to_string(), s.question.qtype))
+        .collect();
+    assert_eq!(asked.len(), 3, "{asked:?}");
+    for q in [
+        ("example.test".into(), RecordType::MX),
+        ("mx.evil.test".into(), RecordType::A),
+        ("mx.evil.test".into(), RecordType::AAAA),
+    ] {
+        assert!(asked.contains(&q), "{q:?} not in {asked:?}");
+    }
+    // The old behaviour only by the option whose name says it is dangerous.
+    let mut config = config1();
+    config.plan.dangerous_out_of_bailiwick_glue = true;
+    let (l, t0) = lookup("example.test", config, 5);
+    let (o, _, seen) = drive(l, t0, script);
+    assert_eq!(targets(&o)[0].2, ["192.0.2.66"]);
+    assert_eq!(seen.len(), 1);
 }

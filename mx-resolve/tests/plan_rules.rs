@@ -487,9 +487,10 @@ fn plan_response_rcodes_and_cname() {
     // CNAME on the domain, MX on the target, in one answer (case 24).
     let mut m = response(1, "example.com", RecordType::MX);
     m.answers.push(cname("example.com", "mail.example.net"));
-    m.answers.push(mx("mail.example.net", 10, "mx.example.net"));
+    m.answers
+        .push(mx("mail.example.net", 10, "mx.mail.example.net"));
     m.answers.push(mx("evil.test", 0, "attacker.test"));
-    m.additional.push(a("mx.example.net", "192.0.2.10"));
+    m.additional.push(a("mx.mail.example.net", "192.0.2.10"));
     m.additional.push(a("attacker.test", "192.0.2.66"));
     let p = plan_response(
         &n("example.com"),
@@ -497,7 +498,7 @@ fn plan_response_rcodes_and_cname() {
         &config,
         0,
     );
-    assert_eq!(hosts(&p.outcome), ["mx.example.net"]);
+    assert_eq!(hosts(&p.outcome), ["mx.mail.example.net"]);
 }
 
 use mx_resolve::wire::{Message, MessageView};
@@ -537,4 +538,71 @@ fn address_records_of_other_classes_are_ignored() {
     let owned = plan_response(&domain, &m, &PlanConfig::default(), 1);
     assert_eq!(owned.outcome, Outcome::TempFail(TempFailure::AddressLookup));
     assert_eq!(plan_view(&domain, &view, &PlanConfig::default(), 1), owned);
+}
+
+/// Issue 10: an address record for a target outside the queried domain is
+/// not trusted (anyone answering for `example.test` could otherwise send its
+/// mail anywhere), in either planner; one at or below the domain is.
+#[test]
+fn out_of_bailiwick_addresses_are_not_used() {
+    let plans = |m: &Message, config: &PlanConfig| {
+        let bytes = m.to_vec();
+        let owned = plan_response(
+            &n("example.test"),
+            &Message::decode(&bytes).unwrap(),
+            config,
+            1,
+        );
+        let view = MessageView::parse(&bytes).unwrap();
+        assert_eq!(plan_view(&n("example.test"), &view, config, 1), owned);
+        owned.outcome
+    };
+    let mut m = response(1, "example.test", RecordType::MX);
+    m.answers.push(mx("example.test", 10, "mx.evil.test"));
+    m.additional.push(a("mx.evil.test", "192.0.2.66"));
+    // No usable address: not yet resolved, so the lookup must ask.
+    assert_eq!(
+        plans(&m, &PlanConfig::default()),
+        Outcome::TempFail(TempFailure::AddressLookup)
+    );
+    // Also when the record sits in the answer section.
+    let mut m2 = response(1, "example.test", RecordType::MX);
+    m2.answers.push(mx("example.test", 10, "mx.evil.test"));
+    m2.answers.push(a("mx.evil.test", "192.0.2.66"));
+    assert_eq!(
+        plans(&m2, &PlanConfig::default()),
+        Outcome::TempFail(TempFailure::AddressLookup)
+    );
+    // Only when asked to, by the dangerous option.
+    let mut trusting = PlanConfig::default();
+    trusting.dangerous_out_of_bailiwick_glue = true;
+    let o = plans(&m, &trusting);
+    assert_eq!(targets(&o)[0].addresses, [ip("192.0.2.66")]);
+    // In bailiwick: the domain itself and names below it, in any case; a
+    // name that merely ends with the same letters is not below it.
+    for (target, used) in [
+        ("mx.example.test", true),
+        ("MX.Example.TEST", true),
+        ("example.test", true),
+        ("a.b.example.test", true),
+        ("mxexample.test", false),
+        ("test", false),
+    ] {
+        let mut m = response(1, "example.test", RecordType::MX);
+        m.answers.push(mx("example.test", 10, target));
+        m.additional.push(a(target, "192.0.2.1"));
+        let o = plans(&m, &PlanConfig::default());
+        if used {
+            assert_eq!(targets(&o)[0].addresses, [ip("192.0.2.1")], "{target}");
+        } else {
+            assert_eq!(o, Outcome::TempFail(TempFailure::AddressLookup), "{target}");
+        }
+    }
+    // Two targets: the foreign one is left out, the plan goes on with the other.
+    m.answers.push(mx("example.test", 20, "mx.example.test"));
+    m.additional.push(a("mx.example.test", "192.0.2.1"));
+    assert_eq!(
+        hosts(&plans(&m, &PlanConfig::default())),
+        ["mx.example.test"]
+    );
 }

@@ -75,10 +75,12 @@ fn cname_on_the_domain_counts() {
     let mut m = response(1, "example.com", RecordType::MX);
     m.answers
         .push(with_ttl(cname("example.com", "mail.example.net"), 120));
-    m.answers
-        .push(with_ttl(mx("mail.example.net", 10, "mx.example.net"), 3600));
+    m.answers.push(with_ttl(
+        mx("mail.example.net", 10, "mx.mail.example.net"),
+        3600,
+    ));
     m.additional
-        .push(with_ttl(a("mx.example.net", "192.0.2.10"), 3600));
+        .push(with_ttl(a("mx.mail.example.net", "192.0.2.10"), 3600));
     assert_eq!(plans(&m, &PlanConfig::default()).ttl, Some(120));
 }
 
@@ -195,10 +197,12 @@ fn lookup_counts_the_cname_on_the_domain() {
         let mut m = response(0, "example.com", RecordType::MX);
         m.answers
             .push(with_ttl(cname("example.com", "mail.example.net"), 60));
-        m.answers
-            .push(with_ttl(mx("mail.example.net", 10, "mx.example.net"), 3600));
+        m.answers.push(with_ttl(
+            mx("mail.example.net", 10, "mx.mail.example.net"),
+            3600,
+        ));
         m.additional
-            .push(with_ttl(a("mx.example.net", "192.0.2.10"), 3600));
+            .push(with_ttl(a("mx.mail.example.net", "192.0.2.10"), 3600));
         Reply::Message(m)
     });
     assert!(matches!(o, Outcome::Targets(_)));

@@ -37,6 +37,7 @@ use crate::wire::{Message, Name, NameRef, RData, Rcode};
 mod response;
 mod stages;
 
+pub(crate) use response::in_bailiwick;
 pub use response::{plan_response, plan_view};
 use stages::{Found, assign_core, order_core};
 pub(crate) use stages::{NO_TTL, ttl_of};

@@ -10,6 +10,7 @@ use super::{MxRecord, Plan, cname_ttl, mx_rrset, rcode_failure};
 use crate::config::PlanConfig;
 use crate::outcome::{Diagnostic, Outcome, TempFailure};
 use crate::wire::host::{HostKind, RunMemo};
+use crate::wire::name::is_at_or_below;
 use crate::wire::record::CLASS_IN;
 use crate::wire::{Message, MessageView, Name, NameRef, RData, RDataRef, Rcode, RecordType};
 
@@ -25,6 +26,17 @@ fn fail<H>(outcome: Outcome<H>) -> Plan<H> {
     }
 }
 
+/// Whether addresses that came with the MX answer may be used for `host`:
+/// it is `domain`, the domain's CNAME target `owner` (the MX RRset's owner),
+/// or below one of them, so the zone that answered for the domain also
+/// answers for the host. An outside host's addresses are looked up on
+/// their own instead: otherwise whoever adds one record to the answer
+/// chooses where the domain's mail goes.
+pub(crate) fn in_bailiwick(host: &Name, domain: &Name, owner: &Name) -> bool {
+    is_at_or_below(|| host.labels(), || domain.labels())
+        || is_at_or_below(|| host.labels(), || owner.labels())
+}
+
 /// A finished plan; `ttl` is [`NO_TTL`] when no record was used.
 fn finish<H>(outcome: Outcome<H>, diagnostics: Vec<Diagnostic>, ttl: u32) -> Plan<H> {
     Plan {
@@ -36,7 +48,9 @@ fn finish<H>(outcome: Outcome<H>, diagnostics: Vec<Diagnostic>, ttl: u32) -> Pla
 
 /// The plan for one decoded MX response, taking addresses from its answer
 /// and additional sections. Hosts without address records there count as
-/// not yet resolved (a temporary failure if no host has any).
+/// not yet resolved (a temporary failure if no host has any), and so do
+/// hosts outside the domain's bailiwick (see [`in_bailiwick`]) unless
+/// [`PlanConfig::dangerous_out_of_bailiwick_glue`] is set.
 ///
 /// The RCODE is honoured: NXDOMAIN gives [`Outcome::NoSuchDomain`],
 /// SERVFAIL and other errors a temporary failure, TC a temporary failure
@@ -74,6 +88,9 @@ pub fn plan_response(domain: &Name, response: &Message, config: &PlanConfig, see
         Ok(stage1) => assign_core(
             &stage1,
             |_, host, out| {
+                if !config.dangerous_out_of_bailiwick_glue && !in_bailiwick(host, domain, owner) {
+                    return Found::TempFail;
+                }
                 let mut least = NO_TTL;
                 for r in response.answers.iter().chain(&response.additional) {
                     if r.class != CLASS_IN || r.name != *host {
@@ -257,7 +274,13 @@ pub fn plan_view<'a>(
     let auth = header.authentic_data;
     let (outcome, addresses_ttl) = assign_core(
         &stage1,
-        |i, _, out| {
+        |i, host, out| {
+            if !config.dangerous_out_of_bailiwick_glue
+                && !is_at_or_below(|| host.labels(), || domain.labels())
+                && !is_at_or_below(|| host.labels(), || final_name.labels())
+            {
+                return Found::TempFail;
+            }
             let mut least = NO_TTL;
             for &word in &owned {
                 if Packed::low(word) != i {

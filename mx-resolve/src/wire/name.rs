@@ -239,6 +239,23 @@ impl Name {
     }
 }
 
+/// Whether the name whose labels `name` yields is the one `parent` yields
+/// or below it (RFC 4343: ASCII case ignored): `mx.example.com` is below
+/// `example.com`, `mxexample.com` is not. Each closure gives a fresh walk
+/// of the labels, so compressed names are compared in place.
+pub(crate) fn is_at_or_below<'a, 'b, A, B>(name: impl Fn() -> A, parent: impl Fn() -> B) -> bool
+where
+    A: Iterator<Item = &'a [u8]>,
+    B: Iterator<Item = &'b [u8]>,
+{
+    let (own, theirs) = (name().count(), parent().count());
+    own >= theirs
+        && name()
+            .skip(own - theirs)
+            .zip(parent())
+            .all(|(a, b)| a.eq_ignore_ascii_case(b))
+}
+
 /// Iterator over the labels of a [`Name`].
 #[derive(Debug, Clone)]
 pub struct Labels<'a> {
