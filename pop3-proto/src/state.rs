@@ -8,9 +8,11 @@
 //!   +-----------------------------+   STLS +OK   +--------------+
 //!   |        AUTHORIZATION        |------------->| TLS handshake|
 //!   |  CAPA STLS USER PASS APOP   |<-------------| (nothing is  |
-//!   |  AUTH UTF8 QUIT             |  TLS is up:  |  read or     |
-//!   +-----------------------------+  forget all  |  parsed)     |
-//!         |                 |                    +--------------+
+//!   |  AUTH UTF8 NOOP QUIT        |  TLS is up:  |  read or     |
+//!   |  (TLS required, before it:  |  forget all  |  parsed)     |
+//!   |   CAPA STLS NOOP QUIT only) |              +--------------+
+//!   +-----------------------------+
+//!         |                 |
 //!         | PASS/APOP/AUTH  | QUIT
 //!         | +OK (maildrop   |   (nothing to commit)
 //!         |     locked)     v
@@ -37,7 +39,9 @@
 pub enum State {
     /// Waiting for (client) or sending (server) the greeting.
     Greeting,
-    /// Before login: CAPA, STLS, USER/PASS, APOP, AUTH, UTF8, QUIT.
+    /// Before login: CAPA, STLS, USER/PASS, APOP, AUTH, UTF8, QUIT; the server answers NOOP
+    /// too (RFC 1939 has it only after login, so the client does not send it). With TLS
+    /// required and before it, the server accepts only CAPA, STLS, NOOP and QUIT.
     Authorization,
     /// STLS was agreed: waiting for the TLS handshake.
     TlsHandshake,

@@ -100,7 +100,9 @@
 //! [`handle_tls_established`](mail_sansio::Session::handle_tls_established), are discarded and
 //! the session fails with [`Error::TlsInjection`] naming how many bytes were injected;
 //! [`wants_tls`](mail_sansio::Session::wants_tls) turns true only once the `220` has been handed
-//! out; after the handshake the session forgets EHLO, transaction and AUTH state, and the next
+//! out (client: once its STARTTLS went out and the `220` was read), and `handle_tls_established`
+//! before then changes nothing; the client's capabilities are gone from the `220` on; after the
+//! handshake the session forgets EHLO, transaction and AUTH state, and the next
 //! EHLO reply lists AUTH but not STARTTLS. [`TlsMode::Required`] answers everything but EHLO,
 //! HELO, NOOP, STARTTLS and QUIT with `530 5.7.0`; AUTH without TLS is `538 5.7.11` and is not
 //! advertised; [`Config::dangerous_plaintext_auth`] lifts that only when TLS is not required.
