@@ -24,6 +24,8 @@ log() { printf 'ci-mailserver: %s\n' "$*" >&2; }
 # --- packages: Postfix without a system configuration, no daemon started by apt ----------
 echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections
 install_packages postfix openssl
+# examples/tests/relay_postfix.rs runs the fake DNS examples/interop/mailserver/fake_dns.py.
+command -v python3 >/dev/null || install_packages python3
 
 conf=$dir/conf
 # --- stop an earlier instance ---------------------------------------------------------------

@@ -1,7 +1,7 @@
 //! Interop: the `mx-lookup` example against a real dnsmasq serving the test
 //! zone in `examples/interop/dnsmasq/mx-test.conf`. Start it with
-//! `examples/interop/ci-dnsmasq.sh`; without it these tests print a note
-//! and pass.
+//! `examples/interop/start-peers.sh` (or `ci-dnsmasq.sh` alone); the tests
+//! are ignored unless asked for (`-- --ignored`), and then fail without it.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -13,9 +13,10 @@ use std::process::Command;
 
 use mail_sansio::testing::PeersEnv;
 
-/// The dnsmasq address from the peers env file, if the peer was started.
-fn dnsmasq() -> Option<String> {
-    PeersEnv::load("ci-dnsmasq.sh")?.require("MAILSANSIO_DNSMASQ")
+/// The dnsmasq address from the peers env file; fails the test when the
+/// peer was not started.
+fn dnsmasq() -> String {
+    PeersEnv::load("ci-dnsmasq.sh").require("MAILSANSIO_DNSMASQ")
 }
 
 /// Runs `mx-lookup DOMAIN --dns ADDR`: (exit code, stdout lines, stderr).
@@ -32,21 +33,10 @@ fn mx_lookup(domain: &str, dns: &str) -> (i32, Vec<String>, String) {
     )
 }
 
-macro_rules! peer {
-    () => {
-        match dnsmasq() {
-            Some(addr) => addr,
-            None => {
-                eprintln!("note: skipping, dnsmasq peer not started");
-                return;
-            }
-        }
-    };
-}
-
 #[test]
+#[ignore = "needs the interop peers: bash examples/interop/start-peers.sh"]
 fn several_preferences_in_order() {
-    let dns = peer!();
+    let dns = dnsmasq();
     let (code, lines, stderr) = mx_lookup("multi.test", &dns);
     assert_eq!(code, 0, "{lines:?} {stderr}");
     assert_eq!(lines.len(), 3, "{lines:?}");
@@ -63,8 +53,9 @@ fn several_preferences_in_order() {
 }
 
 #[test]
+#[ignore = "needs the interop peers: bash examples/interop/start-peers.sh"]
 fn null_mx() {
-    let dns = peer!();
+    let dns = dnsmasq();
     let (code, lines, _) = mx_lookup("nullmx.test", &dns);
     assert_eq!(code, 1);
     assert_eq!(
@@ -74,8 +65,9 @@ fn null_mx() {
 }
 
 #[test]
+#[ignore = "needs the interop peers: bash examples/interop/start-peers.sh"]
 fn cname_mx_target() {
-    let dns = peer!();
+    let dns = dnsmasq();
     let (code, lines, stderr) = mx_lookup("cname.test", &dns);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(lines, ["mx 10 alias.cname.test 127.0.0.21"]);
@@ -83,16 +75,18 @@ fn cname_mx_target() {
 }
 
 #[test]
+#[ignore = "needs the interop peers: bash examples/interop/start-peers.sh"]
 fn only_an_a_record_is_an_implicit_mx() {
-    let dns = peer!();
+    let dns = dnsmasq();
     let (code, lines, _) = mx_lookup("aonly.test", &dns);
     assert_eq!(code, 0);
     assert_eq!(lines, ["implicit-mx 0 aonly.test 127.0.0.31"]);
 }
 
 #[test]
+#[ignore = "needs the interop peers: bash examples/interop/start-peers.sh"]
 fn no_such_domain() {
-    let dns = peer!();
+    let dns = dnsmasq();
     let (code, lines, _) = mx_lookup("nxdomain.test", &dns);
     assert_eq!(code, 1);
     assert_eq!(
@@ -102,8 +96,9 @@ fn no_such_domain() {
 }
 
 #[test]
+#[ignore = "needs the interop peers: bash examples/interop/start-peers.sh"]
 fn truncated_reply_is_asked_again_over_tcp() {
-    let dns = peer!();
+    let dns = dnsmasq();
     let (code, lines, stderr) = mx_lookup("big.test", &dns);
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("RetriedOverTcp"), "{stderr}");

@@ -5,7 +5,8 @@
 //! convention) and adds its trace fields on top; nothing else changes.
 //!
 //! Reads `MAILSANSIO_POSTFIX_*` from the peers env file (`$MAILSANSIO_PEERS_ENV`, default
-//! `/tmp/mailsansio-peers.env`); skips with a note when they are absent.
+//! `/tmp/mailsansio-peers.env`). The tests are ignored unless asked for (`-- --ignored`) and
+//! then fail when the peer or python3 (the fake DNS) is missing.
 
 mod common;
 
@@ -19,22 +20,25 @@ use common::{FakeDns, MailServer, python_available};
 struct Postfix {
     smtp_port: String,
     maildir: PathBuf,
-    ca: Option<String>,
+    ca: String,
 }
 
-fn peer() -> Option<Postfix> {
-    let env = PeersEnv::load("ci-mailserver.sh")?;
-    let smtp = env.require("MAILSANSIO_POSTFIX_SMTP")?;
-    let maildir = env.require("MAILSANSIO_POSTFIX_MAILDIR")?;
-    if env.get("MAILSANSIO_POSTFIX_DOMAIN").as_deref() != Some("b.test") {
-        println!("skipped: the Postfix peer does not serve b.test");
-        return None;
-    }
-    Some(Postfix {
-        smtp_port: smtp.rsplit_once(':')?.1.to_owned(),
+/// The Postfix peer; fails the test when it, or python3 for the fake DNS, is missing.
+fn peer() -> Postfix {
+    let env = PeersEnv::load("ci-mailserver.sh");
+    let smtp = env.require("MAILSANSIO_POSTFIX_SMTP");
+    let maildir = env.require("MAILSANSIO_POSTFIX_MAILDIR");
+    let domain = env.require("MAILSANSIO_POSTFIX_DOMAIN");
+    assert_eq!(domain, "b.test", "the Postfix peer must serve b.test");
+    assert!(
+        python_available(),
+        "the fake DNS of these tests needs python3"
+    );
+    Postfix {
+        smtp_port: smtp.rsplit_once(':').map(|(_, p)| p.to_owned()).unwrap(),
         maildir: PathBuf::from(maildir),
-        ca: env.get("MAILSANSIO_POSTFIX_CA"),
-    })
+        ca: env.require("MAILSANSIO_POSTFIX_CA"),
+    }
 }
 
 /// Postfix's copy without its leading trace fields, with CRLF line endings again.
@@ -102,13 +106,9 @@ fn assert_ok(out: &std::process::Output) {
 }
 
 #[test]
+#[ignore = "needs the interop peers: bash examples/interop/start-peers.sh"]
 fn smtp_send_to_mailserver_relayed_by_mx_to_postfix() {
-    let Some(postfix) = peer() else {
-        return;
-    };
-    if !python_available() {
-        return;
-    }
+    let postfix = peer();
     let dns = FakeDns::start();
     let dns_addr = format!("127.0.0.1:{}", dns.port);
     let server = MailServer::start_with(
@@ -158,17 +158,10 @@ fn smtp_send_to_mailserver_relayed_by_mx_to_postfix() {
 /// `smtp-send --mx` straight to Postfix: TLS required (the default) and the certificate
 /// checked against the MX host name.
 #[test]
+#[ignore = "needs the interop peers: bash examples/interop/start-peers.sh"]
 fn smtp_send_direct_to_postfix_with_verified_starttls() {
-    let Some(postfix) = peer() else {
-        return;
-    };
-    let Some(ca) = postfix.ca.clone() else {
-        println!("skipped: MAILSANSIO_POSTFIX_CA not set");
-        return;
-    };
-    if !python_available() {
-        return;
-    }
+    let postfix = peer();
+    let ca = postfix.ca.clone();
     let dns = FakeDns::start();
     let dns_addr = format!("127.0.0.1:{}", dns.port);
     let token = format!("direct-{}-{}", std::process::id(), dns.port);

@@ -3,8 +3,10 @@
 //! RETR (byte-identical to the seeded Maildir files), TOP, DELE + QUIT commit.
 //!
 //! Reads `MAILSANSIO_DOVECOT_POP3*` from the peers env file (`$MAILSANSIO_PEERS_ENV`, default
-//! `/tmp/mailsansio-peers.env`) and skips with a note when it is absent. The `Client` is
-//! driven over a blocking `TcpStream`, with rustls for TLS: all I/O lives in this test.
+//! `/tmp/mailsansio-peers.env`). The tests are ignored unless asked for (`-- --ignored`, as
+//! `.ci/run` does after `examples/interop/start-peers.sh`), and then fail when the file or
+//! the peer is missing. The `Client` is driven over a blocking `TcpStream`, with rustls for
+//! TLS: all I/O lives in this test.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -39,20 +41,20 @@ struct Peer {
     maildir: PathBuf,
 }
 
-fn peer() -> Option<Peer> {
-    let env = PeersEnv::load("ci-dovecot.sh")?;
+/// The Dovecot peer; fails the test when it was not started.
+fn peer() -> Peer {
+    let env = PeersEnv::load("ci-dovecot.sh");
     let get = |k: &str| env.get(k);
-    let pop3 = env.require("MAILSANSIO_DOVECOT_POP3")?;
-    Some(Peer {
-        pop3,
-        pop3s: get("MAILSANSIO_DOVECOT_POP3S")?,
+    Peer {
+        pop3: env.require("MAILSANSIO_DOVECOT_POP3"),
+        pop3s: env.require("MAILSANSIO_DOVECOT_POP3S"),
         ca: get("MAILSANSIO_DOVECOT_POP3_CA")
-            .or_else(|| get("MAILSANSIO_DOVECOT_CA"))?
+            .unwrap_or_else(|| env.require("MAILSANSIO_DOVECOT_CA"))
             .into(),
         user: get("MAILSANSIO_DOVECOT_POP3_USER").unwrap_or_else(|| "test".into()),
         pass: get("MAILSANSIO_DOVECOT_POP3_PASS").unwrap_or_else(|| "secret".into()),
-        maildir: get("MAILSANSIO_DOVECOT_POP3_MAILDIR")?.into(),
-    })
+        maildir: env.require("MAILSANSIO_DOVECOT_POP3_MAILDIR").into(),
+    }
 }
 
 enum Conn {
@@ -312,22 +314,25 @@ fn read_everything(addr: &str, tls: TlsMode, peer: &Peer) {
 }
 
 #[test]
+#[ignore = "needs the interop peers: bash examples/interop/start-peers.sh"]
 fn dovecot_stls_session() {
-    let Some(peer) = peer() else { return };
+    let peer = peer();
     let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
     read_everything(&peer.pop3, TlsMode::Required, &peer);
 }
 
 #[test]
+#[ignore = "needs the interop peers: bash examples/interop/start-peers.sh"]
 fn dovecot_pop3s_session() {
-    let Some(peer) = peer() else { return };
+    let peer = peer();
     let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
     read_everything(&peer.pop3s, TlsMode::Implicit, &peer);
 }
 
 #[test]
+#[ignore = "needs the interop peers: bash examples/interop/start-peers.sh"]
 fn dovecot_dele_commits_on_quit_only() {
-    let Some(peer) = peer() else { return };
+    let peer = peer();
     let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
     // A message of our own, so the seeded ones stay for the other tests.
     let stamp = format!(
@@ -349,9 +354,11 @@ fn dovecot_dele_commits_on_quit_only() {
         .maildir
         .join("new")
         .join(format!("1800000000.{stamp}.pop3interop"));
-    if std::fs::write(&path, &content).is_err() {
-        eprintln!("skipping DELE interop: cannot write to {}", path.display());
-        return;
+    if let Err(e) = std::fs::write(&path, &content) {
+        panic!(
+            "the DELE test writes to the peer's Maildir: {}: {e}",
+            path.display()
+        );
     }
     let find = || {
         maildir_files(&peer.maildir)
