@@ -49,7 +49,8 @@ fn finish<H>(outcome: Outcome<H>, diagnostics: Vec<Diagnostic>, ttl: u32) -> Pla
 /// The plan for one decoded MX response, taking addresses from its answer
 /// and additional sections. Hosts without address records there count as
 /// not yet resolved (a temporary failure if no host has any), and so do
-/// hosts outside the domain's bailiwick (see [`in_bailiwick`]) unless
+/// hosts outside the domain's bailiwick (neither the domain, the name its
+/// CNAME chain ends at, nor below one of them) unless
 /// [`PlanConfig::dangerous_out_of_bailiwick_glue`] is set.
 ///
 /// The RCODE is honoured: NXDOMAIN gives [`Outcome::NoSuchDomain`],
