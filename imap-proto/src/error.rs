@@ -1,0 +1,257 @@
+//! Error types: [`ParseError`] (bytes from the peer that break the grammar) and
+//! [`InvalidValue`] (a value the application tried to build).
+
+use std::fmt;
+
+/// Bytes from the peer that do not follow the grammar.
+///
+/// Carries what went wrong, the byte offset into the decoded unit, the grammar rule and, when
+/// the decoder attached it, the first line of the unit with secrets removed: the arguments of
+/// `LOGIN` and `AUTHENTICATE` are replaced by `<redacted>`, SASL exchange lines are never shown,
+/// literal contents never appear and control bytes are escaped.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind} at byte {offset} (rule {rule}){}", DisplayLine(.line.as_deref()))]
+#[non_exhaustive]
+pub struct ParseError {
+    /// What went wrong.
+    pub kind: ParseErrorKind,
+    /// Byte offset into the unit (line plus literals) where the problem was found.
+    pub offset: usize,
+    /// The ABNF rule (RFC 9051 name) being parsed.
+    pub rule: &'static str,
+    /// The offending line, redacted (see the type's documentation); `None` if not attached.
+    pub line: Option<Box<str>>,
+}
+
+/// Formats the optional line after the error message.
+struct DisplayLine<'a>(Option<&'a str>);
+
+impl fmt::Display for DisplayLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(line) => write!(f, " in line `{line}`"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The kinds of [`ParseError`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParseErrorKind {
+    /// The bytes do not match the rule.
+    #[error("syntax error")]
+    Syntax,
+    /// The unit ended in the middle of the rule.
+    #[error("unexpected end of input")]
+    UnexpectedEnd,
+    /// A line ended with a bare LF or held a bare CR.
+    #[error("bare cr or lf")]
+    BareNewline,
+    /// A value is longer than its limit.
+    #[error("{what} longer than {limit} octets")]
+    TooLong {
+        /// The value that was too long.
+        what: &'static str,
+        /// The limit in octets.
+        limit: u64,
+    },
+    /// A number does not fit its type (never wrapped).
+    #[error("number overflows {what}")]
+    NumberOverflow {
+        /// The value that overflowed.
+        what: &'static str,
+    },
+    /// A negative number where the grammar has an unsigned one (RFC 9051 `number`).
+    #[error("negative number")]
+    NegativeNumber,
+    /// Zero where the grammar needs a non-zero number (`nz-number`).
+    #[error("zero where a non-zero number is required")]
+    Zero,
+    /// A byte that may not appear here (NUL in a literal, CR in a quoted string, ...).
+    #[error("forbidden byte {0:#04x}")]
+    ForbiddenByte(u8),
+    /// Text that must be UTF-8 is not.
+    #[error("invalid utf-8")]
+    InvalidUtf8,
+    /// Lists or body structures nest deeper than the limit.
+    #[error("nesting deeper than {limit}")]
+    TooDeep {
+        /// The nesting limit.
+        limit: u32,
+    },
+    /// The bytes match the syntax but the value is invalid (a day 31 in April, a
+    /// non-canonical modified UTF-7 name, ...).
+    #[error("{0}")]
+    InvalidValue(InvalidValue),
+}
+
+impl ParseError {
+    /// An error without a line.
+    pub(crate) const fn new(kind: ParseErrorKind, offset: usize, rule: &'static str) -> Self {
+        Self {
+            kind,
+            offset,
+            rule,
+            line: None,
+        }
+    }
+
+    #[allow(dead_code, reason = "used by the command and response decoders")]
+    /// Returns the same error with the offset moved by `by` (found in a sub-slice).
+    #[must_use]
+    pub(crate) const fn shifted(mut self, by: usize) -> Self {
+        self.offset = self.offset.saturating_add(by);
+        self
+    }
+
+    #[allow(dead_code, reason = "used by the command and response decoders")]
+    /// Attaches the first line of `unit`, with the arguments of LOGIN and AUTHENTICATE
+    /// redacted.
+    #[must_use]
+    pub(crate) fn with_line(mut self, unit: &[u8]) -> Self {
+        self.line = Some(redact_line(unit).into_boxed_str());
+        self
+    }
+
+    #[allow(dead_code, reason = "used by the command and response decoders")]
+    /// Attaches a placeholder: the line was a secret (a SASL response) and is not shown.
+    #[must_use]
+    pub(crate) fn with_secret_line(mut self) -> Self {
+        self.line = Some("<redacted>".into());
+        self
+    }
+}
+
+/// How many octets of a line an error shows.
+const SHOWN_LINE: usize = 160;
+
+/// Commands whose arguments are credentials (RFC 9051 §6.2.2, §6.2.3).
+const SECRET_COMMANDS: [&[u8]; 2] = [b"LOGIN", b"AUTHENTICATE"];
+
+/// The first line of `unit`, at most [`SHOWN_LINE`] octets, control and 8-bit bytes escaped,
+/// and everything after `tag LOGIN` / `tag AUTHENTICATE mechanism` replaced by `<redacted>`.
+fn redact_line(unit: &[u8]) -> String {
+    let end = memchr::memchr2(b'\r', b'\n', unit).unwrap_or(unit.len());
+    let line = unit.get(..end).unwrap_or(unit);
+    let mut words = line.splitn(3, |&b| b == b' ');
+    let (tag, verb) = (words.next(), words.next());
+    let mut shown = line;
+    if let (Some(tag), Some(verb)) = (tag, verb) {
+        let verb_is = |v: &[u8]| verb.eq_ignore_ascii_case(v);
+        let verb_end = tag.len() + 1 + verb.len();
+        if verb_is(SECRET_COMMANDS[0]) {
+            shown = line.get(..verb_end).unwrap_or(line);
+        } else if verb_is(SECRET_COMMANDS[1]) {
+            // Keep the mechanism name, drop the initial response (SASL-IR).
+            let mech_end = line
+                .get(verb_end + 1..)
+                .and_then(|rest| rest.iter().position(|&b| b == b' '))
+                .map_or(line.len(), |p| verb_end + 1 + p);
+            shown = line.get(..mech_end).unwrap_or(line);
+        }
+    }
+    let redacted = shown.len() < line.len();
+    let mut out = String::with_capacity(shown.len().min(SHOWN_LINE) + 16);
+    for &b in shown.iter().take(SHOWN_LINE) {
+        if (0x20..0x7f).contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    if redacted {
+        out.push_str(" <redacted>");
+    } else if shown.len() > SHOWN_LINE {
+        out.push_str("...");
+    }
+    out
+}
+
+/// A value rejected when building it (the local application's mistake, not the peer's).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InvalidValue {
+    /// A byte the value may not hold (CR, LF, NUL, an atom-special in an atom...).
+    #[error("{what} contains forbidden byte {byte:#04x}")]
+    ForbiddenByte {
+        /// The value.
+        what: &'static str,
+        /// The offending byte.
+        byte: u8,
+    },
+    /// The value may not be empty.
+    #[error("{what} is empty")]
+    Empty {
+        /// The value.
+        what: &'static str,
+    },
+    /// The value is longer than its limit.
+    #[error("{what} longer than {limit} octets")]
+    TooLong {
+        /// The value.
+        what: &'static str,
+        /// The limit in octets.
+        limit: u64,
+    },
+    /// Zero where only non-zero numbers are valid (sequence numbers, UIDs).
+    #[error("{what} is zero")]
+    Zero {
+        /// The value.
+        what: &'static str,
+    },
+    /// A number or date field outside its range.
+    #[error("{what} out of range")]
+    OutOfRange {
+        /// The value.
+        what: &'static str,
+    },
+    /// The value does not follow its grammar.
+    #[error("invalid {what}: {reason}")]
+    Syntax {
+        /// The value.
+        what: &'static str,
+        /// Why it was rejected.
+        reason: &'static str,
+    },
+}
+
+impl From<ParseError> for InvalidValue {
+    fn from(err: ParseError) -> Self {
+        match err.kind {
+            ParseErrorKind::InvalidValue(v) => v,
+            ParseErrorKind::ForbiddenByte(byte) => Self::ForbiddenByte {
+                what: err.rule,
+                byte,
+            },
+            ParseErrorKind::TooLong { what, limit } => Self::TooLong { what, limit },
+            ParseErrorKind::NumberOverflow { what } => Self::OutOfRange { what },
+            ParseErrorKind::Zero => Self::Zero { what: err.rule },
+            _ => Self::Syntax {
+                what: err.rule,
+                reason: "does not match the grammar",
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_and_authenticate_are_redacted() {
+        let e = ParseError::new(ParseErrorKind::Syntax, 9, "astring")
+            .with_line(b"A1 LOGIN joe s3cret\r\n");
+        assert_eq!(e.line.as_deref(), Some("A1 LOGIN <redacted>"));
+        assert!(!e.to_string().contains("s3cret"));
+        let e = ParseError::new(ParseErrorKind::Syntax, 9, "x")
+            .with_line(b"A1 authenticate PLAIN AGpvZQBzM2NyZXQ=\r\n");
+        assert_eq!(e.line.as_deref(), Some("A1 authenticate PLAIN <redacted>"));
+        let e =
+            ParseError::new(ParseErrorKind::Syntax, 0, "x").with_line(b"A1 SELECT \x01{3}\r\nabc");
+        assert_eq!(e.line.as_deref(), Some("A1 SELECT \\x01{3}"));
+        let e = ParseError::new(ParseErrorKind::Syntax, 0, "x").with_secret_line();
+        assert_eq!(e.line.as_deref(), Some("<redacted>"));
+    }
+}
