@@ -13,7 +13,7 @@ use mail_sansio::sasl::wire::{
 };
 use mail_sansio::sasl::{
     ChannelBinding, Mechanism, SaslClient, SaslServer, ScramClientConfig, ScramCredentials,
-    ServerConfig, ServerStep,
+    SaslServerConfig, ServerStep,
 };
 
 const MAX_LINE: usize = 4096;
@@ -22,8 +22,8 @@ fn binding() -> Option<ChannelBinding> {
     ChannelBinding::tls_exporter(vec![7; 32]).ok()
 }
 
-fn server_config() -> ServerConfig {
-    let config = ServerConfig::new()
+fn server_config() -> SaslServerConfig {
+    let config = SaslServerConfig::new()
         .with_cram_md5_challenge(&b"<12345.67890@fuzz.example>"[..])
         .with_scram_nonce("fuzzservernonce")
         .with_plus_offered(true)

@@ -10,15 +10,15 @@ use mail_sansio::sasl::wire::{
     encode_initial_response, encode_response,
 };
 use mail_sansio::sasl::{
-    ChannelBinding, Mechanism, SaslClient, SaslServer, ScramClientConfig, ScramCredentials,
-    ServerConfig, ServerStep,
+    ChannelBinding, Mechanism, SaslClient, SaslServer, SaslServerConfig, ScramClientConfig,
+    ScramCredentials, ServerStep,
 };
 use proptest::prelude::*;
 
 const MAX: usize = 16 * 1024;
 
-fn config() -> ServerConfig {
-    ServerConfig::new()
+fn config() -> SaslServerConfig {
+    SaslServerConfig::new()
         .with_cram_md5_challenge(&b"<1.2@example.org>"[..])
         .with_scram_nonce("servernonce0123456789")
         .with_channel_binding(ChannelBinding::tls_exporter(vec![9; 32]).unwrap())
@@ -146,7 +146,7 @@ proptest! {
         let mut client = SaslClient::scram(
             ScramClientConfig::new(&user, Secret::new(password.clone()), &nonce).iteration_range(1, 64),
         ).unwrap();
-        let config = ServerConfig::new().with_scram_nonce("srv");
+        let config = SaslServerConfig::new().with_scram_nonce("srv");
         let mut server = SaslServer::new(Mechanism::ScramSha256, config).unwrap();
         let step = server.step(client.initial_response().unwrap().expose()).unwrap();
         prop_assert_eq!(

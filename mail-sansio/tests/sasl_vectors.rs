@@ -15,8 +15,8 @@ use mail_sansio::sasl::wire::{
     encode_challenge, encode_initial_response, encode_response,
 };
 use mail_sansio::sasl::{
-    Credentials, Mechanism, SaslClient, SaslError, SaslServer, ScramClientConfig, ScramCredentials,
-    ServerConfig, ServerStep,
+    Credentials, Mechanism, SaslClient, SaslError, SaslServer, SaslServerConfig, ScramClientConfig,
+    ScramCredentials, ServerStep,
 };
 
 const SCRAM_SERVER_NONCE: &str = "%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0";
@@ -37,8 +37,8 @@ fn rfc7677_credentials() -> ScramCredentials {
     ScramCredentials::derive("pencil", &salt, 4096).unwrap()
 }
 
-fn scram_server_config() -> ServerConfig {
-    ServerConfig::new().with_scram_nonce(SCRAM_SERVER_NONCE)
+fn scram_server_config() -> SaslServerConfig {
+    SaslServerConfig::new().with_scram_nonce(SCRAM_SERVER_NONCE)
 }
 
 fn scram_client(user: &str, password: &str) -> ScramClientConfig {
@@ -152,7 +152,7 @@ fn rfc4616_plain_examples() {
         b"Ursel\0Kurt\0xipj3plmq"
     );
 
-    let mut server = SaslServer::new(Mechanism::Plain, ServerConfig::new()).unwrap();
+    let mut server = SaslServer::new(Mechanism::Plain, SaslServerConfig::new()).unwrap();
     let step = server.step(b"Ursel\0Kurt\0xipj3plmq").unwrap();
     assert_eq!(
         step,
@@ -180,7 +180,7 @@ fn rfc2195_cram_md5_vector() {
     );
     client.finish(None).unwrap();
 
-    let config = ServerConfig::new().with_cram_md5_challenge(CRAM_CHALLENGE);
+    let config = SaslServerConfig::new().with_cram_md5_challenge(CRAM_CHALLENGE);
     let mut server = SaslServer::new(Mechanism::CramMd5, config).unwrap();
     assert_eq!(
         server.start().unwrap(),
@@ -303,8 +303,8 @@ fn all_clients(password: &str) -> Vec<(SaslClient, Mechanism)> {
     ]
 }
 
-fn full_config() -> ServerConfig {
-    ServerConfig::new()
+fn full_config() -> SaslServerConfig {
+    SaslServerConfig::new()
         .with_cram_md5_challenge(CRAM_CHALLENGE)
         .with_scram_nonce(SCRAM_SERVER_NONCE)
 }

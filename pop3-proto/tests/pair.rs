@@ -72,7 +72,9 @@ fn run_session(
         pop3_proto::parse_mechanism("OAUTHBEARER").unwrap(),
     ];
     let mut server = Server::new(server_config, clock.now());
-    server.set_sasl_config(sasl::ServerConfig::new().with_scram_nonce("srvnonce-0123456789abcdef"));
+    server.set_sasl_config(
+        sasl::SaslServerConfig::new().with_scram_nonce("srvnonce-0123456789abcdef"),
+    );
     let mut pair = Pair::new(client, server, clock);
     if let Some(seed) = split_seed {
         pair = pair.with_split_seed(seed);

@@ -204,7 +204,7 @@ fn server_event(server: &mut Server, log: &mut Log, event: ServerEvent) {
         }
         ServerEvent::SaslConfig { .. } => {
             // RFC 2195 §2's example challenge, so the example response verifies.
-            let config = mail_sansio::sasl::ServerConfig::new()
+            let config = mail_sansio::sasl::SaslServerConfig::new()
                 .with_cram_md5_challenge("<1896.697170952@postoffice.reston.mci.net>");
             server.provide_sasl_config(config).unwrap();
         }

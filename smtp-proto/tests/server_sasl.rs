@@ -13,8 +13,8 @@
 
 use mail_sansio::Session;
 use mail_sansio::sasl::{
-    ChannelBinding, Credentials, Mechanism, SaslClient, ScramClientConfig, ScramCredentials,
-    ServerConfig,
+    ChannelBinding, Credentials, Mechanism, SaslClient, SaslServerConfig, ScramClientConfig,
+    ScramCredentials,
 };
 use mail_sansio::testing::{FakeClock, Pair, Side};
 use smtp_proto::types::{Domain, MechanismName};
@@ -135,7 +135,7 @@ fn cram_md5_rfc2195_vector_through_the_event() {
     // Nothing goes out and nothing is read until the application answers.
     assert_eq!(h.sent(), "");
     assert!(!h.server.wants_input());
-    let config = ServerConfig::new().with_cram_md5_challenge(CHALLENGE);
+    let config = SaslServerConfig::new().with_cram_md5_challenge(CHALLENGE);
     h.server.provide_sasl_config(token, config).unwrap();
     assert_eq!(h.sent(), format!("334 {CHALLENGE_B64}\r\n"));
     let Some(Event::Auth { token, credentials }) = h.line(CRAM_RESPONSE_B64) else {
@@ -158,7 +158,7 @@ fn settings_given_in_advance_skip_the_event_and_serve_one_exchange() {
     let mut h = Harness::new(config(&[Mechanism::CramMd5]));
     h.ehlo();
     h.server
-        .set_sasl_config(ServerConfig::new().with_cram_md5_challenge(CHALLENGE));
+        .set_sasl_config(SaslServerConfig::new().with_cram_md5_challenge(CHALLENGE));
     assert!(h.line("AUTH CRAM-MD5").is_none());
     assert_eq!(h.sent(), format!("334 {CHALLENGE_B64}\r\n"));
     assert!(h.line("*").is_none());
@@ -178,7 +178,7 @@ fn scram_rfc7677_vector_through_the_events() {
     else {
         panic!("no sasl config event");
     };
-    let config = ServerConfig::new().with_scram_nonce(SERVER_NONCE);
+    let config = SaslServerConfig::new().with_scram_nonce(SERVER_NONCE);
     h.server.provide_sasl_config(token, config).unwrap();
     assert_eq!(h.sent(), "");
     let Some(Event::ScramCredentials {
@@ -211,7 +211,7 @@ fn scram_with_a_wrong_password_fails_without_an_event() {
     let mut h = Harness::new(config(&[Mechanism::ScramSha256]));
     h.ehlo();
     h.server
-        .set_sasl_config(ServerConfig::new().with_scram_nonce(SERVER_NONCE));
+        .set_sasl_config(SaslServerConfig::new().with_scram_nonce(SERVER_NONCE));
     let Some(Event::ScramCredentials { token, .. }) =
         h.line(&format!("AUTH SCRAM-SHA-256 {}", SCRAM[0]))
     else {
@@ -254,7 +254,7 @@ fn answering_calls_are_checked() {
     assert_eq!(h.sent(), "454 4.7.0 Temporary authentication failure\r\n");
     assert!(
         h.server
-            .provide_sasl_config(token, ServerConfig::new())
+            .provide_sasl_config(token, SaslServerConfig::new())
             .is_err()
     );
     assert!(h.line("NOOP").is_none());
@@ -268,7 +268,7 @@ fn answering_calls_are_checked() {
     h.server
         .provide_sasl_config(
             token,
-            ServerConfig::new().with_cram_md5_challenge(CHALLENGE),
+            SaslServerConfig::new().with_cram_md5_challenge(CHALLENGE),
         )
         .unwrap();
     assert_eq!(h.sent(), "454 4.7.0 Temporary authentication failure\r\n");
@@ -279,7 +279,10 @@ fn answering_calls_are_checked() {
         panic!("no sasl config event");
     };
     h.server
-        .provide_sasl_config(token, ServerConfig::new().with_scram_nonce(SERVER_NONCE))
+        .provide_sasl_config(
+            token,
+            SaslServerConfig::new().with_scram_nonce(SERVER_NONCE),
+        )
         .unwrap();
     let Some(Event::ScramCredentials { token, .. }) = h.event() else {
         panic!("no scram credentials event");
@@ -305,7 +308,7 @@ fn a_response_sent_before_the_challenge_is_read_as_the_response() {
         b"dGltIDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAw\r\n",
     );
     assert!(h.event().is_none());
-    let config = ServerConfig::new().with_cram_md5_challenge(CHALLENGE);
+    let config = SaslServerConfig::new().with_cram_md5_challenge(CHALLENGE);
     h.server.provide_sasl_config(token, config).unwrap();
     let Some(Event::Auth { token, credentials }) = h.event() else {
         panic!("no auth event");
@@ -360,7 +363,7 @@ fn pair_auth_with(
             Event::Hello { token, .. } => server.accept(token).unwrap(),
             Event::SaslConfig { token, .. } => {
                 exchanges += 1;
-                let mut config = ServerConfig::new()
+                let mut config = SaslServerConfig::new()
                     .with_cram_md5_challenge(format!("<{exchanges}.1@mx.example>"))
                     .with_scram_nonce(format!("{SERVER_NONCE}{exchanges}"));
                 if let Some(data) = binding {

@@ -27,7 +27,7 @@ use std::path::Path;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use mail_sansio::sasl::{Credentials, ScramCredentials, ServerConfig};
+use mail_sansio::sasl::{Credentials, SaslServerConfig, ScramCredentials};
 use mail_sansio::testing::trace::{self, Call, EventLog, Role, Trace};
 use smtp_proto::types::{Domain, MechanismName};
 use smtp_proto::{Config, EnhancedStatusCode, Event, Reply, ReplyCode, Server, TlsMode, Token};
@@ -210,7 +210,7 @@ fn decide(server: &mut Server, log: &mut Log, event: Event) {
             answer(server, token, r);
         }
         Event::SaslConfig { token, .. } => {
-            let config = ServerConfig::new()
+            let config = SaslServerConfig::new()
                 .with_cram_md5_challenge(RFC2195_CHALLENGE)
                 .with_scram_nonce(RFC7677_SERVER_NONCE);
             server.provide_sasl_config(token, config).unwrap();

@@ -26,7 +26,7 @@
 //!
 //! ```
 //! use mail_sansio::sasl::{
-//!     Mechanism, SaslClient, SaslServer, ScramClientConfig, ScramCredentials, ServerConfig,
+//!     Mechanism, SaslClient, SaslServer, SaslServerConfig, ScramClientConfig, ScramCredentials,
 //!     ServerStep,
 //! };
 //!
@@ -35,7 +35,7 @@
 //!
 //! let mut client =
 //!     SaslClient::scram(ScramClientConfig::new("user", "pencil".to_owned(), "rOprNGfwEbeRWgbNEkqO"))?;
-//! let config = ServerConfig::new().with_scram_nonce("%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0");
+//! let config = SaslServerConfig::new().with_scram_nonce("%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0");
 //! let mut server = SaslServer::new(Mechanism::ScramSha256, config)?;
 //!
 //! // The client-first message goes out with the command (SASL-IR).
@@ -86,5 +86,5 @@ pub use saslprep::saslprep;
 pub use scram::{DEFAULT_MAX_ITERATIONS, DEFAULT_MIN_ITERATIONS, ScramCredentials};
 pub use scram_client::ScramClientConfig;
 pub use server::{
-    DEFAULT_MAX_IDENTITY, DEFAULT_MAX_RESPONSE, SaslServer, ServerConfig, ServerStep,
+    DEFAULT_MAX_IDENTITY, DEFAULT_MAX_RESPONSE, SaslServer, SaslServerConfig, ServerStep,
 };

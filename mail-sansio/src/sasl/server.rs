@@ -19,7 +19,7 @@ pub const DEFAULT_MAX_IDENTITY: usize = 1024;
 /// Settings for one server exchange. The nonce and challenge must be fresh for every exchange,
 /// so build one per `AUTH`/`AUTHENTICATE` command.
 #[derive(Debug, Clone)]
-pub struct ServerConfig {
+pub struct SaslServerConfig {
     cram_md5_challenge: Option<Vec<u8>>,
     scram_nonce: Option<String>,
     channel_bindings: Vec<ChannelBinding>,
@@ -28,13 +28,13 @@ pub struct ServerConfig {
     max_identity: usize,
 }
 
-impl Default for ServerConfig {
+impl Default for SaslServerConfig {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl ServerConfig {
+impl SaslServerConfig {
     /// No challenge, nonce or channel binding; default limits.
     pub const fn new() -> Self {
         Self {
@@ -162,7 +162,7 @@ enum State {
 /// and act on each [`ServerStep`]. After an error, or once complete, every call fails.
 pub struct SaslServer {
     mechanism: Mechanism,
-    config: ServerConfig,
+    config: SaslServerConfig,
     state: State,
     /// Whether `start` or `step` has been called.
     started: bool,
@@ -181,7 +181,7 @@ impl std::fmt::Debug for SaslServer {
 impl SaslServer {
     /// Starts an exchange. Fails when the configuration lacks what the mechanism needs: a
     /// CRAM-MD5 challenge, a SCRAM nonce, channel binding data for `-PLUS`.
-    pub fn new(mechanism: Mechanism, config: ServerConfig) -> Result<Self, SaslError> {
+    pub fn new(mechanism: Mechanism, config: SaslServerConfig) -> Result<Self, SaslError> {
         let state = match mechanism {
             Mechanism::CramMd5 => match &config.cram_md5_challenge {
                 Some(challenge) if !challenge.is_empty() => State::Start,
@@ -211,7 +211,7 @@ impl SaslServer {
     }
 
     /// Starts from a mechanism name as the client sent it (case-insensitive).
-    pub fn from_name(name: &[u8], config: ServerConfig) -> Result<Self, SaslError> {
+    pub fn from_name(name: &[u8], config: SaslServerConfig) -> Result<Self, SaslError> {
         let mechanism = Mechanism::from_name(name).ok_or(SaslError::UnknownMechanism)?;
         Self::new(mechanism, config)
     }

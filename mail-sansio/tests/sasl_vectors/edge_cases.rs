@@ -7,7 +7,7 @@ use super::*;
 
 #[test]
 fn login_prompts_and_initial_response() {
-    let mut server = SaslServer::new(Mechanism::Login, ServerConfig::new()).unwrap();
+    let mut server = SaslServer::new(Mechanism::Login, SaslServerConfig::new()).unwrap();
     assert_eq!(
         server.start().unwrap(),
         ServerStep::Challenge(b"Username:".to_vec())
@@ -21,7 +21,7 @@ fn login_prompts_and_initial_response() {
         ServerStep::Verify(Credentials::Password { ref authcid, .. }) if authcid == "tim"
     ));
     // Some clients send the user name as an initial response.
-    let mut server = SaslServer::new(Mechanism::Login, ServerConfig::new()).unwrap();
+    let mut server = SaslServer::new(Mechanism::Login, SaslServerConfig::new()).unwrap();
     assert_eq!(
         server.step(b"tim").unwrap(),
         ServerStep::Challenge(b"Password:".to_vec())
@@ -51,7 +51,7 @@ fn external_empty_initial_response_differs_from_none() {
     let line = encode_initial_response(ir.expose());
     assert_eq!(line.expose(), "=");
     let decoded = decode_initial_response(line.expose().as_bytes(), DEFAULT_MAX_LINE).unwrap();
-    let mut server = SaslServer::new(Mechanism::External, ServerConfig::new()).unwrap();
+    let mut server = SaslServer::new(Mechanism::External, SaslServerConfig::new()).unwrap();
     assert_eq!(
         server.step(decoded.expose()).unwrap(),
         ServerStep::Verify(Credentials::External { authzid: None })
@@ -64,7 +64,7 @@ fn external_empty_initial_response_differs_from_none() {
             .is_none()
     );
     // An empty PLAIN initial response is malformed.
-    let mut server = SaslServer::new(Mechanism::Plain, ServerConfig::new()).unwrap();
+    let mut server = SaslServer::new(Mechanism::Plain, SaslServerConfig::new()).unwrap();
     assert!(server.step(b"").is_err());
 }
 
@@ -83,7 +83,7 @@ fn oauth_error_exchanges() {
             &b"\x01"[..],
         ),
     ] {
-        let mut server = SaslServer::new(mechanism, ServerConfig::new()).unwrap();
+        let mut server = SaslServer::new(mechanism, SaslServerConfig::new()).unwrap();
         let ServerStep::Verify(Credentials::Token { token, .. }) = server
             .step(client.initial_response().unwrap().expose())
             .unwrap()
@@ -101,7 +101,7 @@ fn oauth_error_exchanges() {
         );
         assert!(client.finish(None).is_err());
     }
-    let mut server = SaslServer::new(Mechanism::Plain, ServerConfig::new()).unwrap();
+    let mut server = SaslServer::new(Mechanism::Plain, SaslServerConfig::new()).unwrap();
     assert!(server.reject_token(json).is_err());
 }
 
@@ -120,9 +120,9 @@ fn client_constructors_validate() {
     assert!(
         SaslClient::scram(ScramClientConfig::new("u", pw("p"), "n").iteration_range(5, 1)).is_err()
     );
-    assert!(SaslServer::new(Mechanism::CramMd5, ServerConfig::new()).is_err());
-    assert!(SaslServer::from_name(b"scram-sha-1", ServerConfig::new()).is_err());
-    assert!(SaslServer::from_name(b"plain", ServerConfig::new()).is_ok());
+    assert!(SaslServer::new(Mechanism::CramMd5, SaslServerConfig::new()).is_err());
+    assert!(SaslServer::from_name(b"scram-sha-1", SaslServerConfig::new()).is_err());
+    assert!(SaslServer::from_name(b"plain", SaslServerConfig::new()).is_ok());
 }
 
 #[test]
@@ -142,13 +142,13 @@ fn steps_after_completion_or_failure_are_errors() {
     client.finish(None).unwrap();
     assert_eq!(client.step(b""), Err(SaslError::AlreadyComplete));
 
-    let mut server = SaslServer::new(Mechanism::Plain, ServerConfig::new()).unwrap();
+    let mut server = SaslServer::new(Mechanism::Plain, SaslServerConfig::new()).unwrap();
     server.start().unwrap();
     assert!(server.start().is_err());
     server.step(b"\0a\0b").unwrap();
     assert_eq!(server.step(b"\0a\0b"), Err(SaslError::AlreadyComplete));
 
-    let mut server = SaslServer::new(Mechanism::Plain, ServerConfig::new()).unwrap();
+    let mut server = SaslServer::new(Mechanism::Plain, SaslServerConfig::new()).unwrap();
     assert!(server.step(b"\0a\0b\0").is_err());
     assert_eq!(server.step(b"\0a\0b"), Err(SaslError::AlreadyFailed));
 
@@ -199,7 +199,7 @@ fn auth_plain_adversarial_base64() {
     // Three NULs in PLAIN.
     let three = decode_initial_response(b"AHRpbQB0YW5zAHRhYWY=", DEFAULT_MAX_LINE).unwrap();
     assert_eq!(three.expose(), b"\0tim\0tans\0taaf");
-    let mut server = SaslServer::new(Mechanism::Plain, ServerConfig::new()).unwrap();
+    let mut server = SaslServer::new(Mechanism::Plain, SaslServerConfig::new()).unwrap();
     assert!(matches!(
         server.step(three.expose()),
         Err(SaslError::Malformed { .. })
@@ -215,7 +215,7 @@ fn auth_plain_adversarial_base64() {
         })
     );
     // And a decoded message over the server's cap.
-    let mut server = SaslServer::new(Mechanism::Plain, ServerConfig::new()).unwrap();
+    let mut server = SaslServer::new(Mechanism::Plain, SaslServerConfig::new()).unwrap();
     let big = [&b"\0user\0"[..], &vec![b'p'; 20_000]].concat();
     assert!(matches!(
         server.step(&big),
@@ -325,7 +325,7 @@ fn secrets_never_appear_in_debug_or_errors() {
     let config = ScramClientConfig::new("u", pw(SECRET), "nonce");
     outputs.push(format!("{config:?}"));
     // Errors from malformed secret-bearing input.
-    let mut server = SaslServer::new(Mechanism::Plain, ServerConfig::new()).unwrap();
+    let mut server = SaslServer::new(Mechanism::Plain, SaslServerConfig::new()).unwrap();
     let error = server
         .step(format!("\0u\0{SECRET}\0").as_bytes())
         .unwrap_err();

@@ -324,13 +324,13 @@ fn scram_server_sequence_errors() {
         Err(SaslError::AlreadyFailed)
     );
     assert_eq!(
-        SaslServer::new(Mechanism::ScramSha256, ServerConfig::new()).err(),
+        SaslServer::new(Mechanism::ScramSha256, SaslServerConfig::new()).err(),
         Some(SaslError::MissingConfig("scram server nonce"))
     );
     assert!(
         SaslServer::new(
             Mechanism::ScramSha256,
-            ServerConfig::new().with_scram_nonce("a,b")
+            SaslServerConfig::new().with_scram_nonce("a,b")
         )
         .is_err()
     );

@@ -192,7 +192,7 @@ pub struct Server {
     /// An event produced by an answer, handed out by the next `poll_event`.
     queued: Option<ServerEvent>,
     auth: Option<Auth>,
-    sasl_config: Option<sasl::ServerConfig>,
+    sasl_config: Option<sasl::SaslServerConfig>,
     sasl_steps: u32,
     maildrop: Maildrop,
     bad_commands: u32,
@@ -279,13 +279,13 @@ impl Server {
     /// Gives the SASL settings (CRAM-MD5 challenge, SCRAM nonce, channel binding) for the
     /// next AUTH exchange. They must be fresh per exchange; without them the machine asks
     /// with [`ServerEvent::SaslConfig`] when a mechanism needs them.
-    pub fn set_sasl_config(&mut self, config: sasl::ServerConfig) {
+    pub fn set_sasl_config(&mut self, config: sasl::SaslServerConfig) {
         self.sasl_config = Some(config);
     }
 
     /// Answers [`ServerEvent::SaslConfig`] with the settings for this exchange (see
     /// [`Server::set_sasl_config`]); the machine then sends the first challenge.
-    pub fn provide_sasl_config(&mut self, config: sasl::ServerConfig) -> Result<(), SendError> {
+    pub fn provide_sasl_config(&mut self, config: sasl::SaslServerConfig) -> Result<(), SendError> {
         self.check_live()?;
         let Some(Pending::SaslConfig { mechanism, initial }) = self.pending.take() else {
             return Err(SendError::NothingPending("sasl config"));

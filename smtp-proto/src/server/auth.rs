@@ -5,7 +5,7 @@
 use bytes::BytesMut;
 use mail_sansio::Secret;
 use mail_sansio::line::Frame;
-use mail_sansio::sasl::{self, Mechanism, SaslError, SaslServer, ServerConfig, ServerStep};
+use mail_sansio::sasl::{self, Mechanism, SaslError, SaslServer, SaslServerConfig, ServerStep};
 
 use super::commands::Progress;
 use super::{Event, Phase, Server, SlotKind, Token};
@@ -41,7 +41,7 @@ impl Server {
     /// the next AUTH command only, whatever its mechanism. Without them the machine asks with
     /// [`Event::SaslConfig`] when a mechanism needs them. The same call exists on the POP3
     /// server.
-    pub fn set_sasl_config(&mut self, config: ServerConfig) {
+    pub fn set_sasl_config(&mut self, config: SaslServerConfig) {
         self.sasl_config = Some(config);
     }
 
@@ -51,7 +51,7 @@ impl Server {
     pub fn provide_sasl_config(
         &mut self,
         token: Token,
-        config: ServerConfig,
+        config: SaslServerConfig,
     ) -> Result<(), SendError> {
         if self.slot_kind(token)? != SlotKind::SaslConfig {
             return Err(SendError::WrongState(
@@ -170,7 +170,7 @@ impl Server {
                     mechanism: mechanism.clone(),
                 }))
             }
-            None => self.start_sasl(known, ServerConfig::new(), initial),
+            None => self.start_sasl(known, SaslServerConfig::new(), initial),
         }
     }
 
@@ -178,7 +178,7 @@ impl Server {
     fn start_sasl(
         &mut self,
         mechanism: Mechanism,
-        config: ServerConfig,
+        config: SaslServerConfig,
         initial: Option<Secret<Vec<u8>>>,
     ) -> Result<Progress, Error> {
         // RFC 5802 §6: a client that says it could have used -PLUS was downgraded.

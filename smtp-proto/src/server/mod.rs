@@ -14,7 +14,7 @@ use bytes::{Bytes, BytesMut};
 use mail_sansio::Session;
 use mail_sansio::dot::DotUnstuffer;
 use mail_sansio::line::{BareNewline, LineFramer};
-use mail_sansio::sasl::{SaslServer, ServerConfig};
+use mail_sansio::sasl::{SaslServer, SaslServerConfig};
 
 pub use event::{AbortReason, Event, HelloVerb, Token};
 
@@ -124,7 +124,7 @@ pub struct Server {
     authenticated: bool,
     txn: Option<Txn>,
     /// SASL settings for the next AUTH ([`Server::set_sasl_config`]).
-    sasl_config: Option<ServerConfig>,
+    sasl_config: Option<SaslServerConfig>,
     /// An event an application call led to, handed out by the next `poll_event`.
     queued: Option<Event>,
     bad: u32,

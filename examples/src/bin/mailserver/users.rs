@@ -10,7 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use examples::tls::random_base64;
 use mail_sansio::Secret;
-use mail_sansio::sasl::{CramMd5Proof, ScramCredentials, ServerConfig};
+use mail_sansio::sasl::{CramMd5Proof, SaslServerConfig, ScramCredentials};
 
 /// RFC 7677 §4's minimum iteration count.
 const SCRAM_ITERATIONS: u32 = 4096;
@@ -18,14 +18,14 @@ const SCRAM_ITERATIONS: u32 = 4096;
 /// Fresh settings for one AUTH exchange: a CRAM-MD5 challenge in RFC 2195's
 /// `<random.timestamp@hostname>` form and a SCRAM nonce, from rustls' random source. `None`
 /// when no randomness could be had (answer "try again later").
-pub(crate) fn sasl_settings(domain: &str) -> Option<ServerConfig> {
+pub(crate) fn sasl_settings(domain: &str) -> Option<SaslServerConfig> {
     let challenge = random_base64(24).ok()?;
     let nonce = random_base64(18).ok()?;
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     Some(
-        ServerConfig::new()
+        SaslServerConfig::new()
             .with_cram_md5_challenge(format!("<{challenge}.{now}@{domain}>"))
             .with_scram_nonce(nonce),
     )
