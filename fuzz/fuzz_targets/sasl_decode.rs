@@ -12,8 +12,8 @@ use mail_sansio::sasl::wire::{
     encode_initial_response, encode_response,
 };
 use mail_sansio::sasl::{
-    ChannelBinding, Mechanism, SaslClient, SaslServer, ScramClientConfig, ScramCredentials,
-    SaslServerConfig, ServerStep,
+    ChannelBinding, Mechanism, SaslClient, SaslServer, SaslServerConfig, ScramClientConfig,
+    ScramCredentials, ServerStep,
 };
 
 const MAX_LINE: usize = 4096;
