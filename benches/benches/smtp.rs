@@ -30,7 +30,7 @@ use std::time::Instant;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use mail_sansio::Session;
 use smtp_proto::types::Domain;
-use smtp_proto::{Command, Config, EhloReply, Event, Parsed, Reply, Server, TlsMode};
+use smtp_proto::{Command, EhloReply, Parsed, Reply, Server, ServerConfig, ServerEvent, TlsMode};
 use stalwart_smtp_proto as stalwart;
 
 const GROUP: &[u8] = b"EHLO client.example.org\r\n\
@@ -127,7 +127,7 @@ fn transcript_bytes() -> Vec<u8> {
 
 fn transcript(c: &mut Criterion) {
     let wire = transcript_bytes();
-    let mut config = Config::strict(Domain::try_from("mx.example.com").unwrap());
+    let mut config = ServerConfig::strict(Domain::try_from("mx.example.com").unwrap());
     config.tls = TlsMode::Implicit;
     config.allow_unnegotiated_pipelining = true;
     #[allow(
@@ -144,12 +144,12 @@ fn transcript(c: &mut Criterion) {
             let mut body = 0;
             loop {
                 match s.poll_event() {
-                    Ok(Some(Event::BodyChunk(c))) => body += c.len(),
+                    Ok(Some(ServerEvent::BodyChunk(c))) => body += c.len(),
                     Ok(Some(
-                        Event::Hello { token, .. }
-                        | Event::Mail { token, .. }
-                        | Event::Rcpt { token, .. }
-                        | Event::MessageComplete { token, .. },
+                        ServerEvent::Hello { token, .. }
+                        | ServerEvent::Mail { token, .. }
+                        | ServerEvent::Rcpt { token, .. }
+                        | ServerEvent::MessageComplete { token, .. },
                     )) => s.accept(token).unwrap(),
                     Ok(Some(_)) => {}
                     Ok(None) | Err(_) => break,

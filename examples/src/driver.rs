@@ -10,16 +10,16 @@
 //! # async fn f(tcp: tokio::net::TcpStream, acceptor: tokio_rustls::TlsAcceptor) {
 //! use examples::driver::{self, Conn, Handler, TlsUpgrade};
 //! use mail_sansio::Session;
-//! use smtp_proto::{Config, Event, Server};
+//! use smtp_proto::{Server, ServerConfig, ServerEvent};
 //!
 //! struct AcceptAll;
 //! impl Handler<Server> for AcceptAll {
-//!     async fn on_event(&mut self, server: &mut Server, event: Event) {
+//!     async fn on_event(&mut self, server: &mut Server, event: ServerEvent) {
 //!         match event {
-//!             Event::Hello { token, .. }
-//!             | Event::Mail { token, .. }
-//!             | Event::Rcpt { token, .. }
-//!             | Event::MessageComplete { token, .. } => {
+//!             ServerEvent::Hello { token, .. }
+//!             | ServerEvent::Mail { token, .. }
+//!             | ServerEvent::Rcpt { token, .. }
+//!             | ServerEvent::MessageComplete { token, .. } => {
 //!                 let _ = server.accept(token);
 //!             }
 //!             _ => {}
@@ -28,7 +28,7 @@
 //! }
 //!
 //! let now = std::time::Instant::now();
-//! let mut server = Server::new(Config::strict("mx.example".try_into().unwrap()), now);
+//! let mut server = Server::new(ServerConfig::strict("mx.example".try_into().unwrap()), now);
 //! let upgrade = TlsUpgrade::Server(acceptor);
 //! let result = driver::run(Conn::plain(tcp), &mut server, &mut AcceptAll, Some(&upgrade)).await;
 //! # }

@@ -7,10 +7,10 @@ use std::time::Instant;
 use libfuzzer_sys::fuzz_target;
 use mail_sansio::Session;
 use smtp_proto::types::Domain;
-use smtp_proto::{Config, Event, Server, TlsMode};
+use smtp_proto::{Server, ServerConfig, ServerEvent, TlsMode};
 
 fn run(pieces: &[&[u8]], now: Instant) -> (Vec<String>, Vec<u8>) {
-    let mut config = Config::strict(Domain::try_from("mx.example").unwrap());
+    let mut config = ServerConfig::strict(Domain::try_from("mx.example").unwrap());
     config.tls = TlsMode::Implicit;
     // A body before 354 is refused or not depending on how input is split; allow it here.
     config.allow_unnegotiated_pipelining = true;
@@ -30,15 +30,17 @@ fn run(pieces: &[&[u8]], now: Instant) -> (Vec<String>, Vec<u8>) {
                 sent.extend_from_slice(&b);
             }
             match server.poll_event() {
-                Ok(Some(Event::BodyChunk(chunk))) => body.extend_from_slice(&chunk),
+                Ok(Some(ServerEvent::BodyChunk(chunk))) => body.extend_from_slice(&chunk),
                 Ok(Some(event)) => {
                     log.push(format!("{event:?} after {} body octets", body.len()));
                     match event {
-                        Event::Hello { token, .. }
-                        | Event::Mail { token, .. }
-                        | Event::Rcpt { token, .. }
-                        | Event::Auth { token, .. }
-                        | Event::MessageComplete { token, .. } => server.accept(token).unwrap(),
+                        ServerEvent::Hello { token, .. }
+                        | ServerEvent::Mail { token, .. }
+                        | ServerEvent::Rcpt { token, .. }
+                        | ServerEvent::Auth { token, .. }
+                        | ServerEvent::MessageComplete { token, .. } => {
+                            server.accept(token).unwrap()
+                        }
                         _ => {}
                     }
                 }

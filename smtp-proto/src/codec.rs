@@ -58,7 +58,7 @@ use mail_sansio::line::{BareNewline, Frame, LineFramer};
 use tokio_util::codec::Decoder;
 
 use crate::command::{Command, ParseOptions};
-use crate::config::{Config, Limits};
+use crate::config::{ServerConfig, ServerLimits};
 use crate::ehlo::EhloReply;
 use crate::error::{ParseError, ParseErrorKind};
 use crate::reply::{Reply, ReplyAssembler, ReplyLimits};
@@ -112,15 +112,16 @@ fn is_auth(line: &[u8]) -> bool {
 /// error (with [`ParseError::recommended_reply`], as [`Server`](crate::Server) does) and reads
 /// on. That covers the framing errors too:
 ///
-/// - a line longer than [`Limits::command_line`] (an AUTH line: [`Limits::auth_line`]) is
-///   [`ParseErrorKind::TooLong`] (`500 5.5.6`, RFC 5321 §4.5.3.1.10). Its bytes are dropped
-///   as they arrive and it is reported once, when its line ending comes;
+/// - a line longer than [`ServerLimits::command_line`] (an AUTH line:
+///   [`ServerLimits::auth_line`]) is [`ParseErrorKind::TooLong`] (`500 5.5.6`, RFC 5321
+///   §4.5.3.1.10). Its bytes are dropped as they arrive and it is reported once, when its line
+///   ending comes;
 /// - a line with a bare CR or ending in a bare LF is [`ParseErrorKind::BareNewline`] (SMTP
-///   smuggling) unless the codec was built from a [`Config`] that normalises them.
+///   smuggling) unless the codec was built from a [`ServerConfig`] that normalises them.
 ///
 /// The decoder's own `Err` is only for I/O, including a connection closed inside a line.
 /// The codec does not count bad lines: close the connection after
-/// [`Limits::bad_commands`] of them, as the server does. See the [module docs](self) for
+/// [`ServerLimits::bad_commands`] of them, as the server does. See the [module docs](self) for
 /// what needs the state machine (DATA, BDAT, STARTTLS, AUTH, PIPELINING).
 #[derive(Debug, Clone)]
 pub struct CommandCodec {
@@ -133,7 +134,7 @@ impl CommandCodec {
     /// The strict codec: RFC limits (command line 512 octets, AUTH 12288), exact command
     /// syntax, bare CR and LF rejected.
     pub fn new() -> Self {
-        let limits = Limits::default();
+        let limits = ServerLimits::default();
         Self::build(
             limits.command_line,
             limits.auth_line,
@@ -145,7 +146,7 @@ impl CommandCodec {
     /// A codec that frames and parses as a [`Server`](crate::Server) with `config` does: its
     /// line limits, its [`ParseOptions`], and its bare-newline policy (anything but
     /// [`BareNewline::Reject`] makes a bare LF end a line; a bare CR is still rejected).
-    pub fn from_config(config: &Config) -> Self {
+    pub fn from_config(config: &ServerConfig) -> Self {
         let bare_newline = if config.bare_newline == BareNewline::Reject {
             BareNewline::Reject
         } else {
@@ -381,7 +382,7 @@ mod tests {
             input in wire(),
             points in prop::collection::vec(0usize..800, 0..12),
         ) {
-            let mut config = Config::strict(Domain::try_from("mx.example").unwrap());
+            let mut config = ServerConfig::strict(Domain::try_from("mx.example").unwrap());
             config.limits.command_line = 30;
             config.limits.auth_line = 60;
             let commands = decode_pieces(&mut CommandCodec::from_config(&config), [&input[..]]);
@@ -519,14 +520,14 @@ mod tests {
         assert_eq!(bytewise(&mut CommandCodec::new(), input), got);
 
         // The compatible preset ends a line on a bare LF, as its server does.
-        let config = Config::compatible(Domain::try_from("mx.example").unwrap());
+        let config = ServerConfig::compatible(Domain::try_from("mx.example").unwrap());
         let got = whole(&mut CommandCodec::from_config(&config), b"RSET\nQUIT\r\n");
         assert_eq!(got, vec![Ok(Ok(Command::Rset)), Ok(Ok(Command::Quit))]);
     }
 
     #[test]
     fn config_limits_and_options() {
-        let mut config = Config::compatible(Domain::try_from("mx.example").unwrap());
+        let mut config = ServerConfig::compatible(Domain::try_from("mx.example").unwrap());
         config.limits.command_line = 12;
         let mut codec = CommandCodec::from_config(&config);
         let got = whole(&mut codec, b"MAIL FROM: <a@b>\r\nNOOP  \r\n");

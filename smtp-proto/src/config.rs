@@ -20,16 +20,16 @@ pub enum TlsMode {
     /// and QUIT are accepted (530 5.7.0, RFC 3207 §4); AUTH is neither offered nor accepted.
     Required,
     /// STARTTLS is offered; plaintext mail is accepted (an MX relay, RFC 3207 §4); AUTH still
-    /// needs TLS unless [`Config::dangerous_plaintext_auth`] is set.
+    /// needs TLS unless [`ServerConfig::dangerous_plaintext_auth`] is set.
     Opportunistic,
     /// No TLS at all; only for tests and loopback.
     DangerousPlaintextOnly,
 }
 
-/// Limits; every default cites where it comes from.
+/// The server's limits; every default cites where it comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct Limits {
+pub struct ServerLimits {
     /// Command line octets incl. CRLF: 512 (RFC 5321 §4.5.3.1.4). Longer → 500 5.5.6.
     pub command_line: usize,
     /// AUTH command and SASL response lines: 12288 (RFC 4954 §4).
@@ -56,7 +56,7 @@ pub struct Limits {
     pub sasl_steps: u32,
 }
 
-impl Default for Limits {
+impl Default for ServerLimits {
     fn default() -> Self {
         Self {
             command_line: 512,
@@ -95,15 +95,15 @@ pub struct Extensions {
     pub enhanced_status_codes: bool,
     /// REQUIRETLS (RFC 8689), only offered under TLS.
     pub requiretls: bool,
-    /// SIZE (RFC 1870) with [`Limits::message_size`].
+    /// SIZE (RFC 1870) with [`ServerLimits::message_size`].
     pub size: bool,
     /// LIMITS RCPTMAX (RFC 9422).
     pub limits: bool,
     /// SASL mechanisms offered once TLS is up (or always, with
-    /// [`Config::dangerous_plaintext_auth`]); PLAIN and LOGIN by default. Add CRAM-MD5 or
+    /// [`ServerConfig::dangerous_plaintext_auth`]); PLAIN and LOGIN by default. Add CRAM-MD5 or
     /// SCRAM-SHA-256 only if the application answers
-    /// [`Event::SaslConfig`](crate::Event::SaslConfig) and, for SCRAM,
-    /// [`Event::ScramCredentials`](crate::Event::ScramCredentials).
+    /// [`ServerEvent::SaslConfig`](crate::ServerEvent::SaslConfig) and, for SCRAM,
+    /// [`ServerEvent::ScramCredentials`](crate::ServerEvent::ScramCredentials).
     pub auth: Vec<MechanismName>,
     /// Answer VRFY with an event; when off, 252 2.5.0 (RFC 5321 §3.5.3).
     pub vrfy: bool,
@@ -134,10 +134,10 @@ impl Default for Extensions {
     }
 }
 
-/// Server configuration. Start from [`Config::strict`] or [`Config::compatible`].
+/// Server configuration. Start from [`ServerConfig::strict`] or [`ServerConfig::compatible`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct Config {
+pub struct ServerConfig {
     /// The server's host name, first word of the greeting and the EHLO reply.
     pub domain: Domain,
     /// Text after the domain in the greeting.
@@ -145,7 +145,7 @@ pub struct Config {
     /// TLS mode.
     pub tls: TlsMode,
     /// Limits.
-    pub limits: Limits,
+    pub limits: ServerLimits,
     /// Extensions offered.
     pub extensions: Extensions,
     /// LMTP (RFC 2033): LHLO instead of EHLO, one reply per recipient after the body.
@@ -165,7 +165,7 @@ pub struct Config {
     pub allow_unnegotiated_pipelining: bool,
 }
 
-impl Config {
+impl ServerConfig {
     /// The strict preset (Postfix-like): bare CR/LF rejected, RFC line limits, exact command
     /// syntax, AUTH only under TLS.
     pub fn strict(domain: Domain) -> Self {
@@ -173,7 +173,7 @@ impl Config {
             domain,
             greeting: Text::from_trusted("ESMTP".to_owned()),
             tls: TlsMode::Opportunistic,
-            limits: Limits::default(),
+            limits: ServerLimits::default(),
             extensions: Extensions::default(),
             lmtp: false,
             greeting_delay: None,
@@ -198,9 +198,9 @@ impl Config {
     }
 }
 
-impl Config {
+impl ServerConfig {
     /// Whether AUTH may run: under TLS, or without it only when TLS is not required and
-    /// [`Config::dangerous_plaintext_auth`] is set. [`TlsMode::Required`] means no AUTH
+    /// [`ServerConfig::dangerous_plaintext_auth`] is set. [`TlsMode::Required`] means no AUTH
     /// before the switch, whatever else is set (ARCHITECTURE.md, STARTTLS).
     pub(crate) fn auth_allowed(&self, tls_active: bool) -> bool {
         tls_active || (self.dangerous_plaintext_auth && self.tls != TlsMode::Required)
@@ -210,8 +210,8 @@ impl Config {
     /// (RFC 4954 §4, RFC 3207 §4), and only those of [`Extensions::auth`] the shared SASL
     /// machines know (PLAIN, LOGIN, XOAUTH2, OAUTHBEARER, EXTERNAL, CRAM-MD5,
     /// SCRAM-SHA-256[-PLUS]). CRAM-MD5 and SCRAM take their per-exchange challenge or nonce from
-    /// the application ([`Event::SaslConfig`](crate::Event::SaslConfig)); `-PLUS` also needs
-    /// the TLS channel binding in those settings.
+    /// the application ([`ServerEvent::SaslConfig`](crate::ServerEvent::SaslConfig)); `-PLUS`
+    /// also needs the TLS channel binding in those settings.
     pub fn offered_mechanisms(&self, tls_active: bool) -> Vec<MechanismName> {
         if !self.auth_allowed(tls_active) {
             return Vec::new();

@@ -242,7 +242,7 @@ pub enum Error {
     ChunkTooLarge {
         /// The announced chunk size.
         size: u64,
-        /// [`Limits::message_size`](crate::Limits::message_size).
+        /// [`ServerLimits::message_size`](crate::ServerLimits::message_size).
         limit: u64,
     },
     /// TLS is required and the peer did not negotiate it.

@@ -15,7 +15,7 @@
 //!   never reach the wire inside an argument, and encoding cannot fail.
 //! - [`Server`]: implements [`mail_sansio::Session`]. It answers by itself whatever the RFCs
 //!   decide (syntax errors, bad sequence, limits, STARTTLS, SASL framing, dot-unstuffing) and
-//!   raises an [`Event`] where the application must decide: accept this hello, sender,
+//!   raises an [`ServerEvent`] where the application must decide: accept this hello, sender,
 //!   recipient, these credentials, this message. Each event's documentation names the call
 //!   that answers it: [`Server::accept`], [`Server::send_reply`] or [`Server::send_replies`].
 //!
@@ -33,7 +33,7 @@
 //!
 //! use mail_sansio::Session;
 //! use smtp_proto::types::Domain;
-//! use smtp_proto::{Config, EnhancedStatusCode, Event, Reply, ReplyCode, Server};
+//! use smtp_proto::{EnhancedStatusCode, Reply, ReplyCode, Server, ServerConfig, ServerEvent};
 //!
 //! /// Feeds `input` and plays a permissive application.
 //! fn drive(server: &mut Server, input: &[u8], sent: &mut Vec<u8>, body: &mut Vec<u8>) {
@@ -43,15 +43,17 @@
 //!             sent.extend_from_slice(&bytes);
 //!         }
 //!         match server.poll_event().expect("no fatal error") {
-//!             Some(Event::BodyChunk(chunk)) => body.extend_from_slice(&chunk),
-//!             Some(Event::MessageComplete { token, .. }) => {
+//!             Some(ServerEvent::BodyChunk(chunk)) => body.extend_from_slice(&chunk),
+//!             Some(ServerEvent::MessageComplete { token, .. }) => {
 //!                 let esc = EnhancedStatusCode::new(2, 0, 0).unwrap();
 //!                 let queued = Reply::new(ReplyCode::OK, Some(esc), "queued as 4F2A").unwrap();
 //!                 server.send_reply(token, queued).unwrap();
 //!             }
-//!             Some(Event::Hello { token, .. } | Event::Mail { token, .. } | Event::Rcpt { token, .. }) => {
-//!                 server.accept(token).unwrap()
-//!             }
+//!             Some(
+//!                 ServerEvent::Hello { token, .. }
+//!                 | ServerEvent::Mail { token, .. }
+//!                 | ServerEvent::Rcpt { token, .. },
+//!             ) => server.accept(token).unwrap(),
 //!             Some(_) => {}
 //!             None => break,
 //!         }
@@ -62,7 +64,7 @@
 //! }
 //!
 //! let domain = Domain::try_from("mx.example.org")?;
-//! let mut server = Server::new(Config::strict(domain), Instant::now());
+//! let mut server = Server::new(ServerConfig::strict(domain), Instant::now());
 //! let (mut sent, mut body) = (Vec::new(), Vec::new());
 //! drive(&mut server, b"EHLO client.example.com\r\n", &mut sent, &mut body);
 //! // The client pipelines its envelope (RFC 2920); DATA ends the group.
@@ -105,34 +107,34 @@
 //! handshake the session forgets EHLO, transaction and AUTH state, and the next
 //! EHLO reply lists AUTH but not STARTTLS. [`TlsMode::Required`] answers everything but EHLO,
 //! HELO, NOOP, STARTTLS and QUIT with `530 5.7.0`; AUTH without TLS is `538 5.7.11` and is not
-//! advertised; [`Config::dangerous_plaintext_auth`] lifts that only when TLS is not required.
+//! advertised; [`ServerConfig::dangerous_plaintext_auth`] lifts that only when TLS is not required.
 //!
 //! # AUTH
 //!
 //! The mechanisms in [`Extensions::auth`] run on the shared SASL machines of
 //! [`mail_sansio::sasl`]: PLAIN, LOGIN, XOAUTH2, OAUTHBEARER and EXTERNAL end in
-//! [`Event::Auth`]; CRAM-MD5 (RFC 2195) ends in [`Event::Auth`] with a proof the application
-//! verifies; SCRAM-SHA-256 (RFC 5802, RFC 7677) asks for the user's stored keys
-//! ([`Event::ScramCredentials`]) and ends in [`Event::SaslAuthenticated`]. The machine makes up
-//! no randomness: CRAM-MD5's challenge and SCRAM's nonce come from the application, per
-//! exchange, with [`Event::SaslConfig`] or [`Server::set_sasl_config`] (the same call as on the
-//! POP3 server).
+//! [`ServerEvent::Auth`]; CRAM-MD5 (RFC 2195) ends in [`ServerEvent::Auth`] with a proof the
+//! application verifies; SCRAM-SHA-256 (RFC 5802, RFC 7677) asks for the user's stored keys
+//! ([`ServerEvent::ScramCredentials`]) and ends in [`ServerEvent::SaslAuthenticated`]. The
+//! machine makes up no randomness: CRAM-MD5's challenge and SCRAM's nonce come from the
+//! application, per exchange, with [`ServerEvent::SaslConfig`] or [`Server::set_sasl_config`]
+//! (the same call as on the POP3 server).
 //!
 //! # Limits
 //!
-//! Every limit is in [`Limits`], with its RFC default: command line 512 octets (AUTH 12288),
+//! Every limit is in [`ServerLimits`], with its RFC default: command line 512 octets (AUTH 12288),
 //! text line 1000, recipients 1000 (`452 4.5.3`), message size (`552 5.3.4`, sent after the
 //! end of the body, which is read to its real terminator), 10 bad commands and 3 unknown verbs
 //! before authentication (`421`). An over-long line gets `500 5.5.6` and the session goes on.
 //! Numbers that overflow (`SIZE=`, `BDAT`) are errors, never wrapped; the machine never
 //! allocates because the peer announced a size. Body and BDAT bytes are handed out as
-//! [`Event::BodyChunk`]s; the library never holds a whole message.
+//! [`ServerEvent::BodyChunk`]s; the library never holds a whole message.
 //!
 //! # Features
 //!
-//! Peer quirks are runtime switches on [`Config`], never cargo features
-//! ([`Config::compatible`] accepts `MAIL FROM: <a@b>`, trailing spaces and normalises bare
-//! newlines in bodies; [`Config::strict`], the default, rejects bare CR and LF, the SMTP
+//! Peer quirks are runtime switches on [`ServerConfig`], never cargo features
+//! ([`ServerConfig::compatible`] accepts `MAIL FROM: <a@b>`, trailing spaces and normalises bare
+//! newlines in bodies; [`ServerConfig::strict`], the default, rejects bare CR and LF, the SMTP
 //! smuggling defence).
 //!
 //! - `tokio-codec` (off by default): the `codec` module, tokio-util `Decoder`/`Encoder`s that
@@ -168,9 +170,21 @@ pub use client::{
     Envelope, Stage,
 };
 pub use command::{Command, ParseOptions};
-pub use config::{Config, Extensions, Limits, TlsMode};
+pub use config::{Extensions, ServerConfig, ServerLimits, TlsMode};
 pub use ehlo::{Capability, EhloReply};
 pub use error::{Error, InvalidValue, ParseError, ParseErrorKind, SendError};
 pub use mail_sansio::Parsed;
 pub use reply::{EnhancedStatusCode, Reply, ReplyAssembler, ReplyCode, ReplyLimits};
-pub use server::{AbortReason, Event, HelloVerb, Server, Token};
+pub use server::{AbortReason, HelloVerb, Server, ServerEvent, Token};
+
+/// The server's configuration, under its old name.
+#[deprecated(note = "renamed ServerConfig")]
+pub type Config = ServerConfig;
+
+/// The server's events, under their old name.
+#[deprecated(note = "renamed ServerEvent")]
+pub type Event = ServerEvent;
+
+/// The server's limits, under their old name.
+#[deprecated(note = "renamed ServerLimits")]
+pub type Limits = ServerLimits;

@@ -12,12 +12,14 @@
 use mail_sansio::testing::{FakeClock, Pair, Side};
 use proptest::prelude::*;
 use smtp_proto::types::Domain;
-use smtp_proto::{Client, ClientConfig, ClientEvent, Config, Envelope, Event, Server, TlsMode};
+use smtp_proto::{
+    Client, ClientConfig, ClientEvent, Envelope, Server, ServerConfig, ServerEvent, TlsMode,
+};
 
-fn configs(tweak: impl FnOnce(&mut Config)) -> (ClientConfig, Config) {
+fn configs(tweak: impl FnOnce(&mut ServerConfig)) -> (ClientConfig, ServerConfig) {
     let mut client = ClientConfig::new(Domain::try_from("client.example").unwrap());
     client.tls = TlsMode::DangerousPlaintextOnly;
-    let mut server = Config::strict(Domain::try_from("mx.example").unwrap());
+    let mut server = ServerConfig::strict(Domain::try_from("mx.example").unwrap());
     server.tls = TlsMode::DangerousPlaintextOnly;
     tweak(&mut server);
     (client, server)
@@ -35,7 +37,7 @@ struct Outcome {
 /// Sends one message whose body goes out in `pieces`.
 fn run(
     client: ClientConfig,
-    server: Config,
+    server: ServerConfig,
     envelope: Envelope,
     pieces: Vec<Vec<u8>>,
     seed: Option<u64>,
@@ -83,16 +85,16 @@ fn run(
             }
         }
         Side::Server(event) => match event {
-            Event::Mail { token, params, .. } => {
+            ServerEvent::Mail { token, params, .. } => {
                 out.bodies_declared
                     .push(params.body.map(|b| format!("{b:?}")).unwrap_or_default());
                 server.accept(token).unwrap();
             }
-            Event::Hello { token, .. } | Event::Rcpt { token, .. } => {
+            ServerEvent::Hello { token, .. } | ServerEvent::Rcpt { token, .. } => {
                 server.accept(token).unwrap();
             }
-            Event::BodyChunk(chunk) => current.extend_from_slice(&chunk),
-            Event::MessageComplete { token, .. } => {
+            ServerEvent::BodyChunk(chunk) => current.extend_from_slice(&chunk),
+            ServerEvent::MessageComplete { token, .. } => {
                 out.bodies.push(std::mem::take(&mut current));
                 server.accept(token).unwrap();
             }
@@ -179,8 +181,8 @@ fn binary_body_goes_out_unchanged_with_binarymime() {
 fn binary_body_is_refused_before_mail_without_binarymime() {
     let body = b"a\0b\r\n";
     for tweak in [
-        (|c: &mut Config| c.extensions.binary_mime = false) as fn(&mut Config),
-        |c: &mut Config| c.extensions.chunking = false,
+        (|c: &mut ServerConfig| c.extensions.binary_mime = false) as fn(&mut ServerConfig),
+        |c: &mut ServerConfig| c.extensions.chunking = false,
     ] {
         let (client, server) = configs(tweak);
         let out = run(client, server, envelope().for_body(body), vec![], None);

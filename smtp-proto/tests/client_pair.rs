@@ -17,8 +17,8 @@ use mail_sansio::testing::{FakeClock, Pair, Side};
 use proptest::prelude::*;
 use smtp_proto::types::{Domain, MechanismName};
 use smtp_proto::{
-    Client, ClientConfig, ClientEvent, Config, EnhancedStatusCode, Envelope, Event, Reply,
-    ReplyCode, Server, Stage, TlsMode,
+    Client, ClientConfig, ClientEvent, EnhancedStatusCode, Envelope, Reply, ReplyCode, Server,
+    ServerConfig, ServerEvent, Stage, TlsMode,
 };
 
 /// What the client should do once ready.
@@ -38,8 +38,8 @@ struct Outcome {
     recipients: Vec<String>,
 }
 
-fn server_config(tls: TlsMode, tweak: impl FnOnce(&mut Config)) -> Config {
-    let mut config = Config::strict(Domain::try_from("mx.example").unwrap());
+fn server_config(tls: TlsMode, tweak: impl FnOnce(&mut ServerConfig)) -> ServerConfig {
+    let mut config = ServerConfig::strict(Domain::try_from("mx.example").unwrap());
     config.tls = tls;
     tweak(&mut config);
     config
@@ -64,7 +64,7 @@ fn refuse(code: u16, text: &str) -> Reply {
 /// credentials other than user/pencil.
 fn run(
     client: ClientConfig,
-    server: Config,
+    server: ServerConfig,
     script: Script,
     seed: Option<u64>,
 ) -> (Outcome, String) {
@@ -112,10 +112,10 @@ fn run(
             }
         }
         Side::Server(event) => match event {
-            Event::Hello { token, .. } | Event::Mail { token, .. } => {
+            ServerEvent::Hello { token, .. } | ServerEvent::Mail { token, .. } => {
                 server.accept(token).unwrap();
             }
-            Event::Rcpt { token, to, .. } => {
+            ServerEvent::Rcpt { token, to, .. } => {
                 let to = to
                     .mailbox()
                     .map(|m| m.as_str().to_owned())
@@ -129,7 +129,7 @@ fn run(
                     server.accept(token).unwrap();
                 }
             }
-            Event::Auth { token, credentials } => match credentials {
+            ServerEvent::Auth { token, credentials } => match credentials {
                 Credentials::Password {
                     authcid, password, ..
                 } if authcid == "user" && password.expose() == "pencil" => {
@@ -139,8 +139,8 @@ fn run(
                     .send_reply(token, refuse(535, "bad credentials"))
                     .unwrap(),
             },
-            Event::BodyChunk(chunk) => out.current.extend_from_slice(&chunk),
-            Event::MessageComplete { token, .. } => {
+            ServerEvent::BodyChunk(chunk) => out.current.extend_from_slice(&chunk),
+            ServerEvent::MessageComplete { token, .. } => {
                 out.bodies.push(std::mem::take(&mut out.current));
                 let queued = Reply::new(ReplyCode::OK, None, "queued as 4F2A").unwrap();
                 server.send_reply(token, queued).unwrap();

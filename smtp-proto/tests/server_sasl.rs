@@ -19,8 +19,8 @@ use mail_sansio::sasl::{
 use mail_sansio::testing::{FakeClock, Pair, Side};
 use smtp_proto::types::{Domain, MechanismName};
 use smtp_proto::{
-    Client, ClientConfig, ClientEvent, Config, EnhancedStatusCode, Event, Reply, ReplyCode,
-    SendError, Server, TlsMode,
+    Client, ClientConfig, ClientEvent, EnhancedStatusCode, Reply, ReplyCode, SendError, Server,
+    ServerConfig, ServerEvent, TlsMode,
 };
 
 const CHALLENGE: &[u8] = b"<1896.697170952@postoffice.reston.mci.net>";
@@ -39,8 +39,8 @@ const SCRAM: [&str; 4] = [
     "dj02cnJpVFJCaTIzV3BSUi93dHVwK21NaFVaVW4vZEI1bkxUSlJzamw5NUc0PQ==",
 ];
 
-fn config(mechanisms: &[Mechanism]) -> Config {
-    let mut c = Config::strict(Domain::try_from("mx.example").unwrap());
+fn config(mechanisms: &[Mechanism]) -> ServerConfig {
+    let mut c = ServerConfig::strict(Domain::try_from("mx.example").unwrap());
     c.tls = TlsMode::Implicit;
     c.extensions
         .auth
@@ -60,7 +60,7 @@ struct Harness {
 }
 
 impl Harness {
-    fn new(config: Config) -> Self {
+    fn new(config: ServerConfig) -> Self {
         let now = FakeClock::start().now();
         let mut h = Self {
             server: Server::new(config, now),
@@ -80,19 +80,19 @@ impl Harness {
     }
 
     /// Feeds one line and returns the next event, if any.
-    fn line(&mut self, line: &str) -> Option<Event> {
+    fn line(&mut self, line: &str) -> Option<ServerEvent> {
         self.server
             .handle_input(self.now, format!("{line}\r\n").as_bytes());
         self.server.poll_event().unwrap()
     }
 
-    fn event(&mut self) -> Option<Event> {
+    fn event(&mut self) -> Option<ServerEvent> {
         self.server.poll_event().unwrap()
     }
 
     /// Greets with EHLO and accepts it; returns the EHLO reply.
     fn ehlo(&mut self) -> String {
-        let Some(Event::Hello { token, .. }) = self.line("EHLO client.example") else {
+        let Some(ServerEvent::Hello { token, .. }) = self.line("EHLO client.example") else {
             panic!("no hello event");
         };
         self.server.accept(token).unwrap();
@@ -128,7 +128,7 @@ fn mechanisms_are_advertised_only_when_configured() {
 fn cram_md5_rfc2195_vector_through_the_event() {
     let mut h = Harness::new(config(&[Mechanism::CramMd5]));
     h.ehlo();
-    let Some(Event::SaslConfig { token, mechanism }) = h.line("AUTH CRAM-MD5") else {
+    let Some(ServerEvent::SaslConfig { token, mechanism }) = h.line("AUTH CRAM-MD5") else {
         panic!("no sasl config event");
     };
     assert_eq!(mechanism.as_str(), "CRAM-MD5");
@@ -138,7 +138,7 @@ fn cram_md5_rfc2195_vector_through_the_event() {
     let config = SaslServerConfig::new().with_cram_md5_challenge(CHALLENGE);
     h.server.provide_sasl_config(token, config).unwrap();
     assert_eq!(h.sent(), format!("334 {CHALLENGE_B64}\r\n"));
-    let Some(Event::Auth { token, credentials }) = h.line(CRAM_RESPONSE_B64) else {
+    let Some(ServerEvent::Auth { token, credentials }) = h.line(CRAM_RESPONSE_B64) else {
         panic!("no auth event");
     };
     let Credentials::CramMd5(proof) = credentials else {
@@ -166,7 +166,7 @@ fn settings_given_in_advance_skip_the_event_and_serve_one_exchange() {
     // Used up: the next exchange asks again.
     assert!(matches!(
         h.line("AUTH CRAM-MD5"),
-        Some(Event::SaslConfig { .. })
+        Some(ServerEvent::SaslConfig { .. })
     ));
 }
 
@@ -174,14 +174,15 @@ fn settings_given_in_advance_skip_the_event_and_serve_one_exchange() {
 fn scram_rfc7677_vector_through_the_events() {
     let mut h = Harness::new(config(&[Mechanism::ScramSha256]));
     h.ehlo();
-    let Some(Event::SaslConfig { token, .. }) = h.line(&format!("AUTH SCRAM-SHA-256 {}", SCRAM[0]))
+    let Some(ServerEvent::SaslConfig { token, .. }) =
+        h.line(&format!("AUTH SCRAM-SHA-256 {}", SCRAM[0]))
     else {
         panic!("no sasl config event");
     };
     let config = SaslServerConfig::new().with_scram_nonce(SERVER_NONCE);
     h.server.provide_sasl_config(token, config).unwrap();
     assert_eq!(h.sent(), "");
-    let Some(Event::ScramCredentials {
+    let Some(ServerEvent::ScramCredentials {
         token,
         authcid,
         authzid,
@@ -196,7 +197,7 @@ fn scram_rfc7677_vector_through_the_events() {
     assert_eq!(h.sent(), format!("334 {}\r\n", SCRAM[1]));
     assert!(h.line(SCRAM[2]).is_none());
     assert_eq!(h.sent(), format!("334 {}\r\n", SCRAM[3]));
-    let Some(Event::SaslAuthenticated { token, authcid, .. }) = h.line("") else {
+    let Some(ServerEvent::SaslAuthenticated { token, authcid, .. }) = h.line("") else {
         panic!("no authenticated event");
     };
     assert_eq!(authcid, "user");
@@ -212,7 +213,7 @@ fn scram_with_a_wrong_password_fails_without_an_event() {
     h.ehlo();
     h.server
         .set_sasl_config(SaslServerConfig::new().with_scram_nonce(SERVER_NONCE));
-    let Some(Event::ScramCredentials { token, .. }) =
+    let Some(ServerEvent::ScramCredentials { token, .. }) =
         h.line(&format!("AUTH SCRAM-SHA-256 {}", SCRAM[0]))
     else {
         panic!("no scram credentials event");
@@ -229,7 +230,7 @@ fn scram_with_a_wrong_password_fails_without_an_event() {
 fn answering_calls_are_checked() {
     let mut h = Harness::new(config(&[Mechanism::CramMd5, Mechanism::ScramSha256]));
     h.ehlo();
-    let Some(Event::SaslConfig { token, .. }) = h.line("AUTH CRAM-MD5") else {
+    let Some(ServerEvent::SaslConfig { token, .. }) = h.line("AUTH CRAM-MD5") else {
         panic!("no sasl config event");
     };
     // The machine cannot accept without a challenge, nor take success from the application.
@@ -261,7 +262,8 @@ fn answering_calls_are_checked() {
     assert_eq!(h.sent(), "250 2.0.0 OK\r\n");
 
     // Settings that lack what the mechanism needs: 454, session usable.
-    let Some(Event::SaslConfig { token, .. }) = h.line(&format!("AUTH SCRAM-SHA-256 {}", SCRAM[0]))
+    let Some(ServerEvent::SaslConfig { token, .. }) =
+        h.line(&format!("AUTH SCRAM-SHA-256 {}", SCRAM[0]))
     else {
         panic!("no sasl config event");
     };
@@ -274,7 +276,8 @@ fn answering_calls_are_checked() {
     assert_eq!(h.sent(), "454 4.7.0 Temporary authentication failure\r\n");
 
     // The keys may be refused too.
-    let Some(Event::SaslConfig { token, .. }) = h.line(&format!("AUTH SCRAM-SHA-256 {}", SCRAM[0]))
+    let Some(ServerEvent::SaslConfig { token, .. }) =
+        h.line(&format!("AUTH SCRAM-SHA-256 {}", SCRAM[0]))
     else {
         panic!("no sasl config event");
     };
@@ -284,7 +287,7 @@ fn answering_calls_are_checked() {
             SaslServerConfig::new().with_scram_nonce(SERVER_NONCE),
         )
         .unwrap();
-    let Some(Event::ScramCredentials { token, .. }) = h.event() else {
+    let Some(ServerEvent::ScramCredentials { token, .. }) = h.event() else {
         panic!("no scram credentials event");
     };
     let busy = reply(454, (4, 7, 0), "Temporary authentication failure");
@@ -300,7 +303,7 @@ fn a_response_sent_before_the_challenge_is_read_as_the_response() {
     // application answered and are then taken as the (wrong) response.
     let mut h = Harness::new(config(&[Mechanism::CramMd5]));
     h.ehlo();
-    let Some(Event::SaslConfig { token, .. }) = h.line("AUTH CRAM-MD5") else {
+    let Some(ServerEvent::SaslConfig { token, .. }) = h.line("AUTH CRAM-MD5") else {
         panic!("no sasl config event");
     };
     h.server.handle_input(
@@ -310,7 +313,7 @@ fn a_response_sent_before_the_challenge_is_read_as_the_response() {
     assert!(h.event().is_none());
     let config = SaslServerConfig::new().with_cram_md5_challenge(CHALLENGE);
     h.server.provide_sasl_config(token, config).unwrap();
-    let Some(Event::Auth { token, credentials }) = h.event() else {
+    let Some(ServerEvent::Auth { token, credentials }) = h.event() else {
         panic!("no auth event");
     };
     let Credentials::CramMd5(proof) = credentials else {
@@ -360,8 +363,8 @@ fn pair_auth_with(
             }
         }
         Side::Server(event) => match event {
-            Event::Hello { token, .. } => server.accept(token).unwrap(),
-            Event::SaslConfig { token, .. } => {
+            ServerEvent::Hello { token, .. } => server.accept(token).unwrap(),
+            ServerEvent::SaslConfig { token, .. } => {
                 exchanges += 1;
                 let mut config = SaslServerConfig::new()
                     .with_cram_md5_challenge(format!("<{exchanges}.1@mx.example>"))
@@ -372,12 +375,12 @@ fn pair_auth_with(
                 }
                 server.provide_sasl_config(token, config).unwrap();
             }
-            Event::ScramCredentials { token, authcid, .. } => {
+            ServerEvent::ScramCredentials { token, authcid, .. } => {
                 let password = if authcid == "user" { "pencil" } else { "x" };
                 let stored = ScramCredentials::derive(password, &SALT, 4096).unwrap();
                 server.provide_scram_credentials(token, stored).unwrap();
             }
-            Event::Auth {
+            ServerEvent::Auth {
                 token,
                 credentials: Credentials::CramMd5(proof),
             } => {
@@ -389,7 +392,7 @@ fn pair_auth_with(
                         .unwrap();
                 }
             }
-            Event::SaslAuthenticated { token, .. } => server.accept(token).unwrap(),
+            ServerEvent::SaslAuthenticated { token, .. } => server.accept(token).unwrap(),
             _ => {}
         },
     });

@@ -11,7 +11,7 @@
 use mail_sansio::Session;
 use proptest::prelude::*;
 use smtp_proto::types::Domain;
-use smtp_proto::{Config, Error, Event, Reply, ReplyCode, Server, TlsMode};
+use smtp_proto::{Error, Reply, ReplyCode, Server, ServerConfig, ServerEvent, TlsMode};
 
 struct Outcome {
     sent: String,
@@ -21,14 +21,14 @@ struct Outcome {
     closed: bool,
 }
 
-fn config() -> Config {
-    let mut c = Config::strict(Domain::try_from("mx.example").unwrap());
+fn config() -> ServerConfig {
+    let mut c = ServerConfig::strict(Domain::try_from("mx.example").unwrap());
     c.tls = TlsMode::Implicit;
     c
 }
 
 /// Feeds `chunks`, answering every decision positively, draining after each chunk.
-fn drive(config: Config, chunks: &[&[u8]]) -> Outcome {
+fn drive(config: ServerConfig, chunks: &[&[u8]]) -> Outcome {
     let now = mail_sansio::testing::FakeClock::start().now();
     let mut s = Server::new(config, now);
     let mut o = Outcome {
@@ -46,15 +46,15 @@ fn drive(config: Config, chunks: &[&[u8]]) -> Outcome {
             return;
         }
         match s.poll_event() {
-            Ok(Some(Event::BodyChunk(b))) => o.body.extend_from_slice(&b),
+            Ok(Some(ServerEvent::BodyChunk(b))) => o.body.extend_from_slice(&b),
             Ok(Some(e)) => {
                 o.events.push(format!("{e:?}"));
                 match e {
-                    Event::Hello { token, .. }
-                    | Event::Mail { token, .. }
-                    | Event::Rcpt { token, .. }
-                    | Event::MessageComplete { token, .. }
-                    | Event::Auth { token, .. } => s.accept(token).unwrap(),
+                    ServerEvent::Hello { token, .. }
+                    | ServerEvent::Mail { token, .. }
+                    | ServerEvent::Rcpt { token, .. }
+                    | ServerEvent::MessageComplete { token, .. }
+                    | ServerEvent::Auth { token, .. } => s.accept(token).unwrap(),
                     _ => {}
                 }
             }
@@ -121,7 +121,7 @@ fn item12_smuggling_variants_never_end_data() {
             let mut c = if strict {
                 config()
             } else {
-                Config::compatible(Domain::try_from("mx.example").unwrap())
+                ServerConfig::compatible(Domain::try_from("mx.example").unwrap())
             };
             c.tls = TlsMode::Implicit;
             let body = [
@@ -306,14 +306,18 @@ fn item20_bdat_overflow_and_eof() {
     let mut s = Server::new(config(), now);
     s.handle_input(now, ENVELOPE);
     while let Ok(Some(e)) = s.poll_event() {
-        if let Event::Hello { token, .. } | Event::Mail { token, .. } | Event::Rcpt { token, .. } =
-            e
+        if let ServerEvent::Hello { token, .. }
+        | ServerEvent::Mail { token, .. }
+        | ServerEvent::Rcpt { token, .. } = e
         {
             s.accept(token).unwrap();
         }
     }
     s.handle_input(now, b"BDAT 10\r\n12345");
-    assert!(matches!(s.poll_event(), Ok(Some(Event::BodyChunk(_)))));
+    assert!(matches!(
+        s.poll_event(),
+        Ok(Some(ServerEvent::BodyChunk(_)))
+    ));
     assert_eq!(s.poll_event(), Ok(None));
     s.handle_eof(now);
     assert!(matches!(s.poll_event(), Err(Error::UnexpectedEof { .. })));
@@ -363,7 +367,9 @@ fn late_replies_go_out_in_command_order() {
     s.handle_input(now, b"EHLO c.example\r\nMAIL FROM:<a@b.example>\r\n");
     for _ in 0..2 {
         match s.poll_event().unwrap().unwrap() {
-            Event::Hello { token, .. } | Event::Mail { token, .. } => s.accept(token).unwrap(),
+            ServerEvent::Hello { token, .. } | ServerEvent::Mail { token, .. } => {
+                s.accept(token).unwrap()
+            }
             e => panic!("{e:?}"),
         }
     }
@@ -373,7 +379,7 @@ fn late_replies_go_out_in_command_order() {
         b"RCPT TO:<a@x.example>\r\nRCPT TO:<b@x.example>\r\nRSET\r\n",
     );
     let mut tokens = Vec::new();
-    while let Ok(Some(Event::Rcpt { token, .. })) = s.poll_event() {
+    while let Ok(Some(ServerEvent::Rcpt { token, .. })) = s.poll_event() {
         tokens.push(token);
     }
     assert_eq!(tokens.len(), 2);

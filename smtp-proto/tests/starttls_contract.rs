@@ -16,7 +16,9 @@ use std::time::Instant;
 
 use mail_sansio::Session;
 use smtp_proto::types::Domain;
-use smtp_proto::{Client, ClientConfig, ClientError, Config, Error, Event, Server, TlsMode};
+use smtp_proto::{
+    Client, ClientConfig, ClientError, Error, Server, ServerConfig, ServerEvent, TlsMode,
+};
 
 fn now() -> Instant {
     mail_sansio::testing::FakeClock::start().now()
@@ -32,14 +34,14 @@ fn drain(s: &mut impl Session) -> String {
 
 /// A server with TLS required, greeted and past EHLO, its replies taken.
 fn server_after_ehlo() -> Server {
-    let mut config = Config::strict(Domain::try_from("mx.example").unwrap());
+    let mut config = ServerConfig::strict(Domain::try_from("mx.example").unwrap());
     config.tls = TlsMode::Required;
     let now = now();
     let mut s = Server::new(config, now);
     drain(&mut s);
     s.handle_input(now, b"EHLO c.example\r\n");
     match s.poll_event() {
-        Ok(Some(Event::Hello { token, .. })) => s.accept(token).unwrap(),
+        Ok(Some(ServerEvent::Hello { token, .. })) => s.accept(token).unwrap(),
         other => panic!("expected hello, got {other:?}"),
     }
     assert_eq!(s.poll_event(), Ok(None));

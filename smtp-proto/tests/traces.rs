@@ -30,7 +30,9 @@ use std::time::{Duration, Instant};
 use mail_sansio::sasl::{Credentials, SaslServerConfig, ScramCredentials};
 use mail_sansio::testing::trace::{self, Call, EventLog, Role, Trace};
 use smtp_proto::types::{Domain, MechanismName};
-use smtp_proto::{Config, EnhancedStatusCode, Event, Reply, ReplyCode, Server, TlsMode, Token};
+use smtp_proto::{
+    EnhancedStatusCode, Reply, ReplyCode, Server, ServerConfig, ServerEvent, TlsMode, Token,
+};
 
 /// RFC 2195 §2's example challenge.
 const RFC2195_CHALLENGE: &[u8] = b"<1896.697170952@postoffice.reston.mci.net>";
@@ -44,19 +46,19 @@ const RFC7677_SALT: [u8; 16] = [
 struct Log {
     events: EventLog,
     hold: bool,
-    held: Vec<Event>,
+    held: Vec<ServerEvent>,
     rcpts: Vec<String>,
 }
 
-pub fn config(text: &str) -> Config {
-    let mut c = Config::strict(Domain::try_from("mx.example").unwrap());
+pub fn config(text: &str) -> ServerConfig {
+    let mut c = ServerConfig::strict(Domain::try_from("mx.example").unwrap());
     c.limits.message_size = 1_000_000;
     for line in text.lines().filter_map(|l| l.strip_prefix("# config:")) {
         for word in line.split_whitespace() {
             let (key, value) = word.split_once('=').unwrap_or((word, ""));
             match key {
                 "compatible" => {
-                    let mut n = Config::compatible(c.domain.clone());
+                    let mut n = ServerConfig::compatible(c.domain.clone());
                     n.limits.message_size = c.limits.message_size;
                     c = n;
                 }
@@ -123,21 +125,21 @@ fn local(s: &str) -> String {
 }
 
 /// The application's policy; see the module docs.
-fn decide(server: &mut Server, log: &mut Log, event: Event) {
+fn decide(server: &mut Server, log: &mut Log, event: ServerEvent) {
     let lmtp = server.config().lmtp;
     let answer = |server: &mut Server, token: Token, r: Option<Reply>| match r {
         Some(r) => server.send_reply(token, r).unwrap(),
         None => server.accept(token).unwrap(),
     };
     match event {
-        Event::Hello { token, domain, .. } => {
+        ServerEvent::Hello { token, domain, .. } => {
             let r = domain
                 .as_str()
                 .starts_with("reject")
                 .then(|| reply(550, Some((5, 7, 1)), "go away"));
             answer(server, token, r);
         }
-        Event::Mail { token, from, .. } => {
+        ServerEvent::Mail { token, from, .. } => {
             log.rcpts.clear();
             let l = from
                 .mailbox()
@@ -148,7 +150,7 @@ fn decide(server: &mut Server, log: &mut Log, event: Event) {
                 .then(|| reply(550, Some((5, 7, 1)), "sender refused"));
             answer(server, token, r);
         }
-        Event::Rcpt { token, to, .. } => {
+        ServerEvent::Rcpt { token, to, .. } => {
             let l = to
                 .mailbox()
                 .map(|m| local(m.as_str()))
@@ -173,7 +175,7 @@ fn decide(server: &mut Server, log: &mut Log, event: Event) {
             };
             answer(server, token, r);
         }
-        Event::MessageComplete { token, .. } => {
+        ServerEvent::MessageComplete { token, .. } => {
             if lmtp {
                 let replies: Vec<Reply> = log
                     .rcpts
@@ -194,7 +196,7 @@ fn decide(server: &mut Server, log: &mut Log, event: Event) {
             }
             log.rcpts.clear();
         }
-        Event::Auth { token, credentials } => {
+        ServerEvent::Auth { token, credentials } => {
             let ok = match &credentials {
                 Credentials::Password {
                     authcid, password, ..
@@ -209,13 +211,13 @@ fn decide(server: &mut Server, log: &mut Log, event: Event) {
                 (!ok).then(|| reply(535, Some((5, 7, 8)), "Authentication credentials invalid"));
             answer(server, token, r);
         }
-        Event::SaslConfig { token, .. } => {
+        ServerEvent::SaslConfig { token, .. } => {
             let config = SaslServerConfig::new()
                 .with_cram_md5_challenge(RFC2195_CHALLENGE)
                 .with_scram_nonce(RFC7677_SERVER_NONCE);
             server.provide_sasl_config(token, config).unwrap();
         }
-        Event::ScramCredentials { token, authcid, .. } => {
+        ServerEvent::ScramCredentials { token, authcid, .. } => {
             // Made-up keys for an unknown user: the proof fails like a wrong password.
             let password = if authcid == "user" {
                 "pencil"
@@ -225,12 +227,14 @@ fn decide(server: &mut Server, log: &mut Log, event: Event) {
             let stored = ScramCredentials::derive(password, &RFC7677_SALT, 4096).unwrap();
             server.provide_scram_credentials(token, stored).unwrap();
         }
-        Event::SaslAuthenticated { token, authcid, .. } => {
+        ServerEvent::SaslAuthenticated { token, authcid, .. } => {
             let r = (authcid != "user")
                 .then(|| reply(535, Some((5, 7, 8)), "Authentication credentials invalid"));
             answer(server, token, r);
         }
-        Event::Vrfy { token, .. } | Event::Expn { token, .. } => answer(server, token, None),
+        ServerEvent::Vrfy { token, .. } | ServerEvent::Expn { token, .. } => {
+            answer(server, token, None)
+        }
         _ => {}
     }
 }
@@ -246,13 +250,13 @@ fn run(t: &Trace, text: &str) -> Result<(), trace::TraceFailure> {
             *make_log.borrow_mut() = Log::default();
             Server::new(cfg.clone(), now)
         },
-        move |server: &mut Server, call: Call<'_, Event>, _now| {
+        move |server: &mut Server, call: Call<'_, ServerEvent>, _now| {
             let mut log = log.borrow_mut();
             match call {
-                Call::Event(Event::BodyChunk(bytes)) => log.events.push_data(&bytes),
+                Call::Event(ServerEvent::BodyChunk(bytes)) => log.events.push_data(&bytes),
                 Call::Event(event) => {
                     log.events.push(format!("{event:?}"));
-                    if log.hold && !matches!(event, Event::MessageAborted(_)) {
+                    if log.hold && !matches!(event, ServerEvent::MessageAborted(_)) {
                         log.held.push(event);
                     } else {
                         decide(server, &mut log, event);

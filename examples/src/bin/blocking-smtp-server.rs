@@ -13,9 +13,9 @@ use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 use mail_sansio::Session;
-use smtp_proto::{Config, Event, Server, TlsMode};
+use smtp_proto::{Server, ServerConfig, ServerEvent, TlsMode};
 
-fn serve(mut stream: TcpStream, config: Config) -> std::io::Result<()> {
+fn serve(mut stream: TcpStream, config: ServerConfig) -> std::io::Result<()> {
     let mut server = Server::new(config, Instant::now());
     let mut message = Vec::new();
     let mut buf = [0u8; 8192];
@@ -26,17 +26,17 @@ fn serve(mut stream: TcpStream, config: Config) -> std::io::Result<()> {
         match server.poll_event() {
             Ok(Some(event)) => {
                 match event {
-                    Event::Hello { token, .. }
-                    | Event::Mail { token, .. }
-                    | Event::Rcpt { token, .. } => server.accept(token).map_err(other)?,
-                    Event::BodyChunk(chunk) => message.extend_from_slice(&chunk),
-                    Event::MessageComplete { token, size, .. } => {
+                    ServerEvent::Hello { token, .. }
+                    | ServerEvent::Mail { token, .. }
+                    | ServerEvent::Rcpt { token, .. } => server.accept(token).map_err(other)?,
+                    ServerEvent::BodyChunk(chunk) => message.extend_from_slice(&chunk),
+                    ServerEvent::MessageComplete { token, size, .. } => {
                         println!("--- message of {size} octets");
                         println!("{}", String::from_utf8_lossy(&message));
                         message.clear();
                         server.accept(token).map_err(other)?;
                     }
-                    Event::MessageAborted(reason) => {
+                    ServerEvent::MessageAborted(reason) => {
                         println!("--- message refused: {reason:?}");
                         message.clear();
                     }
@@ -89,7 +89,7 @@ fn main() -> std::io::Result<()> {
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:2526".to_owned());
     let domain = "localhost".try_into().map_err(other)?;
-    let mut config = Config::strict(domain);
+    let mut config = ServerConfig::strict(domain);
     config.tls = TlsMode::DangerousPlaintextOnly;
     config.extensions.auth.clear();
     let listener = TcpListener::bind(&addr)?;

@@ -11,8 +11,8 @@ use mail_sansio::sasl::{Credentials, SaslClient};
 use mail_sansio::testing::{FakeClock, Pair, Side};
 use smtp_proto::types::Domain;
 use smtp_proto::{
-    Client, ClientConfig, ClientEvent, Config, EnhancedStatusCode, Envelope, Event, Reply,
-    ReplyCode, Server,
+    Client, ClientConfig, ClientEvent, EnhancedStatusCode, Envelope, Reply, ReplyCode, Server,
+    ServerConfig, ServerEvent,
 };
 
 const BODY: &[u8] = b"From: alice@client.example\r\n\
@@ -35,7 +35,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut client_config = ClientConfig::new(Domain::try_from("client.example")?);
     client_config.chunking = false; // show DATA and dot-stuffing rather than BDAT
     let client = Client::new(client_config, clock.now());
-    let server = Server::new(Config::strict(Domain::try_from("mx.example")?), clock.now());
+    let server = Server::new(
+        ServerConfig::strict(Domain::try_from("mx.example")?),
+        clock.now(),
+    );
 
     let mut pair = Pair::new(client, server, clock);
     let mut mailbox = Mailbox::default();
@@ -104,20 +107,20 @@ fn client_app(client: &mut Client, event: ClientEvent) {
 }
 
 /// The receiving application: one user, one mailbox, everything else refused.
-fn server_app(server: &mut Server, event: Event, mailbox: &mut Mailbox) {
+fn server_app(server: &mut Server, event: ServerEvent, mailbox: &mut Mailbox) {
     let result = match event {
-        Event::Hello { token, .. } => server.accept(token),
-        Event::Auth { token, credentials } => match credentials {
+        ServerEvent::Hello { token, .. } => server.accept(token),
+        ServerEvent::Auth { token, credentials } => match credentials {
             Credentials::Password {
                 authcid, password, ..
             } if authcid == "alice" && password.expose() == "wonderland" => server.accept(token),
             _ => server.send_reply(token, reply(535, (5, 7, 8), "Authentication failed")),
         },
-        Event::Mail { token, from, .. } => {
+        ServerEvent::Mail { token, from, .. } => {
             mailbox.from = from.mailbox().map(ToString::to_string).unwrap_or_default();
             server.accept(token)
         }
-        Event::Rcpt { token, to, .. } => {
+        ServerEvent::Rcpt { token, to, .. } => {
             let to = to.mailbox().map(ToString::to_string).unwrap_or_default();
             if to == "bob@mx.example" {
                 mailbox.to.push(to);
@@ -126,11 +129,11 @@ fn server_app(server: &mut Server, event: Event, mailbox: &mut Mailbox) {
                 server.send_reply(token, reply(550, (5, 1, 1), "No such user here"))
             }
         }
-        Event::BodyChunk(chunk) => {
+        ServerEvent::BodyChunk(chunk) => {
             mailbox.body.extend_from_slice(&chunk);
             Ok(())
         }
-        Event::MessageComplete { token, .. } => {
+        ServerEvent::MessageComplete { token, .. } => {
             server.send_reply(token, reply(250, (2, 0, 0), "Ok: queued as 7E1F2A"))
         }
         _ => Ok(()),

@@ -176,11 +176,11 @@ struct Txn {
 /// use mail_sansio::sasl::SaslClient;
 /// use mail_sansio::testing::{FakeClock, Pair, Side};
 /// use smtp_proto::types::Domain;
-/// use smtp_proto::{Client, ClientConfig, ClientEvent, Config, Envelope, Event, Server};
+/// use smtp_proto::{Client, ClientConfig, ClientEvent, Envelope, Server, ServerConfig, ServerEvent};
 ///
 /// let clock = FakeClock::start();
 /// let client = Client::new(ClientConfig::new(Domain::try_from("client.example")?), clock.now());
-/// let server = Server::new(Config::strict(Domain::try_from("mx.example")?), clock.now());
+/// let server = Server::new(ServerConfig::strict(Domain::try_from("mx.example")?), clock.now());
 /// let mut pair = Pair::new(client, server, clock);
 /// let mut received = Vec::new();
 /// pair.run(|client, server, event| match event {
@@ -198,12 +198,15 @@ struct Txn {
 ///     }
 ///     Side::Client(ClientEvent::MessageSent { .. }) => client.quit().unwrap(),
 ///     Side::Client(_) => {}
-///     Side::Server(Event::BodyChunk(chunk)) => received.extend_from_slice(&chunk),
+///     Side::Server(ServerEvent::BodyChunk(chunk)) => received.extend_from_slice(&chunk),
 ///     Side::Server(event) => {
 ///         // Accept every hello, credentials, sender, recipient and message.
 ///         let token = match event {
-///             Event::Hello { token, .. } | Event::Auth { token, .. } | Event::Mail { token, .. }
-///             | Event::Rcpt { token, .. } | Event::MessageComplete { token, .. } => token,
+///             ServerEvent::Hello { token, .. }
+///             | ServerEvent::Auth { token, .. }
+///             | ServerEvent::Mail { token, .. }
+///             | ServerEvent::Rcpt { token, .. }
+///             | ServerEvent::MessageComplete { token, .. } => token,
 ///             _ => return,
 ///         };
 ///         server.accept(token).unwrap();

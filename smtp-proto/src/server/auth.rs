@@ -8,20 +8,20 @@ use mail_sansio::line::Frame;
 use mail_sansio::sasl::{self, Mechanism, SaslError, SaslServer, SaslServerConfig, ServerStep};
 
 use super::commands::Progress;
-use super::{Event, Phase, Server, SlotKind, Token};
+use super::{Phase, Server, ServerEvent, SlotKind, Token};
 use crate::error::{Error, SendError};
 use crate::types::{MechanismName, Text};
 
 /// A decision the application owes in the middle of an AUTH exchange.
 #[derive(Debug)]
 pub(super) enum AuthWait {
-    /// CRAM-MD5 or SCRAM needs a fresh challenge or nonce ([`Event::SaslConfig`]).
+    /// CRAM-MD5 or SCRAM needs a fresh challenge or nonce ([`ServerEvent::SaslConfig`]).
     Config {
         mechanism: Mechanism,
         /// The decoded initial response, if the client sent one.
         initial: Option<Secret<Vec<u8>>>,
     },
-    /// SCRAM needs the user's stored keys ([`Event::ScramCredentials`]).
+    /// SCRAM needs the user's stored keys ([`ServerEvent::ScramCredentials`]).
     Scram { sasl: SaslServer, steps: u32 },
 }
 
@@ -39,13 +39,13 @@ impl Server {
     /// nonce and, for `SCRAM-SHA-256-PLUS`, the TLS channel binding. They must be fresh for
     /// every exchange (at least 18 octets from a cryptographic random source) and are used by
     /// the next AUTH command only, whatever its mechanism. Without them the machine asks with
-    /// [`Event::SaslConfig`] when a mechanism needs them. The same call exists on the POP3
+    /// [`ServerEvent::SaslConfig`] when a mechanism needs them. The same call exists on the POP3
     /// server.
     pub fn set_sasl_config(&mut self, config: SaslServerConfig) {
         self.sasl_config = Some(config);
     }
 
-    /// Answers [`Event::SaslConfig`] with the settings for this exchange (see
+    /// Answers [`ServerEvent::SaslConfig`] with the settings for this exchange (see
     /// [`Server::set_sasl_config`]); the machine then sends the first challenge. A
     /// configuration that lacks what the mechanism needs gets `454 4.7.0`.
     pub fn provide_sasl_config(
@@ -55,7 +55,7 @@ impl Server {
     ) -> Result<(), SendError> {
         if self.slot_kind(token)? != SlotKind::SaslConfig {
             return Err(SendError::WrongState(
-                "provide_sasl_config answers Event::SaslConfig",
+                "provide_sasl_config answers ServerEvent::SaslConfig",
             ));
         }
         let Phase::AuthWait(wait) = std::mem::replace(&mut self.phase, Phase::Command) else {
@@ -70,9 +70,9 @@ impl Server {
         Ok(())
     }
 
-    /// Answers [`Event::ScramCredentials`] with the user's stored SCRAM keys (made-up ones for
-    /// an unknown user, so that the proof fails like a wrong password); the machine then sends
-    /// server-first.
+    /// Answers [`ServerEvent::ScramCredentials`] with the user's stored SCRAM keys (made-up ones
+    /// for an unknown user, so that the proof fails like a wrong password); the machine then
+    /// sends server-first.
     pub fn provide_scram_credentials(
         &mut self,
         token: Token,
@@ -80,7 +80,7 @@ impl Server {
     ) -> Result<(), SendError> {
         if self.slot_kind(token)? != SlotKind::ScramCredentials {
             return Err(SendError::WrongState(
-                "provide_scram_credentials answers Event::ScramCredentials",
+                "provide_scram_credentials answers ServerEvent::ScramCredentials",
             ));
         }
         let Phase::AuthWait(wait) = std::mem::replace(&mut self.phase, Phase::Command) else {
@@ -165,7 +165,7 @@ impl Server {
                     initial,
                 }));
                 let token = self.open_slot(SlotKind::SaslConfig);
-                Ok(Progress::Event(Event::SaslConfig {
+                Ok(Progress::Event(ServerEvent::SaslConfig {
                     token,
                     mechanism: mechanism.clone(),
                 }))
@@ -229,12 +229,12 @@ impl Server {
             }
             Ok(ServerStep::Verify(credentials)) => {
                 let token = self.open_slot(SlotKind::Auth);
-                Ok(Progress::Event(Event::Auth { token, credentials }))
+                Ok(Progress::Event(ServerEvent::Auth { token, credentials }))
             }
             Ok(ServerStep::NeedScramCredentials { authcid, authzid }) => {
                 self.phase = Phase::AuthWait(Box::new(AuthWait::Scram { sasl, steps }));
                 let token = self.open_slot(SlotKind::ScramCredentials);
-                Ok(Progress::Event(Event::ScramCredentials {
+                Ok(Progress::Event(ServerEvent::ScramCredentials {
                     token,
                     authcid,
                     authzid,
@@ -246,7 +246,7 @@ impl Server {
                 server_final: None,
             }) => {
                 let token = self.open_slot(SlotKind::Auth);
-                Ok(Progress::Event(Event::SaslAuthenticated {
+                Ok(Progress::Event(ServerEvent::SaslAuthenticated {
                     token,
                     authcid,
                     authzid,

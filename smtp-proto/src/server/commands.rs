@@ -3,7 +3,7 @@
 use mail_sansio::dot::{BodyFrame, DotUnstuffer};
 use mail_sansio::line::Frame;
 
-use super::{AbortReason, Esc, Event, HelloVerb, MailState, Phase, Server, SlotKind, Txn};
+use super::{AbortReason, Esc, HelloVerb, MailState, Phase, Server, ServerEvent, SlotKind, Txn};
 use crate::command::Command;
 use crate::config::TlsMode;
 use crate::error::Error;
@@ -11,7 +11,7 @@ use crate::types::{Body, MailParameters, RcptParameters};
 
 /// What one step of the loop achieved.
 pub(super) enum Progress {
-    Event(Event),
+    Event(ServerEvent),
     Continue,
     Wait,
 }
@@ -25,7 +25,7 @@ const TOO_MANY: (u16, Esc, &str) = (421, (4, 7, 0), "Error: too many errors");
 
 impl Server {
     /// Runs the input loop until an event, a wait, or a fatal error.
-    pub(super) fn step(&mut self) -> Result<Option<Event>, Error> {
+    pub(super) fn step(&mut self) -> Result<Option<ServerEvent>, Error> {
         loop {
             if let Some(event) = self.queued.take() {
                 return Ok(Some(event));
@@ -189,7 +189,7 @@ impl Server {
                 self.txn = None;
                 self.helo = None;
                 let token = self.open_slot(SlotKind::Hello(verb));
-                Ok(Progress::Event(Event::Hello {
+                Ok(Progress::Event(ServerEvent::Hello {
                     token,
                     verb,
                     domain,
@@ -233,7 +233,7 @@ impl Server {
                     aborted: None,
                 });
                 let token = self.open_slot(SlotKind::Mail);
-                Ok(Progress::Event(Event::Mail {
+                Ok(Progress::Event(ServerEvent::Mail {
                     token,
                     from,
                     params,
@@ -261,7 +261,7 @@ impl Server {
                     t.pending_rcpts += 1;
                 }
                 let token = self.open_slot(SlotKind::Rcpt);
-                Ok(Progress::Event(Event::Rcpt { token, to, params }))
+                Ok(Progress::Event(ServerEvent::Rcpt { token, to, params }))
             }
             Command::Data => self.data_command(),
             Command::Bdat { size, last } => self.bdat_command(size, last),
@@ -277,7 +277,7 @@ impl Server {
             }
             Command::Vrfy(argument) if self.config.extensions.vrfy => {
                 let token = self.open_slot(SlotKind::Verify);
-                Ok(Progress::Event(Event::Vrfy { token, argument }))
+                Ok(Progress::Event(ServerEvent::Vrfy { token, argument }))
             }
             Command::Vrfy(_) => self.reply(
                 252,
@@ -286,7 +286,7 @@ impl Server {
             ),
             Command::Expn(argument) if self.config.extensions.expn => {
                 let token = self.open_slot(SlotKind::Verify);
-                Ok(Progress::Event(Event::Expn { token, argument }))
+                Ok(Progress::Event(ServerEvent::Expn { token, argument }))
             }
             Command::Help(_) if self.config.extensions.help => {
                 self.reply(214, Some((2, 0, 0)), "See RFC 5321")
@@ -420,7 +420,7 @@ impl Server {
             fail,
         };
         Ok(abort.map_or(Progress::Continue, |r| {
-            Progress::Event(Event::MessageAborted(r))
+            Progress::Event(ServerEvent::MessageAborted(r))
         }))
     }
 
@@ -477,9 +477,9 @@ impl Server {
                 };
                 if let Some(r) = reason {
                     txn.aborted = Some(r);
-                    return Ok(Progress::Event(Event::MessageAborted(r)));
+                    return Ok(Progress::Event(ServerEvent::MessageAborted(r)));
                 }
-                Ok(Progress::Event(Event::BodyChunk(chunk)))
+                Ok(Progress::Event(ServerEvent::BodyChunk(chunk)))
             }
             Some(BodyFrame::End) => Ok(self.end_message()),
             Some(_) => {
@@ -493,7 +493,7 @@ impl Server {
                 };
                 let progress = self.end_message();
                 Ok(if first {
-                    Progress::Event(Event::MessageAborted(AbortReason::BareNewline))
+                    Progress::Event(ServerEvent::MessageAborted(AbortReason::BareNewline))
                 } else {
                     progress
                 })
@@ -531,11 +531,11 @@ impl Server {
             if txn.size > size_limit {
                 txn.aborted = Some(AbortReason::TooLarge);
                 *fail = Some((552, (5, 3, 4), "Error: message too large"));
-                return Ok(Progress::Event(Event::MessageAborted(
+                return Ok(Progress::Event(ServerEvent::MessageAborted(
                     AbortReason::TooLarge,
                 )));
             }
-            return Ok(Progress::Event(Event::BodyChunk(data)));
+            return Ok(Progress::Event(ServerEvent::BodyChunk(data)));
         }
         let Phase::Bdat {
             last, chunk, fail, ..
@@ -582,7 +582,7 @@ impl Server {
         let token = self.open_slot(SlotKind::Message {
             recipients: txn.accepted,
         });
-        Progress::Event(Event::MessageComplete {
+        Progress::Event(ServerEvent::MessageComplete {
             token,
             size: txn.size,
             recipients: txn.accepted,

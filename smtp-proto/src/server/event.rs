@@ -36,9 +36,10 @@ pub enum HelloVerb {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AbortReason {
-    /// Larger than [`Limits::message_size`](crate::Limits::message_size): 552 5.3.4.
+    /// Larger than [`ServerLimits::message_size`](crate::ServerLimits::message_size): 552 5.3.4.
     TooLarge,
-    /// A text line longer than [`Limits::text_line`](crate::Limits::text_line): 500 5.5.6.
+    /// A text line longer than [`ServerLimits::text_line`](crate::ServerLimits::text_line):
+    /// 500 5.5.6.
     LineTooLong,
     /// A bare CR or LF under the strict policy: 550 5.6.0 (SMTP smuggling defence).
     BareNewline,
@@ -47,7 +48,7 @@ pub enum AbortReason {
 /// An event from [`Server::poll_event`](mail_sansio::Session::poll_event).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Event {
+pub enum ServerEvent {
     /// HELO, EHLO or LHLO with a syntactically valid domain. Answer with
     /// [`Server::accept`](super::Server::accept) (the machine writes the EHLO reply with the
     /// configured extensions) or reject with [`Server::send_reply`](super::Server::send_reply).
@@ -155,7 +156,7 @@ pub enum Event {
         /// The argument as sent.
         argument: Text,
     },
-    /// EXPN when enabled; answered like [`Event::Vrfy`].
+    /// EXPN when enabled; answered like [`ServerEvent::Vrfy`].
     Expn {
         /// Answer with this token.
         token: Token,

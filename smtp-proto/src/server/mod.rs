@@ -16,9 +16,9 @@ use mail_sansio::dot::DotUnstuffer;
 use mail_sansio::line::{BareNewline, LineFramer};
 use mail_sansio::sasl::{SaslServer, SaslServerConfig};
 
-pub use event::{AbortReason, Event, HelloVerb, Token};
+pub use event::{AbortReason, HelloVerb, ServerEvent, Token};
 
-use crate::config::{Config, TlsMode};
+use crate::config::{ServerConfig, TlsMode};
 use crate::ehlo::EhloReply;
 use crate::error::{Error, SendError};
 use crate::reply::Reply;
@@ -35,9 +35,9 @@ enum SlotKind {
     Mail,
     Rcpt,
     Auth,
-    /// [`Event::SaslConfig`]: answered by [`Server::provide_sasl_config`] or a refusal.
+    /// [`ServerEvent::SaslConfig`]: answered by [`Server::provide_sasl_config`] or a refusal.
     SaslConfig,
-    /// [`Event::ScramCredentials`]: answered by [`Server::provide_scram_credentials`] or a
+    /// [`ServerEvent::ScramCredentials`]: answered by [`Server::provide_scram_credentials`] or a
     /// refusal.
     ScramCredentials,
     Message {
@@ -105,12 +105,12 @@ enum Phase {
 /// An SMTP (or LMTP) server session. Implements [`mail_sansio::Session`].
 ///
 /// The machine answers by itself whatever RFC 5321 decides (syntax, sequence, limits,
-/// STARTTLS, SASL framing) and raises an [`Event`] where the application must decide. Each
+/// STARTTLS, SASL framing) and raises an [`ServerEvent`] where the application must decide. Each
 /// decision is answered with [`Server::accept`], [`Server::send_reply`] or
 /// [`Server::send_replies`], now or later; replies always go out in command order.
 #[derive(Debug)]
 pub struct Server {
-    config: Config,
+    config: ServerConfig,
     input: BytesMut,
     framer: LineFramer,
     out: BytesMut,
@@ -126,7 +126,7 @@ pub struct Server {
     /// SASL settings for the next AUTH ([`Server::set_sasl_config`]).
     sasl_config: Option<SaslServerConfig>,
     /// An event an application call led to, handed out by the next `poll_event`.
-    queued: Option<Event>,
+    queued: Option<ServerEvent>,
     bad: u32,
     unknown: u32,
     error: Option<Error>,
@@ -140,7 +140,7 @@ pub struct Server {
 impl Server {
     /// A session for a connection accepted at `now`. Without a greeting delay the greeting is
     /// queued at once; with [`TlsMode::Implicit`] the driver has already completed TLS.
-    pub fn new(config: Config, now: Instant) -> Self {
+    pub fn new(config: ServerConfig, now: Instant) -> Self {
         let framer = LineFramer::new(config.limits.auth_line.max(config.limits.command_line))
             .with_bare_newline(if config.bare_newline == BareNewline::Reject {
                 BareNewline::Reject
@@ -184,7 +184,7 @@ impl Server {
     }
 
     /// The configuration.
-    pub fn config(&self) -> &Config {
+    pub fn config(&self) -> &ServerConfig {
         &self.config
     }
 
@@ -215,7 +215,7 @@ impl Server {
         }
     }
 
-    /// Answers a decision with the machine's positive reply (see each [`Event`]).
+    /// Answers a decision with the machine's positive reply (see each [`ServerEvent`]).
     pub fn accept(&mut self, token: Token) -> Result<(), SendError> {
         let kind = self.slot_kind(token)?;
         let (code, esc, text, times) = match kind {
@@ -234,12 +234,12 @@ impl Server {
             SlotKind::Message { .. } => (250, (2, 0, 0), "OK", 1),
             SlotKind::SaslConfig => {
                 return Err(SendError::WrongState(
-                    "answer Event::SaslConfig with provide_sasl_config",
+                    "answer ServerEvent::SaslConfig with provide_sasl_config",
                 ));
             }
             SlotKind::ScramCredentials => {
                 return Err(SendError::WrongState(
-                    "answer Event::ScramCredentials with provide_scram_credentials",
+                    "answer ServerEvent::ScramCredentials with provide_scram_credentials",
                 ));
             }
             SlotKind::Ready => return Err(SendError::UnknownToken(token.0)),
@@ -256,7 +256,7 @@ impl Server {
     /// Answers a decision with the application's own reply. A 2yz reply to a MAIL, RCPT or
     /// AUTH event accepts; 4yz/5yz refuses. For a hello event only refusals are allowed (use
     /// [`Server::accept`] so the EHLO reply lists the extensions). In LMTP mode a reply to
-    /// [`Event::MessageComplete`] is repeated for every recipient.
+    /// [`ServerEvent::MessageComplete`] is repeated for every recipient.
     pub fn send_reply(&mut self, token: Token, reply: Reply) -> Result<(), SendError> {
         let kind = self.slot_kind(token)?;
         let code = reply.code();
@@ -291,7 +291,7 @@ impl Server {
     }
 
     /// LMTP (RFC 2033 §4.2): one reply per accepted recipient, in RCPT order, for
-    /// [`Event::MessageComplete`].
+    /// [`ServerEvent::MessageComplete`].
     pub fn send_replies(&mut self, token: Token, replies: &[Reply]) -> Result<(), SendError> {
         let kind = self.slot_kind(token)?;
         let SlotKind::Message { recipients } = kind else {
@@ -505,7 +505,7 @@ fn put_decimal(out: &mut BytesMut, n: u16) {
 }
 
 impl Session for Server {
-    type Event = Event;
+    type Event = ServerEvent;
     type Error = Error;
 
     fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
@@ -577,7 +577,7 @@ impl Session for Server {
         self.last_activity = now;
     }
 
-    fn poll_event(&mut self) -> Result<Option<Event>, Error> {
+    fn poll_event(&mut self) -> Result<Option<ServerEvent>, Error> {
         if let Some(e) = &self.error {
             return Err(e.clone());
         }

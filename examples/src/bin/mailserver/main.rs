@@ -93,10 +93,10 @@ impl Kind {
     }
 }
 
-fn smtp_config(ctx: &Ctx, service: Service) -> Result<smtp_proto::Config, String> {
+fn smtp_config(ctx: &Ctx, service: Service) -> Result<smtp_proto::ServerConfig, String> {
     let domain = smtp_proto::types::Domain::try_from(ctx.domain.as_str())
         .map_err(|e| format!("bad domain {:?}: {e}", ctx.domain))?;
-    let mut config = smtp_proto::Config::strict(domain);
+    let mut config = smtp_proto::ServerConfig::strict(domain);
     // Beside PLAIN and LOGIN, the mechanisms that never send the password itself.
     config.extensions.auth.extend([
         smtp_proto::types::MechanismName::from(mail_sansio::sasl::Mechanism::CramMd5),

@@ -1,4 +1,4 @@
-//! The SMTP side: what the application decides for each `smtp_proto::Event`.
+//! The SMTP side: what the application decides for each `smtp_proto::ServerEvent`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use examples::driver::Handler;
 use mail_sansio::sasl::Credentials;
 use smtp_proto::types::{ForwardPath, ReversePath};
-use smtp_proto::{EnhancedStatusCode, Event, HelloVerb, Reply, ReplyCode, Server, Token};
+use smtp_proto::{EnhancedStatusCode, HelloVerb, Reply, ReplyCode, Server, ServerEvent, Token};
 use tokio::io::AsyncWriteExt;
 
 use crate::Ctx;
@@ -363,9 +363,9 @@ impl Drop for SmtpConn {
 }
 
 impl Handler<Server> for SmtpConn {
-    async fn on_event(&mut self, server: &mut Server, event: Event) {
+    async fn on_event(&mut self, server: &mut Server, event: ServerEvent) {
         match event {
-            Event::Hello {
+            ServerEvent::Hello {
                 token,
                 verb,
                 domain,
@@ -374,7 +374,7 @@ impl Handler<Server> for SmtpConn {
                 self.discard();
                 self.answer(server, token, None);
             }
-            Event::Mail { token, from, .. } => {
+            ServerEvent::Mail { token, from, .. } => {
                 self.discard();
                 if self.ctx.stopping.load(std::sync::atomic::Ordering::Relaxed) {
                     // Shutting down: messages already started are finished, new ones refused.
@@ -401,7 +401,7 @@ impl Handler<Server> for SmtpConn {
                 });
                 self.answer(server, token, None);
             }
-            Event::Rcpt { token, to, .. } => match self.rcpt(server, &to) {
+            ServerEvent::Rcpt { token, to, .. } => match self.rcpt(server, &to) {
                 Ok(rcpt) => {
                     if let Some(txn) = self.txn.as_mut() {
                         match rcpt {
@@ -423,18 +423,18 @@ impl Handler<Server> for SmtpConn {
                 }
                 Err(r) => self.answer(server, token, Some(r)),
             },
-            Event::BodyChunk(chunk) => self.body(server, &chunk).await,
-            Event::MessageComplete { token, .. } => self.complete(server, token).await,
-            Event::MessageAborted(reason) => {
+            ServerEvent::BodyChunk(chunk) => self.body(server, &chunk).await,
+            ServerEvent::MessageComplete { token, .. } => self.complete(server, token).await,
+            ServerEvent::MessageAborted(reason) => {
                 self.log(&format!("message refused: {reason:?}"));
                 self.discard();
             }
-            Event::Auth { token, credentials } => self.auth(server, token, &credentials),
-            Event::SaslConfig { token, .. } => self.sasl_config(server, token),
-            Event::ScramCredentials { token, authcid, .. } => {
+            ServerEvent::Auth { token, credentials } => self.auth(server, token, &credentials),
+            ServerEvent::SaslConfig { token, .. } => self.sasl_config(server, token),
+            ServerEvent::ScramCredentials { token, authcid, .. } => {
                 self.scram_credentials(server, token, &authcid);
             }
-            Event::SaslAuthenticated {
+            ServerEvent::SaslAuthenticated {
                 token,
                 authcid,
                 authzid,
@@ -442,7 +442,7 @@ impl Handler<Server> for SmtpConn {
                 let user = self.ctx.users.canonical(&authcid);
                 self.logged_in(server, token, authorise(user, authzid.as_deref()));
             }
-            Event::Vrfy { token, .. } | Event::Expn { token, .. } => {
+            ServerEvent::Vrfy { token, .. } | ServerEvent::Expn { token, .. } => {
                 self.answer(server, token, None);
             }
             _ => {}
