@@ -46,13 +46,14 @@
 pub mod config;
 pub mod encode;
 pub mod error;
+pub mod frame;
 #[allow(
     dead_code,
     reason = "the command and response grammars build on these parsers"
 )]
 mod parse;
 pub mod types;
-// Owned by the other parts (each adds its own line): `mod frame;` (framer), `pub mod command;`
+// Owned by the other parts (each adds its own line): `pub mod command;`
 // (commands), `pub mod response;` (responses).
 
 pub use config::{Leniency, Limits};
