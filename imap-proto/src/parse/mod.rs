@@ -19,6 +19,8 @@ use crate::config::{Leniency, Limits};
 use crate::error::{ParseError, ParseErrorKind};
 
 pub(crate) mod primitives;
+#[cfg(test)]
+mod roundtrip;
 
 /// The error every parser returns: where (the remaining input), which rule, what.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -197,6 +197,32 @@ impl fmt::Display for DateTime {
     }
 }
 
+impl TryFrom<&str> for Date {
+    type Error = InvalidValue;
+
+    /// Parses the wire form `1-Feb-2024` (quotes allowed; month names in any case).
+    fn try_from(value: &str) -> Result<Self, Self::Error> {
+        crate::parse::parse_whole(value.as_bytes(), crate::parse::primitives::date)
+            .map_err(InvalidValue::from)
+    }
+}
+
+impl TryFrom<&str> for DateTime {
+    type Error = InvalidValue;
+
+    /// Parses the wire form ` 1-Feb-2024 09:05:00 +0100` or `01-Feb-2024 09:05:00 +0100`,
+    /// with or without the double quotes.
+    fn try_from(value: &str) -> Result<Self, Self::Error> {
+        let parse = crate::parse::primitives::date_time;
+        if value.starts_with('"') {
+            crate::parse::parse_whole(value.as_bytes(), parse)
+        } else {
+            crate::parse::parse_whole(format!("\"{value}\"").as_bytes(), parse)
+        }
+        .map_err(InvalidValue::from)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
