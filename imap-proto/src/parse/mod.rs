@@ -17,6 +17,7 @@ use bytes::Bytes;
 
 use crate::config::{Leniency, Limits};
 use crate::error::{ParseError, ParseErrorKind};
+use crate::frame::LiteralSpan;
 
 pub(crate) mod primitives;
 #[cfg(test)]
@@ -116,9 +117,9 @@ pub(crate) struct Cx<'u> {
     /// UTF-8 is enabled (IMAP4rev2 or UTF8=ACCEPT): mailbox names are raw UTF-8, not
     /// modified UTF-7.
     pub(crate) utf8: bool,
-    /// Offsets in the unit just after the CRLF of each literal whose data the framer streamed
-    /// out instead of keeping (ascending).
-    streamed: &'u [usize],
+    /// The unit's literals as the framer found them (ascending offsets); the streamed ones
+    /// have no data in the unit.
+    literals: &'u [LiteralSpan],
     /// Remaining BODYSTRUCTURE depth.
     body_left: Cell<u32>,
     /// Remaining list depth.
@@ -138,7 +139,7 @@ impl<'u> Cx<'u> {
             unit,
             leniency,
             utf8: false,
-            streamed: &[],
+            literals: &[],
             body_left: Cell::new(limits.body_depth),
             list_left: Cell::new(limits.list_depth),
             body_limit: limits.body_depth,
@@ -154,10 +155,12 @@ impl<'u> Cx<'u> {
         self
     }
 
-    /// Sets the offsets of the literals the framer streamed out.
+    /// Sets the unit's literals ([`crate::frame::Unit::literals`]), so that the literal
+    /// parsers yield a [`Streamable::Streamed`](primitives::Streamable::Streamed) marker where
+    /// the framer streamed the data out.
     #[must_use]
-    pub(crate) fn with_streamed(mut self, streamed: &'u [usize]) -> Self {
-        self.streamed = streamed;
+    pub(crate) fn with_literals(mut self, literals: &'u [LiteralSpan]) -> Self {
+        self.literals = literals;
         self
     }
 
@@ -194,7 +197,15 @@ impl<'u> Cx<'u> {
     /// Whether the literal whose data would start at `data` (just after its CRLF) was
     /// streamed out by the framer.
     pub(crate) fn is_streamed(&self, data: &[u8]) -> bool {
-        !self.streamed.is_empty() && self.streamed.binary_search(&self.offset(data)).is_ok()
+        if self.literals.is_empty() {
+            return false;
+        }
+        let at = self.offset(data);
+        self.literals
+            .binary_search_by_key(&at, |span| span.offset)
+            .ok()
+            .and_then(|k| self.literals.get(k))
+            .is_some_and(|span| span.streamed)
     }
 
     /// Counts one quirk accepted by a lenient switch.

@@ -117,11 +117,12 @@ pub(crate) fn close_paren<'a>(cx: &Cx<'_>, i: &'a [u8]) -> PResult<'a, ()> {
 /// nil = "NIL"
 /// ```
 ///
-/// Not followed by another atom character (`NILS` is an atom, not NIL and `S`).
+/// Not followed by another atom character (`NILS` is an atom, not NIL and `S`); `]` may
+/// follow (`[CODE NIL]`).
 pub(crate) fn nil(i: &[u8]) -> PResult<'_, ()> {
     let (rest, ()) = keyword(i, "NIL")?;
     match rest.first() {
-        Some(&b) if class::is(b, class::ASTRING) => syntax(i, "nil"),
+        Some(&b) if class::is(b, class::ATOM) => syntax(i, "nil"),
         _ => Ok((rest, ())),
     }
 }
@@ -1103,6 +1104,48 @@ mod tests {
             ParseErrorKind::BareNewline
         );
         assert!(run(b"\n", Leniency::lenient(), crlf).is_ok());
+    }
+
+    #[test]
+    fn streamed_literals_give_a_marker() {
+        use crate::frame::LiteralSpan;
+        // The framer kept `{5}\r\n` and streamed the five octets out.
+        let unit = Bytes::from_static(b"{5}\r\n) {2}\r\nab)");
+        let spans = [
+            LiteralSpan {
+                offset: 5,
+                len: 5,
+                sync: true,
+                binary: false,
+                streamed: true,
+            },
+            LiteralSpan {
+                offset: 12,
+                len: 2,
+                sync: true,
+                binary: false,
+                streamed: false,
+            },
+        ];
+        let limits = Limits::default();
+        let cx = Cx::new(&unit, Leniency::strict(), &limits).with_literals(&spans);
+        let (rest, v) = nstring_streamable(&cx, cx.input()).unwrap();
+        assert_eq!(
+            v,
+            Streamable::Streamed {
+                len: 5,
+                binary: false
+            }
+        );
+        assert_eq!(rest, b") {2}\r\nab)");
+        let (rest, v) = nstring_streamable(&cx, rest.get(2..).unwrap()).unwrap();
+        assert_eq!(
+            v,
+            Streamable::Value(NString(Some(IString::try_from("ab").unwrap())))
+        );
+        assert_eq!(rest, b")");
+        // Where a value must be whole, a streamed literal is an error.
+        assert!(string(&cx, cx.input()).is_err());
     }
 
     #[test]
