@@ -2,7 +2,7 @@
 //! body, QUIT. Shared by `smtp-send` and the mail server's relay.
 
 use mail_sansio::sasl::SaslClient;
-use smtp_proto::{Client, ClientConfig, ClientError, ClientEvent, Envelope, Reply, Stage};
+use smtp_proto::{Client, ClientConfig, ClientEvent, Envelope, Error, Reply, Stage};
 
 use crate::driver::{self, Conn, DriverError, Handler, TlsUpgrade};
 
@@ -101,7 +101,7 @@ pub async fn send(
     envelope: Envelope,
     message: &[u8],
     recipients: usize,
-) -> (Report, Result<(), DriverError<ClientError>>) {
+) -> (Report, Result<(), DriverError<Error>>) {
     let mut client = Client::new(config, std::time::Instant::now());
     let mut handler = Send {
         auth,

@@ -1,5 +1,8 @@
 //! Error types: [`ParseError`] (peer bytes), [`InvalidValue`] (construction), [`Error`] (fatal,
-//! session) and [`SendError`] (local misuse of a session).
+//! session) and [`SendError`] (local misuse of a session), each shared by the server and the
+//! client.
+
+use mail_sansio::sasl::SaslError;
 
 use crate::reply::{EnhancedStatusCode, ReplyCode};
 
@@ -200,44 +203,48 @@ impl From<ParseError> for InvalidValue {
     }
 }
 
-/// A fatal session error, returned (sticky) by `poll_event`. A goodbye reply, if any, still
-/// comes out of `poll_transmit`.
+/// A fatal session error, returned (sticky) by the `poll_event` of [`Server`](crate::Server)
+/// and of [`Client`](crate::Client); the connection must be closed. A goodbye reply, if any,
+/// still comes out of `poll_transmit`. Variants raised by one side only say which.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// Bytes arrived after STARTTLS and before the TLS handshake (CVE-2011-0411 class); they were
-    /// discarded.
+    /// Bytes arrived after the STARTTLS line (server) or its `220` (client) and before the TLS
+    /// handshake (CVE-2011-0411 class); they were discarded unparsed.
     #[error("{bytes} plaintext bytes injected after starttls")]
     TlsInjection {
         /// How many bytes were discarded.
         bytes: usize,
     },
-    /// The peer spoke before the greeting (early talker); 554 was sent.
+    /// Server: the peer spoke before the greeting (early talker); 554 was sent.
     #[error("peer sent {bytes} bytes before the greeting")]
     EarlyTalker {
         /// How many bytes arrived early.
         bytes: usize,
     },
-    /// The peer sent a body or further commands before the 354 reply to DATA (RFC 2920 §3.1).
+    /// Server: the peer sent a body or further commands before the 354 reply to DATA
+    /// (RFC 2920 §3.1).
     #[error("protocol synchronization error: {bytes} bytes before the 354 reply")]
     Synchronization {
         /// How many bytes arrived early.
         bytes: usize,
     },
-    /// Too many bad or unknown commands; 421 was sent.
+    /// Server: too many bad or unknown commands; 421 was sent.
     #[error("more than {limit} bad commands")]
     TooManyBadCommands {
         /// The configured limit.
         limit: u32,
     },
-    /// No command within the configured timeout; 421 was sent.
+    /// No command (server), or no reply or TLS handshake (client), within the configured
+    /// timeout; the server sent 421.
     #[error("timed out after {seconds} seconds")]
     Timeout {
         /// The timeout in seconds.
         seconds: u64,
     },
-    /// A BDAT chunk larger than the whole message size limit (RFC 3030 §2, RFC 1870 §6): it
-    /// could not be read and dropped within the limits, so 552 was sent and the session closed.
+    /// Server: a BDAT chunk larger than the whole message size limit (RFC 3030 §2, RFC 1870
+    /// §6): it could not be read and dropped within the limits, so 552 was sent and the
+    /// session closed.
     #[error("bdat chunk of {size} octets exceeds the message size limit of {limit}")]
     ChunkTooLarge {
         /// The announced chunk size.
@@ -245,19 +252,43 @@ pub enum Error {
         /// [`ServerLimits::message_size`](crate::ServerLimits::message_size).
         limit: u64,
     },
-    /// TLS is required and the peer did not negotiate it.
-    #[error("tls required")]
-    TlsRequired,
-    /// The peer closed the connection in the middle of a message or command.
-    #[error("unexpected end of input in {state}")]
+    /// Client: TLS is required ([`TlsMode::Required`](crate::TlsMode::Required)) and the
+    /// server does not offer STARTTLS (nor EHLO), or refused it.
+    #[error("tls required but the server {}", tls_unavailable(*.code))]
+    TlsUnavailable {
+        /// The server's reply code to STARTTLS when it refused it; `None` when STARTTLS was
+        /// not offered.
+        code: Option<u16>,
+    },
+    /// The peer closed the connection in the middle of a message, command or session.
+    #[error("peer closed the connection in {state}")]
     UnexpectedEof {
         /// Where the session was.
         state: &'static str,
     },
-    /// A reply from the peer could not be parsed (client side).
+    /// Client: a reply from the server could not be parsed or broke a limit.
     #[error("bad reply: {0}")]
     BadReply(ParseError),
-    /// The peer answered in a way the protocol does not allow here (client side).
+    /// Client: the server refused the session (greeting 554, EHLO and HELO refused).
+    #[error("server refused the session with {code} in {state}: {text}")]
+    Rejected {
+        /// The reply code.
+        code: u16,
+        /// Where the session was.
+        state: &'static str,
+        /// The reply text.
+        text: String,
+    },
+    /// Client: the server is closing the connection (421, RFC 5321 §3.8).
+    #[error("server closing the connection with {code}: {text}")]
+    ServiceClosing {
+        /// The reply code.
+        code: u16,
+        /// The reply text.
+        text: String,
+    },
+    /// Client: the server sent a reply no command asked for, or one the protocol does not
+    /// allow here.
     #[error("unexpected reply {code} in {state}")]
     UnexpectedReply {
         /// The reply code.
@@ -265,16 +296,38 @@ pub enum Error {
         /// Where the session was.
         state: &'static str,
     },
+    /// Client: the server reported AUTH success but the SASL exchange does not allow it (a
+    /// SCRAM server that did not prove it knows the password): do not trust this server.
+    #[error("sasl: {0}")]
+    Sasl(SaslError),
 }
 
-/// Local misuse of a session: the call was refused and the state is unchanged.
+/// The end of [`Error::TlsUnavailable`]'s message.
+fn tls_unavailable(code: Option<u16>) -> String {
+    match code {
+        Some(code) => format!("answered starttls with {code}"),
+        None => "does not offer starttls".to_owned(),
+    }
+}
+
+/// Local misuse of a [`Server`](crate::Server) or [`Client`](crate::Client): the call was
+/// refused and the state is unchanged. Variants raised by one side only say which.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SendError {
-    /// The token does not name a pending decision (already answered, or unknown).
+    /// The call does not fit the session's state (named in the message).
+    #[error("not allowed now: {0}")]
+    WrongState(&'static str),
+    /// The session is closed or failed.
+    #[error("session closed")]
+    Closed,
+    /// A value given was invalid.
+    #[error(transparent)]
+    Invalid(#[from] InvalidValue),
+    /// Server: the token does not name a pending decision (already answered, or unknown).
     #[error("no pending decision for token {0}")]
     UnknownToken(u64),
-    /// The reply code is not allowed for this decision.
+    /// Server: the reply code is not allowed for this decision.
     #[error("reply code {code} not allowed here: {reason}")]
     BadReply {
         /// The code given.
@@ -282,13 +335,31 @@ pub enum SendError {
         /// What was expected.
         reason: &'static str,
     },
-    /// The session is closed.
-    #[error("session closed")]
-    Closed,
-    /// The call does not fit the session's state.
-    #[error("not allowed in state {0}")]
-    WrongState(&'static str),
-    /// A value given was invalid.
-    #[error(transparent)]
-    Invalid(#[from] InvalidValue),
+    /// Client: AUTH would send credentials without TLS; that needs
+    /// [`ClientConfig::dangerous_plaintext_auth`](crate::ClientConfig::dangerous_plaintext_auth).
+    #[error("refusing to send credentials without tls")]
+    PlaintextCredentials,
+    /// Client: the message or call needs a service extension the server did not offer.
+    #[error("the server does not offer {0}")]
+    NotOffered(&'static str),
+    /// Client: the message is larger than the server's SIZE limit (RFC 1870).
+    #[error("message of {size} octets exceeds the server's limit of {limit}")]
+    TooLarge {
+        /// The declared or sent size.
+        size: u64,
+        /// The server's limit.
+        limit: u64,
+    },
+    /// Client: the body holds octets above 127 but the envelope did not declare 8-bit content
+    /// ([`Envelope::with_eight_bit`](crate::Envelope::with_eight_bit)).
+    #[error("8-bit body octet in a message declared 7bit")]
+    EightBitBody,
+    /// Client: the body holds a NUL or a line longer than 998 octets but the envelope did not
+    /// declare binary content ([`Envelope::with_binary`](crate::Envelope::with_binary)): it
+    /// would be damaged or refused as text.
+    #[error("nul or line over 998 octets in a message not declared binary")]
+    BinaryBody,
+    /// Client: the envelope has no recipient.
+    #[error("envelope without recipients")]
+    NoRecipients,
 }

@@ -165,10 +165,7 @@ pub mod server;
 pub mod state;
 pub mod types;
 
-pub use client::{
-    Client, ClientConfig, ClientError, ClientEvent, ClientLimits, ClientSendError, ClientState,
-    Envelope, Stage,
-};
+pub use client::{Client, ClientConfig, ClientEvent, ClientLimits, ClientState, Envelope, Stage};
 pub use command::{Command, ParseOptions};
 pub use config::{Extensions, ServerConfig, ServerLimits, TlsMode};
 pub use ehlo::{Capability, EhloReply};
@@ -188,3 +185,11 @@ pub type Event = ServerEvent;
 /// The server's limits, under their old name.
 #[deprecated(note = "renamed ServerLimits")]
 pub type Limits = ServerLimits;
+
+/// The client's fatal errors, now shared with the server.
+#[deprecated(note = "merged into Error")]
+pub type ClientError = Error;
+
+/// The client's refused calls, now shared with the server.
+#[deprecated(note = "merged into SendError")]
+pub type ClientSendError = SendError;

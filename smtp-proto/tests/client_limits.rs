@@ -15,9 +15,7 @@ use mail_sansio::Session;
 use mail_sansio::sasl::SaslClient;
 use mail_sansio::testing::FakeClock;
 use smtp_proto::types::Domain;
-use smtp_proto::{
-    Client, ClientConfig, ClientError, ClientEvent, Envelope, ParseErrorKind, TlsMode,
-};
+use smtp_proto::{Client, ClientConfig, ClientEvent, Envelope, Error, ParseErrorKind, TlsMode};
 
 fn client(tls: TlsMode) -> (Client, FakeClock) {
     let clock = FakeClock::start();
@@ -33,7 +31,7 @@ fn feed_until_error(
     clock: &FakeClock,
     bytes: impl Iterator<Item = u8>,
     piece: usize,
-) -> (ClientError, usize) {
+) -> (Error, usize) {
     let mut fed = 0;
     let mut buf = Vec::with_capacity(piece);
     for b in bytes {
@@ -75,7 +73,7 @@ fn a_million_continuation_lines_stop_at_the_line_cap() {
     let flood = b"250-x\r\n".iter().copied().cycle().take(7_000_000);
     let (error, fed) = feed_until_error(&mut c, &clock, flood, 64);
     assert!(
-        matches!(&error, ClientError::BadReply(e) if matches!(e.kind, ParseErrorKind::TooManyLines { limit: 100 })),
+        matches!(&error, Error::BadReply(e) if matches!(e.kind, ParseErrorKind::TooManyLines { limit: 100 })),
         "{error:?}"
     );
     assert!(fed < 2_000, "read {fed} octets before failing");
@@ -91,7 +89,7 @@ fn a_one_mib_reply_line_fails_at_the_length_cap() {
         .chain(std::iter::repeat_n(b'a', 1 << 20));
     let (error, fed) = feed_until_error(&mut c, &clock, long, 1024);
     assert!(
-        matches!(&error, ClientError::BadReply(e) if matches!(e.kind, ParseErrorKind::TooLong { limit: 8192, .. })),
+        matches!(&error, Error::BadReply(e) if matches!(e.kind, ParseErrorKind::TooLong { limit: 8192, .. })),
         "{error:?}"
     );
     assert!(fed <= 8192 + 1024, "read {fed} octets before failing");
@@ -106,7 +104,7 @@ fn a_64_kib_reply_total_is_the_cap() {
     let flood = line.iter().copied().cycle().take(line.len() * 50);
     let (error, _) = feed_until_error(&mut c, &clock, flood, 4096);
     assert!(
-        matches!(&error, ClientError::BadReply(e) if matches!(e.kind, ParseErrorKind::TooLong { what: "reply", .. })),
+        matches!(&error, Error::BadReply(e) if matches!(e.kind, ParseErrorKind::TooLong { what: "reply", .. })),
         "{error:?}"
     );
 }
@@ -117,7 +115,7 @@ fn bare_line_endings_in_replies_are_errors() {
     c.handle_input(clock.now(), b"220 mx.example\n");
     assert!(matches!(
         c.poll_event(),
-        Err(ClientError::BadReply(e)) if e.kind == ParseErrorKind::BareNewline
+        Err(Error::BadReply(e)) if e.kind == ParseErrorKind::BareNewline
     ));
     // Sticky.
     assert!(c.poll_event().is_err());
@@ -143,7 +141,7 @@ fn huge_size_saturates_and_huge_auth_lists_are_bounded() {
     }
     ehlo.extend_from_slice(b"\r\n");
     c.handle_input(clock.now(), &ehlo);
-    assert!(matches!(c.poll_event(), Err(ClientError::BadReply(_))));
+    assert!(matches!(c.poll_event(), Err(Error::BadReply(_))));
 }
 
 #[test]
@@ -191,7 +189,7 @@ fn the_reply_timer_starts_when_the_application_sends() {
     c.handle_timeout(clock.advance(Duration::from_secs(299)));
     assert_eq!(c.poll_event(), Ok(None));
     c.handle_timeout(clock.advance(Duration::from_secs(1)));
-    assert_eq!(c.poll_event(), Err(ClientError::Timeout { seconds: 300 }));
+    assert_eq!(c.poll_event(), Err(Error::Timeout { seconds: 300 }));
 }
 
 #[test]

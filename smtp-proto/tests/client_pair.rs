@@ -495,7 +495,7 @@ fn dsn_parameters_go_out_only_when_offered() {
     assert_eq!(client.poll_event().unwrap(), Some(ClientEvent::Ready));
     assert_eq!(
         client.send_mail(envelope),
-        Err(smtp_proto::ClientSendError::NotOffered("DSN"))
+        Err(smtp_proto::SendError::NotOffered("DSN"))
     );
     assert_eq!(client.poll_transmit(), None);
 }

@@ -17,14 +17,14 @@ use mail_sansio::testing::FakeClock;
 use mail_sansio::testing::strategies::{chunked, mail_bytes};
 use proptest::prelude::*;
 use smtp_proto::types::Domain;
-use smtp_proto::{Client, ClientConfig, ClientError, ClientEvent, Envelope, TlsMode};
+use smtp_proto::{Client, ClientConfig, ClientEvent, Envelope, Error, TlsMode};
 
 /// Everything observable, for comparing runs.
 #[derive(Debug, PartialEq)]
 struct Run {
     events: Vec<ClientEvent>,
     sent: Vec<u8>,
-    error: Option<std::mem::Discriminant<ClientError>>,
+    error: Option<std::mem::Discriminant<Error>>,
 }
 
 fn run(pieces: &[Vec<u8>], tls: TlsMode) -> Run {

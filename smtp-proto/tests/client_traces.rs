@@ -32,7 +32,7 @@ use mail_sansio::Session;
 use mail_sansio::sasl::{SaslClient, ScramClientConfig};
 use mail_sansio::testing::trace::{self, Call, EventLog, Role, Trace};
 use smtp_proto::types::Domain;
-use smtp_proto::{Client, ClientConfig, ClientEvent, ClientSendError, Envelope, TlsMode};
+use smtp_proto::{Client, ClientConfig, ClientEvent, Envelope, SendError, TlsMode};
 
 #[derive(Default)]
 struct Log {
@@ -40,7 +40,7 @@ struct Log {
 }
 
 impl Log {
-    fn result(&mut self, result: Result<(), ClientSendError>) {
+    fn result(&mut self, result: Result<(), SendError>) {
         if let Err(e) = result {
             self.events.push(format!("SendError: {e} ({e:?})"));
         }
@@ -98,7 +98,7 @@ fn unescape(text: &str) -> Vec<u8> {
     out
 }
 
-fn mail(client: &mut Client, words: &[&str]) -> Result<(), ClientSendError> {
+fn mail(client: &mut Client, words: &[&str]) -> Result<(), SendError> {
     let mut addresses = Vec::new();
     let mut eight_bit = false;
     let mut binary = false;
@@ -124,7 +124,7 @@ fn mail(client: &mut Client, words: &[&str]) -> Result<(), ClientSendError> {
     client.send_mail(envelope)
 }
 
-fn auth(client: &mut Client, words: &[&str]) -> Result<(), ClientSendError> {
+fn auth(client: &mut Client, words: &[&str]) -> Result<(), SendError> {
     let secret = words.get(2).map(|s| (*s).to_owned()).unwrap_or_default();
     let sasl = match words[0] {
         "plain" => SaslClient::plain(None, words[1], secret),

@@ -16,9 +16,7 @@ use std::time::Instant;
 
 use mail_sansio::Session;
 use smtp_proto::types::Domain;
-use smtp_proto::{
-    Client, ClientConfig, ClientError, Error, Server, ServerConfig, ServerEvent, TlsMode,
-};
+use smtp_proto::{Client, ClientConfig, Error, Server, ServerConfig, ServerEvent, TlsMode};
 
 fn now() -> Instant {
     mail_sansio::testing::FakeClock::start().now()
@@ -123,7 +121,7 @@ fn client_bytes_after_go_ahead_are_an_injection() {
     assert!(!c.is_tls());
     assert!(matches!(
         c.poll_event(),
-        Err(ClientError::PlaintextAfterStartTls { discarded: 16 })
+        Err(Error::TlsInjection { bytes: 16 })
     ));
 }
 

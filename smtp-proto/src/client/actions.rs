@@ -6,9 +6,10 @@ use bytes::BytesMut;
 use mail_sansio::sasl::{SaslClient, wire};
 
 use super::body::{BodyWriter, text_line_len};
-use super::{AuthRun, Client, ClientSendError, ClientState, Envelope, Expect, Txn, bdat_bytes};
+use super::{AuthRun, Client, ClientState, Envelope, Expect, Txn, bdat_bytes};
 use crate::command::Command;
 use crate::ehlo::{Capability, EhloReply};
+use crate::error::SendError;
 use crate::types::{Body, MechanismName};
 
 impl Client {
@@ -22,13 +23,13 @@ impl Client {
     /// Refused unless the session is [`ClientState::Ready`], TLS is active (or
     /// [`ClientConfig::dangerous_plaintext_auth`](super::ClientConfig::dangerous_plaintext_auth) is
     /// set) and the server offers the mechanism.
-    pub fn authenticate(&mut self, mut sasl: SaslClient) -> Result<(), ClientSendError> {
+    pub fn authenticate(&mut self, mut sasl: SaslClient) -> Result<(), SendError> {
         self.check_ready("authenticate only when ready and outside a transaction")?;
         if self.authenticated {
-            return Err(ClientSendError::WrongState("already authenticated"));
+            return Err(SendError::WrongState("already authenticated"));
         }
         if !self.tls && !self.config.dangerous_plaintext_auth {
-            return Err(ClientSendError::AuthNeedsTls);
+            return Err(SendError::PlaintextCredentials);
         }
         let mechanism = MechanismName::from(sasl.mechanism());
         let offered = self
@@ -36,7 +37,7 @@ impl Client {
             .as_ref()
             .is_some_and(|e| e.auth_mechanisms().contains(&mechanism));
         if !offered {
-            return Err(ClientSendError::NotOffered("this sasl mechanism"));
+            return Err(SendError::NotOffered("this sasl mechanism"));
         }
         sasl = sasl.with_max_challenge(self.config.limits.sasl_challenge);
         let initial = if self.config.initial_response {
@@ -73,35 +74,35 @@ impl Client {
     /// Refused (state unchanged) outside [`ClientState::Ready`], without recipients, when the
     /// message needs an extension the server does not offer, or when the declared size exceeds
     /// the server's SIZE limit.
-    pub fn send_mail(&mut self, envelope: Envelope) -> Result<(), ClientSendError> {
+    pub fn send_mail(&mut self, envelope: Envelope) -> Result<(), SendError> {
         self.check_ready("send_mail only when ready and outside a transaction")?;
         if envelope.recipients.is_empty() {
-            return Err(ClientSendError::NoRecipients);
+            return Err(SendError::NoRecipients);
         }
         let smtputf8 = envelope.needs_smtputf8();
         if smtputf8 && !self.offers(|c| *c == Capability::SmtpUtf8) {
-            return Err(ClientSendError::NotOffered("SMTPUTF8"));
+            return Err(SendError::NotOffered("SMTPUTF8"));
         }
         if envelope.binary {
             // RFC 3030 §3: binary content only with BODY=BINARYMIME and BDAT, never over DATA.
             let offered = self.offers(|c| *c == Capability::BinaryMime)
                 && self.offers(|c| *c == Capability::Chunking);
             if !offered {
-                return Err(ClientSendError::NotOffered("BINARYMIME with CHUNKING"));
+                return Err(SendError::NotOffered("BINARYMIME with CHUNKING"));
             }
             if !self.config.chunking {
-                return Err(ClientSendError::WrongState(
+                return Err(SendError::WrongState(
                     "a binary body needs BDAT but ClientConfig::chunking is off",
                 ));
             }
         } else if envelope.eight_bit && !self.offers(|c| *c == Capability::EightBitMime) {
-            return Err(ClientSendError::NotOffered("8BITMIME"));
+            return Err(SendError::NotOffered("8BITMIME"));
         }
         let size_cap = self.ehlo.as_ref().and_then(EhloReply::size);
         if let (Some(size), Some(Some(limit))) = (envelope.size, size_cap)
             && size > limit
         {
-            return Err(ClientSendError::TooLarge { size, limit });
+            return Err(SendError::TooLarge { size, limit });
         }
         let mut params = envelope.params;
         let dsn = params.ret.is_some()
@@ -111,10 +112,10 @@ impl Client {
                 .iter()
                 .any(|(_, p)| p.notify.is_some() || p.orcpt.is_some());
         if dsn && !self.offers(|c| *c == Capability::Dsn) {
-            return Err(ClientSendError::NotOffered("DSN"));
+            return Err(SendError::NotOffered("DSN"));
         }
         if params.requiretls && !self.offers(|c| *c == Capability::RequireTls) {
-            return Err(ClientSendError::NotOffered("REQUIRETLS"));
+            return Err(SendError::NotOffered("REQUIRETLS"));
         }
         params.size = envelope.size.filter(|_| size_cap.is_some());
         params.body = if envelope.binary {
@@ -178,26 +179,26 @@ impl Client {
     /// Refused (nothing sent) when no body is open, when the piece holds an octet above 127 in
     /// a message not declared 8-bit, a NUL or a line over 998 octets in a message not declared
     /// binary, or when the body would exceed the server's SIZE limit.
-    pub fn send_data(&mut self, chunk: &[u8]) -> Result<(), ClientSendError> {
+    pub fn send_data(&mut self, chunk: &[u8]) -> Result<(), SendError> {
         self.check_open()?;
         let limit = self.ehlo.as_ref().and_then(EhloReply::size).flatten();
         let Some(txn) = self.txn.as_mut().filter(|t| t.body.is_some()) else {
-            return Err(ClientSendError::WrongState(
+            return Err(SendError::WrongState(
                 "no message body is open: wait for ClientEvent::DataReady",
             ));
         };
         let mut line_len = txn.line_len;
         if !txn.binary {
             if !txn.eight_bit && !chunk.is_ascii() {
-                return Err(ClientSendError::EightBitBody);
+                return Err(SendError::EightBitBody);
             }
-            line_len = text_line_len(line_len, chunk).ok_or(ClientSendError::BinaryBody)?;
+            line_len = text_line_len(line_len, chunk).ok_or(SendError::BinaryBody)?;
         }
         let size = txn.sent.saturating_add(chunk.len() as u64);
         if let Some(limit) = limit
             && size > limit
         {
-            return Err(ClientSendError::TooLarge { size, limit });
+            return Err(SendError::TooLarge { size, limit });
         }
         txn.sent = size;
         txn.line_len = line_len;
@@ -226,10 +227,10 @@ impl Client {
     /// first. The final reply comes as
     /// [`ClientEvent::MessageSent`](super::ClientEvent::MessageSent) or
     /// [`ClientEvent::MessageFailed`](super::ClientEvent::MessageFailed).
-    pub fn finish_data(&mut self) -> Result<(), ClientSendError> {
+    pub fn finish_data(&mut self) -> Result<(), SendError> {
         self.check_open()?;
         let Some(txn) = self.txn.as_mut().filter(|t| t.body.is_some()) else {
-            return Err(ClientSendError::WrongState(
+            return Err(SendError::WrongState(
                 "no message body is open: wait for ClientEvent::DataReady",
             ));
         };
@@ -273,15 +274,15 @@ impl Client {
     /// 3030 §4) and [`ClientEvent::MessageAborted`](super::ClientEvent::MessageAborted) follows
     /// its reply. A DATA body cannot be cut short (any ending would deliver a truncated
     /// message): that call is refused, and the application closes the connection instead.
-    pub fn abort_message(&mut self) -> Result<(), ClientSendError> {
+    pub fn abort_message(&mut self) -> Result<(), SendError> {
         self.check_open()?;
         let Some(txn) = self.txn.as_mut().filter(|t| t.body.is_some()) else {
-            return Err(ClientSendError::WrongState(
+            return Err(SendError::WrongState(
                 "no message body is open: wait for ClientEvent::DataReady",
             ));
         };
         if !txn.chunking {
-            return Err(ClientSendError::WrongState(
+            return Err(SendError::WrongState(
                 "a DATA body cannot be aborted: close the connection",
             ));
         }
@@ -301,7 +302,7 @@ impl Client {
     /// Sends a command whose reply the machine only passes on: NOOP, RSET, VRFY, EXPN, HELP, ETRN
     /// (or an unknown verb). The reply comes as [`ClientEvent::Reply`](super::ClientEvent::Reply).
     /// The commands that change the session have their own methods and are refused here.
-    pub fn send_command(&mut self, command: &Command) -> Result<(), ClientSendError> {
+    pub fn send_command(&mut self, command: &Command) -> Result<(), SendError> {
         self.check_ready("send_command only when ready and outside a transaction")?;
         if !matches!(
             command,
@@ -313,19 +314,17 @@ impl Client {
                 | Command::Etrn(_)
                 | Command::Unknown(_)
         ) {
-            return Err(ClientSendError::WrongState(
+            return Err(SendError::WrongState(
                 "send_command takes NOOP, RSET, VRFY, EXPN, HELP, ETRN or an unknown verb",
             ));
         }
         if let Command::Unknown(line) = command
             && (line.is_empty() || line.iter().any(|&b| b == b'\r' || b == b'\n' || b == 0))
         {
-            return Err(ClientSendError::Invalid(
-                crate::error::InvalidValue::Syntax {
-                    what: "command",
-                    reason: "empty or containing cr, lf or nul",
-                },
-            ));
+            return Err(SendError::Invalid(crate::error::InvalidValue::Syntax {
+                what: "command",
+                reason: "empty or containing cr, lf or nul",
+            }));
         }
         self.write_command(command, Expect::Other);
         self.stale = true;
@@ -335,7 +334,7 @@ impl Client {
     /// Sends QUIT (RFC 5321 §4.1.1.10); the session closes on the reply or when the server
     /// closes. Refused unless [`ClientState::Ready`] (inside a transaction, wait for its last
     /// event; before Ready, simply close the connection).
-    pub fn quit(&mut self) -> Result<(), ClientSendError> {
+    pub fn quit(&mut self) -> Result<(), SendError> {
         self.check_ready("quit only when ready and outside a transaction")?;
         self.write_command(&Command::Quit, Expect::Quit);
         self.state = ClientState::Quit;

@@ -12,7 +12,7 @@ use crate::types::Domain;
 pub struct ClientLimits {
     /// Caps on one reply from the server: 8192 octets per line, 100 lines, 64 KiB in all
     /// (security-anchors §4.1, the dart `mailer` fix GHSA-8jpq-5wmr-fpqm). A longer reply is a
-    /// fatal [`ClientError::BadReply`](super::ClientError::BadReply).
+    /// fatal [`Error::BadReply`](crate::Error::BadReply).
     pub reply: ReplyLimits,
     /// Waiting for the greeting or a reply to a command: 5 minutes (RFC 5321 §4.5.3.2.1–4).
     pub reply_timeout: Duration,

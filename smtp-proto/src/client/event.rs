@@ -1,9 +1,8 @@
-//! What the client reports ([`ClientEvent`]), its fatal errors ([`ClientError`]), refused calls
-//! ([`ClientSendError`]) and the envelope of a message ([`Envelope`]).
+//! What the client reports ([`ClientEvent`]) and the envelope of a message ([`Envelope`]).
 
 use mail_sansio::sasl::SaslError;
 
-use crate::error::{InvalidValue, ParseError};
+use crate::error::InvalidValue;
 use crate::reply::Reply;
 use crate::types::{ForwardPath, MailParameters, Mailbox, RcptParameters, ReversePath};
 
@@ -100,114 +99,6 @@ pub enum ClientEvent {
         /// The server's reply.
         reply: Reply,
     },
-}
-
-/// A fatal client error, returned (sticky) by `poll_event`; the connection must be closed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ClientError {
-    /// Bytes arrived after the STARTTLS go-ahead and before the TLS handshake completed
-    /// (CVE-2011-0411 class, security-anchors §8 item 6). They were discarded unparsed.
-    #[error("{discarded} plaintext bytes received after the starttls go-ahead")]
-    PlaintextAfterStartTls {
-        /// How many bytes were discarded.
-        discarded: usize,
-    },
-    /// TLS is required and the server does not offer STARTTLS (or refused EHLO).
-    #[error("tls required but the server does not offer starttls")]
-    StartTlsUnavailable,
-    /// TLS is required and the server refused STARTTLS.
-    #[error("tls required but the server answered starttls with {code}")]
-    StartTlsRefused {
-        /// The reply code.
-        code: u16,
-    },
-    /// A reply from the server could not be parsed or broke a limit.
-    #[error("bad reply: {0}")]
-    BadReply(ParseError),
-    /// The server refused the session (greeting 554, EHLO and HELO refused).
-    #[error("server refused the session with {code} in {state}: {text}")]
-    Rejected {
-        /// The reply code.
-        code: u16,
-        /// Where the session was.
-        state: &'static str,
-        /// The reply text.
-        text: String,
-    },
-    /// The server is closing the connection (421, RFC 5321 §3.8).
-    #[error("server closing the connection with {code}: {text}")]
-    ServiceClosing {
-        /// The reply code.
-        code: u16,
-        /// The reply text.
-        text: String,
-    },
-    /// The server sent a reply no command asked for, or one the protocol does not allow here.
-    #[error("unexpected reply {code} in {state}")]
-    UnexpectedReply {
-        /// The reply code.
-        code: u16,
-        /// Where the session was.
-        state: &'static str,
-    },
-    /// No reply (or no TLS handshake) within the configured timeout.
-    #[error("no reply within {seconds} seconds")]
-    Timeout {
-        /// The timeout in seconds.
-        seconds: u64,
-    },
-    /// The server closed the connection before the session ended.
-    #[error("server closed the connection in {state}")]
-    UnexpectedEof {
-        /// Where the session was.
-        state: &'static str,
-    },
-    /// The server reported AUTH success but the SASL exchange does not allow it (a SCRAM server
-    /// that did not prove it knows the password): do not trust this server.
-    #[error("sasl: {0}")]
-    Sasl(SaslError),
-}
-
-/// A call the client refused; the session is unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ClientSendError {
-    /// The call does not fit the session's state (named in the message).
-    #[error("not allowed now: {0}")]
-    WrongState(&'static str),
-    /// The session is closed or failed.
-    #[error("session closed")]
-    Closed,
-    /// The message or call needs a service extension the server did not offer.
-    #[error("the server does not offer {0}")]
-    NotOffered(&'static str),
-    /// The message is larger than the server's SIZE limit (RFC 1870).
-    #[error("message of {size} octets exceeds the server's limit of {limit}")]
-    TooLarge {
-        /// The declared or sent size.
-        size: u64,
-        /// The server's limit.
-        limit: u64,
-    },
-    /// AUTH without TLS needs
-    /// [`ClientConfig::dangerous_plaintext_auth`](super::ClientConfig::dangerous_plaintext_auth).
-    #[error("auth needs tls")]
-    AuthNeedsTls,
-    /// The body holds octets above 127 but the envelope did not declare 8-bit content
-    /// ([`Envelope::with_eight_bit`]).
-    #[error("8-bit body octet in a message declared 7bit")]
-    EightBitBody,
-    /// The body holds a NUL or a line longer than 998 octets but the envelope did not declare
-    /// binary content ([`Envelope::with_binary`]): it would be damaged or refused as text.
-    #[error("nul or line over 998 octets in a message not declared binary")]
-    BinaryBody,
-    /// The envelope has no recipient.
-    #[error("envelope without recipients")]
-    NoRecipients,
-    /// A value was invalid.
-    #[error(transparent)]
-    Invalid(#[from] InvalidValue),
 }
 
 /// The envelope of one message: return path, recipients and what the body needs.

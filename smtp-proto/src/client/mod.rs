@@ -19,14 +19,14 @@ use mail_sansio::line::{BareNewline, Frame, LineFramer};
 use mail_sansio::sasl::{SaslClient, SaslError};
 
 pub use config::{ClientConfig, ClientLimits};
-pub use event::{ClientError, ClientEvent, ClientSendError, Envelope, Stage};
+pub use event::{ClientEvent, Envelope, Stage};
 
 use body::{BodyWriter, Normaliser};
 
 use crate::command::Command;
 use crate::config::TlsMode;
 use crate::ehlo::{Capability, EhloReply};
-use crate::error::{ParseError, ParseErrorKind};
+use crate::error::{Error, ParseError, ParseErrorKind, SendError};
 use crate::reply::{Reply, ReplyAssembler};
 use crate::types::{ForwardPath, RcptParameters};
 
@@ -240,7 +240,7 @@ pub struct Client {
     txn: Option<Txn>,
     /// Commands of an unpipelined transaction still to send, one per reply.
     held: VecDeque<Held>,
-    error: Option<ClientError>,
+    error: Option<Error>,
     closing: bool,
     eof: bool,
     last_activity: Instant,
@@ -320,20 +320,20 @@ impl Client {
         self.ehlo.as_ref().is_some_and(|e| e.has(f))
     }
 
-    fn check_open(&self) -> Result<(), ClientSendError> {
+    fn check_open(&self) -> Result<(), SendError> {
         if self.error.is_some() || self.closing {
-            Err(ClientSendError::Closed)
+            Err(SendError::Closed)
         } else {
             Ok(())
         }
     }
 
-    fn check_ready(&self, what: &'static str) -> Result<(), ClientSendError> {
+    fn check_ready(&self, what: &'static str) -> Result<(), SendError> {
         self.check_open()?;
         if self.state == ClientState::Ready && self.expect.is_empty() && self.txn.is_none() {
             Ok(())
         } else {
-            Err(ClientSendError::WrongState(what))
+            Err(SendError::WrongState(what))
         }
     }
 
@@ -384,16 +384,12 @@ impl Client {
     }
 
     /// The next complete reply from the input, if any.
-    fn next_reply(&mut self) -> Result<Option<Reply>, ClientError> {
-        let bad = |kind| ClientError::BadReply(ParseError::new(kind, 0, "Reply-line"));
+    fn next_reply(&mut self) -> Result<Option<Reply>, Error> {
+        let bad = |kind| Error::BadReply(ParseError::new(kind, 0, "Reply-line"));
         loop {
             match self.framer.next_frame(&mut self.input) {
                 Some(Frame::Line(line)) => {
-                    if let Some(reply) = self
-                        .assembler
-                        .push_line(&line)
-                        .map_err(ClientError::BadReply)?
-                    {
+                    if let Some(reply) = self.assembler.push_line(&line).map_err(Error::BadReply)? {
                         return Ok(Some(reply));
                     }
                 }
@@ -420,7 +416,7 @@ impl Client {
     /// Records a fatal error; nothing more is parsed or queued. Bytes queued before the error
     /// still go out, so what is sent does not depend on how the input was split (after the
     /// STARTTLS go-ahead nothing is ever queued).
-    fn fail(&mut self, error: ClientError) -> ClientError {
+    fn fail(&mut self, error: Error) -> Error {
         self.error.get_or_insert(error.clone());
         self.closing = true;
         self.input.clear();
@@ -463,7 +459,7 @@ fn bdat_bytes(chunk: &[u8], last: bool) -> BytesMut {
 
 impl Session for Client {
     type Event = ClientEvent;
-    type Error = ClientError;
+    type Error = Error;
 
     fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
         if self.closing || self.error.is_some() {
@@ -473,9 +469,7 @@ impl Session for Client {
         self.stale = false;
         if self.state == ClientState::TlsHandshake {
             // Never parsed (RFC 3207 §4.2, DESIGN.md STARTTLS contract rule 2).
-            self.fail(ClientError::PlaintextAfterStartTls {
-                discarded: bytes.len(),
-            });
+            self.fail(Error::TlsInjection { bytes: bytes.len() });
             return;
         }
         self.input.extend_from_slice(bytes);
@@ -497,7 +491,7 @@ impl Session for Client {
             let seconds = deadline
                 .saturating_duration_since(self.last_activity)
                 .as_secs();
-            self.fail(ClientError::Timeout { seconds });
+            self.fail(Error::Timeout { seconds });
         }
     }
 
@@ -517,7 +511,7 @@ impl Session for Client {
         self.send_hello(true);
     }
 
-    fn poll_event(&mut self) -> Result<Option<ClientEvent>, ClientError> {
+    fn poll_event(&mut self) -> Result<Option<ClientEvent>, Error> {
         if let Some(error) = &self.error {
             return Err(error.clone());
         }
@@ -531,12 +525,12 @@ impl Session for Client {
             }
             if self.state == ClientState::TlsHandshake {
                 if !self.input.is_empty() || self.assembler.is_partial() {
-                    let discarded = self.input.len();
-                    return Err(self.fail(ClientError::PlaintextAfterStartTls { discarded }));
+                    let bytes = self.input.len();
+                    return Err(self.fail(Error::TlsInjection { bytes }));
                 }
                 if self.eof {
                     let state = "tls handshake";
-                    return Err(self.fail(ClientError::UnexpectedEof { state }));
+                    return Err(self.fail(Error::UnexpectedEof { state }));
                 }
                 return Ok(None);
             }
@@ -553,7 +547,7 @@ impl Session for Client {
                             self.closing = true;
                         } else {
                             let state = self.expect.front().map_or("idle", |e| e.name());
-                            return Err(self.fail(ClientError::UnexpectedEof { state }));
+                            return Err(self.fail(Error::UnexpectedEof { state }));
                         }
                     }
                     return Ok(None);

@@ -3,21 +3,22 @@
 
 use mail_sansio::sasl::{SaslError, wire};
 
-use super::{Client, ClientError, ClientEvent, ClientState, Expect, Stage};
+use super::{Client, ClientEvent, ClientState, Expect, Stage};
 use crate::command::Command;
 use crate::config::TlsMode;
 use crate::ehlo::{Capability, EhloReply};
+use crate::error::Error;
 use crate::reply::Reply;
 
 impl Client {
     /// Handles one reply against the oldest outstanding command.
-    pub(super) fn on_reply(&mut self, reply: Reply) -> Result<(), ClientError> {
+    pub(super) fn on_reply(&mut self, reply: Reply) -> Result<(), Error> {
         let code = reply.code().get();
         let Some(expect) = self.expect.pop_front() else {
             return Err(if code == 421 {
                 closing(&reply)
             } else {
-                ClientError::UnexpectedReply {
+                Error::UnexpectedReply {
                     code,
                     state: "idle",
                 }
@@ -54,7 +55,7 @@ impl Client {
         }
     }
 
-    fn on_greeting(&mut self, reply: Reply) -> Result<(), ClientError> {
+    fn on_greeting(&mut self, reply: Reply) -> Result<(), Error> {
         if reply.code().get() != 220 {
             return Err(rejected(&reply, "greeting"));
         }
@@ -76,10 +77,10 @@ impl Client {
         self.state = ClientState::Hello;
     }
 
-    fn on_ehlo(&mut self, reply: Reply) -> Result<(), ClientError> {
+    fn on_ehlo(&mut self, reply: Reply) -> Result<(), Error> {
         match reply.code().get() {
             250 => {
-                self.ehlo = Some(EhloReply::from_reply(&reply).map_err(ClientError::BadReply)?);
+                self.ehlo = Some(EhloReply::from_reply(&reply).map_err(Error::BadReply)?);
                 self.after_hello()
             }
             // RFC 5321 §4.1.4: an old server that does not know EHLO; HELO gets no extensions,
@@ -88,12 +89,12 @@ impl Client {
                 self.send_hello(false);
                 Ok(())
             }
-            500 | 502 => Err(ClientError::StartTlsUnavailable),
+            500 | 502 => Err(Error::TlsUnavailable { code: None }),
             _ => Err(rejected(&reply, "ehlo")),
         }
     }
 
-    fn on_helo(&mut self, reply: Reply) -> Result<(), ClientError> {
+    fn on_helo(&mut self, reply: Reply) -> Result<(), Error> {
         if reply.code().get() != 250 {
             return Err(rejected(&reply, "helo"));
         }
@@ -102,11 +103,11 @@ impl Client {
     }
 
     /// STARTTLS per the TLS mode, or ready.
-    fn after_hello(&mut self) -> Result<(), ClientError> {
+    fn after_hello(&mut self) -> Result<(), Error> {
         let offered = self.offers(|c| *c == Capability::StartTls);
         let start = match self.config.tls {
             _ if self.tls => false,
-            TlsMode::Required if !offered => return Err(ClientError::StartTlsUnavailable),
+            TlsMode::Required if !offered => return Err(Error::TlsUnavailable { code: None }),
             TlsMode::Required => true,
             TlsMode::Opportunistic => offered && !self.starttls_refused,
             _ => false,
@@ -125,7 +126,7 @@ impl Client {
         self.events.push_back(event);
     }
 
-    fn on_starttls(&mut self, reply: &Reply) -> Result<(), ClientError> {
+    fn on_starttls(&mut self, reply: &Reply) -> Result<(), Error> {
         let code = reply.code().get();
         if code == 220 {
             // Nothing after this reply is parsed; poll_event fails on any byte left over.
@@ -135,7 +136,7 @@ impl Client {
             return Ok(());
         }
         if self.config.tls == TlsMode::Required {
-            return Err(ClientError::StartTlsRefused { code });
+            return Err(Error::TlsUnavailable { code: Some(code) });
         }
         // Opportunistic: carry on in plaintext (RFC 3207 §4.1 allows it for a relay).
         self.starttls_refused = true;
@@ -143,10 +144,10 @@ impl Client {
         Ok(())
     }
 
-    fn on_auth(&mut self, reply: Reply) -> Result<(), ClientError> {
+    fn on_auth(&mut self, reply: Reply) -> Result<(), Error> {
         let code = reply.code().get();
         let Some(mut run) = self.auth.take() else {
-            return Err(ClientError::UnexpectedReply {
+            return Err(Error::UnexpectedReply {
                 code,
                 state: "auth",
             });
@@ -178,15 +179,15 @@ impl Client {
                 self.expect_reply(Expect::Auth);
                 Ok(())
             }
-            334 => Err(ClientError::UnexpectedReply {
+            334 => Err(Error::UnexpectedReply {
                 code,
                 state: "auth after cancel",
             }),
             235 => {
                 if let Some(error) = run.cancelled {
-                    return Err(ClientError::Sasl(error));
+                    return Err(Error::Sasl(error));
                 }
-                run.sasl.finish(None).map_err(ClientError::Sasl)?;
+                run.sasl.finish(None).map_err(Error::Sasl)?;
                 self.authenticated = true;
                 self.ready(ClientEvent::Authenticated);
                 Ok(())
@@ -359,15 +360,15 @@ impl Client {
     }
 }
 
-fn closing(reply: &Reply) -> ClientError {
-    ClientError::ServiceClosing {
+fn closing(reply: &Reply) -> Error {
+    Error::ServiceClosing {
         code: reply.code().get(),
         text: reply.text_lossy(),
     }
 }
 
-fn rejected(reply: &Reply, state: &'static str) -> ClientError {
-    ClientError::Rejected {
+fn rejected(reply: &Reply, state: &'static str) -> Error {
+    Error::Rejected {
         code: reply.code().get(),
         state,
         text: reply.text_lossy(),
