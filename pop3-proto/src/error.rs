@@ -86,79 +86,94 @@ pub enum ParseError {
     },
 }
 
-/// A fatal session error, returned by `poll_event` and then on every later call.
+/// A fatal session error, returned by the `poll_event` of [`Server`](crate::Server) and of
+/// [`Client`](crate::Client), and then on every later call.
 ///
-/// Any goodbye line the machine owes the peer still comes out of `poll_transmit`.
+/// Any goodbye line the machine owes the peer still comes out of `poll_transmit`. Variants
+/// raised by one side only say which.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The peer sent something that does not parse.
     #[error("malformed input from peer: {0}")]
     Parse(#[from] ParseError),
-    /// The peer closed the connection in the middle of an exchange (for example before the
-    /// `.` that ends a multi-line response): what arrived so far is not complete.
-    #[error("connection closed by peer while {while_}")]
+    /// Client: the peer closed the connection in the middle of an exchange (for example before
+    /// the `.` that ends a multi-line response): what arrived so far is not complete.
+    #[error("peer closed the connection while {state}")]
     UnexpectedEof {
-        /// What the machine was waiting for.
-        while_: &'static str,
+        /// What the machine was doing or waiting for.
+        state: &'static str,
     },
     /// Bytes arrived after the STLS line or its `+OK` and before the TLS handshake (RFC 2595
     /// §4); they were discarded and the session failed (STARTTLS injection).
-    #[error("{count} octets injected before the TLS handshake")]
+    #[error("{bytes} plaintext bytes injected after stls")]
     TlsInjection {
-        /// How many octets were received and discarded.
-        count: usize,
+        /// How many bytes were received and discarded.
+        bytes: usize,
     },
-    /// TLS is required but the server does not offer STLS or refused it.
-    #[error("tls required but the server {0}")]
-    TlsUnavailable(&'static str),
-    /// The server greeting was `-ERR` or not a POP3 greeting.
+    /// Client: TLS is required ([`TlsMode::Required`](crate::TlsMode::Required)) but the
+    /// server does not offer STLS or refused it.
+    #[error("tls required but the server {reason}")]
+    TlsUnavailable {
+        /// What the server did (`"does not offer STLS"`, `"refused STLS"`).
+        reason: &'static str,
+    },
+    /// Client: the server greeting was `-ERR` or not a POP3 greeting.
     #[error("server refused the connection: {0}")]
     GreetingRejected(String),
-    /// The server answered something that does not fit the command it answers.
+    /// Client: the server answered something that does not fit the command it answers.
     #[error("unexpected response from server: {0}")]
     UnexpectedResponse(&'static str),
-    /// A SASL exchange failed locally (bad challenge, too many steps).
+    /// Client: a SASL exchange failed locally (bad challenge, too many steps).
     #[error("sasl exchange failed: {0}")]
     Sasl(String),
     /// A limit from [`Limits`](crate::Limits) was exceeded.
     #[error("limit exceeded: {0}")]
     LimitExceeded(&'static str),
-    /// The client sent too many bad commands (server side); the session was closed.
-    #[error("too many bad commands")]
-    TooManyBadCommands,
-    /// Nothing arrived for the autologout period (RFC 1939 §3); the session was closed.
-    #[error("idle for longer than the autologout timer")]
-    IdleTimeout,
-    /// The peer closed the connection (server side, without QUIT): nothing was committed.
+    /// Server: the client sent too many bad commands; the session was closed.
+    #[error("more than {limit} bad commands")]
+    TooManyBadCommands {
+        /// The limit that was passed ([`Limits::bad_commands`](crate::Limits::bad_commands),
+        /// or [`Limits::bad_commands_before_login`](crate::Limits::bad_commands_before_login)
+        /// before login).
+        limit: u32,
+    },
+    /// Nothing arrived for [`Limits::idle_timeout`](crate::Limits::idle_timeout): the server's
+    /// autologout timer (RFC 1939 §3; the session was closed), or the client's wait for a
+    /// response.
+    #[error("timed out after {seconds} seconds")]
+    Timeout {
+        /// The timeout in seconds.
+        seconds: u64,
+    },
+    /// Server: the peer closed the connection without QUIT: nothing was committed.
     #[error("connection closed by peer without quit")]
     ClosedWithoutQuit,
 }
 
-/// The application called a `send_*` method at the wrong time or with a wrong value.
-/// The session state is unchanged.
+/// The application called a `send_*` method of [`Server`](crate::Server) or
+/// [`Client`](crate::Client) at the wrong time or with a wrong value. The session state is
+/// unchanged. Variants raised by one side only say which.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SendError {
-    /// The command is not allowed in the current state (RFC 1939 §3).
-    #[error("{command} not allowed in the current state")]
-    WrongState {
-        /// The command or call.
-        command: &'static str,
-    },
-    /// No event is waiting for this answer.
+    /// The command or call is not allowed in the current state (RFC 1939 §3); the message
+    /// names it.
+    #[error("not allowed now: {0}")]
+    WrongState(&'static str),
+    /// Server: no event is waiting for this answer.
     #[error("no pending {0} to answer")]
     NothingPending(&'static str),
     /// The session is closed or failed.
-    #[error("session is closed")]
+    #[error("session closed")]
     Closed,
-    /// The session is not ready for commands yet (greeting, CAPA or STLS still running).
+    /// Client: the session is not ready for commands yet (greeting, CAPA or STLS still running).
     #[error("session is not ready for commands yet")]
     NotReady,
-    /// USER/PASS, AUTH or APOP would send credentials without TLS.
+    /// Client: USER/PASS, AUTH or APOP would send credentials without TLS.
     #[error("refusing to send credentials without tls")]
     PlaintextCredentials,
-    /// APOP needs a valid timestamp in the greeting.
+    /// Client: APOP needs a valid timestamp in the greeting.
     #[error("the greeting carries no valid apop timestamp")]
     NoApopTimestamp,
     /// A value is invalid.

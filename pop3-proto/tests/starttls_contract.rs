@@ -52,7 +52,7 @@ fn server_bytes_after_go_ahead_are_an_injection() {
     assert!(!s.is_tls(), "switched to TLS over injected bytes");
     assert!(matches!(
         s.poll_event(),
-        Err(Error::TlsInjection { count: 8 })
+        Err(Error::TlsInjection { bytes: 8 })
     ));
     assert!(!s.wants_tls());
     assert!(s.is_closed());
@@ -101,7 +101,7 @@ fn client_bytes_after_go_ahead_are_an_injection() {
     assert!(!c.is_tls());
     assert!(matches!(
         c.poll_event(),
-        Err(Error::TlsInjection { count: 5 })
+        Err(Error::TlsInjection { bytes: 5 })
     ));
 }
 

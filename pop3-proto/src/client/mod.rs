@@ -245,7 +245,7 @@ impl Client {
     fn check_login(&self) -> Result<(), SendError> {
         self.check_sendable()?;
         if self.state != State::Authorization || self.login_in_progress() {
-            return Err(SendError::WrongState { command: "login" });
+            return Err(SendError::WrongState("login"));
         }
         Ok(())
     }
@@ -332,9 +332,7 @@ impl Client {
             _ => self.state == State::Transaction,
         };
         if !ok {
-            return Err(SendError::WrongState {
-                command: command.kind().keyword(),
-            });
+            return Err(SendError::WrongState(command.kind().keyword()));
         }
         if command == Command::Quit {
             self.quit_sent = true;
@@ -467,7 +465,8 @@ impl Session for Client {
             || self.state == State::TlsHandshake
             || !self.in_flight.is_empty();
         if waiting && self.deadline.is_some_and(|d| now >= d) {
-            self.fail(Error::IdleTimeout);
+            let seconds = self.config.limits.idle_timeout.as_secs();
+            self.fail(Error::Timeout { seconds });
         }
     }
 
@@ -479,8 +478,8 @@ impl Session for Client {
             return;
         }
         if self.injected > 0 {
-            let count = self.injected;
-            self.fail(Error::TlsInjection { count });
+            let bytes = self.injected;
+            self.fail(Error::TlsInjection { bytes });
             return;
         }
         if !self.wants_tls() {

@@ -25,15 +25,15 @@ impl Client {
             }
             if self.state == State::TlsHandshake {
                 if self.injected > 0 {
-                    let count = self.injected;
-                    self.fail(Error::TlsInjection { count });
+                    let bytes = self.injected;
+                    self.fail(Error::TlsInjection { bytes });
                     continue;
                 }
                 return Ok(None);
             }
             if !self.step() {
                 if self.eof {
-                    let while_ = if !matches!(self.reading, Reading::Status) {
+                    let state = if !matches!(self.reading, Reading::Status) {
                         "reading a multi-line response"
                     } else if !self.in_flight.is_empty() {
                         "waiting for a response"
@@ -42,7 +42,7 @@ impl Client {
                     } else {
                         "idle"
                     };
-                    self.fail(Error::UnexpectedEof { while_ });
+                    self.fail(Error::UnexpectedEof { state });
                     continue;
                 }
                 return Ok(None);
@@ -167,7 +167,9 @@ impl Client {
                 .as_ref()
                 .is_some_and(|c| !c.as_slice().is_empty());
             if known && !self.capabilities.as_ref().is_some_and(Capabilities::stls) {
-                self.fail(Error::TlsUnavailable("does not offer STLS"));
+                self.fail(Error::TlsUnavailable {
+                    reason: "does not offer STLS",
+                });
                 return;
             }
             self.send_internal(Op::Stls, &Command::Stls);
@@ -356,7 +358,9 @@ impl Client {
                 return;
             }
             Op::Stls => {
-                self.fail(Error::TlsUnavailable("refused STLS"));
+                self.fail(Error::TlsUnavailable {
+                    reason: "refused STLS",
+                });
                 return;
             }
             Op::Plain(Command::Quit) => {

@@ -29,8 +29,8 @@ impl Server {
             if self.state == State::TlsHandshake {
                 if self.injected > 0 {
                     // RFC 2595 §4 / STARTTLS contract: plaintext after STLS is never acted on.
-                    let count = self.injected;
-                    self.fail_with(Error::TlsInjection { count }, None);
+                    let bytes = self.injected;
+                    self.fail_with(Error::TlsInjection { bytes }, None);
                     continue;
                 }
                 return Ok(None);
@@ -286,8 +286,12 @@ impl Server {
         .then_some(ResponseCode::Auth);
         self.reply_err(code, "TLS required first: send STLS");
         self.bad_commands = self.bad_commands.saturating_add(1);
-        if self.bad_commands > self.config.limits.bad_commands_before_login {
-            self.fail_with(Error::TooManyBadCommands, Some("too many bad commands"));
+        let limit = self.config.limits.bad_commands_before_login;
+        if self.bad_commands > limit {
+            self.fail_with(
+                Error::TooManyBadCommands { limit },
+                Some("too many bad commands"),
+            );
         }
     }
 

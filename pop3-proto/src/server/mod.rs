@@ -547,7 +547,10 @@ impl Server {
             self.config.limits.bad_commands_before_login
         };
         if self.bad_commands > limit {
-            self.fail_with(Error::TooManyBadCommands, Some("too many bad commands"));
+            self.fail_with(
+                Error::TooManyBadCommands { limit },
+                Some("too many bad commands"),
+            );
         }
     }
 }
@@ -580,7 +583,8 @@ impl Session for Server {
         }
         if self.deadline.is_some_and(|d| now >= d) {
             // RFC 1939 §3: close without UPDATE and without a response.
-            self.fail_with(Error::IdleTimeout, None);
+            let seconds = self.config.limits.idle_timeout.as_secs();
+            self.fail_with(Error::Timeout { seconds }, None);
         }
     }
 
