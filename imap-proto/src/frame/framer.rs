@@ -4,7 +4,7 @@ use bytes::{Buf, Bytes, BytesMut};
 
 use super::scan::{
     Announcement, CR, Dropped, FirstLine, HEAD, LF, TAIL, announcement, concat,
-    is_status_or_continuation, is_tag,
+    is_status_or_continuation, tag_of,
 };
 use super::{Frame, FrameError, FrameErrorKind, FrameLimits, LiteralSpan, Unit};
 
@@ -75,8 +75,6 @@ pub struct Framer {
     literals: Vec<LiteralSpan>,
     /// Set once the unit's first line has ended.
     first: Option<FirstLine>,
-    /// The unit is being dropped, for this reason.
-    poison: Option<FrameErrorKind>,
     dropped: Dropped,
     scanned_total: u64,
 }
@@ -104,7 +102,6 @@ impl Framer {
             held: None,
             literals: Vec::new(),
             first: None,
-            poison: None,
             dropped: Dropped::default(),
             scanned_total: 0,
         }
@@ -245,7 +242,6 @@ impl Framer {
         self.held = None;
         self.literals.clear();
         self.first = None;
-        self.poison = None;
         self.dropped.clear();
     }
 
@@ -314,8 +310,8 @@ impl Framer {
         }
     }
 
-    /// The current line cannot end within its limit: drop the unit so far and the rest of
-    /// the line as it arrives.
+    /// The current line cannot end within its limit: report, then drop the unit so far and
+    /// the rest of the line as it arrives.
     fn start_dropping_line(
         &mut self,
         buf: &mut BytesMut,
@@ -324,23 +320,34 @@ impl Framer {
     ) -> Step {
         self.dropped.clear();
         let first_line = self.first.is_none();
-        if let Some(line) = buf.get(self.line_start..upto) {
-            self.dropped.push(line, first_line);
-        }
+        let line = buf.get(self.line_start..upto).unwrap_or_default();
+        self.dropped.push(line, first_line);
+        let tag = if first_line {
+            tag_of(line.get(..HEAD).unwrap_or(line), true)
+        } else {
+            self.tag()
+        };
         buf.advance(upto.min(buf.len()));
-        self.poison_unit(kind);
+        self.forget_unit();
         self.state = State::Discard;
-        Step::Again
+        Step::Emit(Frame::Error(FrameError {
+            kind,
+            tag,
+            fatal: false,
+        }))
     }
 
-    /// Marks the unit as dropped (keeping the first reason) and forgets its bytes.
-    fn poison_unit(&mut self, kind: FrameErrorKind) {
-        self.poison.get_or_insert(kind);
+    /// Forgets the unit's bytes once it is known to be dropped.
+    fn forget_unit(&mut self) {
         self.held = None;
         self.literals.clear();
         self.line_start = 0;
         self.scanned = 0;
         self.bare = false;
+    }
+
+    fn tag(&self) -> Option<Bytes> {
+        self.first.as_ref().and_then(|first| first.tag.clone())
     }
 
     /// A line of a unit being dropped: find its end without keeping it.
@@ -378,7 +385,16 @@ impl Framer {
         let announcement = self.announcement_of(tail, content_len > TAIL as u64);
         self.dropped = dropped;
         self.dropped.clear();
-        self.dropped_announcement(announcement)
+        let tag = self.tag();
+        if self.after_dropped_line(announcement) {
+            Step::Again
+        } else {
+            Step::Emit(Frame::Error(FrameError {
+                kind: FrameErrorKind::LiteralSizeOverflow,
+                tag,
+                fatal: true,
+            }))
+        }
     }
 
     /// The announcement at the end of a line, unless the line is a status response.
@@ -389,36 +405,44 @@ impl Framer {
         announcement(tail, cut)
     }
 
-    /// A line of a dropped unit ended, maybe announcing a literal.
-    fn dropped_announcement(&mut self, announcement: Option<Announcement>) -> Step {
-        let Some(announcement) = announcement else {
-            return self.report(false);
-        };
-        if !self.responses && announcement.sync {
-            // The client waits for a `+` that will not come: the unit ends here.
-            return self.report(false);
-        }
-        match announcement.len {
-            None => {
-                self.poison
-                    .get_or_insert(FrameErrorKind::LiteralSizeOverflow);
-                self.report(true)
+    /// A line of a dropped unit ended, maybe announcing a literal: the unit ends, or its
+    /// literal is drained. False when the literal's end cannot be found (fatal).
+    fn after_dropped_line(&mut self, announcement: Option<Announcement>) -> bool {
+        match announcement {
+            // The client waits for a `+` that will not come: the unit ends here too.
+            None => self.start_unit(),
+            Some(announcement) if !self.responses && announcement.sync => self.start_unit(),
+            Some(Announcement { len: None, .. }) => {
+                self.start_unit();
+                self.state = State::Failed;
+                return false;
             }
-            Some(len) => {
-                self.state = State::Drain { remaining: len };
-                Step::Again
-            }
+            Some(Announcement {
+                len: Some(remaining),
+                ..
+            }) => self.state = State::Drain { remaining },
         }
+        true
     }
 
-    /// Reports the dropped unit and starts the next one (or stops, when fatal).
-    fn report(&mut self, fatal: bool) -> Step {
-        let kind = self.poison.unwrap_or(FrameErrorKind::BareNewline);
-        let tag = self.first.as_ref().and_then(|first| first.tag.clone());
-        self.start_unit();
-        if fatal {
-            self.state = State::Failed;
-        }
+    /// The unit is dropped at the end of one of its lines (ending at `end`) for `kind`:
+    /// report it, and follow the rest of it if the line announced a literal.
+    fn drop_at_line_end(
+        &mut self,
+        buf: &mut BytesMut,
+        end: usize,
+        kind: FrameErrorKind,
+        announcement: Option<Announcement>,
+    ) -> Step {
+        buf.advance(end.min(buf.len()));
+        self.forget_unit();
+        let tag = self.tag();
+        let fatal = !self.after_dropped_line(announcement);
+        let kind = if fatal {
+            FrameErrorKind::LiteralSizeOverflow
+        } else {
+            kind
+        };
         Step::Emit(Frame::Error(FrameError { kind, tag, fatal }))
     }
 
@@ -450,17 +474,13 @@ impl Framer {
             .unwrap_or_default();
         let announcement = self.announcement_of(tail, content.len() > TAIL);
         if self.bare {
-            buf.advance(end);
-            self.poison_unit(FrameErrorKind::BareNewline);
-            return self.dropped_announcement(announcement);
+            return self.drop_at_line_end(buf, end, FrameErrorKind::BareNewline, announcement);
         }
         let Some(announcement) = announcement else {
             return self.complete(buf, end);
         };
         if let Err(kind) = self.check(&announcement, end) {
-            buf.advance(end);
-            self.poison_unit(kind);
-            return self.dropped_announcement(Some(announcement));
+            return self.drop_at_line_end(buf, end, kind, Some(announcement));
         }
         let len = announcement.len.unwrap_or_default();
         if !self.responses && announcement.sync {
@@ -622,12 +642,7 @@ impl Framer {
     /// Reads the tag and kind of a unit from the first [`HEAD`] content bytes of its first
     /// line (`cut`: the line goes on past them).
     fn first_line(&self, head: &[u8], cut: bool) -> FirstLine {
-        let token_len = head.iter().position(|&b| b == b' ');
-        let token = head
-            .get(..token_len.unwrap_or(head.len()))
-            .unwrap_or_default();
-        let token_whole = token_len.is_some() || !cut;
-        let tag = (token_whole && is_tag(token)).then(|| Bytes::copy_from_slice(token));
+        let tag = tag_of(head, cut);
         let no_literals = self.responses && is_status_or_continuation(head, cut);
         FirstLine { tag, no_literals }
     }

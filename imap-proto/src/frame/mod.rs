@@ -48,14 +48,16 @@
 //!
 //! # Errors and resynchronisation
 //!
-//! An error drops the whole unit it happens in, and is reported once, as [`Frame::Error`],
-//! when that unit ends. The framer keeps following the unit's structure while dropping it, so
-//! literal data is never read as lines: an over-long line is dropped as it arrives (memory
-//! stays within the limits plus one read), and a literal that cannot be kept is drained octet
-//! by octet without being buffered. On the server side a sync announcement inside a dropped
-//! unit ends it (the client waits for a `+` that does not come). The one fatal error is a
-//! literal whose size does not fit in 64 bits and that the peer will send anyway (a non-sync
-//! literal, or any literal in a response): its end cannot be found.
+//! An error drops the whole unit it happens in, and is reported once, as [`Frame::Error`], as
+//! soon as it is known (with the unit's tag when it has one), so a server can answer
+//! `tag BAD` and a client can give up on a runaway response. The framer then keeps following
+//! the unit's structure while dropping the rest of it, so literal data is never read as lines:
+//! an over-long line is dropped as it arrives (memory stays within the limits plus one read),
+//! and a literal that cannot be kept is drained octet by octet without being buffered. On the
+//! server side a sync announcement inside a dropped unit ends it (the client waits for a `+`
+//! that does not come). The one fatal error is a literal whose size does not fit in 64 bits
+//! and that the peer will send anyway (a non-sync literal, or any literal in a response): its
+//! end cannot be found.
 //!
 //! Non-sync literals over [`FrameLimits::max_non_sync_literal`] (LITERAL-, RFC 7888 §4) are
 //! drained rather than fatal: the client has already sent them, draining costs no memory, the
@@ -219,8 +221,8 @@ pub enum Frame {
     LiteralChunk(Bytes),
     /// The streaming literal is complete; the unit continues.
     LiteralEnd,
-    /// A unit was dropped (see the [module docs](self)). Framing goes on after it unless the
-    /// error [is fatal](FrameError::is_fatal).
+    /// The current unit is dropped (see the [module docs](self)); the rest of it is skipped
+    /// silently and framing goes on after it, unless the error [is fatal](FrameError::is_fatal).
     Error(FrameError),
 }
 

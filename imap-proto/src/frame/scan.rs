@@ -62,6 +62,17 @@ impl Dropped {
     }
 }
 
+/// The tag a line starts with, from its first [`HEAD`] content bytes (`cut`: the line goes
+/// on past them, so a token reaching their end may be longer).
+pub(super) fn tag_of(head: &[u8], cut: bool) -> Option<Bytes> {
+    let token_len = head.iter().position(|&b| b == b' ');
+    let token = head
+        .get(..token_len.unwrap_or(head.len()))
+        .unwrap_or_default();
+    let whole = token_len.is_some() || !cut;
+    (whole && is_tag(token)).then(|| Bytes::copy_from_slice(token))
+}
+
 /// `tag = 1*<any ASTRING-CHAR except "+">` (RFC 9051 §9).
 pub(super) fn is_tag(token: &[u8]) -> bool {
     !token.is_empty() && token.iter().all(|&b| is_tag_char(b))
