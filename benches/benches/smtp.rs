@@ -145,13 +145,11 @@ fn transcript(c: &mut Criterion) {
             loop {
                 match s.poll_event() {
                     Ok(Some(ServerEvent::BodyChunk(c))) => body += c.len(),
-                    Ok(Some(
-                        ServerEvent::Hello { token, .. }
-                        | ServerEvent::Mail { token, .. }
-                        | ServerEvent::Rcpt { token, .. }
-                        | ServerEvent::MessageComplete { token, .. },
-                    )) => s.accept(token).unwrap(),
-                    Ok(Some(_)) => {}
+                    Ok(Some(event)) => {
+                        if let Some(token) = event.token() {
+                            s.accept(token).unwrap();
+                        }
+                    }
                     Ok(None) | Err(_) => break,
                 }
             }

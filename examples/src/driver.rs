@@ -15,14 +15,8 @@
 //! struct AcceptAll;
 //! impl Handler<Server> for AcceptAll {
 //!     async fn on_event(&mut self, server: &mut Server, event: ServerEvent) {
-//!         match event {
-//!             ServerEvent::Hello { token, .. }
-//!             | ServerEvent::Mail { token, .. }
-//!             | ServerEvent::Rcpt { token, .. }
-//!             | ServerEvent::MessageComplete { token, .. } => {
-//!                 let _ = server.accept(token);
-//!             }
-//!             _ => {}
+//!         if let Some(token) = event.token() {
+//!             let _ = server.accept(token);
 //!         }
 //!     }
 //! }

@@ -33,15 +33,8 @@ fn run(pieces: &[&[u8]], now: Instant) -> (Vec<String>, Vec<u8>) {
                 Ok(Some(ServerEvent::BodyChunk(chunk))) => body.extend_from_slice(&chunk),
                 Ok(Some(event)) => {
                     log.push(format!("{event:?} after {} body octets", body.len()));
-                    match event {
-                        ServerEvent::Hello { token, .. }
-                        | ServerEvent::Mail { token, .. }
-                        | ServerEvent::Rcpt { token, .. }
-                        | ServerEvent::Auth { token, .. }
-                        | ServerEvent::MessageComplete { token, .. } => {
-                            server.accept(token).unwrap()
-                        }
-                        _ => {}
+                    if let Some(token) = event.token() {
+                        server.accept(token).unwrap();
                     }
                 }
                 Ok(None) => break,

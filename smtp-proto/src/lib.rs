@@ -49,12 +49,12 @@
 //!                 let queued = Reply::new(ReplyCode::OK, Some(esc), "queued as 4F2A").unwrap();
 //!                 server.send_reply(token, queued).unwrap();
 //!             }
-//!             Some(
-//!                 ServerEvent::Hello { token, .. }
-//!                 | ServerEvent::Mail { token, .. }
-//!                 | ServerEvent::Rcpt { token, .. },
-//!             ) => server.accept(token).unwrap(),
-//!             Some(_) => {}
+//!             // Hello, Mail, Rcpt: accept each.
+//!             Some(event) => {
+//!                 if let Some(token) = event.token() {
+//!                     server.accept(token).unwrap();
+//!                 }
+//!             }
 //!             None => break,
 //!         }
 //!     }

@@ -49,13 +49,8 @@ fn drive(config: ServerConfig, chunks: &[&[u8]]) -> Outcome {
             Ok(Some(ServerEvent::BodyChunk(b))) => o.body.extend_from_slice(&b),
             Ok(Some(e)) => {
                 o.events.push(format!("{e:?}"));
-                match e {
-                    ServerEvent::Hello { token, .. }
-                    | ServerEvent::Mail { token, .. }
-                    | ServerEvent::Rcpt { token, .. }
-                    | ServerEvent::MessageComplete { token, .. }
-                    | ServerEvent::Auth { token, .. } => s.accept(token).unwrap(),
-                    _ => {}
+                if let Some(token) = e.token() {
+                    s.accept(token).unwrap();
                 }
             }
             Ok(None) => {
@@ -306,10 +301,7 @@ fn item20_bdat_overflow_and_eof() {
     let mut s = Server::new(config(), now);
     s.handle_input(now, ENVELOPE);
     while let Ok(Some(e)) = s.poll_event() {
-        if let ServerEvent::Hello { token, .. }
-        | ServerEvent::Mail { token, .. }
-        | ServerEvent::Rcpt { token, .. } = e
-        {
+        if let Some(token) = e.token() {
             s.accept(token).unwrap();
         }
     }

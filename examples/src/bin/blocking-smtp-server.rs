@@ -26,9 +26,6 @@ fn serve(mut stream: TcpStream, config: ServerConfig) -> std::io::Result<()> {
         match server.poll_event() {
             Ok(Some(event)) => {
                 match event {
-                    ServerEvent::Hello { token, .. }
-                    | ServerEvent::Mail { token, .. }
-                    | ServerEvent::Rcpt { token, .. } => server.accept(token).map_err(other)?,
                     ServerEvent::BodyChunk(chunk) => message.extend_from_slice(&chunk),
                     ServerEvent::MessageComplete { token, size, .. } => {
                         println!("--- message of {size} octets");
@@ -40,7 +37,12 @@ fn serve(mut stream: TcpStream, config: ServerConfig) -> std::io::Result<()> {
                         println!("--- message refused: {reason:?}");
                         message.clear();
                     }
-                    _ => {}
+                    // Hello, sender, recipients: accept them all.
+                    event => {
+                        if let Some(token) = event.token() {
+                            server.accept(token).map_err(other)?;
+                        }
+                    }
                 }
                 continue;
             }

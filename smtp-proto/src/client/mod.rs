@@ -201,15 +201,9 @@ struct Txn {
 ///     Side::Server(ServerEvent::BodyChunk(chunk)) => received.extend_from_slice(&chunk),
 ///     Side::Server(event) => {
 ///         // Accept every hello, credentials, sender, recipient and message.
-///         let token = match event {
-///             ServerEvent::Hello { token, .. }
-///             | ServerEvent::Auth { token, .. }
-///             | ServerEvent::Mail { token, .. }
-///             | ServerEvent::Rcpt { token, .. }
-///             | ServerEvent::MessageComplete { token, .. } => token,
-///             _ => return,
-///         };
-///         server.accept(token).unwrap();
+///         if let Some(token) = event.token() {
+///             server.accept(token).unwrap();
+///         }
 ///     }
 /// })?;
 /// assert_eq!(received, b"Subject: hi\r\n\r\n.a line with a dot\r\n");

@@ -164,3 +164,37 @@ pub enum ServerEvent {
         argument: Text,
     },
 }
+
+impl ServerEvent {
+    /// The token that answers this event, or `None` for the two events that need no answer
+    /// ([`BodyChunk`](Self::BodyChunk) and [`MessageAborted`](Self::MessageAborted)). Saves a
+    /// match over every variant where the application answers several alike. (The tokens of
+    /// [`SaslConfig`](Self::SaslConfig) and [`ScramCredentials`](Self::ScramCredentials) are
+    /// answered with their `provide_*` call or a refusal, not with
+    /// [`Server::accept`](super::Server::accept).)
+    ///
+    /// ```
+    /// # use smtp_proto::{SendError, Server, ServerEvent};
+    /// fn accept_all(server: &mut Server, event: &ServerEvent) -> Result<(), SendError> {
+    ///     match event.token() {
+    ///         Some(token) => server.accept(token),
+    ///         None => Ok(()),
+    ///     }
+    /// }
+    /// ```
+    pub fn token(&self) -> Option<Token> {
+        match self {
+            Self::Hello { token, .. }
+            | Self::Mail { token, .. }
+            | Self::Rcpt { token, .. }
+            | Self::MessageComplete { token, .. }
+            | Self::Auth { token, .. }
+            | Self::SaslConfig { token, .. }
+            | Self::ScramCredentials { token, .. }
+            | Self::SaslAuthenticated { token, .. }
+            | Self::Vrfy { token, .. }
+            | Self::Expn { token, .. } => Some(*token),
+            Self::BodyChunk(_) | Self::MessageAborted(_) => None,
+        }
+    }
+}
