@@ -32,7 +32,8 @@
 //!
 //! # Features
 //!
-//! - `tokio-codec`: tokio-util `Decoder`/`Encoder`s (todo: added with the framer).
+//! - `tokio-codec`: tokio-util `Decoder`/`Encoder`s (module `codec`): commands and responses framed
+//!   into whole units, literals included.
 //!
 //! # Standards
 //!
@@ -43,6 +44,8 @@
 //! APPENDLIMIT, COMPRESS, Gmail's X-GM-*).
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "tokio-codec")]
+pub mod codec;
 pub mod config;
 pub mod encode;
 pub mod error;
