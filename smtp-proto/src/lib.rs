@@ -15,7 +15,7 @@
 //!   never reach the wire inside an argument, and encoding cannot fail.
 //! - [`Server`]: implements [`mail_sansio::Session`]. It answers by itself whatever the RFCs
 //!   decide (syntax errors, bad sequence, limits, STARTTLS, SASL framing, dot-unstuffing) and
-//!   raises an [`ServerEvent`] where the application must decide: accept this hello, sender,
+//!   raises a [`ServerEvent`] where the application must decide: accept this hello, sender,
 //!   recipient, these credentials, this message. Each event's documentation names the call
 //!   that answers it: [`Server::accept`], [`Server::send_reply`] or [`Server::send_replies`].
 //!
@@ -122,13 +122,14 @@
 //!
 //! # Limits
 //!
-//! Every limit is in [`ServerLimits`], with its RFC default: command line 512 octets (AUTH 12288),
-//! text line 1000, recipients 1000 (`452 4.5.3`), message size (`552 5.3.4`, sent after the
-//! end of the body, which is read to its real terminator), 10 bad commands and 3 unknown verbs
-//! before authentication (`421`). An over-long line gets `500 5.5.6` and the session goes on.
-//! Numbers that overflow (`SIZE=`, `BDAT`) are errors, never wrapped; the machine never
-//! allocates because the peer announced a size. Body and BDAT bytes are handed out as
-//! [`ServerEvent::BodyChunk`]s; the library never holds a whole message.
+//! Every limit of the server is in [`ServerLimits`] (the client's in [`ClientLimits`]), with
+//! its RFC default: command line 512 octets (AUTH 12288), text line 1000, recipients 1000
+//! (`452 4.5.3`), message size (`552 5.3.4`, sent after the end of the body, which is read to
+//! its real terminator), 10 bad commands and 3 unknown verbs before authentication (`421`). An
+//! over-long line gets `500 5.5.6` and the session goes on. Numbers that overflow (`SIZE=`,
+//! `BDAT`) are errors, never wrapped; the machine never allocates because the peer announced
+//! a size. Body and BDAT bytes are handed out as [`ServerEvent::BodyChunk`]s; the library
+//! never holds a whole message.
 //!
 //! # Features
 //!

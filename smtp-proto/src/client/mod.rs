@@ -176,7 +176,9 @@ struct Txn {
 /// use mail_sansio::sasl::SaslClient;
 /// use mail_sansio::testing::{FakeClock, Pair, Side};
 /// use smtp_proto::types::Domain;
-/// use smtp_proto::{Client, ClientConfig, ClientEvent, Envelope, Server, ServerConfig, ServerEvent};
+/// use smtp_proto::{
+///     Client, ClientConfig, ClientEvent, Envelope, Server, ServerConfig, ServerEvent,
+/// };
 ///
 /// let clock = FakeClock::start();
 /// let client = Client::new(ClientConfig::new(Domain::try_from("client.example")?), clock.now());

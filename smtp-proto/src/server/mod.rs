@@ -105,9 +105,10 @@ enum Phase {
 /// An SMTP (or LMTP) server session. Implements [`mail_sansio::Session`].
 ///
 /// The machine answers by itself whatever RFC 5321 decides (syntax, sequence, limits,
-/// STARTTLS, SASL framing) and raises an [`ServerEvent`] where the application must decide. Each
-/// decision is answered with [`Server::accept`], [`Server::send_reply`] or
-/// [`Server::send_replies`], now or later; replies always go out in command order.
+/// STARTTLS, SASL framing) and raises a [`ServerEvent`] where the application must decide.
+/// Each decision is answered with [`Server::accept`], [`Server::send_reply`] or
+/// [`Server::send_replies`] (the event's [`token`](ServerEvent::token) names it), now or later;
+/// replies always go out in command order.
 #[derive(Debug)]
 pub struct Server {
     config: ServerConfig,
