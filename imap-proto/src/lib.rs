@@ -46,6 +46,7 @@
 
 #[cfg(feature = "tokio-codec")]
 pub mod codec;
+pub mod command;
 pub mod config;
 pub mod encode;
 pub mod error;
