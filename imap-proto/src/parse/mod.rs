@@ -19,10 +19,7 @@ use crate::config::{Leniency, Limits};
 use crate::error::{ParseError, ParseErrorKind};
 use crate::frame::LiteralSpan;
 
-pub(crate) mod command;
-pub(crate) mod fetch_attr;
 pub(crate) mod primitives;
-pub(crate) mod search;
 #[cfg(test)]
 mod roundtrip;
 
@@ -77,6 +74,12 @@ impl<'a> nom::error::ContextError<&'a [u8]> for PErr<'a> {
         }
         other
     }
+}
+
+/// Whether `b` is an `ATOM-CHAR` (RFC 9051 §9): one table lookup.
+#[inline]
+pub(crate) fn is_atom_char(b: u8) -> bool {
+    crate::types::string::class::is(b, crate::types::string::class::ATOM)
 }
 
 /// The result of every parser.

@@ -231,6 +231,13 @@ impl Atom {
         self.0.eq_ignore_ascii_case(other.as_bytes())
     }
 
+    /// The atom's bytes from `start` on (`AUTH=PLAIN` from 5 is `PLAIN`), sharing the buffer;
+    /// `None` when nothing is left or `start` is past the end. Any non-empty part of an atom
+    /// is an atom.
+    pub fn slice_from(&self, start: usize) -> Option<Self> {
+        (start < self.0.len()).then(|| Self(self.0.slice(start..)))
+    }
+
     /// An atom from a static string the caller knows is valid; `None` if it is not.
     pub fn from_static(s: &'static str) -> Option<Self> {
         Self::check(s.as_bytes()).ok()?;
@@ -388,6 +395,14 @@ mod tests {
             assert!(Atom::try_from(c).is_err(), "{c:?}");
         }
         assert!(Atom::try_from("").is_err());
+    }
+
+    #[test]
+    fn atom_suffix() {
+        let a = Atom::try_from("AUTH=PLAIN").unwrap();
+        assert_eq!(a.slice_from(5).unwrap().as_bytes(), b"PLAIN");
+        assert!(a.slice_from(10).is_none());
+        assert!(a.slice_from(99).is_none());
     }
 
     #[test]
