@@ -19,7 +19,10 @@ use crate::config::{Leniency, Limits};
 use crate::error::{ParseError, ParseErrorKind};
 use crate::frame::LiteralSpan;
 
+pub(crate) mod command;
+pub(crate) mod fetch_attr;
 pub(crate) mod primitives;
+pub(crate) mod search;
 #[cfg(test)]
 mod roundtrip;
 
