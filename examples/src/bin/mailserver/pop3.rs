@@ -9,7 +9,7 @@ use mail_sansio::sasl::Credentials;
 use pop3_proto::{Maildrop, ResponseCode, Server, ServerEvent, Text, Uid};
 
 use crate::Ctx;
-use crate::maildir::Entry;
+use crate::store::{self, Account, INBOX};
 use crate::users::{authorise, sasl_settings};
 
 /// Users whose maildrop is locked by a POP3 session (RFC 1939 §8: one session at a time).
@@ -31,6 +31,50 @@ impl Drop for LockGuard {
     }
 }
 
+/// One message of the maildrop: INBOX of the shared store, as POP3 numbers it.
+#[derive(Debug, Clone)]
+struct Entry {
+    /// The store's UID in INBOX.
+    uid: u32,
+    /// The POP3 unique-id.
+    uidl: String,
+    /// Octets as RETR sends them (CRLF line ends, and a final CRLF).
+    wire_size: u64,
+}
+
+/// The maildrop of `account`: INBOX, oldest first (blocking I/O).
+fn maildrop(account: &Account) -> store::Result<Vec<Entry>> {
+    let view = account.open(INBOX)?;
+    let mut out = Vec::with_capacity(view.messages.len());
+    for m in &view.messages {
+        out.push(Entry {
+            uid: m.uid,
+            uidl: m.pop3_uidl().to_owned(),
+            wire_size: wire_size(account, m.uid, m.size)?,
+        });
+    }
+    Ok(out)
+}
+
+/// The size RETR sends: messages are stored with CRLF (SMTP refuses bare line ends), so it
+/// is the size on disk, plus the CRLF the server adds when the last line has none.
+fn wire_size(account: &Account, uid: u32, size: u64) -> store::Result<u64> {
+    use std::io::{Read, Seek, SeekFrom};
+    if size == 0 {
+        return Ok(0);
+    }
+    let (mut file, _) = match account.open_message(INBOX, uid) {
+        Ok(f) => f,
+        // Expunged meanwhile (IMAP, another POP3 session is locked out): RETR will say so.
+        Err(store::Error::NoSuchMessage) => return Ok(size),
+        Err(e) => return Err(e),
+    };
+    let mut last = [0u8; 1];
+    file.seek(SeekFrom::End(-1))?;
+    file.read_exact(&mut last)?;
+    Ok(if last == *b"\n" { size } else { size + 2 })
+}
+
 fn text(s: &str) -> Text {
     Text::try_from(s).unwrap_or_default()
 }
@@ -42,6 +86,8 @@ pub(crate) struct Pop3Conn {
     peer: SocketAddr,
     service: &'static str,
     lock: Option<LockGuard>,
+    /// The logged-in user's mail.
+    account: Option<Account>,
     messages: Vec<Entry>,
 }
 
@@ -52,6 +98,7 @@ impl Pop3Conn {
             peer,
             service,
             lock: None,
+            account: None,
             messages: Vec::new(),
         }
     }
@@ -86,11 +133,11 @@ impl Pop3Conn {
             ctx: self.ctx.clone(),
             user: user.clone(),
         };
-        let store = self.ctx.store.clone();
-        let u = user.clone();
-        let listed = tokio::task::spawn_blocking(move || store.list(&u))
+        let account = self.ctx.store.account(&user);
+        let a = account.clone();
+        let listed = tokio::task::spawn_blocking(move || maildrop(&a))
             .await
-            .map_err(std::io::Error::other)
+            .map_err(|e| store::Error::Io(std::io::Error::other(e)))
             .and_then(|r| r);
         let mut maildrop = Maildrop::new();
         let messages = match listed {
@@ -103,7 +150,7 @@ impl Pop3Conn {
             }
         };
         for m in &messages {
-            let uid = Uid::try_from(m.uid.as_str()).or_else(|_| Uid::try_from("invalid"));
+            let uid = Uid::try_from(m.uidl.as_str()).or_else(|_| Uid::try_from("invalid"));
             if let Ok(uid) = uid {
                 let _ = maildrop.push(m.wire_size, uid);
             }
@@ -113,6 +160,7 @@ impl Pop3Conn {
             messages.len()
         ));
         self.messages = messages;
+        self.account = Some(account);
         self.lock = Some(guard);
         let _ = server.accept_login(maildrop);
     }
@@ -126,11 +174,24 @@ impl Pop3Conn {
             let _ = server.reject_retrieve(None, text("no such message"));
             return;
         };
+        let Some(account) = self.account.clone() else {
+            let _ = server.reject_retrieve(None, text("no such message"));
+            return;
+        };
+        let uid = entry.uid;
         // Messages are at most the SMTP size limit; read whole for simplicity.
-        match tokio::fs::read(&entry.path).await {
+        let read = tokio::task::spawn_blocking(move || account.read_message(INBOX, uid))
+            .await
+            .map_err(|e| store::Error::Io(std::io::Error::other(e)))
+            .and_then(|r| r);
+        match read {
             Ok(bytes) => {
                 let _ = server.send_data(&bytes);
                 let _ = server.finish_data();
+            }
+            // Expunged over IMAP since the login.
+            Err(store::Error::NoSuchMessage) => {
+                let _ = server.reject_retrieve(None, text("message was deleted"));
             }
             Err(e) => {
                 self.log(&format!("cannot read message: {e}"));
@@ -145,24 +206,26 @@ impl Pop3Conn {
         server: &mut Server,
         deleted: Vec<(pop3_proto::MessageNumber, Uid)>,
     ) {
-        let paths: Vec<_> = deleted
+        let uids: Vec<u32> = deleted
             .iter()
             .filter_map(|(n, _)| {
                 usize::try_from(n.get())
                     .ok()
                     .and_then(|n| n.checked_sub(1))
                     .and_then(|i| self.messages.get(i))
-                    .map(|e| e.path.clone())
+                    .map(|e| e.uid)
             })
             .collect();
-        let count = paths.len();
-        let store = self.ctx.store.clone();
-        let removed = tokio::task::spawn_blocking(move || store.remove(&paths))
-            .await
-            .map_err(std::io::Error::other)
-            .and_then(|r| r);
+        let count = uids.len();
+        let removed = match self.account.clone() {
+            Some(account) => tokio::task::spawn_blocking(move || account.remove(INBOX, &uids))
+                .await
+                .map_err(|e| store::Error::Io(std::io::Error::other(e)))
+                .and_then(|r| r),
+            None => Ok(Vec::new()),
+        };
         let result = match removed {
-            Ok(()) => {
+            Ok(_) => {
                 self.log(&format!("quit, {count} messages deleted"));
                 Ok(())
             }

@@ -24,7 +24,7 @@ use tokio::sync::Notify;
 use tokio_rustls::TlsConnector;
 
 use crate::Ctx;
-use crate::maildir::{Store, rfc5322_date, unique_name};
+use crate::store::{Store, rfc5322_date, unique_name};
 use crate::users::Users;
 
 /// Give up on a recipient that still fails temporarily after this long (RFC 5321 §4.5.4.1
@@ -484,7 +484,10 @@ impl Relay {
             .filter(|(_, d)| d.eq_ignore_ascii_case(&self.domain))
             .map(|(l, _)| l.to_ascii_lowercase());
         let result = match local {
-            Some(user) if users.exists(&user) => self.store.deliver(&file, &[user], ""),
+            Some(user) if users.exists(&user) => self
+                .store
+                .deliver(&file, &[user], "")
+                .map_err(io::Error::from),
             Some(user) => {
                 println!("relay: bounce for unknown local user {user} dropped");
                 Ok(())

@@ -12,7 +12,7 @@ use smtp_proto::{EnhancedStatusCode, HelloVerb, Reply, ReplyCode, Server, Server
 use tokio::io::AsyncWriteExt;
 
 use crate::Ctx;
-use crate::maildir::{rfc5322_date, unique_name};
+use crate::store::{rfc5322_date, unique_name};
 use crate::users::{authorise, sasl_settings};
 
 /// Which SMTP service a connection came in on.
