@@ -79,6 +79,11 @@ pub struct Leniency {
     /// Dates that bend `date-time`: a day not padded to two characters (`1-Jan-2024`) and
     /// a missing zone.
     pub loose_date_time: bool,
+    /// A multipart BODYSTRUCTURE with no parts, `("ALTERNATIVE")` (Gmail, for a
+    /// `message/rfc822` part whose body it could not parse; MailKit #1841).
+    pub empty_multipart: bool,
+    /// `MODSEQ (n)` inside an ESEARCH response, where RFC 7162 has `MODSEQ n` (MailKit #323).
+    pub modseq_in_parens: bool,
 }
 
 impl Leniency {
@@ -95,6 +100,8 @@ impl Leniency {
             non_canonical_utf7: false,
             raw_8bit: false,
             loose_date_time: false,
+            empty_multipart: false,
+            modseq_in_parens: false,
         }
     }
 
@@ -111,6 +118,8 @@ impl Leniency {
             non_canonical_utf7: true,
             raw_8bit: true,
             loose_date_time: true,
+            empty_multipart: true,
+            modseq_in_parens: true,
         }
     }
 }
