@@ -56,6 +56,7 @@ pub mod frame;
     reason = "the command and response grammars build on these parsers"
 )]
 mod parse;
+pub mod response;
 pub mod types;
 // Owned by the other parts (each adds its own line): `pub mod command;`
 // (commands), `pub mod response;` (responses).

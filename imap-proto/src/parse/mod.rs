@@ -19,12 +19,14 @@ use crate::config::{Leniency, Limits};
 use crate::error::{ParseError, ParseErrorKind};
 use crate::frame::LiteralSpan;
 
+pub(crate) mod body;
 pub(crate) mod command;
 pub(crate) mod fetch_attr;
 pub(crate) mod primitives;
-pub(crate) mod search;
+pub(crate) mod response;
 #[cfg(test)]
 mod roundtrip;
+pub(crate) mod search;
 
 /// The error every parser returns: where (the remaining input), which rule, what.
 #[derive(Debug, Clone, PartialEq, Eq)]
