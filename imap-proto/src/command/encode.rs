@@ -461,9 +461,7 @@ fn list(
                 ListReturnOption::Subscribed => e.keyword("SUBSCRIBED"),
                 ListReturnOption::Children => e.keyword("CHILDREN"),
                 ListReturnOption::SpecialUse => e.keyword("SPECIAL-USE"),
-                ListReturnOption::Status(items) => {
-                    e.keyword("STATUS ").list(items, status_att)
-                }
+                ListReturnOption::Status(items) => e.keyword("STATUS ").list(items, status_att),
                 ListReturnOption::Other(a) => e.atom(a),
             };
         });
