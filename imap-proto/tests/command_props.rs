@@ -279,12 +279,8 @@ fn select_params() -> impl Strategy<Value = SelectParams> {
             known_uids,
             seq_match,
         });
-    (any::<bool>(), proptest::option::of(qresync)).prop_map(|(condstore, qresync)| {
-        let mut p = SelectParams::default();
-        p.condstore = condstore;
-        p.qresync = qresync;
-        p
-    })
+    (any::<bool>(), proptest::option::of(qresync))
+        .prop_map(|(condstore, qresync)| SelectParams { condstore, qresync })
 }
 
 fn append_message() -> impl Strategy<Value = AppendMessage> {
