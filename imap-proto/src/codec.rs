@@ -12,6 +12,8 @@
 //!   `framed.codec_mut().refuse_literal()` and answer `tag NO [TOOBIG]` (RFC 7888 §4). If you
 //!   do neither, the literal counts as accepted when you poll again.
 //! - [`UnitCodec::responses`], the client side: frames the server's responses.
+//! - [`CommandCodec`], the server side with the grammar on top: each unit comes out as a
+//!   parsed [`Command`] (or the [`ParseError`] to answer with `tag BAD`).
 //!
 //! Both encode wire bytes as they are (`Bytes` or `&[u8]`, e.g. what
 //! [`Encoder`](crate::Encoder) produced). A client sending a command with a synchronising
@@ -45,6 +47,8 @@ use std::io;
 use bytes::{Bytes, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
 
+use crate::command::{Command, DecodeOptions};
+use crate::error::ParseError;
 use crate::frame::{Frame, FrameError, FrameLimits, Framer};
 
 /// What a codec reports: the transport failed, or the input can no longer be framed.
@@ -164,5 +168,88 @@ impl Encoder<&[u8]> for UnitCodec {
     fn encode(&mut self, item: &[u8], dst: &mut BytesMut) -> Result<(), CodecError> {
         dst.extend_from_slice(item);
         Ok(())
+    }
+}
+
+/// What [`CommandCodec`] yields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CommandItem {
+    /// A whole command, or why its unit does not parse: answer `tag BAD` and read on.
+    Command(Result<Command, ParseError>),
+    /// Everything else the framer reports: a sync literal waiting for `+` (see [`UnitCodec`]),
+    /// a streamed literal's start, chunks and end (APPEND data over the stream threshold), or
+    /// a dropped unit.
+    Frame(Frame),
+}
+
+/// The server side with the command grammar: [`UnitCodec::commands`] whose units are decoded
+/// with [`Command::from_unit`], values sharing the read buffer's bytes.
+#[derive(Debug, Clone)]
+pub struct CommandCodec {
+    units: UnitCodec,
+    options: DecodeOptions,
+}
+
+impl CommandCodec {
+    /// A codec with the framer's `limits` and the grammar's `options`; bare LF follows
+    /// `options.leniency.bare_lf`.
+    pub fn new(limits: FrameLimits, options: DecodeOptions) -> Self {
+        Self {
+            units: UnitCodec::commands(limits).with_bare_lf(options.leniency.bare_lf),
+            options,
+        }
+    }
+
+    /// The frame-level codec underneath, to refuse a literal or change the limits.
+    pub fn units_mut(&mut self) -> &mut UnitCodec {
+        &mut self.units
+    }
+
+    /// The grammar's options, to turn UTF-8 on after `ENABLE UTF8=ACCEPT`.
+    pub fn options_mut(&mut self) -> &mut DecodeOptions {
+        &mut self.options
+    }
+
+    fn item(&self, frame: Option<Frame>) -> Option<CommandItem> {
+        Some(match frame? {
+            Frame::Unit(unit) => CommandItem::Command(Command::from_unit(&unit, &self.options)),
+            other => CommandItem::Frame(other),
+        })
+    }
+}
+
+impl Decoder for CommandCodec {
+    type Item = CommandItem;
+    type Error = CodecError;
+
+    /// As [`UnitCodec::decode`], with each unit parsed.
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<CommandItem>, CodecError> {
+        let frame = self.units.decode(src)?;
+        Ok(self.item(frame))
+    }
+
+    /// As [`UnitCodec::decode_eof`], with each unit parsed.
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<CommandItem>, CodecError> {
+        let frame = self.units.decode_eof(src)?;
+        Ok(self.item(frame))
+    }
+}
+
+impl Encoder<Bytes> for CommandCodec {
+    type Error = CodecError;
+
+    /// Writes `item` as it is.
+    fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> Result<(), CodecError> {
+        self.units.encode(item, dst)
+    }
+}
+
+impl Encoder<&[u8]> for CommandCodec {
+    type Error = CodecError;
+
+    /// Writes `item` as it is.
+    fn encode(&mut self, item: &[u8], dst: &mut BytesMut) -> Result<(), CodecError> {
+        self.units.encode(item, dst)
     }
 }

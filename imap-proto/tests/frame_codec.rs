@@ -5,7 +5,8 @@
 
 use bytes::{Bytes, BytesMut};
 use futures_util::{SinkExt, StreamExt};
-use imap_proto::codec::{CodecError, UnitCodec};
+use imap_proto::codec::{CodecError, CommandCodec, CommandItem, UnitCodec};
+use imap_proto::command::DecodeOptions;
 use imap_proto::frame::{Frame, FrameErrorKind, FrameLimits};
 use mail_sansio::testing::codec::{decode_pieces, read_through, split_everywhere};
 use tokio::io::{AsyncWriteExt, duplex};
@@ -204,4 +205,23 @@ async fn client_and_server_talk() {
         seen.unwrap(),
         vec![Bytes::from_static(b"A1 LOGIN {5}\r\nalice pw\r\n")]
     );
+}
+
+// The grammar on top: whole commands, literals parsed inline, a bad one as an item.
+#[test]
+fn command_codec_parses_units() {
+    let input = b"A1 LOGIN {5}\r\nalice {2}\r\npw\r\nA2 NOOP\r\nA3 LOGIN\r\n";
+    let mut codec = CommandCodec::new(FrameLimits::default(), DecodeOptions::strict());
+    let items = decode_pieces(&mut codec, input.chunks(1));
+    let commands: Vec<_> = items
+        .iter()
+        .filter_map(|item| match item {
+            Ok(CommandItem::Command(command)) => {
+                Some(command.as_ref().map(|c| c.tag.as_bytes().to_vec()).is_ok())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(commands, vec![true, true, false], "{items:?}");
+    assert_eq!(items.len(), 5, "{items:?}");
 }
