@@ -31,7 +31,8 @@ use crate::types::{AString, FlagPerm, SequenceSet};
 pub enum Code {
     /// `ALERT`: the text must be shown to the user.
     Alert,
-    /// `BADCHARSET`, with the charsets the server supports (may be empty).
+    /// `BADCHARSET`, with the charsets the server supports (may be empty). The encoder leaves
+    /// out a charset that would need a literal: a status line cannot carry one.
     BadCharset(Vec<AString>),
     /// `CAPABILITY ...`: the capabilities, saving a CAPABILITY round trip.
     Capability(Vec<Capability>),

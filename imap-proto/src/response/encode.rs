@@ -14,7 +14,7 @@ use super::{
     StatusKind, Text, Thread, Token,
 };
 use crate::encode::{EncodeOptions, Encoded, Encoder};
-use crate::types::{IString, Literal8};
+use crate::types::{AString, IString, Literal8};
 
 impl Greeting {
     /// Writes the greeting line.
@@ -153,10 +153,16 @@ impl Code {
         }
         match self {
             Self::BadCharset(list) => {
+                // A status line ends at its first line end (its text may end in `{n}`), so a
+                // charset that would need a literal cannot be written there and is left out.
+                let quotable: Vec<&AString> = list
+                    .iter()
+                    .filter(|s| crate::encode::quotable(s.as_bytes(), enc.options().utf8))
+                    .collect();
                 enc.raw(b"BADCHARSET");
-                if !list.is_empty() {
+                if !quotable.is_empty() {
                     enc.sp();
-                    enc.list(list, |e, s| {
+                    enc.list(&quotable, |e, s| {
                         e.astring(s);
                     });
                 }
