@@ -14,6 +14,8 @@
 //! - [`UnitCodec::responses`], the client side: frames the server's responses.
 //! - [`CommandCodec`], the server side with the grammar on top: each unit comes out as a
 //!   parsed [`Command`] (or the [`ParseError`] to answer with `tag BAD`).
+//! - [`ResponseCodec`], the client side with the grammar on top: the first unit is the
+//!   [`Greeting`], every later one a [`Response`].
 //!
 //! Both encode wire bytes as they are (`Bytes` or `&[u8]`, e.g. what
 //! [`Encoder`](crate::Encoder) produced). A client sending a command with a synchronising
@@ -50,6 +52,7 @@ use tokio_util::codec::{Decoder, Encoder};
 use crate::command::{Command, DecodeOptions};
 use crate::error::ParseError;
 use crate::frame::{Frame, FrameError, FrameLimits, Framer};
+use crate::response::{Greeting, Response};
 
 /// What a codec reports: the transport failed, or the input can no longer be framed.
 ///
@@ -246,6 +249,103 @@ impl Encoder<Bytes> for CommandCodec {
 }
 
 impl Encoder<&[u8]> for CommandCodec {
+    type Error = CodecError;
+
+    /// Writes `item` as it is.
+    fn encode(&mut self, item: &[u8], dst: &mut BytesMut) -> Result<(), CodecError> {
+        self.units.encode(item, dst)
+    }
+}
+
+/// What [`ResponseCodec`] yields.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ResponseItem {
+    /// The first unit: the server's greeting, or why it does not parse.
+    Greeting(Result<Greeting, ParseError>),
+    /// A whole response, or why its unit does not parse.
+    Response(Result<Response, ParseError>),
+    /// Everything else the framer reports: a streamed literal's start, chunks and end (message
+    /// bodies over the stream threshold), or a dropped unit.
+    Frame(Frame),
+}
+
+/// The client side with the response grammar: [`UnitCodec::responses`] whose first unit is
+/// decoded with [`Greeting::from_unit`] and the others with [`Response::from_unit`].
+#[derive(Debug, Clone)]
+pub struct ResponseCodec {
+    units: UnitCodec,
+    options: DecodeOptions,
+    greeted: bool,
+}
+
+impl ResponseCodec {
+    /// A codec with the framer's `limits` and the grammar's `options`; bare LF follows
+    /// `options.leniency.bare_lf`.
+    pub fn new(limits: FrameLimits, options: DecodeOptions) -> Self {
+        Self {
+            units: UnitCodec::responses(limits).with_bare_lf(options.leniency.bare_lf),
+            options,
+            greeted: false,
+        }
+    }
+
+    /// Expects responses only, no greeting (after STARTTLS, or mid-session).
+    #[must_use]
+    pub fn without_greeting(mut self) -> Self {
+        self.greeted = true;
+        self
+    }
+
+    /// The frame-level codec underneath, to change the limits.
+    pub fn units_mut(&mut self) -> &mut UnitCodec {
+        &mut self.units
+    }
+
+    /// The grammar's options, to turn UTF-8 on after `ENABLE UTF8=ACCEPT`.
+    pub fn options_mut(&mut self) -> &mut DecodeOptions {
+        &mut self.options
+    }
+
+    fn item(&mut self, frame: Option<Frame>) -> Option<ResponseItem> {
+        Some(match frame? {
+            Frame::Unit(unit) if !self.greeted => {
+                self.greeted = true;
+                ResponseItem::Greeting(Greeting::from_unit(&unit, &self.options))
+            }
+            Frame::Unit(unit) => ResponseItem::Response(Response::from_unit(&unit, &self.options)),
+            other => ResponseItem::Frame(other),
+        })
+    }
+}
+
+impl Decoder for ResponseCodec {
+    type Item = ResponseItem;
+    type Error = CodecError;
+
+    /// As [`UnitCodec::decode`], with each unit parsed.
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<ResponseItem>, CodecError> {
+        let frame = self.units.decode(src)?;
+        Ok(self.item(frame))
+    }
+
+    /// As [`UnitCodec::decode_eof`], with each unit parsed.
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<ResponseItem>, CodecError> {
+        let frame = self.units.decode_eof(src)?;
+        Ok(self.item(frame))
+    }
+}
+
+impl Encoder<Bytes> for ResponseCodec {
+    type Error = CodecError;
+
+    /// Writes `item` as it is.
+    fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> Result<(), CodecError> {
+        self.units.encode(item, dst)
+    }
+}
+
+impl Encoder<&[u8]> for ResponseCodec {
     type Error = CodecError;
 
     /// Writes `item` as it is.

@@ -5,7 +5,9 @@
 
 use bytes::{Bytes, BytesMut};
 use futures_util::{SinkExt, StreamExt};
-use imap_proto::codec::{CodecError, CommandCodec, CommandItem, UnitCodec};
+use imap_proto::codec::{
+    CodecError, CommandCodec, CommandItem, ResponseCodec, ResponseItem, UnitCodec,
+};
 use imap_proto::command::DecodeOptions;
 use imap_proto::frame::{Frame, FrameErrorKind, FrameLimits};
 use mail_sansio::testing::codec::{decode_pieces, read_through, split_everywhere};
@@ -224,4 +226,25 @@ fn command_codec_parses_units() {
         .collect();
     assert_eq!(commands, vec![true, true, false], "{items:?}");
     assert_eq!(items.len(), 5, "{items:?}");
+}
+
+// The client side: greeting first, then responses, a literal inside one of them.
+#[test]
+fn response_codec_parses_units() {
+    let input = b"* OK IMAP4rev2 ready\r\n* LIST () \"/\" {7}\r\nfoo bar\r\nA1 OK done\r\n";
+    let mut codec = ResponseCodec::new(FrameLimits::default(), DecodeOptions::strict());
+    let items = decode_pieces(&mut codec, input.chunks(1));
+    assert_eq!(items.len(), 3, "{items:?}");
+    assert!(
+        matches!(items[0], Ok(ResponseItem::Greeting(Ok(_)))),
+        "{items:?}"
+    );
+    assert!(
+        matches!(items[1], Ok(ResponseItem::Response(Ok(_)))),
+        "{items:?}"
+    );
+    assert!(
+        matches!(items[2], Ok(ResponseItem::Response(Ok(_)))),
+        "{items:?}"
+    );
 }
