@@ -299,7 +299,7 @@ impl Account {
         let md = self.maildir();
         let _lock = self.shared().locks.lock(&md, SUBSCRIPTIONS)?;
         let mut all = self.subscriptions()?;
-        let had = all.iter().any(|n| *n == name);
+        let had = all.contains(&name);
         if had == subscribed {
             return Ok(());
         }

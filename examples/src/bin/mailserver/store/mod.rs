@@ -86,6 +86,8 @@ mod utf7;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_dovecot;
 
 use std::io;
 use std::path::{Path, PathBuf};
