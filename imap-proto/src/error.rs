@@ -216,16 +216,6 @@ pub enum InvalidValue {
     },
 }
 
-impl InvalidValue {
-    /// `what` does not follow its grammar (the catch-all for values with their own rules).
-    pub const fn new(what: &'static str) -> Self {
-        Self::Syntax {
-            what,
-            reason: "does not match the grammar",
-        }
-    }
-}
-
 impl From<ParseError> for InvalidValue {
     fn from(err: ParseError) -> Self {
         match err.kind {

@@ -51,10 +51,6 @@ pub mod config;
 pub mod encode;
 pub mod error;
 pub mod frame;
-#[allow(
-    dead_code,
-    reason = "the command and response grammars build on these parsers"
-)]
 mod parse;
 pub mod response;
 pub mod types;

@@ -81,12 +81,6 @@ impl<'a> nom::error::ContextError<&'a [u8]> for PErr<'a> {
     }
 }
 
-/// Whether `b` is an `ATOM-CHAR` (RFC 9051 §9): one table lookup.
-#[inline]
-pub(crate) fn is_atom_char(b: u8) -> bool {
-    crate::types::string::class::is(b, crate::types::string::class::ATOM)
-}
-
 /// The result of every parser.
 pub(crate) type PResult<'a, O> = nom::IResult<&'a [u8], O, PErr<'a>>;
 
@@ -180,11 +174,6 @@ impl<'u> Cx<'u> {
         self.unit
     }
 
-    /// The unit's buffer.
-    pub(crate) fn unit(&self) -> &'u Bytes {
-        self.unit
-    }
-
     /// Offset of `sub` in the unit (the unit's length if `sub` is not inside it).
     pub(crate) fn offset(&self, sub: &[u8]) -> usize {
         let base = self.unit.as_ptr() as usize;
@@ -225,6 +214,10 @@ impl<'u> Cx<'u> {
     }
 
     /// How many quirks the lenient switches let through so far.
+    #[allow(
+        dead_code,
+        reason = "for the session layer (issue 12), which counts what leniency let through"
+    )]
     pub(crate) fn quirks(&self) -> u32 {
         self.quirks.get()
     }

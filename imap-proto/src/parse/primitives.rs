@@ -962,6 +962,11 @@ mod tests {
         );
         assert!(strict(b"18446744073709551616", number64).is_err());
         let (v, rest) = run(b"-1)", Leniency::lenient(), lenient_number).unwrap();
+        let unit = Bytes::from_static(b"-1");
+        let limits = Limits::default();
+        let cx = Cx::new(&unit, Leniency::lenient(), &limits);
+        assert!(lenient_number(&cx, cx.input()).is_ok_and(|(_, v)| v.is_none()));
+        assert_eq!(cx.quirks(), 1);
         assert_eq!((v, rest.as_slice()), (None, &b")"[..]));
         assert_eq!(
             run(b"4294967296", Leniency::lenient(), lenient_number)
