@@ -34,8 +34,8 @@ impl Drop for LockGuard {
 /// One message of the maildrop: INBOX of the shared store, as POP3 numbers it.
 #[derive(Debug, Clone)]
 struct Entry {
-    /// The store's UID in INBOX.
-    uid: u32,
+    /// The message in INBOX (its UID and file).
+    message: store::Message,
     /// The POP3 unique-id.
     uidl: String,
     /// Octets as RETR sends them (CRLF line ends, and a final CRLF).
@@ -48,9 +48,9 @@ fn maildrop(account: &Account) -> store::Result<Vec<Entry>> {
     let mut out = Vec::with_capacity(view.messages.len());
     for m in &view.messages {
         out.push(Entry {
-            uid: m.uid,
+            message: m.clone(),
             uidl: m.pop3_uidl().to_owned(),
-            wire_size: wire_size(account, m.uid, m.size)?,
+            wire_size: wire_size(account, m)?,
         });
     }
     Ok(out)
@@ -58,14 +58,15 @@ fn maildrop(account: &Account) -> store::Result<Vec<Entry>> {
 
 /// The size RETR sends: messages are stored with CRLF (SMTP refuses bare line ends), so it
 /// is the size on disk, plus the CRLF the server adds when the last line has none.
-fn wire_size(account: &Account, uid: u32, size: u64) -> store::Result<u64> {
+fn wire_size(account: &Account, message: &store::Message) -> store::Result<u64> {
     use std::io::{Read, Seek, SeekFrom};
+    let size = message.size;
     if size == 0 {
         return Ok(0);
     }
-    let (mut file, _) = match account.open_message(INBOX, uid) {
+    let (mut file, _) = match account.open_file(INBOX, message) {
         Ok(f) => f,
-        // Expunged meanwhile (IMAP, another POP3 session is locked out): RETR will say so.
+        // Expunged meanwhile (over IMAP): RETR will say so.
         Err(store::Error::NoSuchMessage) => return Ok(size),
         Err(e) => return Err(e),
     };
@@ -178,12 +179,17 @@ impl Pop3Conn {
             let _ = server.reject_retrieve(None, text("no such message"));
             return;
         };
-        let uid = entry.uid;
+        let message = entry.message.clone();
         // Messages are at most the SMTP size limit; read whole for simplicity.
-        let read = tokio::task::spawn_blocking(move || account.read_message(INBOX, uid))
-            .await
-            .map_err(|e| store::Error::Io(std::io::Error::other(e)))
-            .and_then(|r| r);
+        let read = tokio::task::spawn_blocking(move || {
+            let (mut file, size) = account.open_file(INBOX, &message)?;
+            let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+            std::io::Read::read_to_end(&mut file, &mut bytes)?;
+            Ok::<_, store::Error>(bytes)
+        })
+        .await
+        .map_err(|e| store::Error::Io(std::io::Error::other(e)))
+        .and_then(|r| r);
         match read {
             Ok(bytes) => {
                 let _ = server.send_data(&bytes);
@@ -213,7 +219,7 @@ impl Pop3Conn {
                     .ok()
                     .and_then(|n| n.checked_sub(1))
                     .and_then(|i| self.messages.get(i))
-                    .map(|e| e.uid)
+                    .map(|e| e.message.uid)
             })
             .collect();
         let count = uids.len();

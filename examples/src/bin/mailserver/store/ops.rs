@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use super::flags::{FlagOp, Flags};
 use super::keywords::Keywords;
 use super::lock::sync_dir;
-use super::sync::View;
+use super::sync::{Message, View};
 use super::uidlist::Uidlist;
 use super::{Account, Error, Flag, Result, names, unique_name};
 
@@ -285,6 +285,20 @@ impl Account {
         };
         let size = file.metadata()?.len();
         Ok((file, size))
+    }
+
+    /// Opens `message` of folder `name`, a [`super::View`]'s: by the file name the view
+    /// knows (no uidlist to read), else as [`Self::open_message`] does.
+    pub(crate) fn open_file(&self, name: &str, message: &Message) -> Result<(fs::File, u64)> {
+        let dir = self.folder_dir(&names::canonical(name)?)?;
+        match fs::File::open(message.path(&dir)) {
+            Ok(file) => {
+                let size = file.metadata()?.len();
+                Ok((file, size))
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => self.open_message(name, message.uid),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The whole of message `uid` of folder `name`.
