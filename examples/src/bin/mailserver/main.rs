@@ -17,6 +17,9 @@
 //! delivered by MX lookup with opportunistic STARTTLS, retried with backoff, and bounced to
 //! the sender on permanent failure (see `relay.rs`). POP3 serves INBOX (`new` and `cur`) and
 //! deletes only at QUIT.
+//! One mail store (`store/`: Maildir++ as Dovecot lays it out, with UIDs, keywords, modseqs,
+//! folders, locks and change notifications) serves SMTP delivery and POP3, and is built for
+//! IMAP: what POP3 deletes is gone for every other session.
 //! Logs name peers, users and message ids; never passwords or SASL data.
 
 mod args;
