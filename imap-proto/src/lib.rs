@@ -1,47 +1,90 @@
 //! Sans-IO IMAP (RFC 3501 IMAP4rev1, RFC 9051 IMAP4rev2): the codec for commands, responses,
-//! the greeting and continuation requests, with streaming literals.
+//! the greeting and continuation requests, with literals that stream.
 //!
 //! # Overview
 //!
 //! The crate never touches a socket, a clock or a thread: bytes go in, values come out, and
-//! values encode back to bytes.
+//! values encode back to bytes, so the same code runs under tokio, blocking `std`, a fuzzer or
+//! a unit test.
 //!
+//! - [`frame`]: the [`Framer`](frame::Framer) cuts a byte stream into units, a line plus its
+//!   literals, however the bytes are split; literals above
+//!   [`Limits::literal_stream_threshold`] come out as chunks instead of being kept.
+//! - [`command`]: [`Command`](command::Command) with every command of RFC 3501/9051 and the
+//!   extensions below, decoded from a unit and encoded back.
+//! - [`response`]: the [`Greeting`](response::Greeting) and every
+//!   [`Response`](response::Response): status responses, untagged data (FETCH with ENVELOPE
+//!   and BODYSTRUCTURE fully typed), continuation requests. Unknown codes, capabilities and
+//!   items are kept as token trees, never a failure.
 //! - [`types`]: validated values ([`types::Tag`], [`types::Atom`], [`types::AString`],
 //!   [`types::Mailbox`] with modified UTF-7, [`types::SequenceSet`], [`types::Flag`],
-//!   [`types::DateTime`], ...). Decoded values hold [`bytes::Bytes`] slices of the input, so
-//!   they are `'static` and cheap to clone, with no copy.
-//! - [`encode`]: the [`Encoder`], which picks atom, quoted string or literal from each
-//!   value's content and records where a client must wait for a continuation request.
-//! - [`config`]: [`Limits`] and the [`Leniency`] switches for real-world quirks (strict by
-//!   default).
-//! - [`error`]: [`ParseError`] (offset, rule, redacted line) and [`InvalidValue`].
+//!   [`types::DateTime`], ...). Decoded values hold [`bytes::Bytes`] slices of the unit they
+//!   came from: `'static`, cheap to clone, no copy.
+//! - [`encode`]: the [`Encoder`] picks atom, quoted string or literal from each value's
+//!   content, so CR, LF and NUL never land inside an atom or a quoted string, and records
+//!   where a client must wait for a continuation request ([`Encoded::sync_literals`]).
+//! - [`config`]: [`Limits`] and the [`Leniency`] switches for real-world quirks; strict by
+//!   default, each switch named after what it accepts.
+//! - [`error`]: [`ParseError`] (byte offset, grammar rule, the line with credentials
+//!   redacted) and [`InvalidValue`].
+//!
+//! ```
+//! use imap_proto::types::{AString, Mailbox, SequenceSet, Tag};
+//! use imap_proto::{EncodeOptions, Encoder};
+//!
+//! // A folder name as the user sees it, and the bytes IMAP4rev1 sends for it.
+//! let sent = Mailbox::from_utf8("Отправленные").unwrap();
+//! assert_eq!(sent.as_bytes(), b"&BB4EQgQ,BEAEMAQyBDsENQQ9BD0ESwQ1-");
+//!
+//! // A value with a line break can only travel as a literal: the client stops after the
+//! // announcement and waits for the server's `+`.
+//! let mut e = Encoder::new(EncodeOptions::client());
+//! e.tag(&Tag::try_from("A1").unwrap()).sp();
+//! e.astring(&AString::try_from("two\r\nlines").unwrap()).sp();
+//! e.sequence_set(&SequenceSet::try_from("1:*").unwrap()).crlf();
+//! let out = e.finish();
+//! assert_eq!(out.as_bytes(), b"A1 {10}\r\ntwo\r\nlines 1:*\r\n");
+//! assert_eq!(out.sync_literals(), &[9]); // just after "A1 {10}\r\n"
+//! ```
+//!
+//! # Run loop
+//!
+//! The client and server state machines (the `mail_sansio::Session` verbs) come with the next
+//! issue. Until then a driver feeds bytes to a [`Framer`](frame::Framer), decodes each unit
+//! with [`Command`](command::Command) or [`Response`](response::Response), and answers
+//! synchronising literals itself. The `tokio-codec` feature does this for a `Framed` stream.
 //!
 //! # Parsing
 //!
-//! IMAP's grammar nests (lists, BODYSTRUCTURE) and carries literals, so it is parsed in two
-//! steps: a framer cuts the input into units (a line plus its literals, kept in place), then a
-//! grammar written with nom runs over each complete unit. Hot tokens (atoms, numbers, sequence
-//! sets, quoted strings, the framer) are hand-written scanners. nom is private: no nom type
-//! appears in the public API.
+//! IMAP's grammar nests (lists, BODYSTRUCTURE, SEARCH keys) and carries literals, so it is
+//! parsed in two steps: the hand-written framer finds unit boundaries in one linear pass, then
+//! a grammar written with nom runs over each complete unit. The hot tokens (atoms, numbers,
+//! sequence sets, quoted strings) are hand-written scanners with byte-class tables and
+//! `memchr`. Every parser quotes its ABNF rule. nom is private: no nom type appears in the
+//! public API.
 //!
 //! # Limits
 //!
-//! See [`Limits`]: line length before and after authentication, literal sizes, the size above
-//! which literals stream, and nesting depths. An announced literal size never causes an
-//! allocation.
+//! See [`Limits`]: 8 KiB lines before authentication and 64 KiB after, 4096-octet
+//! non-synchronising literals (LITERAL-), the size above which literals stream, the size of
+//! a unit, and nesting depths (8 for BODYSTRUCTURE, 16 for lists and SEARCH). An announced
+//! literal size never causes an allocation.
 //!
 //! # Features
 //!
-//! - `tokio-codec`: tokio-util `Decoder`/`Encoder`s (module `codec`): commands and responses framed
-//!   into whole units, literals included.
+//! - `tokio-codec`: tokio-util `Decoder`/`Encoder`s in `codec` that frame commands (server
+//!   side) and responses (client side) into whole units, literals included.
 //!
 //! # Standards
 //!
-//! RFC 3501, RFC 9051, and the extensions listed in the README (IDLE, ENABLE, ID, UIDPLUS,
-//! MOVE, CONDSTORE/QRESYNC, SASL-IR, LITERAL+/LITERAL-, NAMESPACE, SPECIAL-USE, LIST-EXTENDED,
-//! LIST-STATUS, ESEARCH, SEARCHRES, UTF8=ACCEPT, QUOTA, METADATA, BINARY, SORT/THREAD,
-//! UNSELECT, UNAUTHENTICATE, MULTIAPPEND, STATUS=SIZE, OBJECTID, SAVEDATE, PREVIEW,
-//! APPENDLIMIT, COMPRESS, Gmail's X-GM-*).
+//! RFC 3501, RFC 9051, and IDLE (2177), ENABLE (5161), ID (2971), UIDPLUS (4315), MOVE
+//! (6851), CONDSTORE/QRESYNC (7162), SASL-IR (4959), LITERAL+/LITERAL- (7888), NAMESPACE
+//! (2342), SPECIAL-USE (6154), LIST-EXTENDED (5258), LIST-STATUS (5819), ESEARCH (4731),
+//! SEARCHRES (5182), UTF8=ACCEPT (6855), QUOTA (9208), METADATA (5464), BINARY (3516),
+//! SORT/THREAD (5256), UNSELECT (3691), UNAUTHENTICATE (8437), MULTIAPPEND (3502),
+//! STATUS=SIZE (8438), OBJECTID (8474), SAVEDATE (8514), PREVIEW (8970), APPENDLIMIT (7889),
+//! COMPRESS (4978), and Gmail's X-GM-* items. Mailbox names: modified UTF-7 (RFC 3501
+//! §5.1.3).
 #![forbid(unsafe_code)]
 
 #[cfg(feature = "tokio-codec")]
@@ -54,8 +97,6 @@ pub mod frame;
 mod parse;
 pub mod response;
 pub mod types;
-// Owned by the other parts (each adds its own line): `pub mod command;`
-// (commands), `pub mod response;` (responses).
 
 pub use config::{Leniency, Limits};
 pub use encode::{EncodeOptions, Encoded, Encoder, Side};
