@@ -62,6 +62,9 @@ fn deliver_list_remove_purge() {
     let dir = Scratch::new("deliver");
     let store = dir.store();
     fs::create_dir_all(store.incoming()).unwrap();
+    // An IMAP session in IDLE on alice's INBOX (before the folder even exists).
+    let mut idle = store.account("alice").watch("inbox").unwrap();
+    assert!(!idle.has_changed().unwrap());
     for text in ["one\r\n", "two\r\n"] {
         let f = store.incoming().join(unique_name());
         fs::write(&f, text).unwrap();
@@ -70,9 +73,13 @@ fn deliver_list_remove_purge() {
             .unwrap();
         fs::remove_file(&f).unwrap();
     }
+    assert!(idle.has_changed().unwrap());
+    idle.mark_unchanged();
     let alice = store.account("alice");
     let view = alice.open(INBOX).unwrap();
     assert_eq!(uids(&view), [1, 2]);
+    // Opening a folder changes nothing, so it wakes nobody.
+    assert!(!idle.has_changed().unwrap());
     assert_eq!(
         alice.read_message(INBOX, 1).unwrap(),
         b"Return-Path: <a@b.example>\r\none\r\n"
