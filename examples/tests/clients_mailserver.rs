@@ -6,7 +6,7 @@ mod common;
 
 use std::process::{Command, Output};
 
-use common::{FakeDns, MailServer, python_available};
+use common::{FakeDns, MailServer, need};
 
 const MESSAGE: &[u8] = b"From: Alice <alice@example.test>\r\nTo: Bob <bob@example.test>\r\n\
 Subject: from smtp-send\r\n\r\nHello Bob,\r\n.a leading dot\r\n..two\r\n.\r\n\r\n-- \r\nAlice\r\n";
@@ -175,10 +175,9 @@ fn smtp_send_submission_then_pop3_client() {
 }
 
 #[test]
+#[ignore = "needs python3 and curl: bash examples/interop/start-peers.sh"]
 fn smtp_send_direct_by_mx() {
-    if !python_available() {
-        return;
-    }
+    need("python3");
     let dns = FakeDns::start();
     let server = MailServer::start_with("b.test", "carol:secret-c\n", &[]);
     let dns_addr = format!("127.0.0.1:{}", dns.port);

@@ -2,56 +2,50 @@
 //!
 //! Each test starts its own server on free loopback ports with a temporary data directory and
 //! a users file, waits for the ports, runs a script from `examples/interop/mailserver/` and
-//! kills the server when done. Skipped (with a note) when python3 is not installed.
+//! kills the server when done. Ignored unless asked for (`-- --ignored`): they need python3 and curl, which
+//! `examples/interop/start-peers.sh` installs.
 
 mod common;
 
 use std::process::Command;
 
-use common::{FakeDns, MailServer, have, python_available};
+use common::{FakeDns, MailServer, need};
 
-/// Starts a server and runs a script of `examples/interop/mailserver/` against it; `None`
-/// (the test is skipped, with a note) when python3 is not installed.
-fn run_python(script: &str, args: &[&str]) -> Option<MailServer> {
-    if !python_available() {
-        return None;
-    }
+/// Starts a server and runs a script of `examples/interop/mailserver/` against it.
+fn run_python(script: &str, args: &[&str]) -> MailServer {
+    need("python3");
     let server = MailServer::start();
     server.python(script, args);
-    Some(server)
+    server
 }
 
 #[test]
+#[ignore = "needs python3 and curl: bash examples/interop/start-peers.sh"]
 fn smtplib_plain_and_starttls() {
-    let Some(server) = run_python("clients.py", &["smtp"]) else {
-        return;
-    };
+    let server = run_python("clients.py", &["smtp"]);
     // Plain, then STARTTLS to alice and postmaster (alice's alias): one copy each.
     assert_eq!(server.maildir_files("alice").len(), 2, "{}", server.log());
 }
 
 #[test]
+#[ignore = "needs python3 and curl: bash examples/interop/start-peers.sh"]
 fn smtplib_submission_and_smtps() {
-    let Some(server) = run_python("clients.py", &["submission", "smtps"]) else {
-        return;
-    };
+    let server = run_python("clients.py", &["submission", "smtps"]);
     // AUTH PLAIN, LOGIN and CRAM-MD5 on submission, then implicit TLS.
     assert_eq!(server.maildir_files("alice").len(), 4, "{}", server.log());
 }
 
 #[test]
+#[ignore = "needs python3 and curl: bash examples/interop/start-peers.sh"]
 fn poplib_stls_list_retrieve_delete() {
-    let Some(server) = run_python("clients.py", &["pop3"]) else {
-        return;
-    };
+    let server = run_python("clients.py", &["pop3"]);
     assert!(server.maildir_files("bob").is_empty(), "{}", server.log());
 }
 
 #[test]
+#[ignore = "needs python3 and curl: bash examples/interop/start-peers.sh"]
 fn logs_hold_no_secrets() {
-    let Some(server) = run_python("clients.py", &["submission", "pop3"]) else {
-        return;
-    };
+    let server = run_python("clients.py", &["submission", "pop3"]);
     let log = server.log();
     assert!(log.contains("authenticated as bob"), "{log}");
     for secret in ["secret-a", "secret-b", "AHNlY3JldC1h", "c2VjcmV0LW"] {
@@ -60,10 +54,9 @@ fn logs_hold_no_secrets() {
 }
 
 #[test]
+#[ignore = "needs python3 and curl: bash examples/interop/start-peers.sh"]
 fn purge_erases_a_mailbox() {
-    let Some(server) = run_python("clients.py", &["smtp"]) else {
-        return;
-    };
+    let server = run_python("clients.py", &["smtp"]);
     assert!(!server.maildir_files("alice").is_empty());
     let out = Command::new(env!("CARGO_BIN_EXE_mailserver"))
         .arg("--data")
@@ -77,11 +70,9 @@ fn purge_erases_a_mailbox() {
 }
 
 #[test]
+#[ignore = "needs python3 and curl: bash examples/interop/start-peers.sh"]
 fn curl_smtp_and_pop3() {
-    if !have("curl", "--version") {
-        println!("skipped: curl is not installed");
-        return;
-    }
+    need("curl");
     let server = MailServer::start();
     let message = server.dir.join("message.txt");
     let body = "From: bob@example.test\r\nTo: alice@example.test\r\nSubject: curl\r\n\r\nsent by curl\r\n.dot\r\n";
@@ -154,16 +145,19 @@ fn curl_smtp_and_pop3() {
 // over real TCP; see `examples/interop/mailserver/adversarial.py`.
 
 #[test]
+#[ignore = "needs python3 and curl: bash examples/interop/start-peers.sh"]
 fn adversarial_starttls_injection() {
     run_python("adversarial.py", &["starttls", "stls"]);
 }
 
 #[test]
+#[ignore = "needs python3 and curl: bash examples/interop/start-peers.sh"]
 fn adversarial_smuggling_and_dot_stuffing() {
     run_python("adversarial.py", &["smuggling", "unstuff", "pipelining"]);
 }
 
 #[test]
+#[ignore = "needs python3 and curl: bash examples/interop/start-peers.sh"]
 fn adversarial_limits_and_syntax() {
     run_python(
         "adversarial.py",
@@ -180,10 +174,9 @@ fn adversarial_limits_and_syntax() {
 }
 
 #[test]
+#[ignore = "needs python3 and curl: bash examples/interop/start-peers.sh"]
 fn adversarial_oversized_message() {
-    let Some(server) = run_python("adversarial.py", &["size"]) else {
-        return;
-    };
+    let server = run_python("adversarial.py", &["size"]);
     assert!(server.maildir_files("alice").is_empty(), "{}", server.log());
     // The partial message was removed from the incoming directory too.
     let incoming = std::fs::read_dir(server.data().join("incoming"))
@@ -193,10 +186,9 @@ fn adversarial_oversized_message() {
 }
 
 #[test]
+#[ignore = "needs python3 and curl: bash examples/interop/start-peers.sh"]
 fn relay_by_mx_to_another_server_and_bounce() {
-    if !python_available() {
-        return;
-    }
+    need("python3");
     let dns = FakeDns::start();
     let b = MailServer::start_with("b.test", "carol:secret-c\n", &[]);
     let relay_port = b.smtp.to_string();

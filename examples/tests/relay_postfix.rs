@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{FakeDns, MailServer, python_available};
+use common::{FakeDns, MailServer, need};
 
 struct Postfix {
     smtp_port: String,
@@ -30,10 +30,7 @@ fn peer() -> Postfix {
     let maildir = env.require("MAILSANSIO_POSTFIX_MAILDIR");
     let domain = env.require("MAILSANSIO_POSTFIX_DOMAIN");
     assert_eq!(domain, "b.test", "the Postfix peer must serve b.test");
-    assert!(
-        python_available(),
-        "the fake DNS of these tests needs python3"
-    );
+    need("python3"); // for the fake DNS
     Postfix {
         smtp_port: smtp.rsplit_once(':').map(|(_, p)| p.to_owned()).unwrap(),
         maildir: PathBuf::from(maildir),

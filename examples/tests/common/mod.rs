@@ -186,12 +186,16 @@ pub fn have(program: &str, arg: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-pub fn python_available() -> bool {
-    if have("python3", "--version") {
-        return true;
-    }
-    println!("skipped: python3 is not installed");
-    false
+/// Fails the test with instructions when `program` is not installed. Tests that call it are
+/// `#[ignore = "needs python3 and curl: bash examples/interop/start-peers.sh"]`: that script
+/// installs the tools and `cargo test -- --ignored` runs them, so without the tools they show
+/// as not run instead of passing.
+pub fn need(program: &str) {
+    assert!(
+        have(program, "--version"),
+        "{program} is not installed: run `bash examples/interop/start-peers.sh` (it installs \
+         the client tools) or install it by hand"
+    );
 }
 
 /// `fake_dns.py`: a tiny DNS server for the relay test; killed on drop.
