@@ -1,4 +1,21 @@
-//! Limits with their RFC defaults, and the [`Leniency`] switches for real-world quirks.
+//! Limits with their RFC defaults, the [`Leniency`] switches for real-world quirks, and the
+//! [`TlsMode`] both sides share.
+
+/// How TLS is used on the connection (ARCHITECTURE.md, the STARTTLS contract).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum TlsMode {
+    /// TLS from the first byte (port 993, RFC 8314 §3.3): the driver runs the handshake
+    /// before creating the session; STARTTLS is neither offered nor used.
+    Implicit,
+    /// STARTTLS (RFC 9051 §6.2.1) before anything else. A client fails when the server does
+    /// not offer it, refuses it or greets with PREAUTH in plaintext; a server offers it with
+    /// `LOGINDISABLED` and accepts only CAPABILITY, STARTTLS, LOGOUT and NOOP until it is done.
+    #[default]
+    Required,
+    /// No TLS at all: credentials travel in the clear. Only for tests and loopback.
+    DangerousPlaintext,
+}
 
 /// Limits; every default cites where it comes from (DESIGN.md, "Limits").
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,5 +1,8 @@
-//! Error types: [`ParseError`] (bytes from the peer that break the grammar) and
-//! [`InvalidValue`] (a value the application tried to build).
+//! Error types: [`ParseError`] (bytes from the peer that break the grammar),
+//! [`InvalidValue`] (a value the application tried to build), [`Error`] (fatal, returned
+//! sticky by a session's `poll_event`) and [`SendError`] (local misuse of a session, state
+//! unchanged), the last two shared by the client and the server as in `smtp-proto` and
+//! `pop3-proto`.
 
 use std::fmt;
 
@@ -233,6 +236,101 @@ impl From<ParseError> for InvalidValue {
             },
         }
     }
+}
+
+/// A fatal session error, returned (sticky) by `poll_event` of the client (and the server);
+/// the connection must be closed. A goodbye (`* BYE`), if any, still comes out of
+/// `poll_transmit`. Variants raised by one side only say which.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Bytes arrived after the STARTTLS line (server) or its tagged `OK` (client) and before
+    /// the TLS handshake (RFC 9051 §6.2.1, CVE-2011-0411 class); they were discarded unparsed.
+    #[error("{bytes} plaintext bytes injected after starttls")]
+    TlsInjection {
+        /// How many bytes were discarded.
+        bytes: usize,
+    },
+    /// Client: TLS is required ([`TlsMode::Required`](crate::TlsMode::Required)) and the
+    /// server does not offer STARTTLS, refused it, or greeted with PREAUTH in plaintext (a
+    /// downgrade: the session would be authenticated without TLS).
+    #[error("tls required but the server {reason}")]
+    TlsUnavailable {
+        /// What the server did (`"does not offer starttls"`, `"refused starttls"`, ...).
+        reason: &'static str,
+    },
+    /// Nothing arrived within the configured time: the client's wait for a greeting, a
+    /// response or the TLS handshake (or the server's autologout timer).
+    #[error("timed out after {seconds} seconds")]
+    Timeout {
+        /// The timeout in seconds.
+        seconds: u64,
+    },
+    /// The peer closed the connection in the middle of a command, a response or the session.
+    #[error("peer closed the connection while {state}")]
+    UnexpectedEof {
+        /// What the machine was doing or waiting for.
+        state: &'static str,
+    },
+    /// Server: too many bad commands; `* BYE` was sent.
+    #[error("more than {limit} bad commands")]
+    TooManyBadCommands {
+        /// The configured limit.
+        limit: u32,
+    },
+    /// Client: a response from the server does not parse (and
+    /// `ClientConfig::skip_unparsable` is off).
+    #[error("bad response: {0}")]
+    BadResponse(ParseError),
+    /// Client: the response stream can no longer be followed, or a unit was dropped by the
+    /// framer (a line or literal over the limits).
+    #[error("bad response framing: {0}")]
+    Framing(crate::frame::FrameError),
+    /// Client: the server refused the connection with a `* BYE` greeting.
+    #[error("server refused the connection: {text}")]
+    Rejected {
+        /// The greeting's text.
+        text: String,
+    },
+    /// Client: the server sent something the protocol does not allow here (a tagged status
+    /// with a tag no command carries, a continuation request nobody waits for, ...).
+    #[error("unexpected response from server: {0}")]
+    UnexpectedResponse(&'static str),
+    /// Client: the server reported AUTHENTICATE success but the SASL exchange does not allow
+    /// it (a SCRAM server that did not prove it knows the password): do not trust it.
+    #[error("sasl: {0}")]
+    Sasl(mail_sansio::sasl::SaslError),
+}
+
+/// Local misuse of a session: the call was refused and the state is unchanged. Variants
+/// raised by one side only say which.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SendError {
+    /// The call does not fit the session's state (named in the message).
+    #[error("not allowed now: {0}")]
+    WrongState(&'static str),
+    /// The session is closed or failed.
+    #[error("session closed")]
+    Closed,
+    /// A value given was invalid.
+    #[error(transparent)]
+    Invalid(#[from] InvalidValue),
+    /// Client: the greeting, capabilities or STARTTLS are still running; wait for
+    /// `ClientEvent::Ready`.
+    #[error("session is not ready for commands yet")]
+    NotReady,
+    /// Client: LOGIN or a plaintext SASL mechanism would send credentials without TLS; that
+    /// needs [`TlsMode::DangerousPlaintext`](crate::TlsMode::DangerousPlaintext).
+    #[error("refusing to send credentials without tls")]
+    PlaintextCredentials,
+    /// Client: the server advertises `LOGINDISABLED` (RFC 9051 §6.2.3): LOGIN would be
+    /// refused, and sending the password anyway would expose it for nothing.
+    #[error("the server advertises logindisabled")]
+    LoginDisabled,
+    /// Client: the command needs a capability the server did not advertise.
+    #[error("the server does not offer {0}")]
+    NotOffered(&'static str),
 }
 
 #[cfg(test)]

@@ -98,7 +98,7 @@ mod parse;
 pub mod response;
 pub mod types;
 
-pub use config::{Leniency, Limits};
+pub use config::{Leniency, Limits, TlsMode};
 pub use encode::{EncodeOptions, Encoded, Encoder, Side};
-pub use error::{InvalidValue, ParseError, ParseErrorKind};
+pub use error::{Error, InvalidValue, ParseError, ParseErrorKind, SendError};
 pub use mail_sansio::Parsed;
