@@ -1,9 +1,6 @@
 //! Values that commands share with responses: the section of `BODY[...]`, object ids and the
-//! generic token tree.
-//!
-//! They stand here until the response module lands with the same types; then these become
-//! re-exports of `crate::response`'s, so that a FETCH request and its answer name a section
-//! with one type.
+//! generic token tree. `crate::response` re-exports them, so a FETCH request and its answer
+//! name a section with one type.
 
 use bytes::Bytes;
 
