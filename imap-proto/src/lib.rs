@@ -96,9 +96,11 @@ pub mod error;
 pub mod frame;
 mod parse;
 pub mod response;
+pub mod state;
 pub mod types;
 
 pub use config::{Leniency, Limits, TlsMode};
 pub use encode::{EncodeOptions, Encoded, Encoder, Side};
 pub use error::{Error, InvalidValue, ParseError, ParseErrorKind, SendError};
 pub use mail_sansio::Parsed;
+pub use state::State;
