@@ -2,16 +2,26 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::abuse::Policy;
+use crate::users::Scheme;
 
 pub(crate) const USAGE: &str = "\
-usage: mailserver [FLAGS]            serve SMTP, submission and POP3
-       mailserver [FLAGS] purge NAME erase the mailbox of user NAME
+usage: mailserver [FLAGS]              serve SMTP, submission and POP3
+       mailserver [FLAGS] purge NAME   erase the mailbox of user NAME
+       mailserver --users FILE adduser NAME   add a user, or set a new password
+                              (read from the terminal, or the first line of stdin)
+       mailserver --users FILE deluser NAME   remove a user (the mail stays)
 
 flags (a port of 0 turns that service off):
   --listen ADDR          address to listen on            (default 127.0.0.1)
   --data DIR             mailboxes, spool, certificate   (default ./mail-data)
   --domain NAME          the local mail domain           (default example.test)
-  --users FILE           name:password lines             (default: a demo user)
+  --users FILE           Dovecot passwd-file: name:{ARGON2ID}..., name:{SCRAM-SHA-256}...
+                         or name:password (plaintext, warned) (default: a demo user)
+  --scheme S             adduser's scheme: ARGON2ID or SCRAM-SHA-256 (default ARGON2ID)
+  --aliases FILE         more sender addresses: `ADDRESS: USER, ...` lines
   --cert FILE --key FILE TLS certificate chain and key   (default: self-signed, in DIR/tls)
   --smtp-port N          SMTP, STARTTLS offered          (default 2525)
   --submission-port N    submission, STARTTLS + AUTH     (default 2587)
@@ -20,13 +30,23 @@ flags (a port of 0 turns that service off):
   --pop3s-port N         POP3 over implicit TLS          (default 2995)
   --imap-port N, --imaps-port N   accepted and ignored until IMAP exists
   --dns ADDR[:PORT]      resolver for outbound MX lookups (default: /etc/resolv.conf)
-  --relay-port N         port to deliver to at MX hosts  (default 25; for tests)";
+  --relay-port N         port to deliver to at MX hosts  (default 25; for tests)
+  --max-connections N    connections at once, in total   (default 2000)
+  --max-per-address N    connections at once per address (default 50)
+  --auth-delay T         wait before the reply to a failed login; doubles with each
+                         failure from the same address (default 1s)
+  --auth-delay-max T     the longest such wait           (default 15s)
+  --lockout-after N      failed logins that lock an address out (default 10; 0: never)
+  --lockout-time T       how long a lockout lasts        (default 15m)
+                         (T: 500ms, 2s, 15m, 1h, or seconds)";
 
 /// What to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Command {
     Serve,
     Purge(String),
+    AddUser(String),
+    DelUser(String),
 }
 
 /// Every flag with its default.
@@ -45,6 +65,9 @@ pub(crate) struct Args {
     pub(crate) pop3s_port: u16,
     pub(crate) dns: Option<SocketAddr>,
     pub(crate) relay_port: u16,
+    pub(crate) aliases: Option<PathBuf>,
+    pub(crate) scheme: Scheme,
+    pub(crate) policy: Policy,
     pub(crate) command: Command,
 }
 
@@ -64,6 +87,9 @@ impl Default for Args {
             pop3s_port: 2995,
             dns: None,
             relay_port: 25,
+            aliases: None,
+            scheme: Scheme::Argon2id,
+            policy: Policy::default(),
             command: Command::Serve,
         }
     }
@@ -71,6 +97,28 @@ impl Default for Args {
 
 fn port(value: &str) -> Result<u16, String> {
     value.parse().map_err(|_| format!("bad port {value:?}"))
+}
+
+fn count(value: &str) -> Result<usize, String> {
+    value.parse().map_err(|_| format!("bad number {value:?}"))
+}
+
+/// `500ms`, `2s`, `15m`, `1h`, or a number of seconds.
+fn duration(value: &str) -> Result<Duration, String> {
+    let bad = || format!("bad duration {value:?} (500ms, 2s, 15m, 1h)");
+    let split = value
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(value.len());
+    let (n, unit) = value.split_at(split);
+    let n: u64 = n.parse().map_err(|_| bad())?;
+    let ms = match unit {
+        "ms" => 1,
+        "" | "s" => 1000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        _ => return Err(bad()),
+    };
+    n.checked_mul(ms).map(Duration::from_millis).ok_or_else(bad)
 }
 
 fn dns(value: &str) -> Result<SocketAddr, String> {
@@ -124,13 +172,33 @@ impl Args {
                 }
                 "--dns" => a.dns = Some(dns(&value)?),
                 "--relay-port" => a.relay_port = port(&value)?,
+                "--aliases" => a.aliases = Some(PathBuf::from(value)),
+                "--scheme" => {
+                    a.scheme = Scheme::parse(&value).ok_or_else(|| {
+                        format!("bad scheme {value:?} (ARGON2ID or SCRAM-SHA-256)")
+                    })?
+                }
+                "--max-connections" => a.policy.max_connections = count(&value)?.max(1),
+                "--max-per-address" => a.policy.max_per_address = count(&value)?.max(1),
+                "--auth-delay" => a.policy.delay = duration(&value)?,
+                "--auth-delay-max" => a.policy.delay_max = duration(&value)?,
+                "--lockout-after" => {
+                    a.policy.lockout_after = u32::try_from(count(&value)?)
+                        .map_err(|_| format!("bad number {value:?}"))?
+                }
+                "--lockout-time" => a.policy.lockout_time = duration(&value)?,
                 _ => return Err(format!("unknown flag {flag}\n\n{USAGE}")),
             }
         }
         match positional.as_slice() {
             [] => {}
             [cmd, name] if cmd == "purge" => a.command = Command::Purge(name.clone()),
+            [cmd, name] if cmd == "adduser" => a.command = Command::AddUser(name.clone()),
+            [cmd, name] if cmd == "deluser" => a.command = Command::DelUser(name.clone()),
             _ => return Err(format!("unexpected arguments {positional:?}\n\n{USAGE}")),
+        }
+        if matches!(a.command, Command::AddUser(_) | Command::DelUser(_)) && a.users.is_none() {
+            return Err("adduser and deluser need --users FILE".to_owned());
         }
         if a.cert.is_some() != a.key.is_some() {
             return Err("--cert and --key go together".to_owned());
@@ -170,5 +238,28 @@ mod tests {
         assert!(parse(&["--bogus", "1"]).is_err());
         assert!(parse(&["--cert", "x"]).is_err());
         assert!(parse(&["--smtp-port", "70000"]).is_err());
+        let a = parse(&[
+            "--users",
+            "u",
+            "adduser",
+            "Bob",
+            "--scheme",
+            "scram-sha-256",
+            "--lockout-time",
+            "2s",
+            "--auth-delay=250ms",
+            "--max-connections",
+            "10",
+        ])
+        .unwrap();
+        assert_eq!(a.command, Command::AddUser("Bob".into()));
+        assert_eq!(a.scheme, Scheme::ScramSha256);
+        assert_eq!(a.policy.lockout_time, Duration::from_secs(2));
+        assert_eq!(a.policy.delay, Duration::from_millis(250));
+        assert_eq!(a.policy.max_connections, 10);
+        assert!(parse(&["deluser", "bob"]).is_err(), "needs --users");
+        assert_eq!(duration("15m"), Ok(Duration::from_secs(900)));
+        assert_eq!(duration("3"), Ok(Duration::from_secs(3)));
+        assert!(duration("3x").is_err() && duration("ms").is_err());
     }
 }

@@ -4,7 +4,7 @@
 //!
 //! | port | service |
 //! |---|---|
-//! | 2525 | SMTP for the local domain, STARTTLS offered |
+//! | 2525 | SMTP for the local domain, STARTTLS offered, no AUTH and no relaying |
 //! | 2587 | submission: STARTTLS required before AUTH, AUTH before MAIL (530 5.7.0) |
 //! | 2465 | submission over implicit TLS |
 //! | 2110 | POP3, STLS required before login |
@@ -13,16 +13,26 @@
 //! Mail for `NAME@DOMAIN` goes to `DATA/NAME/Maildir/new` (written to `incoming/`, fsynced,
 //! renamed; the 250 reply comes after that), with Return-Path and Received fields.
 //! `postmaster@DOMAIN` goes to the user `postmaster`, else to the first user. Mail for other
-//! domains is refused without AUTH (`550 5.7.1`); from authenticated clients it is spooled and
-//! delivered by MX lookup with opportunistic STARTTLS, retried with backoff, and bounced to
-//! the sender on permanent failure (see `relay.rs`). POP3 serves INBOX (`new` and `cur`) and
-//! deletes only at QUIT.
+//! domains is refused on 2525 (`550 5.7.1`); from authenticated clients on the submission
+//! ports it is spooled and delivered by MX lookup with opportunistic STARTTLS, retried with
+//! backoff, and bounced to the sender on permanent failure (see `relay.rs`). A submitted
+//! message's envelope sender and `From:` must be the user's (see `aliases.rs`). POP3 serves
+//! INBOX (`new` and `cur`) and deletes only at QUIT.
+//!
+//! Users come from a Dovecot passwd-file (`users.rs`; `admin.rs` adds and removes them);
+//! failed logins are slowed and locked out per address, and connections capped (`abuse.rs`).
+//! Everything under the data directory is created 0600 (files) and 0700 (directories): the
+//! process umask is 077.
 //! One mail store (`store/`: Maildir++ as Dovecot lays it out, with UIDs, keywords, modseqs,
 //! folders, locks and change notifications) serves SMTP delivery and POP3, and is built for
 //! IMAP: what POP3 deletes is gone for every other session.
 //! Logs name peers, users and message ids; never passwords or SASL data.
 
+mod abuse;
+mod admin;
+mod aliases;
 mod args;
+mod auth;
 mod pop3;
 mod relay;
 mod smtp;
@@ -34,32 +44,43 @@ mod store;
 mod users;
 
 use std::net::SocketAddr;
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use examples::driver::{self, Conn, TlsUpgrade};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
 
+use abuse::{Full, Guard};
+use aliases::Aliases;
 use args::{Args, Command};
 use smtp::{Service, SmtpConn};
 use store::Store;
 use users::Users;
 
-/// At most this many connections at once; more are closed at once.
-const MAX_CONNECTIONS: usize = 256;
 /// How long a TLS handshake may take.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long connections in flight may take to finish after Ctrl-C.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// Connections over a cap that are told so (421 or `-ERR [SYS/TEMP]`) at once; more are
+/// closed without a word.
+const REFUSALS_AT_ONCE: usize = 64;
+/// How long telling one of them may take (the TLS handshake on the implicit-TLS ports too).
+const REFUSAL_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What every connection shares.
 pub(crate) struct Ctx {
     pub(crate) domain: String,
     pub(crate) users: Users,
+    /// Who may send as what (`--aliases`).
+    pub(crate) aliases: Aliases,
+    /// Login failures and connection counts per address.
+    pub(crate) guard: Arc<Guard>,
     pub(crate) store: Store,
     pub(crate) locks: pop3::Locks,
     pub(crate) acceptor: TlsAcceptor,
@@ -104,11 +125,17 @@ fn smtp_config(ctx: &Ctx, service: Service) -> Result<smtp_proto::ServerConfig, 
     let domain = smtp_proto::types::Domain::try_from(ctx.domain.as_str())
         .map_err(|e| format!("bad domain {:?}: {e}", ctx.domain))?;
     let mut config = smtp_proto::ServerConfig::strict(domain);
-    // Beside PLAIN and LOGIN, the mechanisms that never send the password itself.
-    config.extensions.auth.extend([
-        smtp_proto::types::MechanismName::from(mail_sansio::sasl::Mechanism::CramMd5),
-        mail_sansio::sasl::Mechanism::ScramSha256.into(),
-    ]);
+    if service == Service::Relay {
+        // The relay-in port takes mail for the local domain only: no AUTH at all (so no
+        // AUTH line in EHLO, and `504 5.5.4` to AUTH, before and after STARTTLS: with no
+        // mechanism, lifting the TLS requirement offers nothing).
+        config.extensions.auth.clear();
+        config.dangerous_plaintext_auth = true;
+    } else {
+        // Beside PLAIN and LOGIN, the mechanisms that never send the password itself, when
+        // some user's entry can do them.
+        config.extensions.auth.extend(extra_mechanisms(&ctx.users));
+    }
     config.tls = match service {
         Service::Relay => smtp_proto::TlsMode::Opportunistic,
         Service::Submission => smtp_proto::TlsMode::Required,
@@ -117,18 +144,28 @@ fn smtp_config(ctx: &Ctx, service: Service) -> Result<smtp_proto::ServerConfig, 
     Ok(config)
 }
 
-fn pop3_config(implicit: bool) -> pop3_proto::ServerConfig {
+/// CRAM-MD5 when some user has a plaintext entry, SCRAM-SHA-256 when some user has a
+/// plaintext or SCRAM entry (a user whose entry cannot do one is refused at AUTH).
+fn extra_mechanisms(users: &Users) -> Vec<smtp_proto::types::MechanismName> {
+    let mut m = Vec::new();
+    if users.offers_cram_md5() {
+        m.push(mail_sansio::sasl::Mechanism::CramMd5.into());
+    }
+    if users.offers_scram() {
+        m.push(mail_sansio::sasl::Mechanism::ScramSha256.into());
+    }
+    m
+}
+
+fn pop3_config(users: &Users, implicit: bool) -> pop3_proto::ServerConfig {
     let mut config = pop3_proto::ServerConfig::new(if implicit {
         pop3_proto::TlsMode::Implicit
     } else {
         pop3_proto::TlsMode::Required
     });
     // PLAIN (the default), LOGIN, and the mechanisms that never send the password itself.
-    config.sasl.extend([
-        mail_sansio::sasl::Mechanism::Login.into(),
-        mail_sansio::sasl::Mechanism::CramMd5.into(),
-        mail_sansio::sasl::Mechanism::ScramSha256.into(),
-    ]);
+    config.sasl.push(mail_sansio::sasl::Mechanism::Login.into());
+    config.sasl.extend(extra_mechanisms(users));
     config
 }
 
@@ -166,7 +203,8 @@ async fn connection(ctx: Arc<Ctx>, kind: Kind, tcp: TcpStream, peer: SocketAddr)
                 .map_err(|e| e.to_string())
         }
         Kind::Pop3 { implicit } => {
-            let mut session = pop3_proto::Server::new(pop3_config(implicit), Instant::now());
+            let config = pop3_config(&ctx.users, implicit);
+            let mut session = pop3_proto::Server::new(config, Instant::now());
             let mut handler = pop3::Pop3Conn::new(ctx.clone(), peer, kind.name());
             driver::run(conn, &mut session, &mut handler, Some(&upgrade))
                 .await
@@ -179,11 +217,37 @@ async fn connection(ctx: Arc<Ctx>, kind: Kind, tcp: TcpStream, peer: SocketAddr)
     }
 }
 
+/// Tells a connection over a cap so in its protocol (over TLS on the implicit-TLS ports),
+/// then closes it.
+async fn refuse(ctx: Arc<Ctx>, kind: Kind, tcp: TcpStream, full: Full) {
+    let why = match full {
+        Full::Total => "too many connections",
+        Full::Address => "too many connections from your address",
+    };
+    let line = match kind {
+        Kind::Smtp(_) => format!("421 4.7.0 {} {why}, try again later\r\n", ctx.domain),
+        Kind::Pop3 { .. } => format!("-ERR [SYS/TEMP] {why}, try again later\r\n"),
+    };
+    let tell = async {
+        if kind.implicit_tls() {
+            let mut tls = ctx.acceptor.accept(tcp).await?;
+            tls.write_all(line.as_bytes()).await?;
+            tls.flush().await?;
+            tls.shutdown().await
+        } else {
+            let mut tcp = tcp;
+            tcp.write_all(line.as_bytes()).await?;
+            tcp.shutdown().await
+        }
+    };
+    let _ = tokio::time::timeout(REFUSAL_TIMEOUT, tell).await;
+}
+
 async fn serve(
     ctx: Arc<Ctx>,
     kind: Kind,
     listener: TcpListener,
-    limit: Arc<Semaphore>,
+    refusals: Arc<Semaphore>,
     mut stop: watch::Receiver<bool>,
 ) {
     loop {
@@ -199,9 +263,27 @@ async fn serve(
                 continue;
             }
         };
-        let Ok(permit) = limit.clone().try_acquire_owned() else {
-            println!("{} {peer}: too many connections, closed", kind.name());
-            continue;
+        let permit = match ctx.guard.admit(peer.ip()) {
+            Ok(p) => p,
+            Err(full) => {
+                let p = ctx.guard.policy();
+                let (what, n) = match full {
+                    Full::Total => ("in total", p.max_connections),
+                    Full::Address => ("from this address", p.max_per_address),
+                };
+                println!(
+                    "{} {peer}: refused: {n} connections open {what}",
+                    kind.name()
+                );
+                if let Ok(slot) = refusals.clone().try_acquire_owned() {
+                    let ctx = ctx.clone();
+                    tokio::spawn(async move {
+                        refuse(ctx, kind, tcp, full).await;
+                        drop(slot);
+                    });
+                }
+                continue;
+            }
         };
         let ctx = ctx.clone();
         tokio::spawn(async move {
@@ -213,17 +295,83 @@ async fn serve(
 
 fn load_users(args: &Args) -> Result<Users, String> {
     match &args.users {
-        Some(path) => Users::load(path),
-        None => {
-            let (users, name, password) =
-                Users::demo(&args.data).map_err(|e| format!("cannot create demo user: {e}"))?;
-            println!(
-                "demo user: {name}@{} password {password} (from {}; use --users FILE for your own)",
-                args.domain,
-                args.data.join("demo-users").display()
-            );
+        Some(path) => {
+            let users = Users::load(path)?;
+            let mode = std::fs::metadata(path).map_or(0, |m| m.permissions().mode());
+            if mode & 0o077 != 0 {
+                println!(
+                    "warning: {} can be read by other users (mode {:o}): chmod 600 it",
+                    path.display(),
+                    mode & 0o777
+                );
+            }
+            let plain = users.plaintext();
+            if !plain.is_empty() {
+                println!(
+                    "warning: {}: plaintext passwords for {}; hash them with `mailserver --users {} adduser NAME`",
+                    path.display(),
+                    plain.join(", "),
+                    path.display()
+                );
+            }
             Ok(users)
         }
+        None => {
+            let (users, name, created) =
+                Users::demo(&args.data).map_err(|e| format!("cannot create demo user: {e}"))?;
+            let file = args.data.join("demo-users");
+            match created {
+                // Printed once, when it is made: not in every later log.
+                Some(password) => println!(
+                    "demo user: {name}@{} password {password} (new; kept in {}, mode 0600; use --users FILE for your own)",
+                    args.domain,
+                    file.display()
+                ),
+                None => println!(
+                    "demo user: {name}@{}, password in {} (use --users FILE for your own)",
+                    args.domain,
+                    file.display()
+                ),
+            }
+            Ok(users)
+        }
+    }
+}
+
+/// Raises the open-file limit to what the connection cap needs (a connection is a socket,
+/// and a file while a message is written); lowers the cap when the limit cannot be raised.
+fn open_files(policy: &mut abuse::Policy) {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let want = (policy.max_connections as u64).saturating_mul(2) + 64;
+    let limit = getrlimit(Resource::Nofile);
+    let current = limit.current.unwrap_or(u64::MAX);
+    if current >= want {
+        return;
+    }
+    let raised = limit.maximum.unwrap_or(u64::MAX).min(want);
+    let have = if raised > current
+        && setrlimit(
+            Resource::Nofile,
+            Rlimit {
+                current: Some(raised),
+                maximum: limit.maximum,
+            },
+        )
+        .is_ok()
+    {
+        raised
+    } else {
+        current
+    };
+    if have < want {
+        let cap = usize::try_from(have.saturating_sub(64) / 2)
+            .unwrap_or(1)
+            .max(1);
+        println!(
+            "warning: the open-file limit is {have}: --max-connections lowered from {} to {cap}",
+            policy.max_connections
+        );
+        policy.max_connections = cap;
     }
 }
 
@@ -280,12 +428,31 @@ async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-async fn run(args: Args) -> Result<(), String> {
-    if let Command::Purge(name) = &args.command {
-        return purge(&args, name);
+async fn run(mut args: Args) -> Result<(), String> {
+    // Mail, the spool, the users file, keys: nobody but this user reads what is made here.
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
+    match &args.command {
+        Command::Serve => {}
+        Command::Purge(name) => return purge(&args, name),
+        Command::AddUser(name) | Command::DelUser(name) => {
+            let Some(path) = &args.users else {
+                return Err("adduser and deluser need --users FILE".to_owned());
+            };
+            let done = match &args.command {
+                Command::AddUser(_) => admin::adduser(path, name, args.scheme)?,
+                _ => admin::deluser(path, name)?,
+            };
+            println!("{done}");
+            return Ok(());
+        }
     }
     let data: &Path = &args.data;
     std::fs::create_dir_all(data).map_err(|e| format!("cannot create {}: {e}", data.display()))?;
+    // A directory made by an older version (0755) is closed now; what is in it then cannot
+    // be reached by others either.
+    if users::tighten(data, 0o700).map_err(|e| format!("cannot chmod {}: {e}", data.display()))? {
+        println!("{}: permissions set to 0700", data.display());
+    }
     let store = Store::new(args.data.clone());
     std::fs::create_dir_all(store.incoming())
         .map_err(|e| format!("cannot create {}: {e}", store.incoming().display()))?;
@@ -299,6 +466,15 @@ async fn run(args: Args) -> Result<(), String> {
         Err(e) => println!("store: cleanup at start failed: {e}"),
     }
     let users = load_users(&args)?;
+    let aliases = match &args.aliases {
+        Some(path) => {
+            let a = Aliases::load(path, &users)?;
+            println!("aliases: {} entries from {}", a.len(), path.display());
+            a
+        }
+        None => Aliases::default(),
+    };
+    open_files(&mut args.policy);
     for name in users.names() {
         store
             .ensure_user(name)
@@ -316,6 +492,8 @@ async fn run(args: Args) -> Result<(), String> {
     let ctx = Arc::new(Ctx {
         domain: args.domain.clone(),
         users,
+        aliases,
+        guard: Arc::new(Guard::new(args.policy.clone())),
         store,
         locks: pop3::Locks::default(),
         acceptor,
@@ -324,7 +502,7 @@ async fn run(args: Args) -> Result<(), String> {
     });
     match args.dns.or_else(examples::mx::system_resolver) {
         Some(dns) => println!(
-            "relay: mail for other domains (authenticated clients only) goes by MX, resolver {dns}, port {}",
+            "relay: mail for other domains (authenticated submission only) goes by MX, resolver {dns}, port {}",
             args.relay_port
         ),
         None => println!("relay: no resolver (use --dns); mail for other domains stays queued"),
@@ -337,7 +515,7 @@ async fn run(args: Args) -> Result<(), String> {
         (args.pop3_port, Kind::Pop3 { implicit: false }),
         (args.pop3s_port, Kind::Pop3 { implicit: true }),
     ];
-    let limit = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let refusals = Arc::new(Semaphore::new(REFUSALS_AT_ONCE));
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut listeners = Vec::new();
     for (port, kind) in services {
@@ -353,7 +531,7 @@ async fn run(args: Args) -> Result<(), String> {
             ctx.clone(),
             kind,
             listener,
-            limit.clone(),
+            refusals.clone(),
             stop_rx.clone(),
         )));
     }
@@ -368,10 +546,10 @@ async fn run(args: Args) -> Result<(), String> {
     }
     // Accepted mail is already on disk; transactions still open were never acknowledged.
     let deadline = Instant::now() + SHUTDOWN_GRACE;
-    while limit.available_permits() < MAX_CONNECTIONS && Instant::now() < deadline {
+    while ctx.guard.open() > 0 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let open = MAX_CONNECTIONS - limit.available_permits();
+    let open = ctx.guard.open();
     if open > 0 {
         println!("closing {open} connections still open (their messages were not accepted)");
     }

@@ -9,6 +9,7 @@ use mail_sansio::sasl::Credentials;
 use pop3_proto::{Maildrop, ResponseCode, Server, ServerEvent, Text, Uid};
 
 use crate::Ctx;
+use crate::auth::{self, Outcome, Scram, ScramStart};
 use crate::store::{self, Account, INBOX};
 use crate::users::{authorise, sasl_settings};
 
@@ -90,6 +91,8 @@ pub(crate) struct Pop3Conn {
     /// The logged-in user's mail.
     account: Option<Account>,
     messages: Vec<Entry>,
+    /// A SCRAM exchange whose result the machine has not told.
+    scram: Scram,
 }
 
 impl Pop3Conn {
@@ -101,6 +104,7 @@ impl Pop3Conn {
             lock: None,
             account: None,
             messages: Vec::new(),
+            scram: Scram::default(),
         }
     }
 
@@ -108,16 +112,54 @@ impl Pop3Conn {
         println!("{} {}: {what}", self.service, self.peer);
     }
 
-    /// Opens the maildrop of a user whose credentials checked out (`None`: they did not).
-    async fn login(&mut self, server: &mut Server, user: Option<String>) {
+    /// Checks a password (USER/PASS, PLAIN, LOGIN) or a CRAM-MD5 proof, then logs in.
+    async fn check(
+        &mut self,
+        server: &mut Server,
+        user: &str,
+        mechanism: &str,
+        verify: impl FnOnce(&crate::users::Users) -> crate::users::Verdict + Send + 'static,
+    ) {
+        let outcome = auth::check(
+            &self.ctx,
+            self.service,
+            self.peer.ip(),
+            user,
+            mechanism,
+            verify,
+        )
+        .await;
+        self.login(server, outcome).await;
+    }
+
+    /// Opens the maildrop of a user whose credentials checked out, or says why not (the
+    /// failure is logged already).
+    async fn login(&mut self, server: &mut Server, outcome: Outcome) {
         if self.ctx.stopping.load(std::sync::atomic::Ordering::Relaxed) {
             let _ = server.reject_login(Some(ResponseCode::SysTemp), text("shutting down"));
             return;
         }
-        let Some(user) = user else {
-            self.log("login failed");
-            let _ = server.reject_login(Some(ResponseCode::Auth), text("authentication failed"));
-            return;
+        let user = match outcome {
+            Outcome::Ok(user) => user,
+            Outcome::Failed => {
+                let _ =
+                    server.reject_login(Some(ResponseCode::Auth), text("authentication failed"));
+                return;
+            }
+            Outcome::Locked => {
+                let _ = server.reject_login(
+                    Some(ResponseCode::SysTemp),
+                    text("too many failed logins from your address, try again later"),
+                );
+                return;
+            }
+            Outcome::Unsupported => {
+                let _ = server.reject_login(
+                    Some(ResponseCode::Auth),
+                    text("mechanism not available for this user, use PLAIN or USER/PASS"),
+                );
+                return;
+            }
         };
         let locked = self
             .ctx
@@ -245,25 +287,51 @@ impl Pop3Conn {
     }
 }
 
+impl Drop for Pop3Conn {
+    fn drop(&mut self) {
+        // A SCRAM exchange the client gave up on after the machine's -ERR.
+        let _ = self.scram.settle(&self.ctx, self.service, self.peer.ip());
+    }
+}
+
 impl Handler<Server> for Pop3Conn {
     async fn on_event(&mut self, server: &mut Server, event: ServerEvent) {
+        // After SCRAM keys, anything but success means the machine refused the proof.
+        if matches!(event, ServerEvent::SaslAuthenticated { .. }) {
+            self.scram.succeeded();
+        } else {
+            let delay = self.scram.settle(&self.ctx, self.service, self.peer.ip());
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+        }
         match event {
             ServerEvent::Login { username, password } => {
-                let user = self.ctx.users.check(username.as_str(), password.expose());
-                self.login(server, user).await;
+                let name = username.as_str().to_owned();
+                let n = name.clone();
+                self.check(server, &name, "USER", move |u| {
+                    u.check(&n, password.expose())
+                })
+                .await;
             }
             ServerEvent::SaslVerify(Credentials::Password {
                 authzid,
                 authcid,
                 password,
             }) => {
-                let user = self.ctx.users.check(&authcid, password.expose());
-                self.login(server, authorise(user, authzid.as_deref()))
-                    .await;
+                let name = authcid.clone();
+                self.check(server, &authcid, auth::PASSWORD, move |u| {
+                    u.check(&name, password.expose())
+                        .authorise(authzid.as_deref())
+                })
+                .await;
             }
             ServerEvent::SaslVerify(Credentials::CramMd5(proof)) => {
-                let user = self.ctx.users.check_cram_md5(&proof);
-                self.login(server, user).await;
+                let name = proof.user().to_owned();
+                self.check(server, &name, auth::CRAM_MD5, move |u| {
+                    u.check_cram_md5(&proof)
+                })
+                .await;
             }
             ServerEvent::SaslConfig { .. } => match sasl_settings(&self.ctx.domain) {
                 Some(config) => {
@@ -274,19 +342,30 @@ impl Handler<Server> for Pop3Conn {
                 }
             },
             ServerEvent::ScramCredentials { authcid, .. } => {
-                match self.ctx.users.scram_keys(&authcid) {
-                    Some(keys) => {
+                let ip = self.peer.ip();
+                match self.scram.start(&self.ctx, self.service, ip, &authcid) {
+                    ScramStart::Keys(keys) => {
                         let _ = server.provide_scram_credentials(keys);
                     }
-                    None => {
+                    ScramStart::Locked => self.login(server, Outcome::Locked).await,
+                    ScramStart::Unsupported => self.login(server, Outcome::Unsupported).await,
+                    ScramStart::Unavailable => {
                         let _ = server.reject_login(Some(ResponseCode::SysTemp), text("try later"));
                     }
                 }
             }
             ServerEvent::SaslAuthenticated { authcid, authzid } => {
                 let user = self.ctx.users.canonical(&authcid);
-                self.login(server, authorise(user, authzid.as_deref()))
-                    .await;
+                let outcome = match authorise(user, authzid.as_deref()) {
+                    Some(user) => Outcome::Ok(user),
+                    None => {
+                        let ip = self.peer.ip();
+                        let delay = self.ctx.guard.fail(self.service, ip, &authcid, auth::SCRAM);
+                        tokio::time::sleep(delay).await;
+                        Outcome::Failed
+                    }
+                };
+                self.login(server, outcome).await;
             }
             ServerEvent::Retrieve { message, .. } => self.retrieve(server, message.get()).await,
             ServerEvent::Commit { deleted } => self.commit(server, deleted).await,

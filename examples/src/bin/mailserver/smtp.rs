@@ -12,13 +12,15 @@ use smtp_proto::{EnhancedStatusCode, HelloVerb, Reply, ReplyCode, Server, Server
 use tokio::io::AsyncWriteExt;
 
 use crate::Ctx;
+use crate::aliases::from_addresses;
+use crate::auth::{self, Outcome, Scram, ScramStart};
 use crate::store::{rfc5322_date, unique_name};
-use crate::users::{authorise, sasl_settings};
+use crate::users::sasl_settings;
 
 /// Which SMTP service a connection came in on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Service {
-    /// Port 25 style: mail for the local domain, STARTTLS offered.
+    /// Port 25 style: mail for the local domain, STARTTLS offered, no AUTH.
     Relay,
     /// Port 587 style: STARTTLS, then AUTH, then mail.
     Submission,
@@ -41,6 +43,8 @@ impl Service {
 enum Rcpt {
     /// A local user (and the address as given).
     Local(String, String),
+    /// A local alias: its users (and the address as given).
+    Alias(Vec<String>, String),
     /// Another domain: the spool.
     Remote(String),
 }
@@ -57,7 +61,12 @@ struct Txn {
     rcpts: Vec<String>,
     file: Option<(PathBuf, tokio::fs::File)>,
     failed: bool,
+    /// Submission: the header so far, until its end, for the `From:` check.
+    header: Option<Vec<u8>>,
 }
+
+/// The most header a submitted message may have (the `From:` check reads it whole).
+const MAX_HEADER: usize = 256 * 1024;
 
 /// One SMTP connection's application state.
 #[derive(Debug)]
@@ -68,6 +77,8 @@ pub(crate) struct SmtpConn {
     helo: Option<(HelloVerb, String)>,
     user: Option<String>,
     txn: Option<Txn>,
+    /// A SCRAM exchange whose result the machine has not told.
+    scram: Scram,
 }
 
 fn reply(code: u16, esc: (u8, u16, u16), text: &str) -> Reply {
@@ -87,7 +98,12 @@ impl SmtpConn {
             helo: None,
             user: None,
             txn: None,
+            scram: Scram::default(),
         }
+    }
+
+    fn submission(&self) -> bool {
+        self.service != Service::Relay
     }
 
     fn log(&self, what: &str) {
@@ -127,9 +143,14 @@ impl SmtpConn {
             if self.ctx.users.exists(&local) {
                 return Ok(Rcpt::Local(local, mailbox.to_string()));
             }
+            if let Some(users) = self.ctx.aliases.recipients(mailbox.as_str()) {
+                return Ok(Rcpt::Alias(users.to_vec(), mailbox.to_string()));
+            }
             return Err(reply(550, (5, 1, 1), "no such user here"));
         }
-        if server.is_authenticated() {
+        // Other domains: only from authenticated clients on the submission ports (2525 has
+        // no AUTH, so is_authenticated() is false there anyway).
+        if self.submission() && server.is_authenticated() {
             if domain.starts_with('[') {
                 return Err(reply(550, (5, 1, 2), "address literals are not relayed"));
             }
@@ -175,6 +196,12 @@ impl SmtpConn {
         let Some(mut txn) = self.txn.take() else {
             return;
         };
+        if let Some(header) = txn.header.as_mut()
+            && header.len() <= MAX_HEADER
+            && header_end(header).is_none()
+        {
+            header.extend_from_slice(chunk);
+        }
         if !txn.failed
             && let Err(e) = self.write_body(server, &mut txn, chunk).await
         {
@@ -212,6 +239,13 @@ impl SmtpConn {
             self.answer(server, token, Some(reply(503, (5, 5, 1), "no transaction")));
             return;
         };
+        if let Err(r) = self.check_from(&txn) {
+            if let Some((path, _)) = &txn.file {
+                let _ = tokio::fs::remove_file(path).await;
+            }
+            self.answer(server, token, Some(r));
+            return;
+        }
         let result = self.finish(txn).await;
         match result {
             Ok(id) => {
@@ -279,6 +313,66 @@ impl SmtpConn {
         Ok(id)
     }
 
+    /// Submission: the envelope sender must be the user's (`553 5.7.1` otherwise); `<>`
+    /// (a notification) is allowed, its `From:` is checked at the end of DATA.
+    fn check_sender(&self, from: &ReversePath) -> Result<(), Reply> {
+        let (Some(user), Some(mailbox)) = (self.user.as_deref(), from.mailbox()) else {
+            return Ok(());
+        };
+        if self
+            .ctx
+            .aliases
+            .may_send_as(user, &self.ctx.domain, mailbox.as_str())
+        {
+            return Ok(());
+        }
+        self.log(&format!(
+            "sender <{mailbox}> refused: not an address of {user}"
+        ));
+        Err(reply(
+            553,
+            (5, 7, 1),
+            &format!("sender address not owned by user {user}"),
+        ))
+    }
+
+    /// Submission, end of DATA: every address of the `From:` field must be the user's, as
+    /// for the envelope. `550 5.7.1` otherwise (RFC 5321 §4.3.2 has no 553 after DATA).
+    fn check_from(&self, txn: &Txn) -> Result<(), Reply> {
+        let (Some(user), Some(header)) = (self.user.as_deref(), txn.header.as_deref()) else {
+            return Ok(());
+        };
+        let Some(end) = header_end(header) else {
+            self.log("message refused: header too long or not ended");
+            return Err(reply(
+                550,
+                (5, 6, 0),
+                "message header too long or not ended",
+            ));
+        };
+        let fields = from_fields(header.get(..end).unwrap_or_default());
+        if fields.len() > 1 {
+            return Err(reply(550, (5, 6, 0), "more than one From: field"));
+        }
+        for address in fields.iter().flat_map(|f| from_addresses(f)) {
+            if !self
+                .ctx
+                .aliases
+                .may_send_as(user, &self.ctx.domain, &address)
+            {
+                self.log(&format!(
+                    "From: <{address}> refused: not an address of {user}"
+                ));
+                return Err(reply(
+                    550,
+                    (5, 7, 1),
+                    &format!("From: address not owned by user {user}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     fn discard(&mut self) {
         if let Some(Txn {
             file: Some((path, _)),
@@ -289,20 +383,32 @@ impl SmtpConn {
         }
     }
 
-    fn auth(&mut self, server: &mut Server, token: Token, credentials: &Credentials) {
-        let user = match credentials {
+    async fn auth(&mut self, server: &mut Server, token: Token, credentials: Credentials) {
+        let service = self.service.name();
+        let ip = self.peer.ip();
+        let outcome = match credentials {
             Credentials::Password {
                 authzid,
                 authcid,
                 password,
-            } => authorise(
-                self.ctx.users.check(authcid, password.expose()),
-                authzid.as_deref(),
-            ),
-            Credentials::CramMd5(proof) => self.ctx.users.check_cram_md5(proof),
-            _ => None,
+            } => {
+                let name = authcid.clone();
+                auth::check(&self.ctx, service, ip, &authcid, auth::PASSWORD, move |u| {
+                    u.check(&name, password.expose())
+                        .authorise(authzid.as_deref())
+                })
+                .await
+            }
+            Credentials::CramMd5(proof) => {
+                let name = proof.user().to_owned();
+                auth::check(&self.ctx, service, ip, &name, auth::CRAM_MD5, move |u| {
+                    u.check_cram_md5(&proof)
+                })
+                .await
+            }
+            _ => Outcome::Unsupported,
         };
-        self.logged_in(server, token, user);
+        self.logged_in(server, token, outcome);
     }
 
     /// Answers an AUTH exchange that needs a fresh challenge (CRAM-MD5) or nonce (SCRAM).
@@ -322,36 +428,48 @@ impl SmtpConn {
 
     /// SCRAM needs the user's keys.
     fn scram_credentials(&mut self, server: &mut Server, token: Token, authcid: &str) {
-        let Some(keys) = self.ctx.users.scram_keys(authcid) else {
-            self.answer(
-                server,
-                token,
-                Some(reply(454, (4, 7, 0), "try again later")),
-            );
-            return;
+        let started = self
+            .scram
+            .start(&self.ctx, self.service.name(), self.peer.ip(), authcid);
+        let keys = match started {
+            ScramStart::Keys(keys) => keys,
+            ScramStart::Locked => return self.logged_in(server, token, Outcome::Locked),
+            ScramStart::Unsupported => {
+                return self.logged_in(server, token, Outcome::Unsupported);
+            }
+            ScramStart::Unavailable => {
+                let r = reply(454, (4, 7, 0), "try again later");
+                return self.answer(server, token, Some(r));
+            }
         };
         if let Err(e) = server.provide_scram_credentials(token, keys) {
             self.log(&format!("scram credentials refused: {e}"));
         }
     }
 
-    fn logged_in(&mut self, server: &mut Server, token: Token, user: Option<String>) {
-        match user {
-            Some(user) => {
+    fn logged_in(&mut self, server: &mut Server, token: Token, outcome: Outcome) {
+        let r = match outcome {
+            Outcome::Ok(user) => {
                 // The user name only: never the password or the SASL exchange.
                 self.log(&format!("authenticated as {user}"));
                 self.user = Some(user);
-                self.answer(server, token, None);
+                return self.answer(server, token, None);
             }
-            None => {
-                self.log("authentication failed");
-                self.answer(
-                    server,
-                    token,
-                    Some(reply(535, (5, 7, 8), "authentication credentials invalid")),
-                );
-            }
-        }
+            // The "auth failed" line is logged already.
+            Outcome::Failed => reply(535, (5, 7, 8), "authentication credentials invalid"),
+            Outcome::Locked => reply(
+                454,
+                (4, 7, 0),
+                "too many failed logins from your address, try again later",
+            ),
+            // RFC 4954 §6: the mechanism is weaker than this user's entry permits.
+            Outcome::Unsupported => reply(
+                534,
+                (5, 7, 9),
+                "mechanism not available for this user, use PLAIN",
+            ),
+        };
+        self.answer(server, token, Some(r));
     }
 }
 
@@ -359,11 +477,61 @@ impl Drop for SmtpConn {
     fn drop(&mut self) {
         // A transaction cut off mid-way was never acknowledged: drop its partial file.
         self.discard();
+        // A SCRAM exchange the client gave up on after the machine's 535.
+        let _ = self
+            .scram
+            .settle(&self.ctx, self.service.name(), self.peer.ip());
     }
+}
+
+/// Where the header ends (the offset of the empty line's CRLF), if it does within the limit.
+fn header_end(header: &[u8]) -> Option<usize> {
+    if header.starts_with(b"\r\n") {
+        return Some(0);
+    }
+    header
+        .windows(4)
+        .take(MAX_HEADER)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|i| i + 2)
+}
+
+/// The unfolded values of the `From:` fields of a header.
+fn from_fields(header: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(header);
+    let mut fields: Vec<String> = Vec::new();
+    let mut in_from = false;
+    for line in text.split("\r\n") {
+        if line.starts_with([' ', '\t']) {
+            if in_from && let Some(last) = fields.last_mut() {
+                last.push_str(line);
+            }
+            continue;
+        }
+        in_from = false;
+        if let Some((name, value)) = line.split_once(':')
+            && name.trim_end().eq_ignore_ascii_case("from")
+        {
+            in_from = true;
+            fields.push(value.to_owned());
+        }
+    }
+    fields
 }
 
 impl Handler<Server> for SmtpConn {
     async fn on_event(&mut self, server: &mut Server, event: ServerEvent) {
+        // After SCRAM keys, anything but success means the machine refused the proof.
+        if matches!(event, ServerEvent::SaslAuthenticated { .. }) {
+            self.scram.succeeded();
+        } else {
+            let delay = self
+                .scram
+                .settle(&self.ctx, self.service.name(), self.peer.ip());
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+        }
         match event {
             ServerEvent::Hello {
                 token,
@@ -382,13 +550,17 @@ impl Handler<Server> for SmtpConn {
                     self.answer(server, token, Some(r));
                     return;
                 }
-                let needs_auth = self.service != Service::Relay && !server.is_authenticated();
+                let needs_auth = self.submission() && !server.is_authenticated();
                 if needs_auth {
                     self.answer(
                         server,
                         token,
                         Some(reply(530, (5, 7, 0), "authentication required")),
                     );
+                    return;
+                }
+                if let Err(r) = self.check_sender(&from) {
+                    self.answer(server, token, Some(r));
                     return;
                 }
                 self.txn = Some(Txn {
@@ -398,6 +570,7 @@ impl Handler<Server> for SmtpConn {
                     rcpts: Vec::new(),
                     file: None,
                     failed: false,
+                    header: self.user.is_some().then(Vec::new),
                 });
                 self.answer(server, token, None);
             }
@@ -408,6 +581,14 @@ impl Handler<Server> for SmtpConn {
                             Rcpt::Local(user, address) => {
                                 if !txn.users.contains(&user) {
                                     txn.users.push(user);
+                                }
+                                txn.rcpts.push(address);
+                            }
+                            Rcpt::Alias(users, address) => {
+                                for user in users {
+                                    if !txn.users.contains(&user) {
+                                        txn.users.push(user);
+                                    }
                                 }
                                 txn.rcpts.push(address);
                             }
@@ -429,7 +610,9 @@ impl Handler<Server> for SmtpConn {
                 self.log(&format!("message refused: {reason:?}"));
                 self.discard();
             }
-            ServerEvent::Auth { token, credentials } => self.auth(server, token, &credentials),
+            ServerEvent::Auth { token, credentials } => {
+                self.auth(server, token, credentials).await;
+            }
             ServerEvent::SaslConfig { token, .. } => self.sasl_config(server, token),
             ServerEvent::ScramCredentials { token, authcid, .. } => {
                 self.scram_credentials(server, token, &authcid);
@@ -439,8 +622,20 @@ impl Handler<Server> for SmtpConn {
                 authcid,
                 authzid,
             } => {
-                let user = self.ctx.users.canonical(&authcid);
-                self.logged_in(server, token, authorise(user, authzid.as_deref()));
+                let outcome = match self.ctx.users.canonical(&authcid) {
+                    Some(user) => match crate::users::authorise(Some(user), authzid.as_deref()) {
+                        Some(user) => Outcome::Ok(user),
+                        None => {
+                            let ip = self.peer.ip();
+                            let service = self.service.name();
+                            let delay = self.ctx.guard.fail(service, ip, &authcid, auth::SCRAM);
+                            tokio::time::sleep(delay).await;
+                            Outcome::Failed
+                        }
+                    },
+                    None => Outcome::Failed,
+                };
+                self.logged_in(server, token, outcome);
             }
             ServerEvent::Vrfy { token, .. } | ServerEvent::Expn { token, .. } => {
                 self.answer(server, token, None);
