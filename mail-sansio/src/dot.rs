@@ -8,8 +8,11 @@
 //! so on) ever ends it; whether their bare CR or LF is rejected, normalised or kept is the
 //! [`BareNewline`] policy.
 
+use std::sync::LazyLock;
+
 use bytes::{Buf, Bytes, BytesMut};
 use memchr::memchr2;
+use memchr::memmem::Finder;
 
 pub use crate::line::BareNewline;
 
@@ -135,6 +138,20 @@ pub enum BodyFrame {
     },
 }
 
+/// How a body read by [`DotUnstuffer::unstuff_into`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BodyEnd {
+    /// The terminating `.CRLF` was read and consumed; what follows stays in the buffer.
+    End,
+    /// The body ended, but under [`BareNewline::Reject`] it held a bare CR or LF at `offset`
+    /// (counted in received octets from the body's start). Nothing after it was appended.
+    Rejected {
+        /// Where the first bare CR or LF was.
+        offset: u64,
+    },
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     /// At the start of a line. `strict` is false after a normalised bare newline: such a
@@ -150,6 +167,10 @@ enum State {
 ///
 /// Starts at a line start, as a body does after `354` or a multi-line `+OK`. Feeding input
 /// in any split gives the same bytes in the same order, at a cost linear in the input.
+///
+/// Two ways to read: [`next_frame`](Self::next_frame) hands out the body as zero-copy chunks
+/// of the input buffer, and [`unstuff_into`](Self::unstuff_into) appends it to one buffer of
+/// the caller's, for an application that stores the body whole. Both give the same bytes.
 ///
 /// ```
 /// use bytes::BytesMut;
@@ -178,7 +199,27 @@ pub struct DotUnstuffer {
     rejected_at: Option<u64>,
     /// A normalised bare newline still owes a CRLF to the output.
     owe_crlf: bool,
+    /// Received octets from the last stuffed dot taken out to the front of the buffer
+    /// (`usize::MAX` before the first): decides whether the next dot ends a chunk or is
+    /// compacted away (see [`COMPACT_SPAN`]).
+    since_dot: usize,
+    /// Until this received octet, lines are read one by one rather than in blocks: a block
+    /// found a bare newline there, and retrying blocks at every such newline would cost a
+    /// block per newline.
+    exact_until: u64,
 }
+
+/// Stuffed dots closer together than this many octets are taken out by moving the text
+/// between them within the buffer (cheap for short runs, and one chunk for many dots);
+/// farther apart, the chunk ends before the dot instead (cheap for long runs: nothing moves).
+const COMPACT_SPAN: usize = 512;
+
+/// How much read body [`Append`] lets build up before copying it out.
+const FLUSH: usize = 2048;
+
+/// The `\n.` searcher for the paths that look only at line starts, built once: building a
+/// searcher per search cost more than the search on short runs.
+static LF_DOT: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\n."));
 
 impl DotUnstuffer {
     /// An unstuffer at the start of a body.
@@ -189,6 +230,8 @@ impl DotUnstuffer {
             consumed: 0,
             rejected_at: None,
             owe_crlf: false,
+            since_dot: usize::MAX,
+            exact_until: 0,
         }
     }
 
@@ -204,6 +247,10 @@ impl DotUnstuffer {
 
     /// Takes the next piece of body off the front of `buf`, or returns `None` until more
     /// input arrives (and forever once the body has ended).
+    ///
+    /// Chunks are zero-copy: they share `buf`'s memory. Stuffed dots close together are taken
+    /// out by moving the text between them within `buf`, so that a body with many of them
+    /// (quoted replies, diffs) still comes out in few, large chunks.
     pub fn next_frame(&mut self, buf: &mut BytesMut) -> Option<BodyFrame> {
         loop {
             if self.owe_crlf {
@@ -212,64 +259,111 @@ impl DotUnstuffer {
                     return Some(BodyFrame::Chunk(Bytes::from_static(b"\r\n")));
                 }
             }
-            let step = self.scan(buf);
-            match step {
+            match self.scan(buf, &mut InPlace) {
                 Step::Emit { len, drop } => {
-                    let chunk = buf.split_to(len);
-                    buf.advance(drop);
                     self.consumed += (len + drop) as u64;
-                    if self.rejected_at.is_none() && !chunk.is_empty() {
+                    let chunk = (len > 0).then(|| buf.split_to(len));
+                    buf.advance(drop);
+                    if let Some(chunk) = chunk.filter(|_| self.rejected_at.is_none()) {
                         return Some(BodyFrame::Chunk(chunk.freeze()));
                     }
                     if len + drop == 0 && !self.owe_crlf {
                         return None;
                     }
                 }
-                Step::End { len } => {
-                    if len > 0 {
-                        // Hand out the body's tail first; the terminator is read next call.
-                        let chunk = buf.split_to(len);
-                        self.consumed += len as u64;
-                        if self.rejected_at.is_none() {
-                            return Some(BodyFrame::Chunk(chunk.freeze()));
-                        }
-                        continue;
-                    }
-                    buf.advance(3);
-                    self.consumed += 3;
-                    self.state = State::Done;
-                    return Some(match self.rejected_at {
-                        Some(offset) => BodyFrame::Rejected { offset },
-                        None => BodyFrame::End,
-                    });
-                }
+                Step::End => return Some(self.end(buf).into()),
             }
         }
     }
 
-    /// Finds how much of `buf` is plain body, and what comes after it.
-    fn scan(&mut self, buf: &[u8]) -> Step {
+    /// Appends all the body that `buf` holds to `out`, taking it off `buf`; returns how the
+    /// body ended once the terminator is read, or `None` when more input is needed.
+    ///
+    /// For an application that keeps the body in one buffer: runs of text are copied once,
+    /// straight from the input, with the stuffed dots left out, and what follows the body
+    /// stays in `buf`. Gives the same bytes as [`next_frame`](Self::next_frame).
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use mail_sansio::dot::{BareNewline, BodyEnd, DotUnstuffer};
+    ///
+    /// let mut unstuffer = DotUnstuffer::new(BareNewline::Reject);
+    /// let mut body = BytesMut::new();
+    /// let mut input = BytesMut::from(&b"..a\r\n..b\r\n"[..]);
+    /// assert_eq!(unstuffer.unstuff_into(&mut input, &mut body), None);
+    /// input.extend_from_slice(b".\r\nQUIT\r\n");
+    /// assert_eq!(unstuffer.unstuff_into(&mut input, &mut body), Some(BodyEnd::End));
+    /// assert_eq!((&body[..], &input[..]), (&b".a\r\n.b\r\n"[..], &b"QUIT\r\n"[..]));
+    /// ```
+    pub fn unstuff_into(&mut self, buf: &mut BytesMut, out: &mut BytesMut) -> Option<BodyEnd> {
+        loop {
+            if self.owe_crlf {
+                self.owe_crlf = false;
+                if self.rejected_at.is_none() {
+                    out.extend_from_slice(b"\r\n");
+                }
+            }
+            match self.scan(buf, &mut Append(out)) {
+                Step::Emit { len, drop } => {
+                    // `Append` has already copied the body out: all of it is dropped here.
+                    self.consumed += (len + drop) as u64;
+                    buf.advance(len + drop);
+                    if len + drop == 0 && !self.owe_crlf {
+                        return None;
+                    }
+                }
+                Step::End => return Some(self.end(buf)),
+            }
+        }
+    }
+
+    /// Consumes the terminator at the front of `buf`.
+    fn end(&mut self, buf: &mut BytesMut) -> BodyEnd {
+        buf.advance(3);
+        self.consumed += 3;
+        self.state = State::Done;
+        match self.rejected_at {
+            Some(offset) => BodyEnd::Rejected { offset },
+            None => BodyEnd::End,
+        }
+    }
+
+    /// Reads body off the front of `buf` until a chunk ends, handing stuffed dots to `sink`.
+    fn scan<S: Sink>(&mut self, buf: &mut [u8], sink: &mut S) -> Step {
+        let mut cur = Cursor::default();
         let mut p = 0;
         loop {
             match self.state {
-                State::Done => return Step::Emit { len: 0, drop: 0 },
+                State::Done => return self.finish(buf, sink, &cur, 0, 0),
                 State::LineStart { strict } => {
                     let rest = buf.get(p..).unwrap_or_default();
                     match rest {
-                        [] | [DOT] | [DOT, CR] => return Step::Emit { len: p, drop: 0 },
-                        [DOT, CR, LF, ..] if strict => return Step::End { len: p },
+                        [] | [DOT] | [DOT, CR] => return self.finish(buf, sink, &cur, p, 0),
+                        [DOT, CR, LF, ..] if strict => {
+                            if p == 0 {
+                                return Step::End;
+                            }
+                            // Hand out the body's tail first; the terminator is read next call.
+                            return self.finish(buf, sink, &cur, p, 0);
+                        }
                         [DOT, ..] if strict || !rest.starts_with(b".\r\n") => {
-                            // A stuffed dot: drop it and carry on with the line.
+                            // A stuffed dot: take it out and carry on with the line.
                             self.state = State::Text;
-                            return Step::Emit { len: p, drop: 1 };
+                            if let Some(step) = self.dot(buf, sink, &mut cur, p) {
+                                return step;
+                            }
+                            p += 1;
                         }
                         _ => self.state = State::Text,
                     }
                 }
-                State::Text if self.policy == BareNewline::Keep => {
-                    // Bare CR and LF are data: only a CRLF followed by a dot needs a look.
+                State::Text if self.policy == BareNewline::Keep || self.rejected_at.is_some() => {
+                    // Bare CR and LF are data (or, once rejected, the rest is only read to its
+                    // end): only a CRLF followed by a dot needs a look.
                     let rest = buf.get(p..).unwrap_or_default();
-                    match memchr::memmem::find(rest, b"\n.") {
+                    // A window at a time, so that `Append` copies what it read from the cache.
+                    let window = rest.get(..FLUSH + 1).unwrap_or(rest);
+                    match LF_DOT.find(window) {
                         Some(i) => {
                             let after_crlf = (p + i)
                                 .checked_sub(1)
@@ -279,44 +373,53 @@ impl DotUnstuffer {
                                 self.state = State::LineStart { strict: true };
                             }
                         }
+                        None if window.len() < rest.len() => {
+                            // No line start in the window holds a dot (the window's last octet
+                            // is looked at again, in case it is an LF).
+                            p += FLUSH;
+                            if p >= cur.r + FLUSH && self.rejected_at.is_none() {
+                                sink.flush(buf, &mut cur, p);
+                            }
+                        }
                         None if rest.ends_with(b"\r\n") => {
                             p = buf.len();
                             self.state = State::LineStart { strict: true };
                         }
                         None if rest.ends_with(b"\r") => {
-                            return Step::Emit {
-                                len: buf.len() - 1,
-                                drop: 0,
-                            };
+                            return self.finish(buf, sink, &cur, buf.len() - 1, 0);
                         }
-                        None => {
-                            return Step::Emit {
-                                len: buf.len(),
-                                drop: 0,
-                            };
-                        }
+                        None => return self.finish(buf, sink, &cur, buf.len(), 0),
                     }
                 }
                 State::Text => {
-                    let skipped = skip_plain_blocks(buf, p);
-                    if skipped > p {
-                        p = skipped;
-                        if buf.get(p - 1) == Some(&LF) {
-                            // A block ended with CRLF: the next byte starts a line.
-                            self.state = State::LineStart { strict: true };
-                            continue;
+                    if buf.get(p) != Some(&LF) && self.consumed + p as u64 >= self.exact_until {
+                        match self.blocks(buf, sink, &mut cur, p) {
+                            Blocks::Stop(step) => return step,
+                            Blocks::Resume { at, line_start } => {
+                                p = at;
+                                if line_start {
+                                    self.state = State::LineStart { strict: true };
+                                    continue;
+                                }
+                            }
+                            Blocks::Bare { at, line_start } => {
+                                p = at;
+                                self.exact_until = self.consumed + (at + BLOCK) as u64;
+                                if line_start {
+                                    self.state = State::LineStart { strict: true };
+                                    continue;
+                                }
+                            }
                         }
                     }
+                    // One line ending at a time, for what blocks cannot take.
                     let rest = buf.get(p..).unwrap_or_default();
                     let Some(i) = memchr2(CR, LF, rest) else {
-                        return Step::Emit {
-                            len: buf.len(),
-                            drop: 0,
-                        };
+                        return self.finish(buf, sink, &cur, buf.len(), 0);
                     };
                     let at = p + i;
                     match rest.get(i..).unwrap_or_default() {
-                        [CR] => return Step::Emit { len: at, drop: 0 },
+                        [CR] => return self.finish(buf, sink, &cur, at, 0),
                         [CR, LF, ..] => {
                             p = at + 2;
                             self.state = State::LineStart { strict: true };
@@ -325,14 +428,14 @@ impl DotUnstuffer {
                             BareNewline::Normalise => {
                                 self.owe_crlf = true;
                                 self.state = State::LineStart { strict: false };
-                                return Step::Emit { len: at, drop: 1 };
+                                return self.finish(buf, sink, &cur, at, 1);
                             }
                             BareNewline::Reject | BareNewline::Keep => {
                                 if self.policy == BareNewline::Reject && self.rejected_at.is_none()
                                 {
                                     // Hand out what came before, then withhold the rest.
                                     if at > 0 {
-                                        return Step::Emit { len: at, drop: 0 };
+                                        return self.finish(buf, sink, &cur, at, 0);
                                     }
                                     self.rejected_at = Some(self.consumed);
                                 }
@@ -344,6 +447,325 @@ impl DotUnstuffer {
             }
         }
     }
+
+    /// Reads whole blocks from `p`, which is inside a line and not on an LF, checking each
+    /// for CR/LF pairing and stuffed dots at once.
+    ///
+    /// On ordinary mail almost every block is plain, so the cost is one vectorised pass; a
+    /// block with dots in it is looked at position by position, and the dots go to `sink`
+    /// without leaving the block path. Only a bare CR or LF (or the end of the body) leaves.
+    fn blocks<S: Sink>(
+        &mut self,
+        buf: &mut [u8],
+        sink: &mut S,
+        cur: &mut Cursor,
+        mut p: usize,
+    ) -> Blocks {
+        // Past the last dot taken out here: reading goes on after it.
+        let mut after_dot = 0;
+        while let Some(window) = buf.get(p..p + BLOCK + 2) {
+            let found = window_flags(window);
+            if found == 0 {
+                p += BLOCK;
+                if p >= cur.r + FLUSH {
+                    sink.flush(buf, cur, p);
+                }
+                continue;
+            }
+            if found & BARE == 0 {
+                // Only line starts with dots: the searcher finds them (their CRLFs were
+                // checked), which costs less than looking at every position.
+                let mut from = p + 1;
+                while let Some(i) = buf.get(from..p + BLOCK + 2).and_then(|w| LF_DOT.find(w)) {
+                    let d = from + i + 1;
+                    if let Some(stop) = self.block_dot(buf, sink, cur, d) {
+                        return Blocks::Stop(stop);
+                    }
+                    after_dot = d + 1;
+                    from = d + 1;
+                }
+                p += BLOCK;
+                continue;
+            }
+            let events = window_events(window);
+            for (word_at, word) in events.chunks_exact(8).enumerate() {
+                let mut word = u64::from_le_bytes(word.try_into().unwrap_or_default());
+                while word != 0 {
+                    let byte = word.trailing_zeros() / 8;
+                    let flags = (word >> (byte * 8)) as u8;
+                    word &= !(0xff << (byte * 8));
+                    let k = p + word_at * 8 + byte as usize;
+                    if flags & BARE != 0 {
+                        // The pair at `k` is a bare CR or LF. An LF at `k` is a CRLF's (its
+                        // pair was checked), so the bare one is at `k + 1`, a line start.
+                        let line_start = buf.get(k) == Some(&LF);
+                        let at = if line_start { k + 1 } else { k.max(after_dot) };
+                        return Blocks::Bare { at, line_start };
+                    }
+                    // A line start after a CRLF (its pair was checked), holding a dot.
+                    let d = k + 2;
+                    if let Some(stop) = self.block_dot(buf, sink, cur, d) {
+                        return Blocks::Stop(stop);
+                    }
+                    after_dot = d + 1;
+                }
+            }
+            p += BLOCK;
+        }
+        if after_dot > p {
+            // A dot at `p` or `p + 1` was taken out: go on after it.
+            Blocks::Resume {
+                at: after_dot,
+                line_start: false,
+            }
+        } else if buf.get(p) == Some(&LF) {
+            // The last block ended between CR and LF (its pair was checked).
+            Blocks::Resume {
+                at: p + 1,
+                line_start: true,
+            }
+        } else {
+            Blocks::Resume {
+                at: p,
+                line_start: false,
+            }
+        }
+    }
+
+    /// A dot at `d` on a line start that [`blocks`](Self::blocks) found: the terminator (or
+    /// maybe one, when the input ends) stops the pass there; a stuffed dot is taken out.
+    fn block_dot<S: Sink>(
+        &mut self,
+        buf: &mut [u8],
+        sink: &mut S,
+        cur: &mut Cursor,
+        d: usize,
+    ) -> Option<Step> {
+        match buf.get(d + 1..).unwrap_or_default() {
+            [] | [CR] | [CR, LF, ..] => {
+                self.state = State::LineStart { strict: true };
+                Some(self.finish(buf, sink, cur, d, 0))
+            }
+            _ => {
+                self.state = State::Text;
+                self.dot(buf, sink, cur, d)
+            }
+        }
+    }
+
+    /// Takes out the stuffed dot at `d`, or ends the pass there when `sink` says so.
+    fn dot<S: Sink>(
+        &mut self,
+        buf: &mut [u8],
+        sink: &mut S,
+        cur: &mut Cursor,
+        d: usize,
+    ) -> Option<Step> {
+        if self.rejected_at.is_some() {
+            // Nothing is handed out any more: the dot need not be taken out.
+            return None;
+        }
+        let (len, drop) = sink.dot(buf, cur, d, self.since_dot)?;
+        self.since_dot = 1;
+        Some(Step::Emit { len, drop })
+    }
+
+    /// Ends the pass at `end`, then drops `skip` more octets.
+    fn finish<S: Sink>(
+        &mut self,
+        buf: &mut [u8],
+        sink: &mut S,
+        cur: &Cursor,
+        end: usize,
+        skip: usize,
+    ) -> Step {
+        self.since_dot = match cur.last_dot {
+            Some(dot) => (end + skip).saturating_sub(dot),
+            None => self.since_dot.saturating_add(end + skip),
+        };
+        if self.rejected_at.is_some() {
+            return Step::Emit {
+                len: 0,
+                drop: end + skip,
+            };
+        }
+        let (len, drop) = sink.finish(buf, cur, end);
+        Step::Emit {
+            len,
+            drop: drop + skip,
+        }
+    }
+}
+
+impl From<BodyEnd> for BodyFrame {
+    fn from(end: BodyEnd) -> Self {
+        match end {
+            BodyEnd::End => Self::End,
+            BodyEnd::Rejected { offset } => Self::Rejected { offset },
+        }
+    }
+}
+
+/// Where a pass of [`DotUnstuffer::scan`] stands: `buf[..w]` is body ready to hand out,
+/// `buf[w..r]` is left over from moving text back over taken-out dots, and reading goes on
+/// at `r` or later.
+#[derive(Debug, Default)]
+struct Cursor {
+    w: usize,
+    r: usize,
+    /// The last stuffed dot taken out in this pass.
+    last_dot: Option<usize>,
+}
+
+/// Where the body goes while [`DotUnstuffer::scan`] reads it.
+trait Sink {
+    /// Takes out the stuffed dot at `d`, or returns the chunk `(len, drop)` that ends before
+    /// it. `since_dot` is how far the front of the buffer is from the previous dot.
+    fn dot(
+        &mut self,
+        buf: &mut [u8],
+        cur: &mut Cursor,
+        d: usize,
+        since_dot: usize,
+    ) -> Option<(usize, usize)>;
+
+    /// Ends the pass at `end`: the chunk `(len, drop)` to take off the buffer.
+    fn finish(&mut self, buf: &mut [u8], cur: &Cursor, end: usize) -> (usize, usize);
+
+    /// Everything before `upto` has been read and holds no stuffed dot after `cur.r`.
+    fn flush(&mut self, _buf: &[u8], _cur: &mut Cursor, _upto: usize) {}
+}
+
+/// The body stays in the input buffer and is handed out in zero-copy chunks.
+struct InPlace;
+
+impl Sink for InPlace {
+    fn dot(
+        &mut self,
+        buf: &mut [u8],
+        cur: &mut Cursor,
+        d: usize,
+        since_dot: usize,
+    ) -> Option<(usize, usize)> {
+        let span = match cur.last_dot {
+            Some(last) => d.saturating_sub(last),
+            None => since_dot.saturating_add(d),
+        };
+        if span >= COMPACT_SPAN {
+            // A long run before this dot: rather than moving it, end the chunk (before it,
+            // if text is being moved: what follows is read again next pass).
+            return Some(if cur.w < cur.r {
+                (cur.w, cur.r - cur.w)
+            } else {
+                (d, 1)
+            });
+        }
+        if cur.w < cur.r {
+            buf.copy_within(cur.r..d, cur.w);
+        }
+        cur.w += d - cur.r;
+        cur.r = d + 1;
+        cur.last_dot = Some(d);
+        None
+    }
+
+    fn finish(&mut self, buf: &mut [u8], cur: &Cursor, end: usize) -> (usize, usize) {
+        if cur.w < cur.r {
+            buf.copy_within(cur.r..end, cur.w);
+            (cur.w + end - cur.r, cur.r - cur.w)
+        } else {
+            (end, 0)
+        }
+    }
+}
+
+/// The body is appended to the caller's buffer; the input is only read.
+struct Append<'a>(&'a mut BytesMut);
+
+impl Sink for Append<'_> {
+    fn dot(
+        &mut self,
+        buf: &mut [u8],
+        cur: &mut Cursor,
+        d: usize,
+        _since_dot: usize,
+    ) -> Option<(usize, usize)> {
+        self.0
+            .extend_from_slice(buf.get(cur.r..d).unwrap_or_default());
+        cur.r = d + 1;
+        cur.last_dot = Some(d);
+        None
+    }
+
+    fn finish(&mut self, buf: &mut [u8], cur: &Cursor, end: usize) -> (usize, usize) {
+        self.0
+            .extend_from_slice(buf.get(cur.r..end).unwrap_or_default());
+        (0, end)
+    }
+
+    /// Copies what was read while it is still in the cache, rather than in one pass at the
+    /// end, which would read the whole input again.
+    fn flush(&mut self, buf: &[u8], cur: &mut Cursor, upto: usize) {
+        self.0
+            .extend_from_slice(buf.get(cur.r..upto).unwrap_or_default());
+        cur.r = upto;
+    }
+}
+
+/// How [`DotUnstuffer::blocks`] left off.
+enum Blocks {
+    /// The pass ends.
+    Stop(Step),
+    /// No whole block is left: go on at `at`, inside a line or at a line start whose dot,
+    /// if any, was already taken out.
+    Resume { at: usize, line_start: bool },
+    /// A bare CR or LF at or after `at`: read from there line by line.
+    Bare { at: usize, line_start: bool },
+}
+
+/// Flag in [`window_events`]: the pair at this position is a bare CR or LF.
+const BARE: u8 = 1;
+/// Flag in [`window_events`]: the line after the LF after this position starts with a dot.
+const DOT_LINE: u8 = 2;
+
+/// Which of [`BARE`] and [`DOT_LINE`] a window of `BLOCK + 2` octets holds: for every
+/// position `k` below `BLOCK`, whether the octet at `k` is a CR but the one at `k + 1` is not
+/// an LF or the other way round, and whether that LF is followed by a dot. Zero for plain
+/// text.
+///
+/// Branch-free over fixed-length slices, so the compiler vectorises it (SSE2 already takes
+/// 16 octets at a time); the `+ 2` lets each block check the line start after its last LF.
+fn window_flags(window: &[u8]) -> u8 {
+    let (Some(xs), Some(ys), Some(zs)) = (
+        window.get(..BLOCK),
+        window.get(1..BLOCK + 1),
+        window.get(2..BLOCK + 2),
+    ) else {
+        return BARE;
+    };
+    let (mut bare, mut dot) = (0u8, 0u8);
+    for ((&x, &y), &z) in xs.iter().zip(ys).zip(zs) {
+        let lf = y == LF;
+        bare |= u8::from((x == CR) != lf);
+        dot |= u8::from(lf & (z == DOT));
+    }
+    (bare * BARE) | (dot * DOT_LINE)
+}
+
+/// The same checks as [`window_flags`], position by position: [`BARE`] and [`DOT_LINE`].
+fn window_events(window: &[u8]) -> [u8; BLOCK] {
+    let mut events = [0u8; BLOCK];
+    if let (Some(xs), Some(ys), Some(zs)) = (
+        window.get(..BLOCK),
+        window.get(1..BLOCK + 1),
+        window.get(2..BLOCK + 2),
+    ) {
+        for (((event, &x), &y), &z) in events.iter_mut().zip(xs).zip(ys).zip(zs) {
+            let lf = y == LF;
+            *event = (u8::from((x == CR) != lf) * BARE) | (u8::from(lf & (z == DOT)) * DOT_LINE);
+        }
+    }
+    events
 }
 
 /// The size of the blocks [`skip_plain_blocks`] checks at once.
@@ -384,10 +806,11 @@ fn skip_plain_blocks(buf: &[u8], mut p: usize) -> usize {
 
 /// What [`DotUnstuffer::scan`] found.
 enum Step {
-    /// `len` octets of body, then `drop` octets (a stuffed dot or a bare newline) to discard.
+    /// `len` octets of body, then `drop` octets (stuffed dots, a bare newline, text moved
+    /// back over them) to discard.
     Emit { len: usize, drop: usize },
-    /// `len` octets of body, then the `.CRLF` terminator.
-    End { len: usize },
+    /// The `.CRLF` terminator is at the front of the buffer.
+    End,
 }
 
 #[cfg(test)]
