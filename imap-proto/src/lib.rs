@@ -87,6 +87,7 @@
 //! §5.1.3).
 #![forbid(unsafe_code)]
 
+pub mod client;
 #[cfg(feature = "tokio-codec")]
 pub mod codec;
 pub mod command;
@@ -99,6 +100,7 @@ pub mod response;
 pub mod state;
 pub mod types;
 
+pub use client::{Client, ClientConfig, ClientEvent, ClientState};
 pub use config::{Leniency, Limits, TlsMode};
 pub use encode::{EncodeOptions, Encoded, Encoder, Side};
 pub use error::{Error, InvalidValue, ParseError, ParseErrorKind, SendError};
