@@ -964,3 +964,90 @@ fn zero_copy_from_bytes() {
     // The content shares the unit's buffer.
     assert_eq!(d.as_shared().as_ptr(), unit[23..].as_ptr());
 }
+
+// ---- framed input: streamed literals and chunk boundaries -------------------------------
+
+/// Frames `input` fed in the given pieces and decodes every unit.
+fn framed(pieces: &[&[u8]], threshold: u64) -> Vec<Result<Response, ParseError>> {
+    use imap_proto::frame::{Frame, FrameLimits, Framer};
+    let mut limits = FrameLimits::default();
+    limits.literal_stream_threshold = threshold;
+    let mut framer = Framer::responses(limits);
+    let mut buf = bytes::BytesMut::new();
+    let mut out = Vec::new();
+    for piece in pieces {
+        buf.extend_from_slice(piece);
+        while let Some(frame) = framer.next_frame(&mut buf) {
+            if let Frame::Unit(unit) = frame {
+                out.push(Response::from_unit(&unit, &DecodeOptions::strict()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn streamed_literal_is_a_marker() {
+    let input = b"* 4 FETCH (UID 9 BODY[] {10}\r\n0123456789 FLAGS (\\Seen))\r\n";
+    let out = framed(&[input], 4);
+    assert_eq!(out.len(), 1);
+    let f = fetch(out[0].clone().unwrap());
+    assert_eq!(f.items[0], FetchItem::Uid(9));
+    assert!(matches!(
+        &f.items[1],
+        FetchItem::BodySection {
+            data: Payload::Streamed { len: 10 },
+            ..
+        }
+    ));
+    assert_eq!(
+        f.items[2],
+        FetchItem::Flags(vec![FlagFetch::Flag(Flag::Seen)])
+    );
+    // Below the threshold the data is in the unit.
+    let f = fetch(framed(&[input], 1024)[0].clone().unwrap());
+    assert!(
+        matches!(&f.items[1], FetchItem::BodySection { data: Payload::Data(d), .. } if d.as_bytes() == b"0123456789")
+    );
+    // literal8 streams too.
+    let out = framed(&[b"* 1 FETCH (BINARY[] ~{6}\r\n\x00\x01\x02abc)\r\n"], 2);
+    let f = fetch(out[0].clone().unwrap());
+    assert!(matches!(
+        &f.items[0],
+        FetchItem::Binary {
+            data: Payload::Streamed { len: 6 },
+            ..
+        }
+    ));
+}
+
+#[test]
+fn chunk_boundaries_everywhere() {
+    // §6.2 item 19: items 8, 17 and 18 split at every offset give the same responses.
+    let body = b"line\r\nA1 OK done\r\n)\r\n* BYE\r\n{99}\r\n";
+    let mut item18 = format!("* 3 FETCH (BODY[] {{{}}}\r\n", body.len()).into_bytes();
+    item18.extend_from_slice(body);
+    item18.extend_from_slice(b")\r\n");
+    let mut input = b"* LIST () \"/\" {7}\r\nfoo bar\r\n* 2 FETCH (BODY[] {0}\r\n)\r\n".to_vec();
+    input.extend_from_slice(&item18);
+    input.extend_from_slice(b"A1 OK done\r\n");
+    let whole: Vec<Response> = framed(&[&input], 1 << 20)
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(whole.len(), 4);
+    for cut in 1..input.len() {
+        let (a, b) = input.split_at(cut);
+        let split: Vec<Response> = framed(&[a, b], 1 << 20)
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(split, whole, "cut at {cut}");
+    }
+    let bytes: Vec<&[u8]> = input.chunks(1).collect();
+    let one_by_one: Vec<Response> = framed(&bytes, 1 << 20)
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(one_by_one, whole);
+}
