@@ -278,6 +278,14 @@ pub enum Error {
         /// The configured limit.
         limit: u32,
     },
+    /// Server: bytes arrived after the COMPRESS command line and before the driver switched
+    /// to the compressed stream (RFC 4978 §3: the client waits for the tagged OK); they
+    /// cannot be told apart from compressed data, so they were discarded.
+    #[error("{bytes} bytes sent after compress before the switch")]
+    CompressionInjection {
+        /// How many bytes were discarded.
+        bytes: usize,
+    },
     /// Client: a response from the server does not parse (and
     /// `ClientConfig::skip_unparsable` is off).
     #[error("bad response: {0}")]
@@ -316,6 +324,17 @@ pub enum SendError {
     /// A value given was invalid.
     #[error(transparent)]
     Invalid(#[from] InvalidValue),
+    /// Server: the token does not name a command waiting for an answer (already answered,
+    /// or unknown).
+    #[error("no pending command for token {0}")]
+    UnknownToken(u64),
+    /// Server: the UID is not in the selected mailbox as the client sees it (expunged, or
+    /// never announced with EXISTS).
+    #[error("uid {uid} is not in the client's view of the mailbox")]
+    UnknownUid {
+        /// The UID given.
+        uid: u32,
+    },
     /// Client: the greeting, capabilities or STARTTLS are still running; wait for
     /// `ClientEvent::Ready`.
     #[error("session is not ready for commands yet")]

@@ -97,6 +97,7 @@ pub mod error;
 pub mod frame;
 mod parse;
 pub mod response;
+pub mod server;
 pub mod state;
 pub mod types;
 
@@ -105,4 +106,5 @@ pub use config::{Leniency, Limits, TlsMode};
 pub use encode::{EncodeOptions, Encoded, Encoder, Side};
 pub use error::{Error, InvalidValue, ParseError, ParseErrorKind, SendError};
 pub use mail_sansio::Parsed;
+pub use server::{Server, ServerConfig, ServerEvent};
 pub use state::State;

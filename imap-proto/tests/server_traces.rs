@@ -1,0 +1,342 @@
+//! Replays `tests/traces/server-*.trace` against [`Server`], whole, byte by byte and in random
+//! splits.
+//!
+//! `# config: WORDS` lines choose the configuration: `tls=required` (default), `tls=implicit`,
+//! `tls=none`, `compatible`, `literal-plus`, `rev2`, `cram-md5`, `scram`, `no-multiappend`,
+//! `bad=N` (bad commands after login), `bad-before-login=N`, `append-limit=N`,
+//! `stream=N` (literals above N octets stream), `preauth` (PREAUTH greeting).
+//!
+//! The application logs in `joe`/`secret` (and `user`/`pencil` for SCRAM, `tim` for CRAM-MD5
+//! with RFC 2195's secret) and refuses anyone else with `NO [AUTHENTICATIONFAILED]`. Every
+//! other event waits for directives, which answer the oldest unanswered event (or the N-th
+//! with a leading number: `@2 ok`):
+//!
+//! - `@open UIDS [uidvalidity=N] [uidnext=N] [modseq=N] [examine]`: open the mailbox
+//!   (`UIDS` like `1:18` or `4,7,9`; `-` for none);
+//! - `@send LINE`: an untagged response, decoded with the crate's response grammar (`\r\n`
+//!   escapes allowed); a FETCH's message number is turned into the UID the view gives it;
+//! - `@search UID...`: SEARCH results; `@ok [TEXT]`, `@status LINE` (a tagged status
+//!   decoded for its condition, code and text);
+//! - `@push exists UID`, `@push expunge UID`, `@push flags UID FLAG...`;
+//! - `@expect TEXT`, `@expect-none TEXT`: the event log.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+use std::cell::RefCell;
+use std::path::Path;
+use std::rc::Rc;
+use std::time::Instant;
+
+use imap_proto::TlsMode;
+use imap_proto::response::{Code, Condition, Data, Response, StatusKind, Text};
+use imap_proto::server::{
+    Completion, MailboxSnapshot, Server, ServerConfig, ServerEvent, Token, Update,
+};
+use imap_proto::types::{Flag, FlagPerm};
+use mail_sansio::sasl::{Credentials, Mechanism, SaslServerConfig, ScramCredentials};
+use mail_sansio::testing::trace::{self, Call, EventLog, Role, Trace};
+
+/// RFC 2195 §2's example challenge.
+const RFC2195_CHALLENGE: &[u8] = b"<1896.697170952@postoffice.reston.mci.net>";
+/// RFC 7677 §3's server nonce part and salt.
+const RFC7677_SERVER_NONCE: &str = "%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0";
+const RFC7677_SALT: [u8; 16] = [
+    91, 109, 153, 104, 157, 18, 53, 142, 236, 160, 75, 20, 18, 54, 250, 129,
+];
+
+#[derive(Default)]
+struct Log {
+    events: EventLog,
+    pending: Vec<Token>,
+}
+
+pub fn config(text: &str) -> (ServerConfig, bool) {
+    let mut c = ServerConfig::strict(TlsMode::Required);
+    let mut preauth = false;
+    for line in text.lines().filter_map(|l| l.strip_prefix("# config:")) {
+        for word in line.split_whitespace() {
+            let (key, value) = word.split_once('=').unwrap_or((word, ""));
+            match key {
+                "tls" => {
+                    c.tls = match value {
+                        "required" => TlsMode::Required,
+                        "implicit" => TlsMode::Implicit,
+                        _ => TlsMode::DangerousPlaintext,
+                    }
+                }
+                "compatible" => {
+                    let tls = c.tls;
+                    c = ServerConfig::compatible(tls);
+                }
+                "literal-plus" => c.extensions.literal_plus = true,
+                "rev2" => c.extensions.imap4rev2 = true,
+                "cram-md5" => c.sasl.push(Mechanism::CramMd5.into()),
+                "scram" => c.sasl.push(Mechanism::ScramSha256.into()),
+                "login-mech" => c.sasl.push(Mechanism::Login.into()),
+                "no-multiappend" => c.extensions.multiappend = false,
+                "bad" => c.bad_commands = value.parse().unwrap(),
+                "bad-before-login" => c.bad_commands_before_login = value.parse().unwrap(),
+                "append-limit" => c.append_limit = Some(value.parse().unwrap()),
+                "stream" => c.limits.literal_stream_threshold = value.parse().unwrap(),
+                "preauth" => preauth = true,
+                other => panic!("unknown config word {other}"),
+            }
+        }
+    }
+    (c, preauth)
+}
+
+/// The trace escapes `\r`, `\n` and `\\` in a directive's argument.
+fn unescape(text: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut chars = text.bytes();
+    while let Some(b) = chars.next() {
+        match (b, b == b'\\') {
+            (_, true) => match chars.next() {
+                Some(b'r') => out.push(b'\r'),
+                Some(b'n') => out.push(b'\n'),
+                Some(other) => out.push(other),
+                None => out.push(b'\\'),
+            },
+            (b, false) => out.push(b),
+        }
+    }
+    out
+}
+
+fn uids(text: &str) -> Vec<u32> {
+    if text == "-" {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for part in text.split(',') {
+        match part.split_once(':') {
+            Some((a, b)) => out.extend(a.parse::<u32>().unwrap()..=b.parse::<u32>().unwrap()),
+            None => out.push(part.parse().unwrap()),
+        }
+    }
+    out
+}
+
+fn standard_flags() -> Vec<Flag> {
+    vec![
+        Flag::Answered,
+        Flag::Flagged,
+        Flag::Deleted,
+        Flag::Seen,
+        Flag::Draft,
+    ]
+}
+
+/// The application's automatic answers (logins); everything else waits for directives.
+fn decide(server: &mut Server, log: &mut Log, event: ServerEvent) {
+    match event {
+        ServerEvent::Login { token, credentials } => {
+            let ok = match &credentials {
+                Credentials::Password {
+                    authcid, password, ..
+                } => (authcid == "joe" || authcid == "mrc") && password.expose() == "secret",
+                Credentials::CramMd5(proof) => {
+                    proof.user() == "tim" && proof.verify(b"tanstaaftanstaaf")
+                }
+                _ => false,
+            };
+            if ok {
+                server.accept(token).unwrap();
+            } else {
+                refuse_login(server, token);
+            }
+        }
+        ServerEvent::SaslConfig { token, .. } => {
+            let config = SaslServerConfig::new()
+                .with_cram_md5_challenge(RFC2195_CHALLENGE)
+                .with_scram_nonce(RFC7677_SERVER_NONCE);
+            server.provide_sasl_config(token, config).unwrap();
+        }
+        ServerEvent::ScramCredentials { token, authcid, .. } => {
+            let password = if authcid == "user" { "pencil" } else { "x" };
+            let stored = ScramCredentials::derive(password, &RFC7677_SALT, 4096).unwrap();
+            server.provide_scram_credentials(token, stored).unwrap();
+        }
+        ServerEvent::SaslAuthenticated { token, authcid, .. } => {
+            if authcid == "user" {
+                server.accept(token).unwrap();
+            } else {
+                refuse_login(server, token);
+            }
+        }
+        other => {
+            if let Some(token) = other.token() {
+                log.pending.push(token);
+            }
+        }
+    }
+}
+
+fn refuse_login(server: &mut Server, token: Token) {
+    let no = Completion::no(
+        Some(Code::AuthenticationFailed),
+        Text::try_from("Authentication failed").unwrap(),
+    );
+    server.complete(token, no).unwrap();
+}
+
+fn directive(server: &mut Server, log: &mut Log, d: &str) {
+    let (index, rest) = match d.split_once(' ') {
+        Some((n, rest)) if n.parse::<usize>().is_ok() => (n.parse::<usize>().unwrap() - 1, rest),
+        _ => (0, d),
+    };
+    let (word, arg) = rest.split_once(' ').unwrap_or((rest, ""));
+    let token = || *log.pending.get(index).expect("no pending event");
+    match word {
+        "expect" => log.events.expect(arg).unwrap(),
+        "expect-none" => log.events.expect_none(arg).unwrap(),
+        "open" => {
+            let mut words = arg.split_whitespace();
+            let uid_list = uids(words.next().unwrap());
+            let mut snapshot = MailboxSnapshot {
+                uid_next: uid_list.last().map_or(1, |u| u + 1),
+                uids: uid_list,
+                flags: standard_flags(),
+                permanent_flags: standard_flags()
+                    .into_iter()
+                    .map(FlagPerm::Flag)
+                    .chain([FlagPerm::Any])
+                    .collect(),
+                uid_validity: 1,
+                highest_modseq: None,
+                recent: 0,
+                first_unseen: None,
+                read_only: false,
+            };
+            for w in words {
+                let (k, v) = w.split_once('=').unwrap_or((w, ""));
+                match k {
+                    "uidvalidity" => snapshot.uid_validity = v.parse().unwrap(),
+                    "uidnext" => snapshot.uid_next = v.parse().unwrap(),
+                    "modseq" => snapshot.highest_modseq = Some(v.parse().unwrap()),
+                    "recent" => snapshot.recent = v.parse().unwrap(),
+                    "unseen" => snapshot.first_unseen = Some(v.parse().unwrap()),
+                    "examine" => snapshot.read_only = true,
+                    other => panic!("unknown open word {other}"),
+                }
+            }
+            server.open_mailbox(token(), snapshot).unwrap();
+        }
+        "send" => {
+            let mut line = unescape(arg);
+            line.extend_from_slice(b"\r\n");
+            let response = Response::decode(&line).unwrap().complete().unwrap();
+            match response {
+                Response::Data(Data::Fetch(fetch)) => {
+                    let uid = server.selected().unwrap().uid(fetch.seq).unwrap();
+                    server.send_fetch(token(), uid, fetch.items).unwrap();
+                }
+                other => server.send_response(token(), other).unwrap(),
+            }
+        }
+        "search" => {
+            let found: Vec<u32> = arg.split_whitespace().map(|w| w.parse().unwrap()).collect();
+            let t = token();
+            server.send_search(t, &found, None).unwrap();
+            log.pending.retain(|p| *p != t);
+        }
+        "ok" => {
+            let t = token();
+            let completion = if arg.is_empty() {
+                Completion::ok()
+            } else {
+                Completion {
+                    text: Text::try_from(arg).unwrap(),
+                    ..Completion::ok()
+                }
+            };
+            server.complete(t, completion).unwrap();
+            log.pending.retain(|p| *p != t);
+        }
+        "status" => {
+            let mut line = unescape(arg);
+            line.extend_from_slice(b"\r\n");
+            let Response::Status(status) = Response::decode(&line).unwrap().complete().unwrap()
+            else {
+                panic!("not a status: {arg}");
+            };
+            let StatusKind::Tagged(_, condition) = status.kind else {
+                panic!("not tagged: {arg}");
+            };
+            let completion = Completion {
+                condition,
+                code: status.code,
+                text: status.text,
+            };
+            let t = token();
+            server.complete(t, completion).unwrap();
+            log.pending.retain(|p| *p != t);
+        }
+        "push" => {
+            let mut words = arg.split_whitespace();
+            let kind = words.next().unwrap();
+            let uid: u32 = words.next().unwrap().parse().unwrap();
+            let update = match kind {
+                "exists" => Update::Exists { uid },
+                "expunge" => Update::Expunged { uid },
+                "flags" => Update::Flags {
+                    uid,
+                    flags: words.map(|f| Flag::try_from(f).unwrap()).collect(),
+                    modseq: None,
+                },
+                other => panic!("unknown push {other}"),
+            };
+            server.push(update).unwrap();
+        }
+        other => panic!("unknown directive {other:?}"),
+    }
+    let _ = Condition::Ok;
+}
+
+fn run(t: &Trace, text: &str) -> Result<(), trace::TraceFailure> {
+    let log = Rc::new(RefCell::new(Log::default()));
+    let make_log = log.clone();
+    let (cfg, preauth) = config(text);
+    trace::replay_all(
+        t,
+        Role::Server,
+        move |now: Instant| {
+            *make_log.borrow_mut() = Log::default();
+            if preauth {
+                Server::new_preauth(cfg.clone(), now).unwrap()
+            } else {
+                Server::new(cfg.clone(), now)
+            }
+        },
+        move |server: &mut Server, call: Call<'_, ServerEvent>, _now| {
+            let mut log = log.borrow_mut();
+            match call {
+                Call::Event(ServerEvent::AppendChunk(bytes)) => log.events.push_data(&bytes),
+                Call::Event(event) => {
+                    log.events.push(format!("{event:?}"));
+                    decide(server, &mut log, event);
+                }
+                Call::Directive(d) => directive(server, &mut log, d),
+            }
+        },
+    )
+}
+
+#[test]
+fn server_traces() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/traces");
+    // IMAP_TRACE=part replays only the files whose names contain it.
+    let filter = std::env::var("IMAP_TRACE").ok();
+    let keep = |name: &str| {
+        name.starts_with("server-") && filter.as_ref().is_none_or(|f| name.contains(f.as_str()))
+    };
+    let count = trace::replay_dir(&dir, keep, run).unwrap_or_else(|e| panic!("{e}"));
+    assert!(filter.is_some() || count >= 1, "only {count} server traces");
+}
