@@ -41,8 +41,9 @@ use tokio_rustls::{TlsAcceptor, TlsConnector, TlsStream};
 /// How many octets one read may take.
 const READ_CHUNK: usize = 16 * 1024;
 
-/// How long a STARTTLS handshake may take: a peer that agrees to TLS and then goes silent
-/// must not hold the connection forever (CVE-2011-1947 pattern).
+/// How long a STARTTLS handshake may take by default: a peer that agrees to TLS and then goes
+/// silent must not hold the connection forever (CVE-2011-1947 pattern). [`Runner`] sets
+/// another (the clients' `--tls-timeout`, 10 s by default).
 pub const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// What the application does with a session's events.
@@ -133,8 +134,12 @@ impl Conn {
         }
     }
 
-    /// Runs the handshake over the plain socket.
-    async fn upgrade<E>(self, how: &TlsUpgrade) -> Result<Self, DriverError<E>> {
+    /// Runs the handshake over the plain socket, for at most `timeout`.
+    async fn upgrade<E>(
+        self,
+        how: &TlsUpgrade,
+        timeout: std::time::Duration,
+    ) -> Result<Self, DriverError<E>> {
         let Self::Plain(tcp) = self else {
             return Err(DriverError::TlsTwice);
         };
@@ -146,9 +151,9 @@ impl Conn {
                 }
             })
         };
-        let tls = tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake)
+        let tls = tokio::time::timeout(timeout, handshake)
             .await
-            .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "tls handshake timed out"))??;
+            .map_err(|_| DriverError::HandshakeTimeout(timeout))??;
         Ok(Self::Tls(Box::new(tls)))
     }
 }
@@ -168,6 +173,9 @@ pub enum DriverError<E = std::convert::Infallible> {
     Session(E),
     /// The session waits for a decision that the handler did not give.
     Stalled,
+    /// The TLS handshake that STARTTLS or STLS asked for did not finish in time (a peer that
+    /// agreed to TLS and then said nothing).
+    HandshakeTimeout(std::time::Duration),
 }
 
 impl<E: std::fmt::Display> std::fmt::Display for DriverError<E> {
@@ -179,6 +187,9 @@ impl<E: std::fmt::Display> std::fmt::Display for DriverError<E> {
             Self::Eof => f.write_str("connection closed by peer"),
             Self::Session(e) => write!(f, "protocol: {e}"),
             Self::Stalled => f.write_str("session waits for an answer the handler did not give"),
+            Self::HandshakeTimeout(t) => {
+                write!(f, "tls handshake timed out after {} s", t.as_secs_f64())
+            }
         }
     }
 }
@@ -195,8 +206,78 @@ impl<E> From<io::Error> for DriverError<E> {
 ///
 /// `Ok(())` when the session ended normally (it closed after QUIT or its goodbye); an error
 /// when the socket failed, the peer left early or the session failed (its goodbye, such as
-/// `421`, was sent first).
+/// `421`, was sent first). The STARTTLS handshake may take [`HANDSHAKE_TIMEOUT`]; a
+/// [`Runner`] sets another and keeps the peer's first bytes.
 pub async fn run<S, H>(
+    conn: Conn,
+    session: &mut S,
+    handler: &mut H,
+    upgrade: Option<&TlsUpgrade>,
+) -> Result<(), DriverError<S::Error>>
+where
+    S: Session + Send,
+    S::Error: Send,
+    H: Handler<S> + Send,
+{
+    Runner::default().run(conn, session, handler, upgrade).await
+}
+
+/// [`run`] with options: the STARTTLS handshake timeout, and the first bytes the peer sent
+/// kept for error messages (a client that got no valid greeting can show what came instead).
+#[derive(Debug, Clone)]
+pub struct Runner {
+    /// How long the STARTTLS handshake may take.
+    pub handshake_timeout: std::time::Duration,
+    /// How many of the peer's first octets to keep (0: none).
+    pub keep_first: usize,
+    first: Vec<u8>,
+}
+
+impl Default for Runner {
+    fn default() -> Self {
+        Self {
+            handshake_timeout: HANDSHAKE_TIMEOUT,
+            keep_first: 0,
+            first: Vec::new(),
+        }
+    }
+}
+
+impl Runner {
+    /// A runner with this STARTTLS handshake timeout that keeps up to `keep_first` of the
+    /// peer's first octets.
+    pub fn new(handshake_timeout: std::time::Duration, keep_first: usize) -> Self {
+        Self {
+            handshake_timeout,
+            keep_first,
+            first: Vec::new(),
+        }
+    }
+
+    /// The first octets the peer sent (up to [`keep_first`](Self::keep_first)).
+    pub fn first_input(&self) -> &[u8] {
+        &self.first
+    }
+
+    /// Drives `session` over `conn`, like [`run`].
+    pub async fn run<S, H>(
+        &mut self,
+        conn: Conn,
+        session: &mut S,
+        handler: &mut H,
+        upgrade: Option<&TlsUpgrade>,
+    ) -> Result<(), DriverError<S::Error>>
+    where
+        S: Session + Send,
+        S::Error: Send,
+        H: Handler<S> + Send,
+    {
+        run_inner(self, conn, session, handler, upgrade).await
+    }
+}
+
+async fn run_inner<S, H>(
+    runner: &mut Runner,
     conn: Conn,
     session: &mut S,
     handler: &mut H,
@@ -240,7 +321,7 @@ where
         if session.wants_tls() {
             let how = upgrade.ok_or(DriverError::NoTls)?;
             let plain = conn.take().ok_or(DriverError::TlsTwice)?;
-            conn = Some(plain.upgrade(how).await?);
+            conn = Some(plain.upgrade(how, runner.handshake_timeout).await?);
             session.handle_tls_established(Instant::now());
             continue;
         }
@@ -277,7 +358,14 @@ where
                         eof = true;
                         session.handle_eof(now);
                     }
-                    n => session.handle_input(now, buf.get(..n).unwrap_or_default()),
+                    n => {
+                        let bytes = buf.get(..n).unwrap_or_default();
+                        let room = runner.keep_first.saturating_sub(runner.first.len());
+                        runner
+                            .first
+                            .extend_from_slice(bytes.get(..room.min(n)).unwrap_or_default());
+                        session.handle_input(now, bytes);
+                    }
                 }
             }
             () = sleep => session.handle_timeout(Instant::now()),

@@ -4,7 +4,7 @@
 use mail_sansio::sasl::SaslClient;
 use smtp_proto::{Client, ClientConfig, ClientEvent, Envelope, Error, Reply, Stage};
 
-use crate::driver::{self, Conn, DriverError, Handler, TlsUpgrade};
+use crate::driver::{Conn, DriverError, Handler, Runner, TlsUpgrade};
 
 /// What the server said about the message.
 #[derive(Debug, Default)]
@@ -18,6 +18,11 @@ pub struct Report {
     /// A call into the client was refused locally (message too large for the server's SIZE,
     /// mechanism not offered, ...).
     pub local_error: Option<String>,
+    /// AUTH was not started because it would have sent credentials without TLS.
+    pub plaintext_refused: bool,
+    /// The server's greeting was received (a session that failed without one met a server
+    /// that does not speak SMTP, or none at all).
+    pub greeted: bool,
 }
 
 impl Report {
@@ -53,6 +58,8 @@ impl Handler<Client> for Send<'_> {
             ClientEvent::Ready => match self.auth.take() {
                 Some(sasl) => {
                     if let Err(e) = client.authenticate(sasl) {
+                        self.report.plaintext_refused =
+                            matches!(e, smtp_proto::SendError::PlaintextCredentials);
                         self.report.local_error = Some(format!("auth: {e}"));
                         let _ = client.quit();
                     }
@@ -102,6 +109,47 @@ pub async fn send(
     message: &[u8],
     recipients: usize,
 ) -> (Report, Result<(), DriverError<Error>>) {
+    let mut runner = Runner::default();
+    let mail = Mail {
+        config,
+        auth,
+        envelope,
+        message,
+        recipients,
+    };
+    send_with(&mut runner, conn, upgrade, mail).await
+}
+
+/// One message to send: the client configuration, AUTH, the envelope and the content.
+#[derive(Debug)]
+pub struct Mail<'a> {
+    /// The client configuration (name, TLS mode, timeouts).
+    pub config: ClientConfig,
+    /// AUTH first with this client, if any.
+    pub auth: Option<SaslClient>,
+    /// MAIL FROM and RCPT TO.
+    pub envelope: Envelope,
+    /// The message (RFC 5322).
+    pub message: &'a [u8],
+    /// How many recipients the envelope holds.
+    pub recipients: usize,
+}
+
+/// [`send`] driven by `runner` (its STARTTLS handshake timeout; it keeps the server's first
+/// bytes, for a greeting that is not SMTP).
+pub async fn send_with(
+    runner: &mut Runner,
+    conn: Conn,
+    upgrade: Option<&TlsUpgrade>,
+    mail: Mail<'_>,
+) -> (Report, Result<(), DriverError<Error>>) {
+    let Mail {
+        config,
+        auth,
+        envelope,
+        message,
+        recipients,
+    } = mail;
     let mut client = Client::new(config, std::time::Instant::now());
     let mut handler = Send {
         auth,
@@ -112,6 +160,7 @@ pub async fn send(
             ..Report::default()
         },
     };
-    let result = driver::run(conn, &mut client, &mut handler, upgrade).await;
+    let result = runner.run(conn, &mut client, &mut handler, upgrade).await;
+    handler.report.greeted = client.greeting().is_some();
     (handler.report, result)
 }
