@@ -1,6 +1,11 @@
 //! Shared helpers for the example programs.
 //!
 //! - [`auth`]: a SASL client for a mechanism named on the command line.
+//! - [`cli`]: what the clients share on the command line: exit codes, `HOST[:PORT]` and
+//!   `ADDR[:PORT]`, the ports that imply TLS, failures reported on stderr.
+//! - [`client`]: connecting a client (implicit TLS or waiting for a plaintext greeting) and
+//!   explaining why a session failed.
+//! - [`display`]: peer text made safe for a terminal (control characters escaped).
 //! - [`driver`]: a generic tokio + rustls driver for any `mail_sansio::Session` (STARTTLS
 //!   on the same socket, implicit TLS, timeouts from `poll_timeout`), with a [`driver::Handler`]
 //!   trait for the application's answers.
@@ -15,6 +20,9 @@
 //! loop on blocking `std` I/O) and `demo`.
 
 pub mod auth;
+pub mod cli;
+pub mod client;
+pub mod display;
 pub mod driver;
 pub mod mx;
 pub mod submit;

@@ -109,7 +109,8 @@ pub fn connector_with_ca(ca: &Path) -> io::Result<TlsConnector> {
     let config = ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(invalid)?
-        .with_root_certificates(roots)
+        .dangerous()
+        .with_custom_certificate_verifier(explaining(roots)?)
         .with_no_client_auth();
     Ok(TlsConnector::from(Arc::new(config)))
 }
@@ -122,7 +123,8 @@ pub fn connector_public() -> io::Result<TlsConnector> {
     let config = ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(invalid)?
-        .with_root_certificates(roots)
+        .dangerous()
+        .with_custom_certificate_verifier(explaining(roots)?)
         .with_no_client_auth();
     Ok(TlsConnector::from(Arc::new(config)))
 }
@@ -215,4 +217,313 @@ pub fn random_base64(octets: usize) -> Result<String, rustls::Error> {
         .fill(&mut bytes)
         .map_err(|_| rustls::Error::FailedToGetRandomBytes)?;
     Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
+/// The usual certificate check (`webpki`), but a refused certificate carries an
+/// [`Untrusted`] that says whether it is self-signed, so that the error can tell a
+/// self-signed certificate from one issued by an unknown CA.
+fn explaining(
+    roots: RootCertStore,
+) -> io::Result<Arc<dyn rustls::client::danger::ServerCertVerifier>> {
+    let inner =
+        rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider())
+            .build()
+            .map_err(invalid)?;
+    Ok(Arc::new(Explaining(inner)))
+}
+
+#[derive(Debug)]
+struct Explaining(Arc<rustls::client::WebPkiServerVerifier>);
+
+impl rustls::client::danger::ServerCertVerifier for Explaining {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &rustls::pki_types::ServerName<'_>,
+        ocsp_response: &[u8],
+        now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        self.0
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+            .map_err(|e| match e {
+                rustls::Error::InvalidCertificate(error) => {
+                    let why = Untrusted {
+                        error,
+                        self_signed: is_self_issued(end_entity),
+                    };
+                    rustls::Error::InvalidCertificate(rustls::CertificateError::Other(
+                        rustls::OtherError(Arc::new(why)),
+                    ))
+                }
+                other => other,
+            })
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.supported_verify_schemes()
+    }
+}
+
+/// A server certificate that the check refused, and whether it names itself as its issuer.
+#[derive(Debug)]
+pub struct Untrusted {
+    /// What the check found.
+    pub error: rustls::CertificateError,
+    /// The certificate's issuer is its own subject (a self-signed certificate).
+    pub self_signed: bool,
+}
+
+impl std::fmt::Display for Untrusted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = if self.self_signed { "self-signed " } else { "" };
+        write!(f, "{kind}certificate refused: {}", self.error)
+    }
+}
+
+impl std::error::Error for Untrusted {}
+
+/// Whether a certificate's issuer name is its subject name (DER: Certificate → TBSCertificate
+/// → [version], serial, signature, issuer, validity, subject).
+fn is_self_issued(cert: &[u8]) -> bool {
+    /// One DER element: (tag, content, rest).
+    fn element(bytes: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+        let (&tag, rest) = bytes.split_first()?;
+        let (&first, rest) = rest.split_first()?;
+        let (len, rest) = if first < 0x80 {
+            (usize::from(first), rest)
+        } else {
+            let n = usize::from(first & 0x7f);
+            if n == 0 || n > 4 || rest.len() < n {
+                return None;
+            }
+            let (digits, rest) = rest.split_at(n);
+            let len = digits
+                .iter()
+                .fold(0usize, |acc, &d| (acc << 8) | usize::from(d));
+            (len, rest)
+        };
+        if rest.len() < len {
+            return None;
+        }
+        let (content, rest) = rest.split_at(len);
+        Some((tag, content, rest))
+    }
+    let names = || -> Option<bool> {
+        let (_, certificate, _) = element(cert)?;
+        let (_, tbs, _) = element(certificate)?;
+        let (tag, _, mut rest) = element(tbs)?;
+        if tag == 0xa0 {
+            rest = element(rest)?.2; // the version came first: skip the serial
+        }
+        let (_, _, rest) = element(rest)?; // signature algorithm
+        let (_, issuer, rest) = element(rest)?;
+        let (_, _, rest) = element(rest)?; // validity
+        let (_, subject, _) = element(rest)?;
+        Some(issuer == subject)
+    };
+    names().unwrap_or(false)
+}
+
+/// A name as rustls presents it (`DnsName("mx.test")`, `IpAddress(127.0.0.1)`), bare.
+fn bare_name(presented: &str) -> &str {
+    ["DnsName(", "IpAddress("]
+        .iter()
+        .find_map(|p| presented.strip_prefix(p)?.strip_suffix(')'))
+        .map_or(presented, |inner| inner.trim_matches('"'))
+}
+
+/// `seconds` since the UNIX epoch as `YYYY-MM-DD HH:MM:SS UTC`.
+pub fn human_time(seconds: u64) -> String {
+    let days = i64::try_from(seconds / 86_400).unwrap_or(i64::MAX / 2);
+    let secs = seconds % 86_400;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+/// What to tell the user about a failed TLS handshake with `host`: what is wrong and what
+/// to do. `ca` is the `--ca FILE` in use, if any. Everything quoted from the peer (the names
+/// in its certificate) is escaped.
+pub fn explain_handshake(e: &io::Error, host: &str, ca: Option<&Path>) -> crate::cli::Failure {
+    use crate::cli::{Exit, Failure};
+    use crate::display::safe;
+    use rustls::CertificateError as C;
+
+    let rustls_error = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>());
+    let trust_hint = match ca {
+        Some(ca) => format!(
+            "the certificates in --ca {} do not vouch for it: give the server's own \
+             certificate or its CA's with --ca FILE, or --insecure (encrypted, not authenticated)",
+            ca.display()
+        ),
+        None => "give the server's certificate (or its CA's) with --ca FILE, \
+                 or use --insecure (encrypted, but not authenticated)"
+            .to_owned(),
+    };
+    let untrusted = match rustls_error {
+        Some(rustls::Error::InvalidCertificate(C::Other(other))) => {
+            other.0.downcast_ref::<Untrusted>()
+        }
+        _ => None,
+    };
+    let (error, self_signed) = match (untrusted, rustls_error) {
+        (Some(u), _) => (Some(&u.error), u.self_signed),
+        (None, Some(rustls::Error::InvalidCertificate(c))) => (Some(c), false),
+        _ => (None, false),
+    };
+    let of = if self_signed {
+        format!("{host}'s self-signed certificate")
+    } else {
+        format!("{host}'s certificate")
+    };
+    let trusted_where = match ca {
+        Some(ca) => format!("in --ca {}", ca.display()),
+        None => "among the public roots".to_owned(),
+    };
+    if let Some(error) = error {
+        let message = match error {
+            C::UnknownIssuer if self_signed => format!(
+                "{host}'s certificate is self-signed (it is its own issuer) and is not \
+                 {trusted_where}\n{trust_hint}"
+            ),
+            C::UnknownIssuer => format!(
+                "{host}'s certificate was issued by a CA that is not {trusted_where}\n{trust_hint}"
+            ),
+            C::ExpiredContext { time, not_after } => format!(
+                "{of} expired on {} (it is now {})\nthe server must renew it; --insecure skips \
+                 the check",
+                human_time(not_after.as_secs()),
+                human_time(time.as_secs())
+            ),
+            C::Expired => {
+                format!("{of} has expired\nthe server must renew it; --insecure skips the check")
+            }
+            C::NotValidYetContext { time, not_before } => format!(
+                "{of} is not valid before {} (it is now {})\ncheck this machine's clock and the \
+                 server's; --insecure skips the check",
+                human_time(not_before.as_secs()),
+                human_time(time.as_secs())
+            ),
+            C::NotValidYet => format!("{of} is not valid yet\ncheck the clocks"),
+            C::NotValidForNameContext { presented, .. } => {
+                let names: Vec<String> = presented.iter().map(|n| safe(bare_name(n))).collect();
+                format!(
+                    "{of} is not valid for the name {host:?}; it names {}\nconnect by one of \
+                     those names, or --insecure (encrypted, not authenticated)",
+                    if names.is_empty() {
+                        "nothing".to_owned()
+                    } else {
+                        names.join(", ")
+                    }
+                )
+            }
+            C::NotValidForName => format!(
+                "{of} is not valid for the name {host:?}\nconnect by a name the certificate \
+                 holds, or --insecure"
+            ),
+            other => format!(
+                "{of} is refused: {}\n{trust_hint}",
+                safe(&format!("{other:?}"))
+            ),
+        };
+        return Failure::new(Exit::Config, message);
+    }
+    match rustls_error {
+        Some(rustls::Error::AlertReceived(alert)) => Failure::new(
+            Exit::Protocol,
+            format!("{host} ended the TLS handshake (alert: {alert:?})"),
+        ),
+        Some(rustls::Error::InvalidMessage(_))
+        | Some(rustls::Error::InappropriateMessage { .. }) => Failure::new(
+            Exit::Protocol,
+            format!(
+                "{host} does not answer with TLS: is this a plaintext port? \
+                     (--tls required uses STARTTLS)"
+            ),
+        ),
+        Some(other) => Failure::new(
+            Exit::Protocol,
+            format!("TLS with {host} failed: {}", safe(&other.to_string())),
+        ),
+        None if e.kind() == io::ErrorKind::UnexpectedEof => Failure::new(
+            Exit::TempFail,
+            format!("{host} closed the connection during the TLS handshake"),
+        ),
+        None => Failure::new(
+            Exit::TempFail,
+            format!("TLS with {host} failed: {}", safe(&e.to_string())),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presented_names() {
+        assert_eq!(bare_name("DnsName(\"mx.test\")"), "mx.test");
+        assert_eq!(bare_name("IpAddress(127.0.0.1)"), "127.0.0.1");
+        assert_eq!(bare_name("odd"), "odd");
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(human_time(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(human_time(951_782_400), "2000-02-29 00:00:00 UTC");
+        assert_eq!(human_time(1_700_000_000), "2023-11-14 22:13:20 UTC");
+    }
+
+    #[test]
+    fn self_issued() {
+        let made = rcgen::generate_simple_self_signed(vec!["a.test".to_owned()]).unwrap();
+        assert!(is_self_issued(made.cert.der()));
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "Test CA");
+        let ca = ca_params.self_signed(&ca_key).unwrap();
+        let key = rcgen::KeyPair::generate().unwrap();
+        let leaf = rcgen::CertificateParams::new(vec!["a.test".to_owned()])
+            .unwrap()
+            .signed_by(&key, &ca, &ca_key)
+            .unwrap();
+        assert!(!is_self_issued(leaf.der()));
+        assert!(is_self_issued(ca.der()));
+        assert!(!is_self_issued(b"\x30\x03garbage"));
+    }
 }
