@@ -82,26 +82,27 @@ fn smtp_send_submission_then_pop3_client() {
     let out = smtp_send(&server, &args, "secret-a");
     assert!(out.status.success(), "{}", text(&out));
 
-    // A wrong password is refused (exit 1), whatever the mechanism.
+    // A wrong password is refused (exit 77), whatever the mechanism.
     for mech in ["plain", "cram-md5", "scram-sha-256"] {
         let mut args = vec!["--server", &submission, "--ca", &ca, "--auth", mech];
         args.extend(common);
         let out = smtp_send(&server, &args, "wrong");
-        assert_eq!(out.status.code(), Some(1), "{mech}: {}", text(&out));
+        assert_eq!(out.status.code(), Some(77), "{mech}: {}", text(&out));
     }
 
-    // Strict by default: a self-signed certificate without --ca is not trusted (exit 2).
+    // Strict by default: a self-signed certificate without --ca is not trusted (exit 78).
     let mut args = vec!["--server", &submission];
     args.extend(common);
     let out = smtp_send(&server, &args, "secret-a");
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(text(&out).contains("UnknownIssuer"), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(78), "{}", text(&out));
+    assert!(text(&out).contains("self-signed"), "{}", text(&out));
+    assert!(text(&out).contains("--ca FILE"), "{}", text(&out));
 
     // Without TLS the submission port refuses everything (530), and no password is sent.
     let mut args = vec!["--server", &submission, "--tls", "dangerous-plaintext"];
     args.extend(&common[..4]);
     let out = smtp_send(&server, &args, "");
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(69), "{}", text(&out));
     assert!(text(&out).contains("530"), "{}", text(&out));
 
     // LOGIN, and the mechanisms that never send the password: CRAM-MD5, SCRAM-SHA-256.
@@ -148,7 +149,7 @@ fn smtp_send_submission_then_pop3_client() {
 
     // Deleting a message that does not exist deletes nothing (RSET before QUIT).
     let out = pop3_client(&[&["--server", &pop3][..], &base, &["delete", "1", "9"]].concat());
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(69), "{}", text(&out));
     assert_eq!(server.maildir_files("bob").len(), 2);
 
     let out = pop3_client(&[&["--server", &pop3][..], &base, &["delete", "1"]].concat());
@@ -201,7 +202,7 @@ fn smtp_send_direct_by_mx() {
     ];
     let out = smtp_send(&server, &args, "");
     let report = text(&out);
-    assert_eq!(out.status.code(), Some(1), "{report}\n{}", server.log());
+    assert_eq!(out.status.code(), Some(69), "{report}\n{}", server.log());
     assert!(report.contains("<carol@b.test>: sent"), "{report}");
     assert!(report.contains("<nobody@b.test>: refused (550"), "{report}");
     assert!(

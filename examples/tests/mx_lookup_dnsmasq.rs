@@ -57,7 +57,7 @@ fn several_preferences_in_order() {
 fn null_mx() {
     let dns = dnsmasq();
     let (code, lines, _) = mx_lookup("nullmx.test", &dns);
-    assert_eq!(code, 1);
+    assert_eq!(code, 69, "EX_UNAVAILABLE");
     assert_eq!(
         lines,
         ["null-mx: nullmx.test accepts no mail (RFC 7505) 5.1.10"]
@@ -88,7 +88,7 @@ fn only_an_a_record_is_an_implicit_mx() {
 fn no_such_domain() {
     let dns = dnsmasq();
     let (code, lines, _) = mx_lookup("nxdomain.test", &dns);
-    assert_eq!(code, 1);
+    assert_eq!(code, 69, "EX_UNAVAILABLE");
     assert_eq!(
         lines,
         ["no-such-domain: nxdomain.test does not exist 5.1.2"]

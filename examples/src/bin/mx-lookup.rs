@@ -1,4 +1,4 @@
-//! `mx-lookup DOMAIN [--dns ADDR:PORT]`: where does mail for DOMAIN go?
+//! `mx-lookup DOMAIN [--dns ADDR[:PORT]]`: where does mail for DOMAIN go?
 //!
 //! Runs the Sans-IO `mx_resolve::MxLookup` machine through the tokio driver in
 //! `examples::mx` (one UDP socket, plus a TCP connection per resolver when a
@@ -8,19 +8,31 @@
 //! why there is none. The default resolver is the first `nameserver` in
 //! /etc/resolv.conf.
 //!
-//! Exit status: 0 with targets, 1 when the domain has no usable target, 2
-//! on a temporary failure, 64 on bad usage.
+//! Names from DNS answers are printed with control characters escaped. Exit status (the same
+//! scheme as the other clients, [`examples::cli::Exit`]): 0 with targets, 69 when the domain
+//! has no usable target, 75 on a temporary failure, 64 on bad usage, 78 without a resolver.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
+use examples::cli::{self, Exit, Failure};
+use examples::display::{controls, safe};
 use examples::mx::{lookup_noting, system_resolver};
 use mx_resolve::wire::Name;
 use mx_resolve::{Event, LookupConfig, Outcome};
 
-const USAGE: &str = "usage: mx-lookup DOMAIN [--dns ADDR:PORT]";
+const PROGRAM: &str = "mx-lookup";
 
-fn describe(domain: &Name, outcome: &Outcome) -> (String, ExitCode) {
+const USAGE: &str = "usage: mx-lookup DOMAIN [--dns ADDR[:PORT]]";
+
+const HELP: &str = "\
+options:
+  --dns ADDR[:PORT]     the resolver to ask (port 53 by default; default: the first
+                        nameserver in /etc/resolv.conf)
+prints one line per target, `mx PREFERENCE HOST ADDRESS...` (`implicit-mx` without MX
+records), or one line saying why there is none";
+
+fn describe(domain: &Name, outcome: &Outcome) -> (String, Exit) {
     let status = outcome.enhanced_status().unwrap_or("");
     match outcome {
         Outcome::Targets(targets) => {
@@ -32,42 +44,45 @@ fn describe(domain: &Name, outcome: &Outcome) -> (String, ExitCode) {
                     format!("{kind} {} {} {}", t.preference, t.host, addrs.join(" "))
                 })
                 .collect();
-            (lines.join("\n"), ExitCode::SUCCESS)
+            (lines.join("\n"), Exit::Ok)
         }
         Outcome::NullMx => (
             format!("null-mx: {domain} accepts no mail (RFC 7505) {status}"),
-            ExitCode::from(1),
+            Exit::Unavailable,
         ),
         Outcome::NoSuchDomain => (
             format!("no-such-domain: {domain} does not exist {status}"),
-            ExitCode::from(1),
+            Exit::Unavailable,
         ),
         Outcome::LoopsBackToMyself => (
             format!("loops-back-to-myself: mail for {domain} loops back to myself {status}"),
-            ExitCode::from(1),
+            Exit::Unavailable,
         ),
         Outcome::PermFail(reason) => (
             format!("perm-fail: {domain}: {reason} {status}"),
-            ExitCode::from(1),
+            Exit::Unavailable,
         ),
         Outcome::TempFail(reason) => (
             format!("temp-fail: {domain}: {reason} {status}"),
-            ExitCode::from(2),
+            Exit::TempFail,
         ),
-        other => (format!("unknown outcome: {other:?}"), ExitCode::from(2)),
+        other => (format!("unknown outcome: {other:?}"), Exit::TempFail),
     }
 }
 
-async fn run(domain: Name, resolver: SocketAddr) -> std::io::Result<ExitCode> {
+async fn run(domain: Name, resolver: SocketAddr) -> std::io::Result<Exit> {
     let config = LookupConfig::with_resolvers(vec![resolver]);
     let outcome = lookup_noting(domain.clone(), config, |event| {
         if let Event::Diagnostic(d) = event {
-            eprintln!("note: {d:?}");
+            eprintln!("{PROGRAM}: note: {}", controls(&format!("{d:?}")));
         }
     })
     .await?;
     let (text, code) = describe(&domain, &outcome);
-    println!("{text}");
+    // DNS names come escaped (RFC 1035 `\DDD`); the rest is escaped here all the same.
+    for line in text.lines() {
+        println!("{}", controls(line));
+    }
     Ok(code)
 }
 
@@ -78,44 +93,40 @@ async fn main() -> ExitCode {
     let mut resolver = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--dns" => match args.next().and_then(|a| a.parse::<SocketAddr>().ok()) {
-                Some(addr) => resolver = Some(addr),
-                None => {
-                    eprintln!("--dns needs ADDR:PORT\n{USAGE}");
-                    return ExitCode::from(64);
-                }
+            "--dns" => match args.next().map(|a| cli::resolver(&a)) {
+                Some(Ok(addr)) => resolver = Some(addr),
+                Some(Err(e)) => return cli::usage_error(PROGRAM, &safe(&e), USAGE),
+                None => return cli::usage_error(PROGRAM, "--dns needs ADDR[:PORT]", USAGE),
             },
             "-h" | "--help" => {
-                println!("{USAGE}");
+                println!("{USAGE}\n{HELP}\n{}", cli::EXIT_CODES);
                 return ExitCode::SUCCESS;
             }
             _ if domain.is_none() && !arg.starts_with('-') => domain = Some(arg),
             _ => {
-                eprintln!("unexpected argument {arg:?}\n{USAGE}");
-                return ExitCode::from(64);
+                let why = format!("unexpected argument {}", safe(&arg));
+                return cli::usage_error(PROGRAM, &why, USAGE);
             }
         }
     }
     let Some(domain) = domain else {
-        eprintln!("{USAGE}");
-        return ExitCode::from(64);
+        return cli::usage_error(PROGRAM, "no domain", USAGE);
     };
     let domain = match Name::domain(&domain) {
         Ok(d) => d,
-        Err(e) => {
-            eprintln!("mx-lookup: {e}");
-            return ExitCode::from(64);
-        }
+        Err(e) => return cli::usage_error(PROGRAM, &safe(&e.to_string()), USAGE),
     };
     let Some(resolver) = resolver.or_else(system_resolver) else {
-        eprintln!("mx-lookup: no nameserver in /etc/resolv.conf; use --dns ADDR:PORT");
-        return ExitCode::from(64);
+        let f = Failure::new(
+            Exit::Config,
+            "no nameserver in /etc/resolv.conf; use --dns ADDR[:PORT]",
+        );
+        return f.report(PROGRAM).into();
     };
     match run(domain, resolver).await {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("mx-lookup: {e}");
-            ExitCode::from(2)
-        }
+        Ok(code) => code.into(),
+        Err(e) => Failure::new(Exit::TempFail, format!("resolver {resolver}: {e}"))
+            .report(PROGRAM)
+            .into(),
     }
 }

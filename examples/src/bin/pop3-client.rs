@@ -7,32 +7,51 @@
 //! pop3-client ... delete 1 2
 //! ```
 //!
-//! TLS is required by default (STLS before the credentials; `--tls implicit` for port 995
-//! style). The password comes from `$POP3_PASSWORD`. Deletions are committed by QUIT
-//! (RFC 1939 §6): if anything fails before, nothing is deleted. Exit status: 0 done, 1 refused
-//! by the server, 2 connection or TLS problem, 64 bad usage.
+//! TLS is required by default (STLS before the credentials); the usual implicit-TLS ports
+//! (995, 2995) start TLS at once. The password comes from `$POP3_PASSWORD`, and is never sent
+//! without TLS unless `--dangerous-plaintext-auth` says so. Deletions are committed by QUIT
+//! (RFC 1939 §6): if anything fails before, nothing is deleted. Results go to stdout (a
+//! retrieved message byte for byte, or escaped on a terminal), errors to stderr, peer text
+//! with control characters escaped. Exit status: see [`examples::cli::Exit`].
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
-use examples::driver::{self, Conn, Handler, TlsUpgrade};
-use pop3_proto::{Client, ClientConfig, ClientEvent, MessageNumber, Password, TlsMode, Username};
-use tokio::net::TcpStream;
+use examples::cli::{self, Exit, Failure};
+use examples::client::{self, Connect};
+use examples::display::{for_terminal, safe};
+use examples::driver::{Handler, Runner, TlsUpgrade};
+use pop3_proto::{
+    Client, ClientConfig, ClientEvent, CommandKind, MessageNumber, Password, ResponseCode, TlsMode,
+    Username,
+};
+
+const PROGRAM: &str = "pop3-client";
 
 const USAGE: &str = "\
-usage: pop3-client --server HOST[:PORT] --user NAME [OPTIONS] COMMAND
+usage: pop3-client --server HOST[:PORT] --user NAME [OPTIONS] COMMAND";
+
+const HELP: &str = "\
 commands:
   stat                  message count and size
   list                  number, size and unique-id of each message
   retrieve N            write message N to stdout
   delete N [N...]       delete these messages (committed at QUIT)
 options:
-  --tls MODE            required (default: STLS before login), implicit, dangerous-plaintext
+  --tls MODE            required (default: STLS before login),
+                        implicit (TLS at once; the default on ports 995 and 2995),
+                        dangerous-plaintext (never TLS; no password without the next flag)
+  --dangerous-plaintext-auth
+                        allow USER/PASS or AUTH without TLS (the password travels in clear)
   --ca FILE             trust the certificates in FILE (for a self-signed server)
   --insecure            accept any certificate (still encrypted, not authenticated)
   --auth MECH           AUTH with plain, login, cram-md5 or scram-sha-256 (default USER/PASS)
-the password comes from $POP3_PASSWORD";
+  --tls-timeout SECONDS how long a TLS handshake may take (default 10)
+  --greeting-timeout SECONDS
+                        how long to wait for a plaintext greeting (default 10)
+the password comes from $POP3_PASSWORD; results go to stdout, errors to stderr.";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Action {
@@ -47,22 +66,32 @@ struct Args {
     server: String,
     user: String,
     auth: Option<String>,
-    tls: TlsMode,
+    /// `None`: inferred from the port.
+    tls: Option<TlsMode>,
+    plaintext_auth: bool,
     ca: Option<PathBuf>,
     insecure: bool,
+    tls_timeout: Duration,
+    greeting_timeout: Duration,
     action: Action,
+}
+
+enum Parsed {
+    Run(Box<Args>),
+    Help,
 }
 
 fn number(s: &str) -> Result<MessageNumber, String> {
     s.parse::<u32>()
         .ok()
         .and_then(|n| MessageNumber::try_from(n).ok())
-        .ok_or(format!("bad message number {s:?}"))
+        .ok_or(format!("bad message number {}", safe(s)))
 }
 
-fn parse_args() -> Result<Args, String> {
-    let (mut server, mut user, mut tls, mut ca, mut insecure) =
-        (None, None, TlsMode::Required, None, false);
+fn parse_args() -> Result<Parsed, String> {
+    let (mut server, mut user, mut tls, mut ca, mut insecure) = (None, None, None, None, false);
+    let (mut tls_timeout, mut greeting_timeout) = (client::TLS_TIMEOUT, client::GREETING_TIMEOUT);
+    let mut plaintext_auth = false;
     let mut auth = None;
     let mut words = Vec::new();
     let mut it = std::env::args().skip(1);
@@ -73,17 +102,22 @@ fn parse_args() -> Result<Args, String> {
             "--user" => user = Some(value("--user")?),
             "--auth" => auth = Some(value("--auth")?),
             "--tls" => {
-                tls = match value("--tls")?.as_str() {
+                tls = Some(match value("--tls")?.as_str() {
                     "required" => TlsMode::Required,
                     "implicit" => TlsMode::Implicit,
                     "dangerous-plaintext" => TlsMode::DangerousPlaintext,
-                    other => return Err(format!("unknown tls mode {other:?}")),
-                }
+                    other => return Err(format!("unknown tls mode {}", safe(other))),
+                })
             }
+            "--dangerous-plaintext-auth" => plaintext_auth = true,
             "--ca" => ca = Some(PathBuf::from(value("--ca")?)),
             "--insecure" => insecure = true,
-            "-h" | "--help" => return Err(String::new()),
-            _ if arg.starts_with("--") => return Err(format!("unknown flag {arg}")),
+            "--tls-timeout" => tls_timeout = cli::seconds("--tls-timeout", &value(&arg)?)?,
+            "--greeting-timeout" => {
+                greeting_timeout = cli::seconds("--greeting-timeout", &value(&arg)?)?;
+            }
+            "-h" | "--help" => return Ok(Parsed::Help),
+            _ if arg.starts_with("--") => return Err(format!("unknown flag {}", safe(&arg))),
             _ => words.push(arg),
         }
     }
@@ -95,19 +129,22 @@ fn parse_args() -> Result<Args, String> {
             ("delete", ns) if !ns.is_empty() => {
                 Action::Delete(ns.iter().map(|n| number(n)).collect::<Result<_, _>>()?)
             }
-            _ => return Err(format!("bad command {words:?}")),
+            _ => return Err(format!("bad command {}", safe(&words.join(" ")))),
         },
         None => return Err("no command".to_owned()),
     };
-    Ok(Args {
+    Ok(Parsed::Run(Box::new(Args {
         server: server.ok_or("--server is needed")?,
         user: user.ok_or("--user is needed")?,
         auth,
         tls,
+        plaintext_auth,
         ca,
         insecure,
+        tls_timeout,
+        greeting_timeout,
         action,
-    })
+    })))
 }
 
 /// Logs in, runs the action, QUITs.
@@ -121,15 +158,17 @@ struct Script {
     outstanding: usize,
     uids: Vec<String>,
     sizes: Vec<(u32, u64)>,
-    failure: Option<String>,
+    failure: Option<Failure>,
     logged_in: bool,
     quit_sent: bool,
     closed: bool,
     out: std::io::Stdout,
+    /// Stdout is a terminal: a retrieved message is escaped, not written byte for byte.
+    terminal: bool,
 }
 
 impl Script {
-    fn fail(&mut self, client: &mut Client, why: String) {
+    fn fail(&mut self, client: &mut Client, why: Failure) {
         if self.failure.is_some() {
             return;
         }
@@ -183,22 +222,33 @@ impl Handler<Client> for Script {
                     .and_then(|sasl| client.authenticate(sasl).map_err(|e| e.to_string())),
                 };
                 if let Err(e) = sent {
-                    self.fail(client, format!("login: {e}"));
+                    let refused = pop3_proto::SendError::PlaintextCredentials.to_string();
+                    let failure = if e == refused {
+                        cli::plaintext_refusal()
+                    } else {
+                        Failure::new(Exit::NoPerm, format!("login: {}", safe(&e)))
+                    };
+                    self.fail(client, failure);
                 }
             }
             ClientEvent::LoggedIn => {
                 self.logged_in = true;
                 if let Err(e) = self.run_action(client) {
-                    self.fail(client, e.to_string());
+                    let failure = Failure::new(Exit::Unavailable, safe(&e.to_string()));
+                    self.fail(client, failure);
                 }
             }
             ClientEvent::Stat(stat) => {
                 println!("{} messages, {} octets", stat.count, stat.size);
             }
             ClientEvent::Scan(s) => self.sizes.push((s.number.get(), s.size)),
-            ClientEvent::UniqueId(u) => self.uids.push(u.uid.as_str().to_owned()),
+            ClientEvent::UniqueId(u) => self.uids.push(safe(u.uid.as_str())),
             ClientEvent::Data(bytes) => {
-                let _ = self.out.write_all(&bytes);
+                let _ = if self.terminal {
+                    self.out.write_all(for_terminal(&bytes).as_bytes())
+                } else {
+                    self.out.write_all(&bytes)
+                };
             }
             ClientEvent::Completed { .. } if self.outstanding > 0 && self.failure.is_none() => {
                 self.outstanding -= 1;
@@ -210,7 +260,8 @@ impl Handler<Client> for Script {
                     let _ = self.out.flush();
                     self.quit_sent = true;
                     if let Err(e) = client.quit() {
-                        self.fail(client, format!("quit: {e}"));
+                        let failure = Failure::new(Exit::TempFail, format!("quit: {e}"));
+                        self.fail(client, failure);
                     }
                 }
             }
@@ -219,17 +270,35 @@ impl Handler<Client> for Script {
                 code,
                 text,
             } => {
+                let exit = match (&code, command) {
+                    (
+                        Some(
+                            ResponseCode::SysTemp | ResponseCode::InUse | ResponseCode::LoginDelay,
+                        ),
+                        _,
+                    ) => Exit::TempFail,
+                    (
+                        _,
+                        CommandKind::User
+                        | CommandKind::Pass
+                        | CommandKind::Apop
+                        | CommandKind::Auth,
+                    ) => Exit::NoPerm,
+                    _ => Exit::Unavailable,
+                };
                 let code = code.map(|c| format!("[{c}] ")).unwrap_or_default();
-                self.fail(
-                    client,
-                    format!("{command:?} refused: {code}{}", text.as_str()),
+                let why = format!(
+                    "{command} refused: -ERR {}{}",
+                    safe(&code),
+                    safe(text.as_str())
                 );
+                self.fail(client, Failure::new(exit, why));
             }
             ClientEvent::Closed { deleted } => {
                 self.closed = true;
                 if !deleted.is_empty() {
                     let list: Vec<String> = deleted.iter().map(|n| n.get().to_string()).collect();
-                    eprintln!("deleted {}", list.join(" "));
+                    println!("deleted {}", list.join(" "));
                 }
             }
             _ => {}
@@ -237,68 +306,94 @@ impl Handler<Client> for Script {
     }
 }
 
-async fn run(args: Args) -> u8 {
-    let (host, port) = match args.server.rsplit_once(':') {
-        Some((h, p)) if !h.contains(':') || h.starts_with('[') => match p.parse::<u16>() {
-            Ok(p) => (h.trim_matches(['[', ']']).to_owned(), p),
-            Err(_) => {
-                eprintln!("bad port in {:?}", args.server);
-                return 64;
-            }
-        },
-        _ => (
-            args.server.clone(),
-            if args.tls == TlsMode::Implicit {
-                995
-            } else {
-                110
-            },
+/// Why a POP3 session failed, for stderr. `first` is what the server sent first.
+fn pop3_failure(e: pop3_proto::Error, host: &str, greeted: bool, first: &[u8]) -> Failure {
+    use pop3_proto::Error as E;
+    let text = safe(&e.to_string());
+    match e {
+        E::Parse(_) | E::GreetingRejected(_) if !greeted && !first.starts_with(b"-ERR") => {
+            Failure::new(
+                Exit::Protocol,
+                format!(
+                    "{host}'s greeting is not a POP3 greeting: \"{}\"",
+                    examples::display::first_line(first, 120)
+                ),
+            )
+        }
+        E::GreetingRejected(_) => Failure::new(Exit::Unavailable, format!("{host}: {text}")),
+        E::TlsUnavailable { .. } => Failure::new(
+            Exit::Unavailable,
+            format!("{host}: {text}\nif the port expects TLS at once, use --tls implicit"),
         ),
+        E::Timeout { .. } | E::UnexpectedEof { .. } => {
+            Failure::new(Exit::TempFail, format!("{host}: {text}"))
+        }
+        _ => Failure::new(Exit::Protocol, format!("{host}: {text}")),
+    }
+}
+
+async fn run(args: Args) -> Exit {
+    let usage = |m: String| Failure::new(Exit::Usage, m).report(PROGRAM);
+    let default_port = match args.tls {
+        Some(TlsMode::Implicit) => 995,
+        _ => 110,
     };
-    let password = match std::env::var("POP3_PASSWORD")
+    let (host, port) = match cli::host_port(&args.server, default_port) {
+        Ok(hp) => hp,
+        Err(e) => return usage(safe(&e)),
+    };
+    let tls = args.tls.unwrap_or(if cli::implies_tls(port) {
+        TlsMode::Implicit
+    } else {
+        TlsMode::Required
+    });
+    if tls == TlsMode::DangerousPlaintext && !args.plaintext_auth {
+        return cli::plaintext_refusal().report(PROGRAM);
+    }
+    let Some(password) = std::env::var("POP3_PASSWORD")
         .ok()
         .and_then(|p| Password::try_from(p).ok())
-    {
-        Some(p) => p,
-        None => {
-            eprintln!("pop3-client: put the password in $POP3_PASSWORD");
-            return 64;
-        }
+    else {
+        return usage("put the password in $POP3_PASSWORD".to_owned());
     };
     let Ok(user) = Username::try_from(args.user.as_str()) else {
-        eprintln!("pop3-client: bad user name");
-        return 64;
+        return usage("bad user name".to_owned());
     };
     let connector = match examples::tls::connector(args.ca.as_deref(), args.insecure) {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("pop3-client: {e}");
-            return 64;
-        }
+        Err(e) => return Failure::new(Exit::NoInput, format!("--ca: {e}")).report(PROGRAM),
     };
     let Ok(name) = examples::tls::server_name(&host) else {
-        eprintln!("pop3-client: bad host name {host:?}");
-        return 64;
+        return usage(format!("bad host name {}", safe(&host)));
     };
-    let tcp = match TcpStream::connect((host.as_str(), port)).await {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("pop3-client: connect {host}:{port}: {e}");
-            return 2;
-        }
-    };
-    let conn = if args.tls == TlsMode::Implicit {
-        match Conn::connect_tls(tcp, &connector, name.clone()).await {
-            Ok(c) => c,
-            Err(e) => {
-                eprintln!("pop3-client: tls with {host}: {e}");
-                return 2;
+    let addr = match tokio::net::lookup_host((host.as_str(), port)).await {
+        Ok(mut addrs) => match addrs.next() {
+            Some(a) => a,
+            None => {
+                return Failure::new(Exit::TempFail, format!("{}: no address", safe(&host)))
+                    .report(PROGRAM);
             }
+        },
+        Err(e) => {
+            return Failure::new(Exit::TempFail, format!("{}: {e}", safe(&host))).report(PROGRAM);
         }
-    } else {
-        Conn::plain(tcp)
     };
-    let mut client = Client::new(ClientConfig::new(args.tls), std::time::Instant::now());
+    let conn = match client::connect(&Connect {
+        host: &host,
+        addr,
+        implicit_tls: tls == TlsMode::Implicit,
+        connector: &connector,
+        name: name.clone(),
+        tls_timeout: args.tls_timeout,
+        greeting_timeout: args.greeting_timeout,
+        ca: args.ca.as_deref(),
+    })
+    .await
+    {
+        Ok(c) => c,
+        Err(f) => return f.report(PROGRAM),
+    };
+    let mut client = Client::new(ClientConfig::new(tls), std::time::Instant::now());
     let mut script = Script {
         user,
         password,
@@ -312,22 +407,28 @@ async fn run(args: Args) -> u8 {
         quit_sent: false,
         closed: false,
         out: std::io::stdout(),
+        terminal: std::io::stdout().is_terminal(),
     };
     let upgrade = TlsUpgrade::Client(connector, name);
-    let ended = driver::run(conn, &mut client, &mut script, Some(&upgrade)).await;
-    if let Some(why) = script.failure {
-        eprintln!("pop3-client: {why}");
-        return 1;
+    let mut runner = Runner::new(args.tls_timeout, 512);
+    let ended = runner
+        .run(conn, &mut client, &mut script, Some(&upgrade))
+        .await;
+    let _ = script.out.flush();
+    if let Some(failure) = script.failure {
+        return failure.report(PROGRAM);
     }
     match ended {
-        Ok(()) if script.quit_sent => 0,
+        Ok(()) if script.quit_sent => Exit::Ok,
         Ok(()) => {
-            eprintln!("pop3-client: session ended early");
-            2
+            Failure::new(Exit::TempFail, format!("{host}: session ended early")).report(PROGRAM)
         }
         Err(e) => {
-            eprintln!("pop3-client: {e}");
-            2
+            let greeted = client.greeting().is_some();
+            client::driver_failure(e, &host, args.ca.as_deref(), |e| {
+                pop3_failure(e, &host, greeted, runner.first_input())
+            })
+            .report(PROGRAM)
         }
     }
 }
@@ -335,13 +436,11 @@ async fn run(args: Args) -> u8 {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     match parse_args() {
-        Ok(args) => ExitCode::from(run(args).await),
-        Err(why) => {
-            if !why.is_empty() {
-                eprintln!("pop3-client: {why}");
-            }
-            eprintln!("{USAGE}");
-            ExitCode::from(64)
+        Ok(Parsed::Run(args)) => run(*args).await.into(),
+        Ok(Parsed::Help) => {
+            println!("{USAGE}\n{HELP}\n{}", cli::EXIT_CODES);
+            ExitCode::SUCCESS
         }
+        Err(why) => cli::usage_error(PROGRAM, &why, USAGE),
     }
 }
