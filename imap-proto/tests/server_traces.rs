@@ -4,7 +4,8 @@
 //! `# config: WORDS` lines choose the configuration: `tls=required` (default), `tls=implicit`,
 //! `tls=none`, `compatible`, `literal-plus`, `rev2`, `cram-md5`, `scram`, `no-multiappend`,
 //! `bad=N` (bad commands after login), `bad-before-login=N`, `append-limit=N`,
-//! `stream=N` (literals above N octets stream), `preauth` (PREAUTH greeting).
+//! `stream=N` (literals above N octets stream), `non-sync=N` (LITERAL- limit), `preauth`
+//! (PREAUTH greeting).
 //!
 //! The application logs in `joe`/`secret` (and `user`/`pencil` for SCRAM, `tim` for CRAM-MD5
 //! with RFC 2195's secret) and refuses anyone else with `NO [AUTHENTICATIONFAILED]`. Every
@@ -18,6 +19,7 @@
 //! - `@search UID...`: SEARCH results; `@ok [TEXT]`, `@status LINE` (a tagged status
 //!   decoded for its condition, code and text);
 //! - `@push exists UID`, `@push expunge UID`, `@push flags UID FLAG...`;
+//! - `@compress`: the session must want compression; the driver switches;
 //! - `@expect TEXT`, `@expect-none TEXT`: the event log.
 
 #![allow(
@@ -34,7 +36,7 @@ use std::rc::Rc;
 use std::time::Instant;
 
 use imap_proto::TlsMode;
-use imap_proto::response::{Code, Condition, Data, Response, StatusKind, Text};
+use imap_proto::response::{Code, Data, Response, StatusKind, Text};
 use imap_proto::server::{
     Completion, MailboxSnapshot, Server, ServerConfig, ServerEvent, Token, Update,
 };
@@ -53,7 +55,8 @@ const RFC7677_SALT: [u8; 16] = [
 #[derive(Default)]
 struct Log {
     events: EventLog,
-    pending: Vec<Token>,
+    /// Every event's token in order, and whether it was answered.
+    pending: Vec<(Token, bool)>,
 }
 
 pub fn config(text: &str) -> (ServerConfig, bool) {
@@ -84,6 +87,7 @@ pub fn config(text: &str) -> (ServerConfig, bool) {
                 "bad-before-login" => c.bad_commands_before_login = value.parse().unwrap(),
                 "append-limit" => c.append_limit = Some(value.parse().unwrap()),
                 "stream" => c.limits.literal_stream_threshold = value.parse().unwrap(),
+                "non-sync" => c.limits.non_sync_literal = value.parse().unwrap(),
                 "preauth" => preauth = true,
                 other => panic!("unknown config word {other}"),
             }
@@ -173,7 +177,7 @@ fn decide(server: &mut Server, log: &mut Log, event: ServerEvent) {
         }
         other => {
             if let Some(token) = other.token() {
-                log.pending.push(token);
+                log.pending.push((token, false));
             }
         }
     }
@@ -187,13 +191,21 @@ fn refuse_login(server: &mut Server, token: Token) {
     server.complete(token, no).unwrap();
 }
 
-fn directive(server: &mut Server, log: &mut Log, d: &str) {
+fn directive(server: &mut Server, log: &mut Log, d: &str, now: Instant) {
     let (index, rest) = match d.split_once(' ') {
-        Some((n, rest)) if n.parse::<usize>().is_ok() => (n.parse::<usize>().unwrap() - 1, rest),
-        _ => (0, d),
+        Some((n, rest)) if n.parse::<usize>().is_ok() => {
+            (Some(n.parse::<usize>().unwrap() - 1), rest)
+        }
+        _ => (None, d),
     };
     let (word, arg) = rest.split_once(' ').unwrap_or((rest, ""));
-    let token = || *log.pending.get(index).expect("no pending event");
+    let index = index.or_else(|| log.pending.iter().position(|(_, done)| !done));
+    let token = || log.pending[index.expect("no pending event")].0;
+    let answered = |log: &mut Log| {
+        if let Some(i) = index {
+            log.pending[i].1 = true;
+        }
+    };
     match word {
         "expect" => log.events.expect(arg).unwrap(),
         "expect-none" => log.events.expect_none(arg).unwrap(),
@@ -245,7 +257,7 @@ fn directive(server: &mut Server, log: &mut Log, d: &str) {
             let found: Vec<u32> = arg.split_whitespace().map(|w| w.parse().unwrap()).collect();
             let t = token();
             server.send_search(t, &found, None).unwrap();
-            log.pending.retain(|p| *p != t);
+            answered(log);
         }
         "ok" => {
             let t = token();
@@ -258,7 +270,7 @@ fn directive(server: &mut Server, log: &mut Log, d: &str) {
                 }
             };
             server.complete(t, completion).unwrap();
-            log.pending.retain(|p| *p != t);
+            answered(log);
         }
         "status" => {
             let mut line = unescape(arg);
@@ -277,7 +289,14 @@ fn directive(server: &mut Server, log: &mut Log, d: &str) {
             };
             let t = token();
             server.complete(t, completion).unwrap();
-            log.pending.retain(|p| *p != t);
+            answered(log);
+        }
+        "compress" => {
+            assert!(
+                server.wants_compression(),
+                "the session must want compression"
+            );
+            server.handle_compression_started(now);
         }
         "push" => {
             let mut words = arg.split_whitespace();
@@ -288,7 +307,12 @@ fn directive(server: &mut Server, log: &mut Log, d: &str) {
                 "expunge" => Update::Expunged { uid },
                 "flags" => Update::Flags {
                     uid,
-                    flags: words.map(|f| Flag::try_from(f).unwrap()).collect(),
+                    flags: words
+                        .map(|f| {
+                            Flag::try_from(String::from_utf8(unescape(f)).unwrap().as_str())
+                                .unwrap()
+                        })
+                        .collect(),
                     modseq: None,
                 },
                 other => panic!("unknown push {other}"),
@@ -297,7 +321,6 @@ fn directive(server: &mut Server, log: &mut Log, d: &str) {
         }
         other => panic!("unknown directive {other:?}"),
     }
-    let _ = Condition::Ok;
 }
 
 fn run(t: &Trace, text: &str) -> Result<(), trace::TraceFailure> {
@@ -315,7 +338,7 @@ fn run(t: &Trace, text: &str) -> Result<(), trace::TraceFailure> {
                 Server::new(cfg.clone(), now)
             }
         },
-        move |server: &mut Server, call: Call<'_, ServerEvent>, _now| {
+        move |server: &mut Server, call: Call<'_, ServerEvent>, now| {
             let mut log = log.borrow_mut();
             match call {
                 Call::Event(ServerEvent::AppendChunk(bytes)) => log.events.push_data(&bytes),
@@ -323,7 +346,7 @@ fn run(t: &Trace, text: &str) -> Result<(), trace::TraceFailure> {
                     log.events.push(format!("{event:?}"));
                     decide(server, &mut log, event);
                 }
-                Call::Directive(d) => directive(server, &mut log, d),
+                Call::Directive(d) => directive(server, &mut log, d, now),
             }
         },
     )

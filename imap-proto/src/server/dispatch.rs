@@ -45,6 +45,9 @@ fn allowed(body: &CommandBody, state: State) -> Result<(), &'static str> {
     use CommandBody as C;
     let authenticated = matches!(state, State::Authenticated | State::Selected);
     match body {
+        C::Other { .. } | C::Unauthenticate | C::Sort { .. } | C::Thread { .. } => {
+            Err("Unknown command")
+        }
         C::Capability | C::Noop | C::Logout | C::Id(_) => Ok(()),
         C::StartTls | C::Login { .. } | C::Authenticate { .. } if authenticated => {
             Err("Already authenticated")
@@ -61,8 +64,6 @@ fn allowed(body: &CommandBody, state: State) -> Result<(), &'static str> {
         | C::Store { .. }
         | C::Copy { .. }
         | C::Move { .. }
-        | C::Sort { .. }
-        | C::Thread { .. }
             if state != State::Selected =>
         {
             Err("No mailbox selected")
