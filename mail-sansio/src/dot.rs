@@ -214,6 +214,14 @@ pub struct DotUnstuffer {
 /// farther apart, the chunk ends before the dot instead (cheap for long runs: nothing moves).
 const COMPACT_SPAN: usize = 512;
 
+/// Lines at least this long are read by searching for their ends (`memchr2`, which takes
+/// 32 octets at a time or more) rather than in blocks (16 at a time, three checks each): the
+/// search's fixed cost per call is paid back past about this length.
+const LONG_LINE: usize = 160;
+
+/// Blocks read in one pass before the length of the next line is looked at again.
+const PASS_BLOCKS: usize = 64;
+
 /// How much read body [`Append`] lets build up before copying it out.
 const FLUSH: usize = 2048;
 
@@ -332,6 +340,9 @@ impl DotUnstuffer {
     fn scan<S: Sink>(&mut self, buf: &mut [u8], sink: &mut S) -> Step {
         let mut cur = Cursor::default();
         let mut p = 0;
+        // Whether the next line is read in blocks rather than by searching for its end: a
+        // search per line is cheaper on long lines, blocks on short ones (see `LONG_LINE`).
+        let mut by_blocks = true;
         loop {
             match self.state {
                 State::Done => return self.finish(buf, sink, &cur, 0, 0),
@@ -392,7 +403,12 @@ impl DotUnstuffer {
                     }
                 }
                 State::Text => {
-                    if buf.get(p) != Some(&LF) && self.consumed + p as u64 >= self.exact_until {
+                    if by_blocks
+                        && buf.get(p) != Some(&LF)
+                        && self.consumed + p as u64 >= self.exact_until
+                    {
+                        // After a pass of blocks, the next line's length decides again.
+                        by_blocks = false;
                         match self.blocks(buf, sink, &mut cur, p) {
                             Blocks::Stop(step) => return step,
                             Blocks::Resume { at, line_start } => {
@@ -418,11 +434,15 @@ impl DotUnstuffer {
                         return self.finish(buf, sink, &cur, buf.len(), 0);
                     };
                     let at = p + i;
+                    by_blocks = i < LONG_LINE;
                     match rest.get(i..).unwrap_or_default() {
                         [CR] => return self.finish(buf, sink, &cur, at, 0),
                         [CR, LF, ..] => {
                             p = at + 2;
                             self.state = State::LineStart { strict: true };
+                            if p >= cur.r + FLUSH && self.rejected_at.is_none() {
+                                sink.flush(buf, &mut cur, p);
+                            }
                         }
                         _ => match self.policy {
                             BareNewline::Normalise => {
@@ -463,7 +483,10 @@ impl DotUnstuffer {
     ) -> Blocks {
         // Past the last dot taken out here: reading goes on after it.
         let mut after_dot = 0;
-        while let Some(window) = buf.get(p..p + BLOCK + 2) {
+        for _ in 0..PASS_BLOCKS {
+            let Some(window) = buf.get(p..p + BLOCK + 2) else {
+                break;
+            };
             let found = window_flags(window);
             if found == 0 {
                 p += BLOCK;
