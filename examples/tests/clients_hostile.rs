@@ -185,6 +185,14 @@ struct Cert {
     acceptor: TlsAcceptor,
 }
 
+impl Drop for Cert {
+    fn drop(&mut self) {
+        if let Some(dir) = self.pem.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
 fn write_cert(cert: &rcgen::Certificate, key: &rcgen::KeyPair) -> Cert {
     let dir = temp_dir();
     let pem = dir.join("cert.pem");
