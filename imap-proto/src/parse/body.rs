@@ -51,7 +51,8 @@ fn next_part<'a>(cx: &Cx<'_>, i: &'a [u8]) -> Option<&'a [u8]> {
 ///
 /// Called after the outer `(`, with the input at the first part's `(`.
 fn multipart<'a>(cx: &Cx<'_>, i: &'a [u8]) -> PResult<'a, BodyStructure> {
-    let mut parts = Vec::new();
+    // Most multiparts have two or three parts.
+    let mut parts = Vec::with_capacity(3);
     let mut i = i;
     while let Some(at) = next_part(cx, i) {
         let (rest, part) = body(cx, at)?;
@@ -210,7 +211,7 @@ fn body_fld_param<'a>(cx: &Cx<'_>, i: &'a [u8]) -> PResult<'a, Vec<(IString, ISt
         return Ok((rest, Vec::new()));
     }
     let (mut i, ()) = open_paren(i)?;
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(1);
     if cx.leniency.nil_as_empty_string
         && let Ok((rest, ())) = close_paren(cx, i)
     {
@@ -386,7 +387,8 @@ fn address_list<'a>(cx: &Cx<'_>, i: &'a [u8]) -> PResult<'a, Vec<Address>> {
         return Ok((rest, Vec::new()));
     }
     let (mut i, ()) = open_paren(i)?;
-    let mut out = Vec::new();
+    // Most address lists hold one address.
+    let mut out = Vec::with_capacity(1);
     if cx.leniency.extra_spaces
         && let Ok((rest, ())) = close_paren(cx, i)
     {
