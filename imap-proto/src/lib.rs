@@ -49,10 +49,70 @@
 //!
 //! # Run loop
 //!
-//! The client and server state machines (the `mail_sansio::Session` verbs) come with the next
-//! issue. Until then a driver feeds bytes to a [`Framer`](frame::Framer), decodes each unit
-//! with [`Command`](command::Command) or [`Response`](response::Response), and answers
-//! synchronising literals itself. The `tokio-codec` feature does this for a `Framed` stream.
+//! [`Server`] speaks the `mail_sansio::Session` verbs like the SMTP and POP3 machines: feed
+//! bytes with `handle_input`, drain `poll_transmit`, then `poll_event` until `Ok(None)`,
+//! answering each [`ServerEvent`] through the call its documentation names (its
+//! [`token`](ServerEvent::token) says which command); check `wants_tls` (and, for COMPRESS,
+//! [`Server::wants_compression`]), `is_closed`, and wait for input or `poll_timeout`.
+//! Answers may come later than their event, in any order: the machine writes them in command
+//! order, with the tags, and sends the changes pushed with [`Server::push`] where RFC 9051
+//! allows. The application works in UIDs; the machine keeps the client's message numbers.
+//!
+//! ```
+//! use std::time::Instant;
+//! use imap_proto::server::{MailboxSnapshot, Server, ServerConfig, ServerEvent};
+//! use imap_proto::TlsMode;
+//! use mail_sansio::Session;
+//!
+//! let now = Instant::now();
+//! let mut server = Server::new(ServerConfig::strict(TlsMode::Implicit), now);
+//! server.handle_input(now, b"a LOGIN joe pw\r\nb SELECT INBOX\r\nc FETCH 2 FLAGS\r\n");
+//! let mut sent = Vec::new();
+//! loop {
+//!     while let Some(bytes) = server.poll_transmit() {
+//!         sent.extend_from_slice(&bytes);
+//!     }
+//!     let Some(event) = server.poll_event().unwrap() else { break };
+//!     match event {
+//!         ServerEvent::Login { token, .. } => server.accept(token).unwrap(),
+//!         ServerEvent::Select { token, .. } => {
+//!             let mailbox = MailboxSnapshot {
+//!                 uids: vec![10, 20, 30],
+//!                 flags: vec![],
+//!                 permanent_flags: vec![],
+//!                 uid_validity: 1,
+//!                 uid_next: 31,
+//!                 highest_modseq: None,
+//!                 recent: 0,
+//!                 first_unseen: None,
+//!                 read_only: false,
+//!             };
+//!             server.open_mailbox(token, mailbox).unwrap();
+//!             server.accept(token).unwrap();
+//!         }
+//!         ServerEvent::Fetch { token, uids, .. } => {
+//!             assert_eq!(uids, [20]); // message 2 is UID 20
+//!             server.send_fetch(token, 20, vec![]).unwrap();
+//!             server.accept(token).unwrap();
+//!         }
+//!         _ => {}
+//!     }
+//! }
+//! let sent = String::from_utf8(sent).unwrap();
+//! assert!(sent.ends_with("* 2 FETCH ()\r\nc OK FETCH completed\r\n"));
+//! ```
+//!
+//! # STARTTLS
+//!
+//! The workspace's STARTTLS contract (ARCHITECTURE.md): nothing after the STARTTLS line is
+//! parsed; bytes already buffered behind it, or fed before `handle_tls_established`, fail the
+//! session with [`Error::TlsInjection`]; `wants_tls` turns true only once the tagged OK went
+//! out through `poll_transmit`; after the handshake everything learned in plaintext is
+//! forgotten. With [`TlsMode::Required`] the server accepts only CAPABILITY, STARTTLS, NOOP
+//! and LOGOUT before TLS, advertises `LOGINDISABLED` and no `AUTH=`, and counts each refusal
+//! as a bad command. COMPRESS=DEFLATE (RFC 4978) is the same kind of switch:
+//! [`Server::wants_compression`] says where the compressed stream starts and the driver
+//! compresses.
 //!
 //! # Parsing
 //!
