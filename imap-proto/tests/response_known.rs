@@ -1051,3 +1051,125 @@ fn chunk_boundaries_everywhere() {
         .collect();
     assert_eq!(one_by_one, whole);
 }
+
+// ---- encoder known answers ------------------------------------------------------------
+
+fn enc(r: &Response) -> String {
+    String::from_utf8(r.encoded().into_bytes().to_vec()).unwrap()
+}
+
+#[test]
+fn encode_known_answers() {
+    use imap_proto::types::Tag;
+    let ok = Response::Status(Status {
+        kind: StatusKind::Tagged(Tag::try_from("a1").unwrap(), Condition::Ok),
+        code: Some(Code::CopyUid {
+            uid_validity: 38505,
+            source: "304,319:320".try_into().unwrap(),
+            destination: "3956:3958".try_into().unwrap(),
+        }),
+        text: Text::try_from("Done").unwrap(),
+    });
+    assert_eq!(
+        enc(&ok),
+        "a1 OK [COPYUID 38505 304,319:320 3956:3958] Done\r\n"
+    );
+    // An empty text gets a placeholder; a text never starts with `[` without a code.
+    let bye = Response::Status(Status {
+        kind: StatusKind::Bye,
+        code: None,
+        text: Text::empty(),
+    });
+    assert_eq!(enc(&bye), "* BYE closing\r\n");
+    assert!(Text::try_from("[ALERT] x").is_err());
+    assert!(Text::try_from("a\r\nb").is_err());
+    let cont = Response::Continuation(Continuation {
+        code: None,
+        text: Text::empty(),
+    });
+    assert_eq!(enc(&cont), "+ \r\n");
+    // A mailbox named NIL is quoted, a NIL delimiter is NIL, a quote delimiter is escaped.
+    let list = Response::Data(Data::List(MailboxList {
+        attributes: vec![ListAttribute::HasNoChildren, ListAttribute::Sent],
+        delimiter: None,
+        mailbox: Mailbox::try_from("NIL").unwrap(),
+        extended: vec![],
+    }));
+    assert_eq!(
+        enc(&list),
+        "* LIST (\\HasNoChildren \\Sent) NIL \"NIL\"\r\n"
+    );
+    let list = Response::Data(Data::List(MailboxList {
+        attributes: vec![],
+        delimiter: Some('"'),
+        mailbox: Mailbox::Inbox,
+        extended: vec![],
+    }));
+    assert_eq!(enc(&list), "* LIST () \"\\\"\" INBOX\r\n");
+    let esearch = Response::Data(Data::ESearch(ESearch {
+        tag: Some(s("A1")),
+        uid: true,
+        items: vec![
+            ESearchItem::All("1:3,5".try_into().unwrap()),
+            ESearchItem::ModSeq(9),
+        ],
+    }));
+    assert_eq!(
+        enc(&esearch),
+        "* ESEARCH (TAG \"A1\") UID ALL 1:3,5 MODSEQ 9\r\n"
+    );
+    // Content with CR LF goes in a literal, never `{n+}` even through a LITERAL+ client encoder.
+    let fetch = Response::Data(Data::Fetch(Fetch {
+        seq: 3,
+        items: vec![
+            FetchItem::Uid(7),
+            FetchItem::BodySection {
+                section: Section::default(),
+                origin: None,
+                data: Payload::Data(s("a\r\nb")),
+            },
+        ],
+    }));
+    assert_eq!(enc(&fetch), "* 3 FETCH (UID 7 BODY[] {4}\r\na\r\nb)\r\n");
+    let mut client =
+        imap_proto::Encoder::new(imap_proto::EncodeOptions::client().with_literal_plus(true));
+    fetch.encode(&mut client);
+    let out = client.finish();
+    assert_eq!(
+        out.as_bytes(),
+        b"* 3 FETCH (UID 7 BODY[] {4}\r\na\r\nb)\r\n"
+    );
+    assert!(out.sync_literals().is_empty());
+    // BODYSTRUCTURE extension data in its shortest form: only up to the last field set.
+    let b = BodyStructure::Single {
+        kind: SingleKind::Text {
+            subtype: s("PLAIN"),
+            lines: 2,
+        },
+        fields: BodyFields {
+            params: vec![(s("CHARSET"), s("UTF-8"))],
+            id: NString(None),
+            description: NString(None),
+            encoding: s("7BIT"),
+            octets: 10,
+        },
+        extension: SinglePartExtension {
+            md5: NString(None),
+            tail: ExtensionTail {
+                disposition: Some(Disposition {
+                    kind: s("INLINE"),
+                    params: vec![],
+                }),
+                ..ExtensionTail::default()
+            },
+        },
+    };
+    let r = Response::Data(Data::Fetch(Fetch {
+        seq: 1,
+        items: vec![FetchItem::BodyStructure(Box::new(b))],
+    }));
+    assert_eq!(
+        enc(&r),
+        "* 1 FETCH (BODYSTRUCTURE (\"TEXT\" \"PLAIN\" (\"CHARSET\" \"UTF-8\") NIL NIL \"7BIT\" 10 2 NIL (\"INLINE\" NIL)))\r\n"
+    );
+}

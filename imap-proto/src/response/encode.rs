@@ -13,12 +13,29 @@ use super::{
     NamespaceDescription, Payload, Response, Section, SectionText, SingleKind, Status, StatusItem,
     StatusKind, Text, Thread, Token,
 };
-use crate::encode::{EncodeOptions, Encoded, Encoder};
+use crate::encode::{EncodeOptions, Encoded, Encoder, Side};
 use crate::types::{AString, IString, Literal8};
 
+/// Runs `write` on `enc` when it writes as a server, or on a server-side encoder whose bytes
+/// are then appended: a response never carries a non-synchronising literal (RFC 7888 §4),
+/// whatever encoder the caller passed.
+fn as_server(enc: &mut Encoder, write: impl FnOnce(&mut Encoder)) {
+    if enc.options().side == Side::Server {
+        write(enc);
+        return;
+    }
+    let mut server = Encoder::new(EncodeOptions::server().with_utf8(enc.options().utf8));
+    write(&mut server);
+    enc.raw(server.finish().as_bytes());
+}
+
 impl Greeting {
-    /// Writes the greeting line.
+    /// Writes the greeting line (always in the server's form, see [`Response::encode`]).
     pub fn encode(&self, enc: &mut Encoder) {
+        as_server(enc, |enc| self.write(enc));
+    }
+
+    fn write(&self, enc: &mut Encoder) {
         enc.raw(b"* ");
         enc.raw(match self.kind {
             GreetingKind::Ok => b"OK",
@@ -44,12 +61,16 @@ impl Greeting {
 
 impl Response {
     /// Writes the response: one line, plus the literals it carries.
+    ///
+    /// Responses are always written in the server's form: plain `{n}` literals, never
+    /// `{n+}`. Given a client-side [`Encoder`], the response is written by a server-side one
+    /// and its bytes appended.
     pub fn encode(&self, enc: &mut Encoder) {
-        match self {
-            Self::Status(s) => s.encode(enc),
-            Self::Data(d) => d.encode(enc),
-            Self::Continuation(c) => c.encode(enc),
-        }
+        as_server(enc, |enc| match self {
+            Self::Status(s) => s.write(enc),
+            Self::Data(d) => d.write(enc),
+            Self::Continuation(c) => c.write(enc),
+        });
     }
 
     /// The response as server bytes.
@@ -61,8 +82,12 @@ impl Response {
 }
 
 impl Status {
-    /// Writes the status line.
+    /// Writes the status line (always in the server's form, see [`Response::encode`]).
     pub fn encode(&self, enc: &mut Encoder) {
+        as_server(enc, |enc| self.write(enc));
+    }
+
+    fn write(&self, enc: &mut Encoder) {
         let word: &[u8] = match &self.kind {
             StatusKind::Tagged(tag, c) => {
                 enc.tag(tag);
@@ -101,6 +126,10 @@ impl Continuation {
     /// Writes the continuation request (`+ text`). An empty text without a code is written as
     /// `+ ` (an empty base64 challenge is valid); a code is always followed by text.
     pub fn encode(&self, enc: &mut Encoder) {
+        as_server(enc, |enc| self.write(enc));
+    }
+
+    fn write(&self, enc: &mut Encoder) {
         enc.raw(b"+");
         match &self.code {
             None => {
@@ -242,8 +271,13 @@ fn capabilities(enc: &mut Encoder, caps: &[Capability]) {
 }
 
 impl Data {
-    /// Writes the untagged data line.
+    /// Writes the untagged data line (always in the server's form, see
+    /// [`Response::encode`]).
     pub fn encode(&self, enc: &mut Encoder) {
+        as_server(enc, |enc| self.write(enc));
+    }
+
+    fn write(&self, enc: &mut Encoder) {
         enc.raw(b"* ");
         match self {
             Self::Capability(caps) => {
