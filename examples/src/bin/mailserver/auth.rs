@@ -7,8 +7,10 @@
 //! of a failed SCRAM login is served before the next command is answered.
 
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
+
+use tokio::sync::Semaphore;
 
 use mail_sansio::sasl::ScramCredentials;
 
@@ -20,6 +22,11 @@ use crate::users::{ScramKeys, Users, Verdict};
 pub(crate) const PASSWORD: &str = "PLAIN/LOGIN";
 pub(crate) const CRAM_MD5: &str = "CRAM-MD5";
 pub(crate) const SCRAM: &str = "SCRAM-SHA-256";
+
+/// Password checks at once: an Argon2 check takes 19 MiB and tens of milliseconds of one
+/// core, so many logins at once wait here instead of filling the memory.
+static CHECKS: LazyLock<Semaphore> =
+    LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
 
 /// What a login came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,9 +56,12 @@ pub(crate) async fn check(
         return Outcome::Locked;
     }
     let c = ctx.clone();
-    let verdict = tokio::task::spawn_blocking(move || verify(&c.users))
-        .await
-        .unwrap_or(Verdict::Failed);
+    let verdict = match CHECKS.acquire().await {
+        Ok(_slot) => tokio::task::spawn_blocking(move || verify(&c.users))
+            .await
+            .unwrap_or(Verdict::Failed),
+        Err(_) => Verdict::Failed,
+    };
     match verdict {
         Verdict::Ok(name) => Outcome::Ok(name),
         Verdict::Unsupported => {
