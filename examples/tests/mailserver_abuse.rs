@@ -21,7 +21,7 @@ fn smtp_login(server: &MailServer, password: &str) -> (Duration, String) {
 
 #[test]
 fn failed_logins_are_slowed_then_locked_out_then_lifted() {
-    let delay = Duration::from_millis(400);
+    let delay = Duration::from_secs(1);
     let server = MailServer::start_with(
         "example.test",
         USERS,
@@ -29,13 +29,13 @@ fn failed_logins_are_slowed_then_locked_out_then_lifted() {
             "--dns",
             "127.0.0.1:9",
             "--auth-delay",
-            "400ms",
+            "1s",
             "--auth-delay-max",
-            "10s",
+            "2s",
             "--lockout-after",
             "3",
             "--lockout-time",
-            "4s",
+            "6s",
         ],
     );
     // A clean address: a success is answered at once.
@@ -43,7 +43,7 @@ fn failed_logins_are_slowed_then_locked_out_then_lifted() {
     assert!(reply.starts_with("235 "), "{reply}");
     assert!(took < delay, "a success was slowed: {took:?}");
 
-    // Failures: 400 ms, 800 ms, then 1.6 s and the lockout.
+    // Failures: 1 s, 2 s, then 2 s again (the longest delay) and the lockout.
     for (n, at_least) in [(1, delay), (2, delay * 2)] {
         let (took, reply) = smtp_login(&server, "wrong");
         assert!(reply.starts_with("535 5.7.8"), "{reply}");
@@ -52,12 +52,16 @@ fn failed_logins_are_slowed_then_locked_out_then_lifted() {
     // The third one over POP3: the count is per address, across services.
     let mut p = pop3s(server.pop3s, &server.ca());
     p.pop3("USER alice");
+    let locked_at = std::time::Instant::now();
     let (took, answer) = timed(|| p.pop3("PASS wrong"));
     assert!(answer.starts_with("-ERR [AUTH]"), "{answer}");
-    assert!(took >= delay * 4, "failure 3 answered after {took:?}");
+    assert!(
+        took >= delay * 2 && took < delay * 4,
+        "failure 3 answered after {took:?}"
+    );
     let log = server.log();
     assert!(
-        log.contains("auth lockout: service=pop3s addr=127.0.0.1 user=alice failures=3 seconds=4"),
+        log.contains("auth lockout: service=pop3s addr=127.0.0.1 user=alice failures=3 seconds=6"),
         "{log}"
     );
 
@@ -76,8 +80,14 @@ fn failed_logins_are_slowed_then_locked_out_then_lifted() {
         "{log}"
     );
 
+    assert!(
+        locked_at.elapsed() < Duration::from_secs(6),
+        "checked while locked"
+    );
+
     // Lifted after its time; the failures are forgotten and a success is not slowed.
-    std::thread::sleep(Duration::from_millis(4300));
+    let lifted = locked_at + Duration::from_millis(6300);
+    std::thread::sleep(lifted.saturating_duration_since(std::time::Instant::now()));
     let (took, reply) = smtp_login(&server, "secret-a");
     assert!(reply.starts_with("235 "), "{reply}\n{}", server.log());
     assert!(took < delay, "{took:?}");
