@@ -51,8 +51,9 @@ fn next_part<'a>(cx: &Cx<'_>, i: &'a [u8]) -> Option<&'a [u8]> {
 ///
 /// Called after the outer `(`, with the input at the first part's `(`.
 fn multipart<'a>(cx: &Cx<'_>, i: &'a [u8]) -> PResult<'a, BodyStructure> {
-    // Most multiparts have two or three parts.
-    let mut parts = Vec::with_capacity(3);
+    // Most multiparts have two parts; two parts also stay under the allocator's per-thread
+    // cache size (a part is a few hundred octets).
+    let mut parts = Vec::with_capacity(2);
     let mut i = i;
     while let Some(at) = next_part(cx, i) {
         let (rest, part) = body(cx, at)?;

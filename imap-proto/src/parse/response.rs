@@ -1108,6 +1108,10 @@ fn metadata_value<'a>(cx: &Cx<'_>, i: &'a [u8]) -> PResult<'a, Option<Literal8>>
 // ---------------------------------------------------------------------------------------------
 // FETCH
 
+/// Items a FETCH usually has room for: small enough (4 × 144 octets) to stay in the
+/// allocator's per-thread cache, which larger requests miss.
+const ITEMS_CAPACITY: usize = 4;
+
 /// ```abnf
 /// msg-att = "(" (msg-att-dynamic / msg-att-static) *(SP (msg-att-dynamic / msg-att-static)) ")"
 /// ```
@@ -1117,7 +1121,7 @@ fn metadata_value<'a>(cx: &Cx<'_>, i: &'a [u8]) -> PResult<'a, Option<Literal8>>
 /// strings and literals); the other items survive.
 fn msg_att<'a>(cx: &Cx<'_>, i: &'a [u8]) -> PResult<'a, Vec<FetchItem>> {
     let (mut i, ()) = open_paren(i)?;
-    let mut items = Vec::with_capacity(8);
+    let mut items = Vec::with_capacity(ITEMS_CAPACITY);
     if let Ok((rest, ())) = close_paren(cx, i) {
         return Ok((rest, items));
     }
