@@ -684,6 +684,10 @@ fn gmail_empty_multipart() {
     assert!(
         matches!(&**body, BodyStructure::Multipart { parts, subtype, .. } if parts.is_empty() && subtype == &s("ALTERNATIVE"))
     );
+    // It re-encodes as it came, and reads back in lenient mode.
+    let again = enc(&Response::Data(Data::Fetch(f.clone())));
+    assert!(again.contains("(\"ALTERNATIVE\") 10"), "{again}");
+    assert_eq!(fetch(lenient(again.as_bytes()).unwrap()), f);
 }
 
 #[test]

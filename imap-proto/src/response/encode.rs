@@ -1026,7 +1026,11 @@ pub(crate) fn body(enc: &mut Encoder, b: &BodyStructure) {
             for part in parts {
                 body(enc, part);
             }
-            enc.sp();
+            // `("ALTERNATIVE")`, Gmail's multipart without parts, has no space before the
+            // subtype.
+            if !parts.is_empty() {
+                enc.sp();
+            }
             enc.string(subtype);
             if !extension.params.is_empty() || !extension.tail.is_empty() {
                 enc.sp();
