@@ -11,6 +11,43 @@
 //!   or a [`Token`] tree, never a failure;
 //! - a FETCH item whose value breaks its grammar (a malformed ENVELOPE or BODYSTRUCTURE) becomes
 //!   [`FetchItem::Invalid`] with its raw bytes, and the other items of that FETCH still arrive.
+//!
+//! # Decoding
+//!
+//! [`Response::decode`] / [`Response::decode_with`] take bytes and find the unit's end
+//! themselves (one copy of the unit); [`Response::from_unit`] takes a unit from the
+//! [`Framer`](crate::frame::Framer) with no copy, and turns literals the framer streamed out
+//! into [`Payload::Streamed`]. [`Greeting`] has the same three.
+//!
+//! # Leniency
+//!
+//! Each switch of [`Leniency`](crate::config::Leniency) that bends the response grammar, the
+//! peer seen doing it (imap-anchors §6.2) and its test in `tests/response_known.rs`:
+//!
+//! | switch | input | seen from | test |
+//! |---|---|---|---|
+//! | `extra_spaces` | `* 1 FETCH (UID 19436 )`, `* FLAGS (\Seen )`, `* SEARCH 1 2 `, `UID 1  FLAGS ()` | qq.com, SurgeMail | `fetch_trailing_space_qq`, `flags_trailing_space_surgemail`, `double_space` |
+//! | `missing_text` | `* OK [HIGHESTMODSEQ 13632]`, `A1 OK` | Gmail (RFC 7162 errata 5055) | `status_code_without_text_gmail` |
+//! | `bare_continuation` | `+` | several servers' literal go-ahead | `bare_continuation` |
+//! | `nil_as_empty_string` | `("boundary" NIL)`, NIL body-fld-enc | Mail.ru (imap-codec #700, #41) | `bodystructure_nil_param_value_mailru` |
+//! | `negative_numbers` | `RFC822.SIZE -1`, `[UIDVALIDITY 0]`, `* 4294967296 EXISTS` | modern-email defects #52 | `negative_rfc822_size`, `numbers_at_the_edges` |
+//! | `empty_multipart` | `("ALTERNATIVE")` | Gmail (MailKit #1841) | `gmail_empty_multipart` |
+//! | `modseq_in_parens` | `* ESEARCH ... MODSEQ (9)` | MailKit #323 | `esearch_correct_and_broken` |
+//! | `bare_lf` | `* 3 EXISTS\n` | proxies, test servers | `bare_lf_is_rejected_strict` |
+//! | `non_canonical_utf7` | `* LIST () "/" "&AGE-"` | (item 26) | `list_modified_utf7` |
+//!
+//! Strict mode still keeps a response whose one item is malformed (the item is
+//! [`FetchItem::Invalid`]), and reads a known code with bad arguments (`[UIDVALIDITY 0]`) as
+//! an unknown one, as the ABNF's `atom [SP 1*<any TEXT-CHAR except "]">]` alternative says. A
+//! line that is not a response (Exchange 2013's bare `[COPYUID ...]`, ruby/net-imap #250) is an
+//! error for that unit only; the framer has already found the next one.
+//!
+//! # Encoding
+//!
+//! The encoder writes the RFC's forms only: a text after every code (a placeholder when the
+//! text is empty), plain `{n}` literals (never `{n+}`, whatever [`Encoder`](crate::Encoder) is
+//! passed), NIL for an empty address list or parameter list, and the shortest BODYSTRUCTURE
+//! extension data that keeps every field that is set.
 
 mod body;
 mod capability;
