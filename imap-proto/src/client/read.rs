@@ -81,6 +81,11 @@ impl Client {
                 Ok(response) => self.on_response(response),
                 Err(error) => self.unparsable(error),
             },
+            Frame::LiteralStart { .. } if self.phase == Phase::Greeting => {
+                // A greeting is a status line, which never announces a literal: this is not
+                // an IMAP server. Fail now rather than stream its bytes as message data.
+                Err(Error::UnexpectedResponse("literal in the greeting"))
+            }
             Frame::LiteralStart { prefix, len, .. } => {
                 if self.trusted() {
                     let seq = fetch_seq(&prefix);
