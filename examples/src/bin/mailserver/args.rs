@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::abuse::Policy;
+use crate::deliver::LmtpTarget;
 use crate::users::Scheme;
 
 pub(crate) const USAGE: &str = "\
@@ -29,6 +30,12 @@ flags (a port of 0 turns that service off):
   --pop3-port N          POP3, STLS required before login (default 2110)
   --pop3s-port N         POP3 over implicit TLS          (default 2995)
   --imap-port N, --imaps-port N   accepted and ignored until IMAP exists
+  --lmtp-port N          LMTP (RFC 2033) into the store, on 127.0.0.1 only, for an MTA
+                         such as Postfix in front (default 0: off)
+  --deliver TARGET       where mail for local users goes: store (default), or
+                         lmtp:HOST:PORT, an LMTP server such as Dovecot's (queued, retried)
+  --quota BYTES          storage per user (K, M, G suffixes), checked on LMTP delivery:
+                         552 5.2.2 for a message that would exceed it (default: no limit)
   --dns ADDR[:PORT]      resolver for outbound MX lookups (default: /etc/resolv.conf)
   --relay-port N         port to deliver to at MX hosts  (default 25; for tests)
   --max-connections N    connections at once, in total   (default 2000)
@@ -66,6 +73,12 @@ pub(crate) struct Args {
     pub(crate) dns: Option<SocketAddr>,
     pub(crate) relay_port: u16,
     pub(crate) aliases: Option<PathBuf>,
+    /// `--lmtp-port`: 0 is off.
+    pub(crate) lmtp_port: u16,
+    /// `--deliver lmtp:...`; `None`: into the store.
+    pub(crate) deliver: Option<LmtpTarget>,
+    /// `--quota`, in octets.
+    pub(crate) quota: Option<u64>,
     pub(crate) scheme: Scheme,
     pub(crate) policy: Policy,
     pub(crate) command: Command,
@@ -88,6 +101,9 @@ impl Default for Args {
             dns: None,
             relay_port: 25,
             aliases: None,
+            lmtp_port: 0,
+            deliver: None,
+            quota: None,
             scheme: Scheme::Argon2id,
             policy: Policy::default(),
             command: Command::Serve,
@@ -119,6 +135,21 @@ fn duration(value: &str) -> Result<Duration, String> {
         _ => return Err(bad()),
     };
     n.checked_mul(ms).map(Duration::from_millis).ok_or_else(bad)
+}
+
+/// Octets, with an optional K, M or G suffix (powers of 1024).
+fn bytes(value: &str) -> Result<u64, String> {
+    let bad = || format!("bad size {value:?} (1000000, 500K, 10M, 1G)");
+    let (n, shift) = [('k', 10), ('m', 20), ('g', 30)]
+        .into_iter()
+        .find_map(|(unit, shift)| {
+            value
+                .strip_suffix([unit, unit.to_ascii_uppercase()])
+                .map(|n| (n, shift))
+        })
+        .unwrap_or((value, 0));
+    let n: u64 = n.parse().map_err(|_| bad())?;
+    n.checked_mul(1 << shift).ok_or_else(bad)
 }
 
 fn dns(value: &str) -> Result<SocketAddr, String> {
@@ -173,6 +204,9 @@ impl Args {
                 "--dns" => a.dns = Some(dns(&value)?),
                 "--relay-port" => a.relay_port = port(&value)?,
                 "--aliases" => a.aliases = Some(PathBuf::from(value)),
+                "--lmtp-port" => a.lmtp_port = port(&value)?,
+                "--deliver" => a.deliver = LmtpTarget::parse(&value)?,
+                "--quota" => a.quota = Some(bytes(&value)?),
                 "--scheme" => {
                     a.scheme = Scheme::parse(&value).ok_or_else(|| {
                         format!("bad scheme {value:?} (ARGON2ID or SCRAM-SHA-256)")
@@ -261,5 +295,17 @@ mod tests {
         assert_eq!(duration("15m"), Ok(Duration::from_secs(900)));
         assert_eq!(duration("3"), Ok(Duration::from_secs(3)));
         assert!(duration("3x").is_err() && duration("ms").is_err());
+        let a = parse(&["--lmtp-port", "2424", "--quota", "10M"]).unwrap();
+        assert_eq!(
+            (a.lmtp_port, a.quota, a.deliver),
+            (2424, Some(10 << 20), None)
+        );
+        let a = parse(&["--deliver", "lmtp:127.0.0.1:24"]).unwrap();
+        assert_eq!(a.deliver.unwrap().to_string(), "lmtp:127.0.0.1:24");
+        assert_eq!(parse(&[]).unwrap().lmtp_port, 0, "LMTP is off by default");
+        assert_eq!(bytes("1000"), Ok(1000));
+        assert_eq!(bytes("2k"), Ok(2048));
+        assert!(bytes("").is_err() && bytes("M").is_err() && bytes("99999999999G").is_err());
+        assert!(parse(&["--deliver", "smtp:x:25"]).is_err());
     }
 }

@@ -33,6 +33,8 @@ mod admin;
 mod aliases;
 mod args;
 mod auth;
+mod deliver;
+mod lmtp;
 mod pop3;
 mod relay;
 mod smtp;
@@ -453,7 +455,7 @@ async fn run(mut args: Args) -> Result<(), String> {
     if users::tighten(data, 0o700).map_err(|e| format!("cannot chmod {}: {e}", data.display()))? {
         println!("{}: permissions set to 0700", data.display());
     }
-    let store = Store::new(args.data.clone());
+    let store = Store::new(args.data.clone()).with_quota(args.quota);
     std::fs::create_dir_all(store.incoming())
         .map_err(|e| format!("cannot create {}: {e}", store.incoming().display()))?;
     // What a killed process left: unfinished deliveries, half-written control files.
@@ -488,6 +490,7 @@ async fn run(mut args: Args) -> Result<(), String> {
         args.relay_port,
         store.clone(),
     )
+    .map(|r| r.with_lmtp(args.deliver.clone()))
     .map_err(|e| format!("cannot create the spool: {e}"))?;
     let ctx = Arc::new(Ctx {
         domain: args.domain.clone(),
@@ -535,7 +538,16 @@ async fn run(mut args: Args) -> Result<(), String> {
             stop_rx.clone(),
         )));
     }
-    println!("mail for @{} goes to {}", ctx.domain, data.display());
+    if args.lmtp_port != 0 {
+        listeners.push(lmtp::listen(ctx.clone(), args.lmtp_port, stop_rx.clone()).await?);
+    }
+    match &args.deliver {
+        Some(target) => println!("mail for @{} goes to {target} (LMTP)", ctx.domain),
+        None => println!("mail for @{} goes to {}", ctx.domain, data.display()),
+    }
+    if let Some(quota) = args.quota {
+        println!("quota: {quota} octets per user");
+    }
     shutdown_signal().await;
     println!("shutting down: no new connections; waiting for those in flight");
     let _ = stop_tx.send(true);

@@ -1,6 +1,9 @@
 //! Outbound mail: a spool directory, delivery by MX lookup with the SMTP client
 //! (opportunistic STARTTLS), retries with backoff, and bounces (RFC 3464) on permanent failure.
 //!
+//! With `--deliver lmtp:HOST:PORT` mail for local users is queued here too, and handed to
+//! that LMTP server instead of an MX (`deliver.rs`): the same retries and bounces.
+//!
 //! A queued message is two files in `DATA/spool/`: `ID.eml` (the message, with our Received
 //! field and no Return-Path, which only the final delivery adds) and `ID.env` (the envelope
 //! and retry state, replaced atomically after each attempt). The `.env` is written last and
@@ -24,6 +27,7 @@ use tokio::sync::Notify;
 use tokio_rustls::TlsConnector;
 
 use crate::Ctx;
+use crate::deliver::{self, LmtpTarget};
 use crate::store::{Store, rfc5322_date, unique_name};
 use crate::users::Users;
 
@@ -125,6 +129,8 @@ pub(crate) struct Relay {
     port: u16,
     store: Store,
     wake: Notify,
+    /// `--deliver lmtp:...`: where mail for the local domain goes.
+    lmtp: Option<LmtpTarget>,
 }
 
 impl Relay {
@@ -144,7 +150,20 @@ impl Relay {
             port,
             store,
             wake: Notify::new(),
+            lmtp: None,
         })
+    }
+
+    /// The same relay handing mail for the local domain to an LMTP server (`None`: into
+    /// the store, not through the relay).
+    pub(crate) fn with_lmtp(mut self, target: Option<LmtpTarget>) -> Self {
+        self.lmtp = target;
+        self
+    }
+
+    /// Where mail for the local domain goes, when not into the store.
+    pub(crate) fn lmtp(&self) -> Option<&LmtpTarget> {
+        self.lmtp.as_ref()
     }
 
     /// Queues a complete message file for `rcpts` (blocking I/O). The file is copied; the
@@ -310,6 +329,11 @@ impl Relay {
         connector: &TlsConnector,
     ) -> Vec<Fate> {
         let all = |f: Fate| vec![f; rcpts.len()];
+        if let Some(target) = &self.lmtp
+            && domain == self.domain
+        {
+            return self.deliver_lmtp(target, from, rcpts, message).await;
+        }
         let Some(resolver) = self.dns.or_else(examples::mx::system_resolver) else {
             return all(Fate::Temporary("no dns resolver configured".into()));
         };
@@ -356,6 +380,29 @@ impl Relay {
             }
         }
         all(last)
+    }
+
+    /// Local users by LMTP: one fate per recipient, from its own reply.
+    async fn deliver_lmtp(
+        &self,
+        target: &LmtpTarget,
+        from: &str,
+        rcpts: &[String],
+        message: &[u8],
+    ) -> Vec<Fate> {
+        match deliver::session(target, &self.domain, from, rcpts, message).await {
+            Ok(replies) => replies
+                .iter()
+                .map(|r| match r {
+                    Some(r) => fate_of(r),
+                    None => Fate::Temporary(format!("4.4.2 {target}: no reply after the body")),
+                })
+                .collect(),
+            Err(why) => {
+                println!("relay: {target}: {why}");
+                vec![Fate::Temporary(format!("4.4.1 {target}: {why}")); rcpts.len()]
+            }
+        }
     }
 
     /// One SMTP session; `Err` when no answer about the message was obtained (try the next
@@ -484,6 +531,12 @@ impl Relay {
             .filter(|(_, d)| d.eq_ignore_ascii_case(&self.domain))
             .map(|(l, _)| l.to_ascii_lowercase());
         let result = match local {
+            Some(user) if users.exists(&user) && self.lmtp.is_some() => {
+                let address = format!("{user}@{}", self.domain);
+                let queued = self.enqueue(&file, "", &[address]);
+                self.wake();
+                queued
+            }
             Some(user) if users.exists(&user) => self
                 .store
                 .deliver(&file, &[user], "")

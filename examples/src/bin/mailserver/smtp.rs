@@ -292,7 +292,8 @@ impl SmtpConn {
         // Local copies and the spool entry are all on disk before the 250 goes out.
         let done = tokio::task::spawn_blocking(move || {
             if !users.is_empty() {
-                ctx.store.deliver(&p, &users, &f)?;
+                // Into the store, or queued for the LMTP server (`--deliver`).
+                crate::deliver::local(&ctx, &p, &users, &f)?;
             }
             if !remote.is_empty() {
                 ctx.relay.enqueue(&p, &f, &remote)?;

@@ -79,6 +79,7 @@ mod lock;
 mod modseq;
 mod names;
 mod ops;
+mod quota;
 mod recover;
 mod sync;
 mod uidlist;
@@ -156,6 +157,8 @@ pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
 pub(crate) struct Store {
     root: PathBuf,
     shared: Arc<Shared>,
+    /// Octets each user may store (`--quota`, see `quota.rs`); `None`: no limit.
+    quota: Option<u64>,
 }
 
 /// What every handle of one store shares: the in-process locks and the notification hub.
@@ -171,6 +174,7 @@ impl Store {
         Self {
             root,
             shared: Arc::default(),
+            quota: None,
         }
     }
 
