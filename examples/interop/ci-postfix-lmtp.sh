@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Starts the peer that examples/tests/lmtp_postfix.rs needs: a throwaway Postfix in front of
+# `mailserver --lmtp-port`, the Postfix + Dovecot architecture with mailserver in Dovecot's
+# seat. Postfix takes SMTP on 127.0.0.1 (port 25026 by default, STARTTLS offered) for the
+# domain lmtp.test and hands every message to 127.0.0.1:24025 over LMTP, where the test
+# starts mailserver; the test reads Postfix's log for the per-recipient results.
+# Nothing can leave the machine: every other transport is an error.
+# Writes MAILSANSIO_LMTP_POSTFIX_SMTP, _DOMAIN, _LMTP (where mailserver must listen), _LOG
+# and _CA to the peers env file ($MAILSANSIO_PEERS_ENV, default /tmp/mailsansio-peers.env).
+# Needs root. Idempotent. A separate instance from ci-mailserver.sh's Postfix: its own
+# directory, ports, log and variables.
+set -euo pipefail
+
+env_file=${MAILSANSIO_PEERS_ENV:-/tmp/mailsansio-peers.env}
+dir=${MAILSANSIO_LMTP_POSTFIX_DIR:-${TMPDIR:-/tmp}/mailsansio-postfix-lmtp}
+port=${MAILSANSIO_LMTP_POSTFIX_PORT:-25026}
+lmtp_port=${MAILSANSIO_LMTP_POSTFIX_LMTP_PORT:-24025}
+domain=lmtp.test
+host=front.$domain
+
+log() { printf 'ci-postfix-lmtp: %s\n' "$*" >&2; }
+# shellcheck source=examples/interop/packages.sh
+. "$(dirname "$0")/packages.sh"
+
+# --- packages: Postfix without a system configuration, no daemon started by apt ----------
+echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections
+install_packages postfix openssl
+
+conf=$dir/conf
+# --- stop an earlier instance ---------------------------------------------------------------
+if [ -s "$dir/queue/pid/master.pid" ]; then
+    postfix -c "$conf" stop >/dev/null 2>&1 || true
+    for _ in $(seq 100); do [ -s "$dir/queue/pid/master.pid" ] || break; sleep 0.05; done
+fi
+rm -rf "$dir"
+mkdir -p "$conf" "$dir/queue" "$dir/data" "$dir/tls"
+chmod 755 "$dir"
+chown postfix "$dir/data"
+
+# --- a self-signed end-entity certificate (smtp-send trusts it directly with --ca) ----------
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+    -subj "/CN=$host" -addext "subjectAltName=DNS:$host,DNS:localhost,IP:127.0.0.1" \
+    -addext "basicConstraints=critical,CA:FALSE" -addext "extendedKeyUsage=serverAuth" \
+    -keyout "$dir/tls/key.pem" -out "$dir/tls/cert.pem" 2>/dev/null
+chmod 600 "$dir/tls/key.pem"
+
+# --- configuration: the domain goes to mailserver by LMTP, nothing else -----------------------
+# The README's "Using it with Postfix or Dovecot" shows the two lines that matter:
+# virtual_mailbox_domains and virtual_transport. virtual_mailbox_maps is left empty so that
+# Postfix accepts every address of the domain and mailserver decides (550 5.1.1 for an
+# unknown user); a real set-up lists the users there so Postfix refuses them at RCPT.
+cat > "$conf/main.cf" <<CONF
+compatibility_level = 3.6
+queue_directory = $dir/queue
+data_directory = $dir/data
+command_directory = /usr/sbin
+daemon_directory = /usr/lib/postfix/sbin
+shlib_directory = /usr/lib/postfix
+meta_directory = /etc/postfix
+mail_owner = postfix
+setgid_group = postdrop
+syslog_name = postfix-lmtp
+maillog_file = $dir/postfix.log
+# Postfix writes its own log only under an allowed prefix (default /var).
+maillog_file_prefixes = $dir
+myhostname = $host
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+biff = no
+mydestination =
+local_recipient_maps =
+alias_maps =
+alias_database =
+relay_domains =
+local_transport = error:local delivery is off
+default_transport = error:outbound mail is off
+relay_transport = error:outbound mail is off
+smtp_dns_support_level = disabled
+smtpd_relay_restrictions = reject_unauth_destination
+virtual_mailbox_domains = $domain
+virtual_mailbox_maps =
+virtual_transport = lmtp:inet:127.0.0.1:$lmtp_port
+smtpd_tls_security_level = may
+smtpd_tls_chain_files = $dir/tls/key.pem, $dir/tls/cert.pem
+smtpd_tls_received_header = yes
+# Bounces to the test's senders go nowhere (error transport); keep the queue short.
+bounce_queue_lifetime = 0
+CONF
+{
+    printf '127.0.0.1:%s inet n - n - - smtpd\n' "$port"
+    # The internal services a receiving Postfix needs, and the LMTP client.
+    for svc in "pickup unix n - n 60 1 pickup" "cleanup unix n - n - 0 cleanup" \
+        "qmgr unix n - n 300 1 qmgr" "tlsmgr unix - - n 1000? 1 tlsmgr" \
+        "rewrite unix - - n - - trivial-rewrite" "bounce unix - - n - 0 bounce" \
+        "defer unix - - n - 0 bounce" "trace unix - - n - 0 bounce" \
+        "verify unix - - n - 1 verify" "flush unix n - n 1000? 0 flush" \
+        "proxymap unix - - n - - proxymap" "proxywrite unix - - n - 1 proxymap" \
+        "showq unix n - n - - showq" "error unix - - n - - error" \
+        "retry unix - - n - - error" "discard unix - - n - - discard" \
+        "lmtp unix - - n - - lmtp" "anvil unix - - n - 1 anvil" \
+        "scache unix - - n - 1 scache" "postlog unix-dgram n - n - 1 postlogd"; do
+        printf '%s\n' "$svc"
+    done
+} > "$conf/master.cf"
+# Postfix holds off reading configuration files modified in the last seconds: backdate them.
+touch -d "@$(( $(date +%s) - 10 ))" "$conf/main.cf" "$conf/master.cf"
+
+if ! postfix -c "$conf" start </dev/null >/dev/null 2>&1; then
+    log "postfix failed to start:"
+    tail -n 20 "$dir/postfix.log" >&2 || true
+    exit 1
+fi
+for _ in $(seq 200); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.05
+done
+(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { log "port $port not open"; tail -n 20 "$dir/postfix.log" >&2; exit 1; }
+log "postfix on 127.0.0.1:$port for @$domain, by LMTP to 127.0.0.1:$lmtp_port, log $dir/postfix.log"
+
+touch "$env_file"
+tmp=$(mktemp)
+grep -v -e '^MAILSANSIO_LMTP_POSTFIX_' "$env_file" > "$tmp" || true
+{
+    cat "$tmp"
+    echo "MAILSANSIO_LMTP_POSTFIX_SMTP=127.0.0.1:$port"
+    echo "MAILSANSIO_LMTP_POSTFIX_DOMAIN=$domain"
+    echo "MAILSANSIO_LMTP_POSTFIX_LMTP=127.0.0.1:$lmtp_port"
+    echo "MAILSANSIO_LMTP_POSTFIX_LOG=$dir/postfix.log"
+    echo "MAILSANSIO_LMTP_POSTFIX_CA=$dir/tls/cert.pem"
+} > "$env_file"
+rm -f "$tmp"
+grep '^MAILSANSIO_LMTP_POSTFIX' "$env_file"
