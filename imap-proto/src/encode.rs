@@ -104,6 +104,7 @@ pub const MAX_QUOTED: usize = 1024;
 pub struct Encoded {
     bytes: Bytes,
     sync_literals: Vec<usize>,
+    streamed_literals: Vec<usize>,
 }
 
 impl Encoded {
@@ -121,6 +122,15 @@ impl Encoded {
     /// up to there, then waits for `+` before sending the rest. Empty for a server.
     pub fn sync_literals(&self) -> &[usize] {
         &self.sync_literals
+    }
+
+    /// The sync points of [`sync_literals`](Self::sync_literals) that announce a literal
+    /// whose data is not in these bytes ([`AppendData::Streamed`]): after the server's `+` the
+    /// client sends the data itself, then the bytes from this offset on.
+    ///
+    /// [`AppendData::Streamed`]: crate::command::AppendData::Streamed
+    pub fn streamed_literals(&self) -> &[usize] {
+        &self.streamed_literals
     }
 
     /// The bytes cut at each synchronising literal: send a piece, wait for `+`, send the next.
@@ -146,6 +156,7 @@ pub struct Encoder {
     buf: BytesMut,
     options: EncodeOptions,
     sync_literals: Vec<usize>,
+    streamed_literals: Vec<usize>,
 }
 
 impl Encoder {
@@ -160,6 +171,7 @@ impl Encoder {
             buf,
             options,
             sync_literals: Vec::new(),
+            streamed_literals: Vec::new(),
         }
     }
 
@@ -183,6 +195,7 @@ impl Encoder {
         Encoded {
             bytes: self.buf.freeze(),
             sync_literals: self.sync_literals,
+            streamed_literals: self.streamed_literals,
         }
     }
 
@@ -293,6 +306,23 @@ impl Encoder {
     /// (APPEND with BINARY, BINARY fetch data).
     pub fn literal8(&mut self, s: &Literal8) -> &mut Self {
         self.literal_bytes(s.as_bytes(), true)
+    }
+
+    /// Writes a client's `{n}` (or `~{n}`) and CRLF for a literal whose data the caller
+    /// sends after the server's `+`, and records the point (see
+    /// [`Encoded::streamed_literals`]). A server writes the announcement alone.
+    pub(crate) fn streamed_literal(&mut self, len: u64, binary: bool) -> &mut Self {
+        if binary {
+            self.buf.put_u8(b'~');
+        }
+        self.buf.put_u8(b'{');
+        self.number(len);
+        self.raw(b"}\r\n");
+        if self.options.side == Side::Client {
+            self.sync_literals.push(self.buf.len());
+            self.streamed_literals.push(self.buf.len());
+        }
+        self
     }
 
     /// Writes `{n}` / `{n+}` / `~{n}`, CRLF and the data; records a client's sync points.
@@ -488,6 +518,31 @@ mod tests {
             });
             assert_eq!(out.as_bytes(), wire, "{content:?}");
         }
+    }
+
+    #[test]
+    fn streamed_append_literal_is_a_sync_point() {
+        use crate::command::{AppendData, AppendMessage, Command, CommandBody};
+        use crate::types::{Mailbox, Tag};
+        let message = |len| AppendMessage {
+            flags: Vec::new(),
+            date: None,
+            data: AppendData::Streamed { len, binary: false },
+        };
+        let command = Command::new(
+            Tag::try_from("A1").unwrap(),
+            CommandBody::Append {
+                mailbox: Mailbox::Inbox,
+                messages: vec![message(3), message(5)],
+            },
+        );
+        // Even with LITERAL+: the data is not there to send without waiting.
+        let out = command.encoded(EncodeOptions::client().with_literal_plus(true));
+        assert_eq!(out.as_bytes(), b"A1 APPEND INBOX {3}\r\n {5}\r\n\r\n");
+        assert_eq!(out.sync_literals(), &[21, 27]);
+        assert_eq!(out.streamed_literals(), &[21, 27]);
+        let server = command.encoded(EncodeOptions::server());
+        assert!(server.sync_literals().is_empty() && server.streamed_literals().is_empty());
     }
 
     #[test]

@@ -153,10 +153,7 @@ impl CommandBody {
                         }
                         AppendData::Streamed { len, binary } => {
                             // The announcement only: the caller sends the data.
-                            if *binary {
-                                enc.keyword("~");
-                            }
-                            enc.keyword("{").number(*len).keyword("}").crlf();
+                            enc.streamed_literal(*len, *binary);
                         }
                     }
                 }
