@@ -6,14 +6,51 @@
 //! nests on the list budget.
 
 use super::primitives::{
-    byte, close_paren, lenient_number, nil, nstring, number64, open_paren, sp, string,
+    byte, close_paren, lenient_number, nil, nstring as nstring_any, number64, open_paren, sp,
+    string as string_any,
 };
 use super::{Cx, Nest, PResult};
 use crate::response::{
     Address, BodyExtension, BodyFields, BodyStructure, Disposition, Envelope, ExtensionTail,
     MultipartExtension, SingleKind, SinglePartExtension,
 };
-use crate::types::IString;
+use crate::types::string::class;
+use crate::types::{IString, NString};
+
+/// A quoted string of plain 7-bit characters (no escape), the common case, in one pass.
+#[inline]
+fn plain_quoted<'a>(cx: &Cx<'_>, i: &'a [u8]) -> Option<(&'a [u8], IString)> {
+    let body = i.strip_prefix(b"\"")?;
+    let n = class::span(body, class::QUOTED);
+    match (body.get(n), body.get(..n), body.get(n + 1..)) {
+        (Some(b'"'), Some(run), Some(after)) => Some((after, IString::from_checked(cx.slice(run)))),
+        _ => None,
+    }
+}
+
+/// `string`, with the plain quoted string handled here (most strings of a BODYSTRUCTURE).
+#[inline]
+fn string<'a>(cx: &Cx<'_>, i: &'a [u8]) -> PResult<'a, IString> {
+    match plain_quoted(cx, i) {
+        Some(ok) => Ok(ok),
+        None => string_any(cx, i),
+    }
+}
+
+/// `nstring`, with the plain quoted string and `NIL` handled here (most fields of an
+/// ENVELOPE and a BODYSTRUCTURE).
+#[inline]
+fn nstring<'a>(cx: &Cx<'_>, i: &'a [u8]) -> PResult<'a, NString> {
+    if let Some((rest, s)) = plain_quoted(cx, i) {
+        return Ok((rest, NString(Some(s))));
+    }
+    if let [b'N' | b'n', b'I' | b'i', b'L' | b'l', rest @ ..] = i
+        && !rest.first().is_some_and(|&b| class::is(b, class::ASTRING))
+    {
+        return Ok((rest, NString::NIL));
+    }
+    nstring_any(cx, i)
+}
 
 /// ```abnf
 /// body = "(" (body-type-1part / body-type-mpart) ")"
