@@ -29,7 +29,8 @@ flags (a port of 0 turns that service off):
   --smtps-port N         submission over implicit TLS    (default 2465)
   --pop3-port N          POP3, STLS required before login (default 2110)
   --pop3s-port N         POP3 over implicit TLS          (default 2995)
-  --imap-port N, --imaps-port N   accepted and ignored until IMAP exists
+  --imap-port N          IMAP, STARTTLS required before login (default 2143)
+  --imaps-port N         IMAP over implicit TLS          (default 2993)
   --lmtp-port N          LMTP (RFC 2033) into the store, on 127.0.0.1 only, for an MTA
                          such as Postfix in front (default 0: off)
   --deliver TARGET       where mail for local users goes: store (default), or
@@ -70,6 +71,8 @@ pub(crate) struct Args {
     pub(crate) smtps_port: u16,
     pub(crate) pop3_port: u16,
     pub(crate) pop3s_port: u16,
+    pub(crate) imap_port: u16,
+    pub(crate) imaps_port: u16,
     pub(crate) dns: Option<SocketAddr>,
     pub(crate) relay_port: u16,
     pub(crate) aliases: Option<PathBuf>,
@@ -98,6 +101,8 @@ impl Default for Args {
             smtps_port: 2465,
             pop3_port: 2110,
             pop3s_port: 2995,
+            imap_port: 2143,
+            imaps_port: 2993,
             dns: None,
             relay_port: 25,
             aliases: None,
@@ -198,9 +203,8 @@ impl Args {
                 "--smtps-port" => a.smtps_port = port(&value)?,
                 "--pop3-port" => a.pop3_port = port(&value)?,
                 "--pop3s-port" => a.pop3s_port = port(&value)?,
-                "--imap-port" | "--imaps-port" => {
-                    port(&value)?;
-                }
+                "--imap-port" => a.imap_port = port(&value)?,
+                "--imaps-port" => a.imaps_port = port(&value)?,
                 "--dns" => a.dns = Some(dns(&value)?),
                 "--relay-port" => a.relay_port = port(&value)?,
                 "--aliases" => a.aliases = Some(PathBuf::from(value)),
@@ -254,6 +258,7 @@ mod tests {
         let a = parse(&[]).unwrap();
         assert_eq!(a.smtp_port, 2525);
         assert_eq!(a.pop3s_port, 2995);
+        assert_eq!((a.imap_port, a.imaps_port), (2143, 2993));
         let a = parse(&[
             "--smtp-port",
             "0",

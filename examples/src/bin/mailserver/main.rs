@@ -34,6 +34,7 @@ mod aliases;
 mod args;
 mod auth;
 mod deliver;
+mod imap;
 mod lmtp;
 mod pop3;
 mod relay;
@@ -104,6 +105,7 @@ impl std::fmt::Debug for Ctx {
 enum Kind {
     Smtp(Service),
     Pop3 { implicit: bool },
+    Imap { implicit: bool },
 }
 
 impl Kind {
@@ -112,13 +114,17 @@ impl Kind {
             Self::Smtp(s) => s.name(),
             Self::Pop3 { implicit: false } => "pop3",
             Self::Pop3 { implicit: true } => "pop3s",
+            Self::Imap { implicit: false } => "imap",
+            Self::Imap { implicit: true } => "imaps",
         }
     }
 
     fn implicit_tls(self) -> bool {
         matches!(
             self,
-            Self::Smtp(Service::Submissions) | Self::Pop3 { implicit: true }
+            Self::Smtp(Service::Submissions)
+                | Self::Pop3 { implicit: true }
+                | Self::Imap { implicit: true }
         )
     }
 }
@@ -212,6 +218,9 @@ async fn connection(ctx: Arc<Ctx>, kind: Kind, tcp: TcpStream, peer: SocketAddr)
                 .await
                 .map_err(|e| e.to_string())
         }
+        Kind::Imap { implicit } => imap::serve(ctx.clone(), conn, peer, kind.name(), implicit)
+            .await
+            .map_err(|e| e.to_string()),
     };
     match result {
         Ok(()) => println!("{} {peer}: closed", kind.name()),
@@ -229,6 +238,7 @@ async fn refuse(ctx: Arc<Ctx>, kind: Kind, tcp: TcpStream, full: Full) {
     let line = match kind {
         Kind::Smtp(_) => format!("421 4.7.0 {} {why}, try again later\r\n", ctx.domain),
         Kind::Pop3 { .. } => format!("-ERR [SYS/TEMP] {why}, try again later\r\n"),
+        Kind::Imap { .. } => format!("* BYE [UNAVAILABLE] {why}, try again later\r\n"),
     };
     let tell = async {
         if kind.implicit_tls() {
@@ -517,6 +527,8 @@ async fn run(mut args: Args) -> Result<(), String> {
         (args.smtps_port, Kind::Smtp(Service::Submissions)),
         (args.pop3_port, Kind::Pop3 { implicit: false }),
         (args.pop3s_port, Kind::Pop3 { implicit: true }),
+        (args.imap_port, Kind::Imap { implicit: false }),
+        (args.imaps_port, Kind::Imap { implicit: true }),
     ];
     let refusals = Arc::new(Semaphore::new(REFUSALS_AT_ONCE));
     let (stop_tx, stop_rx) = watch::channel(false);

@@ -1,0 +1,308 @@
+//! FETCH: flags, UID, INTERNALDATE, sizes, ENVELOPE, BODY/BODYSTRUCTURE, `BODY[section]<partial>`
+//! (and `.PEEK`), BINARY, RFC822 items, MODSEQ; CHANGEDSINCE and VANISHED (RFC 7162).
+
+use std::sync::Arc;
+
+use imap_proto::command::{FetchAttribute, FetchAttributes, FetchModifier, Partial, Section};
+use imap_proto::response::{Code, Data, FetchItem, Payload, Response};
+use imap_proto::server::{Server, Token};
+use imap_proto::types::{IString, Literal8};
+
+use super::mailbox::{blocking, fetch_flags, internal_date, number_set, store_error};
+use super::{ImapConn, mime, no};
+use crate::store::{self, Account, FlagOp, Flags, Message};
+
+/// A string for message octets: NUL (which IMAP strings cannot hold) becomes 0x80, as
+/// Dovecot does.
+fn octets(bytes: &[u8]) -> IString {
+    let clean: Vec<u8> = bytes
+        .iter()
+        .map(|&b| if b == 0 { 0x80 } else { b })
+        .collect();
+    IString::try_from(clean).unwrap_or_default()
+}
+
+fn partial_of(bytes: &[u8], partial: Option<Partial>) -> (&[u8], Option<u32>) {
+    match partial {
+        None => (bytes, None),
+        Some(p) => {
+            let start = usize::try_from(p.offset)
+                .unwrap_or(usize::MAX)
+                .min(bytes.len());
+            let len = usize::try_from(p.length.get()).unwrap_or(usize::MAX);
+            let end = start.saturating_add(len).min(bytes.len());
+            (
+                bytes.get(start..end).unwrap_or_default(),
+                Some(u32::try_from(p.offset).unwrap_or(u32::MAX)),
+            )
+        }
+    }
+}
+
+/// Whether fetching `attr` reads the message file.
+fn needs_content(attr: &FetchAttribute) -> bool {
+    !matches!(
+        attr,
+        FetchAttribute::Flags
+            | FetchAttribute::Uid
+            | FetchAttribute::InternalDate
+            | FetchAttribute::Rfc822Size
+            | FetchAttribute::ModSeq
+    )
+}
+
+/// Whether fetching `attr` sets `\Seen` (RFC 9051 §6.4.5).
+fn sets_seen(attr: &FetchAttribute) -> bool {
+    matches!(
+        attr,
+        FetchAttribute::Rfc822
+            | FetchAttribute::Rfc822Text
+            | FetchAttribute::BodySection { peek: false, .. }
+            | FetchAttribute::Binary { peek: false, .. }
+    )
+}
+
+/// Reads a whole message of the selected folder.
+pub(super) async fn read(account: &Account, folder: &str, m: &Message) -> store::Result<Vec<u8>> {
+    let (a, folder, m) = (account.clone(), folder.to_owned(), m.clone());
+    blocking(move || {
+        let (mut file, size) = a.open_file(&folder, &m)?;
+        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        std::io::Read::read_to_end(&mut file, &mut bytes)?;
+        Ok(bytes)
+    })
+    .await
+}
+
+impl ImapConn {
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the fields of ServerEvent::Fetch"
+    )]
+    pub(super) async fn fetch(
+        &mut self,
+        server: &mut Server,
+        account: &Account,
+        token: Token,
+        _uid_command: bool,
+        uids: Vec<u32>,
+        attributes: &FetchAttributes,
+        modifiers: &[FetchModifier],
+    ) {
+        let Some(sel) = self.selected.as_mut() else {
+            let _ = server.complete(token, no(None, "no folder selected"));
+            return;
+        };
+        let attrs = attributes.expand();
+        let mut changed_since = None;
+        let mut vanished = false;
+        for m in modifiers {
+            match m {
+                FetchModifier::ChangedSince(n) => changed_since = Some(*n),
+                FetchModifier::Vanished => vanished = true,
+                _ => {}
+            }
+        }
+        if let (true, Some(since)) = (vanished, changed_since) {
+            let gone = sel.view.vanished_since(since);
+            if let Some(uids) = number_set(&gone.uids) {
+                let _ = server.send_response(
+                    token,
+                    Response::Data(Data::Vanished {
+                        earlier: true,
+                        uids,
+                    }),
+                );
+            }
+        }
+        let wanted: Vec<Message> = uids
+            .iter()
+            .filter_map(|&u| sel.view.by_uid(u))
+            .filter(|m| changed_since.is_none_or(|since| m.modseq > since))
+            .cloned()
+            .collect();
+        // Reading a body sets \Seen, and the new flags go with the answer.
+        let mut seen_now = Vec::new();
+        if !sel.read_only && attrs.iter().any(sets_seen) {
+            let unseen: Vec<u32> = wanted
+                .iter()
+                .filter(|m| !m.flags.contains(store::Flag::Seen))
+                .map(|m| m.uid)
+                .collect();
+            if !unseen.is_empty() {
+                let (a, folder, set) = (account.clone(), sel.folder.clone(), unseen);
+                let seen = Flags::new().with(store::Flag::Seen);
+                match blocking(move || a.set_flags(&folder, &set, FlagOp::Add, &seen, None)).await {
+                    Ok(update) => {
+                        seen_now = update.changed.clone();
+                        for (uid, flags, modseq) in &update.messages {
+                            if let Ok(i) = sel.view.messages.binary_search_by_key(uid, |m| m.uid)
+                                && let Some(m) = sel.view.messages.get_mut(i)
+                            {
+                                m.flags = flags.clone();
+                                m.modseq = *modseq;
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        let _ = server.complete(token, store_error(&e));
+                        return;
+                    }
+                }
+            }
+        }
+        let content = attrs.iter().any(needs_content);
+        let condstore = server.condstore_enabled() || changed_since.is_some();
+        for m in wanted {
+            let Some(m) = sel.view.by_uid(m.uid).cloned() else {
+                continue;
+            };
+            let raw = if content {
+                match read(account, &sel.folder, &m).await {
+                    Ok(raw) => Some(raw),
+                    // Expunged meanwhile by another session: its EXPUNGE is on the way.
+                    Err(store::Error::NoSuchMessage) => continue,
+                    Err(e) => {
+                        self.log(&format!("cannot read message {}: {e}", m.uid));
+                        let _ = server
+                            .complete(token, no(Some(Code::ServerBug), "cannot read message"));
+                        return;
+                    }
+                }
+            } else {
+                None
+            };
+            let raw = raw.as_deref().unwrap_or_default();
+            let summary = if attrs.iter().any(|a| {
+                matches!(
+                    a,
+                    FetchAttribute::Envelope | FetchAttribute::Body | FetchAttribute::BodyStructure
+                )
+            }) {
+                match sel.summary(m.uid) {
+                    Some(s) => Some(s),
+                    None => {
+                        let s = Arc::new(mime::summary(raw));
+                        sel.keep_summary(m.uid, s.clone());
+                        Some(s)
+                    }
+                }
+            } else {
+                None
+            };
+            let mut items = Vec::with_capacity(attrs.len() + 2);
+            let mut has_flags = false;
+            let mut has_modseq = false;
+            for attr in &attrs {
+                match attr {
+                    FetchAttribute::Flags => {
+                        has_flags = true;
+                        items.push(FetchItem::Flags(fetch_flags(&m.flags)));
+                    }
+                    FetchAttribute::Uid => items.push(FetchItem::Uid(m.uid)),
+                    FetchAttribute::InternalDate => {
+                        if let Some(d) = internal_date(m.internal_date) {
+                            items.push(FetchItem::InternalDate(d));
+                        }
+                    }
+                    FetchAttribute::Rfc822Size => items.push(FetchItem::Rfc822Size(m.size)),
+                    FetchAttribute::ModSeq => {
+                        has_modseq = true;
+                        items.push(FetchItem::ModSeq(m.modseq));
+                    }
+                    FetchAttribute::Envelope => {
+                        if let Some(s) = &summary {
+                            items.push(FetchItem::Envelope(Box::new(s.envelope.clone())));
+                        }
+                    }
+                    FetchAttribute::BodyStructure => {
+                        if let Some(s) = &summary {
+                            items.push(FetchItem::BodyStructure(Box::new(s.structure.clone())));
+                        }
+                    }
+                    FetchAttribute::Body => {
+                        if let Some(s) = &summary {
+                            items.push(FetchItem::Body(Box::new(mime::without_extensions(
+                                &s.structure,
+                            ))));
+                        }
+                    }
+                    FetchAttribute::Rfc822 => {
+                        items.push(FetchItem::Rfc822(Payload::Data(octets(raw))));
+                    }
+                    FetchAttribute::Rfc822Header | FetchAttribute::Rfc822Text => {
+                        let text = if matches!(attr, FetchAttribute::Rfc822Header) {
+                            imap_proto::command::SectionText::Header
+                        } else {
+                            imap_proto::command::SectionText::Text
+                        };
+                        let section = Section {
+                            part: Vec::new(),
+                            text: Some(text),
+                        };
+                        let bytes = mime::section(raw, &section).unwrap_or_default();
+                        let data = Payload::Data(octets(&bytes));
+                        items.push(if matches!(attr, FetchAttribute::Rfc822Header) {
+                            FetchItem::Rfc822Header(data)
+                        } else {
+                            FetchItem::Rfc822Text(data)
+                        });
+                    }
+                    FetchAttribute::BodySection {
+                        section, partial, ..
+                    } => {
+                        let bytes = mime::section(raw, section).unwrap_or_default();
+                        let (slice, origin) = partial_of(&bytes, *partial);
+                        items.push(FetchItem::BodySection {
+                            section: section.clone(),
+                            origin,
+                            data: Payload::Data(octets(slice)),
+                        });
+                    }
+                    FetchAttribute::Binary { part, partial, .. } => match mime::binary(raw, part) {
+                        Some(Ok(bytes)) => {
+                            let (slice, origin) = partial_of(&bytes, *partial);
+                            let data = Literal8::try_from(slice.to_vec())
+                                .map(Payload::Data)
+                                .unwrap_or(Payload::Nil);
+                            items.push(FetchItem::Binary {
+                                section: part.clone(),
+                                origin,
+                                data,
+                            });
+                        }
+                        Some(Err(())) => {
+                            let _ = server.complete(
+                                token,
+                                no(Some(Code::UnknownCte), "unknown transfer encoding"),
+                            );
+                            return;
+                        }
+                        None => items.push(FetchItem::Binary {
+                            section: part.clone(),
+                            origin: None,
+                            data: Payload::Nil,
+                        }),
+                    },
+                    FetchAttribute::BinarySize { part } => {
+                        if let Some(Ok(bytes)) = mime::binary(raw, part) {
+                            items.push(FetchItem::BinarySize {
+                                section: part.clone(),
+                                size: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
+                            });
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            if !has_flags && seen_now.contains(&m.uid) {
+                items.push(FetchItem::Flags(fetch_flags(&m.flags)));
+            }
+            if condstore && !has_modseq && (has_flags || changed_since.is_some()) {
+                items.push(FetchItem::ModSeq(m.modseq));
+            }
+            let _ = server.send_fetch(token, m.uid, items);
+        }
+        let _ = server.accept(token);
+    }
+}

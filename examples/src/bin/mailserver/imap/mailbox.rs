@@ -1,0 +1,582 @@
+//! The selected folder: SELECT/EXAMINE, the changes pushed to the client (from this
+//! session, other sessions, SMTP and POP3), STORE, COPY, MOVE, EXPUNGE and CLOSE.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use imap_proto::command::{SelectParams, StoreAction, StoreItem};
+use imap_proto::response::{Code, Condition, Data, FetchItem, Response, Status, StatusKind};
+use imap_proto::server::{Completion, MailboxSnapshot, Server, Token, Update};
+use imap_proto::types::{Atom, Date, DateTime, Flag, FlagFetch, FlagPerm, Mailbox, SequenceSet};
+use tokio::sync::watch;
+
+use super::{ImapConn, mime, no, text};
+use crate::store::{self, Account, FlagOp, Flags, View};
+
+/// Summaries kept per selected folder before the cache starts again.
+const CACHE_ENTRIES: usize = 4096;
+
+/// The folder a session has selected, as last told to the client.
+#[derive(Debug)]
+pub(crate) struct Selected {
+    /// Canonical name.
+    pub(super) folder: String,
+    pub(super) view: View,
+    pub(super) read_only: bool,
+    watch: watch::Receiver<u64>,
+    /// ENVELOPE and BODYSTRUCTURE by UID.
+    summaries: HashMap<u32, Arc<mime::Summary>>,
+}
+
+impl Selected {
+    /// Waits until the folder changes through this store.
+    pub(super) async fn changed(&mut self) {
+        if self.watch.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+
+    pub(super) fn summary(&self, uid: u32) -> Option<Arc<mime::Summary>> {
+        self.summaries.get(&uid).cloned()
+    }
+
+    pub(super) fn keep_summary(&mut self, uid: u32, summary: Arc<mime::Summary>) {
+        if self.summaries.len() >= CACHE_ENTRIES {
+            self.summaries.clear();
+        }
+        self.summaries.insert(uid, summary);
+    }
+
+    /// Records flags and modseqs this session set, so the next refresh does not report
+    /// them again.
+    fn record(&mut self, changed: &[(u32, Flags, u64)]) {
+        for (uid, flags, modseq) in changed {
+            if let Ok(i) = self.view.messages.binary_search_by_key(uid, |m| m.uid)
+                && let Some(m) = self.view.messages.get_mut(i)
+            {
+                m.flags = flags.clone();
+                m.modseq = *modseq;
+            }
+        }
+    }
+
+    /// Forgets messages this session removed (and pushed).
+    fn forget(&mut self, uids: &[u32]) {
+        let gone: HashSet<u32> = uids.iter().copied().collect();
+        self.view.messages.retain(|m| !gone.contains(&m.uid));
+        for uid in uids {
+            self.summaries.remove(uid);
+        }
+    }
+}
+
+/// A folder name from the wire, as the store names it.
+pub(super) fn folder_name(mailbox: &Mailbox) -> Option<String> {
+    mailbox.to_utf8().ok()
+}
+
+/// The IMAP flags of a message.
+pub(super) fn imap_flags(flags: &Flags) -> Vec<Flag> {
+    let mut out: Vec<Flag> = flags
+        .system()
+        .map(|f| match f {
+            store::Flag::Answered => Flag::Answered,
+            store::Flag::Flagged => Flag::Flagged,
+            store::Flag::Deleted => Flag::Deleted,
+            store::Flag::Seen => Flag::Seen,
+            store::Flag::Draft => Flag::Draft,
+        })
+        .collect();
+    out.extend(
+        flags
+            .keywords()
+            .iter()
+            .filter_map(|k| Atom::try_from(k.as_str()).ok())
+            .map(Flag::Keyword),
+    );
+    out
+}
+
+pub(super) fn fetch_flags(flags: &Flags) -> Vec<FlagFetch> {
+    imap_flags(flags).into_iter().map(FlagFetch::Flag).collect()
+}
+
+/// The store's flags for IMAP flags (`\Recent` and other extension flags are not stored).
+pub(super) fn store_flags(flags: &[Flag]) -> Flags {
+    let mut out = Flags::new();
+    for f in flags {
+        match f {
+            Flag::Answered => out.insert(store::Flag::Answered),
+            Flag::Flagged => out.insert(store::Flag::Flagged),
+            Flag::Deleted => out.insert(store::Flag::Deleted),
+            Flag::Seen => out.insert(store::Flag::Seen),
+            Flag::Draft => out.insert(store::Flag::Draft),
+            Flag::Keyword(k) => {
+                if let Some(k) = k.as_str() {
+                    out.insert_keyword(k);
+                }
+            }
+            Flag::Extension(_) => {}
+        }
+    }
+    out
+}
+
+/// The compact set form of ascending UIDs or numbers (`1:3,7`).
+pub(super) fn number_set(numbers: &[u32]) -> Option<SequenceSet> {
+    let mut sorted = numbers.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut out = String::new();
+    let mut iter = sorted.iter().copied().peekable();
+    while let Some(first) = iter.next() {
+        let mut last = first;
+        while iter.peek() == Some(&(last.wrapping_add(1))) {
+            last = iter.next().unwrap_or(last);
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        if first == last {
+            out.push_str(&first.to_string());
+        } else {
+            out.push_str(&format!("{first}:{last}"));
+        }
+    }
+    SequenceSet::try_from(out.as_str()).ok()
+}
+
+/// Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+fn civil(days: i64) -> (i64, u8, u8) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = u8::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
+    let month = u8::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// INTERNALDATE (UTC) of a file time.
+pub(super) fn internal_date(time: SystemTime) -> Option<DateTime> {
+    let secs = time
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
+    let (y, m, d) = civil(secs.div_euclid(86_400));
+    let rest = secs.rem_euclid(86_400);
+    let date = Date::new(u16::try_from(y).ok()?, m, d).ok()?;
+    DateTime::new(
+        date,
+        u8::try_from(rest / 3600).ok()?,
+        u8::try_from(rest % 3600 / 60).ok()?,
+        u8::try_from(rest % 60).ok()?,
+        0,
+    )
+    .ok()
+}
+
+/// The calendar day (UTC) of a file time, for SEARCH BEFORE/ON/SINCE.
+pub(super) fn day_of(time: SystemTime) -> (i64, u8, u8) {
+    let secs = time
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
+    civil(secs.div_euclid(86_400))
+}
+
+/// What to tell a client whose view is `old` about `new`: expunges, new messages, then
+/// flag changes.
+fn diff(old: &View, new: &View) -> Vec<Update> {
+    let mut out = Vec::new();
+    for m in &old.messages {
+        if new.by_uid(m.uid).is_none() {
+            out.push(Update::Expunged { uid: m.uid });
+        }
+    }
+    let largest = old.messages.last().map_or(0, |m| m.uid);
+    let mut flags = Vec::new();
+    for m in &new.messages {
+        if m.uid > largest {
+            out.push(Update::Exists { uid: m.uid });
+        } else if let Some(o) = old.by_uid(m.uid)
+            && (o.flags != m.flags || o.modseq != m.modseq)
+        {
+            flags.push(Update::Flags {
+                uid: m.uid,
+                flags: imap_flags(&m.flags),
+                modseq: Some(m.modseq),
+            });
+        }
+    }
+    out.extend(flags);
+    out
+}
+
+/// A store error as the tagged NO.
+pub(super) fn store_error(e: &store::Error) -> Completion {
+    let code = match e {
+        store::Error::NoSuchFolder => Code::NonExistent,
+        store::Error::AlreadyExists => Code::AlreadyExists,
+        store::Error::BadName(_) | store::Error::NotAllowed(_) => Code::Cannot,
+        store::Error::NoSuchMessage => Code::ExpungeIssued,
+        store::Error::TooManyKeywords => Code::Limit,
+        store::Error::LockTimeout => Code::InUse,
+        _ => Code::ServerBug,
+    };
+    no(Some(code), &e.to_string())
+}
+
+/// Runs a blocking store call.
+pub(super) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> store::Result<T> + Send + 'static,
+) -> store::Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| store::Error::Io(std::io::Error::other(e)))
+        .and_then(|r| r)
+}
+
+impl ImapConn {
+    pub(super) async fn select(
+        &mut self,
+        server: &mut Server,
+        account: &Account,
+        token: Token,
+        mailbox: &Mailbox,
+        read_only: bool,
+        params: SelectParams,
+    ) {
+        self.selected = None;
+        let Some(name) = folder_name(mailbox) else {
+            let _ = server.complete(token, no(Some(Code::NonExistent), "no such folder"));
+            return;
+        };
+        let a = account.clone();
+        let view = match blocking(move || a.open(&name)).await {
+            Ok(v) => v,
+            Err(e) => {
+                let _ = server.complete(token, store_error(&e));
+                return;
+            }
+        };
+        let Ok(mut watch) = account.watch(&view.folder) else {
+            let _ = server.complete(token, no(Some(Code::ServerBug), "cannot watch folder"));
+            return;
+        };
+        watch.borrow_and_update();
+        let mut flags = vec![
+            Flag::Answered,
+            Flag::Flagged,
+            Flag::Deleted,
+            Flag::Seen,
+            Flag::Draft,
+        ];
+        for k in &view.keywords {
+            if let Ok(a) = Atom::try_from(k.as_str()) {
+                flags.push(Flag::Keyword(a));
+            }
+        }
+        let mut permanent: Vec<FlagPerm> = flags.iter().cloned().map(FlagPerm::Flag).collect();
+        if view.can_create_keywords {
+            permanent.push(FlagPerm::Any);
+        }
+        let snapshot = MailboxSnapshot {
+            uids: view.messages.iter().map(|m| m.uid).collect(),
+            flags,
+            permanent_flags: permanent,
+            uid_validity: view.uidvalidity,
+            uid_next: view.uidnext,
+            highest_modseq: Some(view.highest_modseq.max(1)),
+            recent: 0,
+            first_unseen: view
+                .messages
+                .iter()
+                .find(|m| !m.flags.contains(store::Flag::Seen))
+                .map(|m| m.uid),
+            read_only: false,
+        };
+        if server.open_mailbox(token, snapshot).is_err() {
+            let _ = server.complete(token, no(Some(Code::ServerBug), "cannot open"));
+            return;
+        }
+        // QRESYNC (RFC 7162 §3.2.5): what vanished and what changed since the client's
+        // modseq, when its UIDVALIDITY is still right.
+        if let Some(q) = &params.qresync
+            && q.uid_validity.get() == view.uidvalidity
+        {
+            let since = q.mod_seq.get();
+            let vanished = view.vanished_since(since);
+            if let Some(uids) = number_set(&vanished.uids) {
+                let _ = server.send_response(
+                    token,
+                    Response::Data(Data::Vanished {
+                        earlier: true,
+                        uids,
+                    }),
+                );
+            }
+            for m in view.messages.iter().filter(|m| m.modseq > since) {
+                let items = vec![
+                    FetchItem::Flags(fetch_flags(&m.flags)),
+                    FetchItem::ModSeq(m.modseq),
+                ];
+                let _ = server.send_fetch(token, m.uid, items);
+            }
+        }
+        self.log(&format!(
+            "{} {} ({} messages)",
+            if read_only { "examine" } else { "select" },
+            view.folder,
+            view.messages.len()
+        ));
+        self.selected = Some(Selected {
+            folder: view.folder.clone(),
+            view,
+            read_only,
+            watch,
+            summaries: HashMap::new(),
+        });
+        let _ = server.accept(token);
+    }
+
+    /// Looks at the selected folder again and pushes what changed.
+    pub(super) async fn refresh(&mut self, server: &mut Server) {
+        if server.selected().is_none() {
+            self.selected = None;
+        }
+        let (Some(sel), Some(account)) = (self.selected.as_mut(), self.account.clone()) else {
+            return;
+        };
+        sel.watch.borrow_and_update();
+        let folder = sel.folder.clone();
+        let fresh = match blocking(move || account.open(&folder)).await {
+            Ok(v) => v,
+            Err(store::Error::NoSuchFolder) => {
+                // Deleted or renamed away: every message is gone for this session.
+                let mut empty = sel.view.clone();
+                empty.messages.clear();
+                empty
+            }
+            Err(e) => {
+                println!("imap: cannot refresh {}: {e}", sel.folder);
+                return;
+            }
+        };
+        if fresh.uidvalidity != sel.view.uidvalidity {
+            println!(
+                "imap: {} was recreated (UIDVALIDITY changed); the session keeps its old view",
+                sel.folder
+            );
+            return;
+        }
+        for update in diff(&sel.view, &fresh) {
+            if let Update::Expunged { uid } = update {
+                sel.summaries.remove(&uid);
+            }
+            let _ = server.push(update);
+        }
+        sel.view = fresh;
+    }
+
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the fields of ServerEvent::Store"
+    )]
+    pub(super) async fn store(
+        &mut self,
+        server: &mut Server,
+        account: &Account,
+        token: Token,
+        uid_command: bool,
+        uids: &[u32],
+        unchanged_since: Option<u64>,
+        action: StoreAction,
+        silent: bool,
+        item: StoreItem,
+    ) {
+        let Some(sel) = self.selected.as_mut() else {
+            let _ = server.complete(token, no(None, "no folder selected"));
+            return;
+        };
+        let StoreItem::Flags(list) = item else {
+            let _ = server.complete(token, no(Some(Code::Cannot), "labels are not supported"));
+            return;
+        };
+        let flags = store_flags(&list);
+        let op = match action {
+            StoreAction::Replace => FlagOp::Replace,
+            StoreAction::Add => FlagOp::Add,
+            StoreAction::Remove => FlagOp::Remove,
+        };
+        let (a, folder, set) = (account.clone(), sel.folder.clone(), uids.to_vec());
+        let update =
+            match blocking(move || a.set_flags(&folder, &set, op, &flags, unchanged_since)).await {
+                Ok(u) => u,
+                Err(e) => {
+                    let _ = server.complete(token, store_error(&e));
+                    return;
+                }
+            };
+        sel.record(&update.messages);
+        let condstore = server.condstore_enabled();
+        let changed: HashSet<u32> = update.changed.iter().copied().collect();
+        for (uid, flags, modseq) in &update.messages {
+            if update.modified.contains(uid) {
+                continue;
+            }
+            let mut items = Vec::new();
+            if !silent {
+                items.push(FetchItem::Flags(fetch_flags(flags)));
+            }
+            if condstore && (!silent || changed.contains(uid)) {
+                items.push(FetchItem::ModSeq(*modseq));
+            }
+            if !items.is_empty() {
+                let _ = server.send_fetch(token, *uid, items);
+            }
+        }
+        if update.modified.is_empty() {
+            let _ = server.accept(token);
+            return;
+        }
+        let numbers: Vec<u32> = if uid_command {
+            update.modified.clone()
+        } else {
+            update
+                .modified
+                .iter()
+                .filter_map(|&u| server.selected().and_then(|v| v.seq(u)))
+                .collect()
+        };
+        let completion = match number_set(&numbers) {
+            Some(set) => Completion::ok().with_code(Code::Modified(set)),
+            None => Completion::ok(),
+        };
+        let _ = server.complete(token, completion);
+    }
+
+    pub(super) async fn copy(
+        &mut self,
+        server: &mut Server,
+        account: &Account,
+        token: Token,
+        uids: &[u32],
+        mailbox: &Mailbox,
+        moved: bool,
+    ) {
+        let Some(sel) = self.selected.as_mut() else {
+            let _ = server.complete(token, no(None, "no folder selected"));
+            return;
+        };
+        let Some(dest) = folder_name(mailbox) else {
+            let _ = server.complete(token, no(Some(Code::TryCreate), "no such folder"));
+            return;
+        };
+        let (a, folder, set, to) = (account.clone(), sel.folder.clone(), uids.to_vec(), dest);
+        let done = blocking(move || {
+            if moved {
+                a.move_messages(&folder, &set, &to)
+            } else {
+                a.copy(&folder, &set, &to)
+            }
+        })
+        .await;
+        let transfer = match done {
+            Ok(t) => t,
+            Err(store::Error::NoSuchFolder) => {
+                let _ = server.complete(token, no(Some(Code::TryCreate), "no such folder"));
+                return;
+            }
+            Err(e) => {
+                let _ = server.complete(token, store_error(&e));
+                return;
+            }
+        };
+        let source: Vec<u32> = transfer.uids.iter().map(|(s, _)| *s).collect();
+        let dest: Vec<u32> = transfer.uids.iter().map(|(_, d)| *d).collect();
+        let code = match (number_set(&source), number_set(&dest)) {
+            (Some(source), Some(destination)) => Some(Code::CopyUid {
+                uid_validity: transfer.uidvalidity,
+                source,
+                destination,
+            }),
+            _ => None,
+        };
+        if moved {
+            if let Some(code) = code.clone() {
+                let _ = server.send_response(
+                    token,
+                    Response::Status(Status {
+                        kind: StatusKind::Untagged(Condition::Ok),
+                        code: Some(code),
+                        text: text("moved"),
+                    }),
+                );
+            }
+            for uid in &source {
+                let _ = server.push(Update::Expunged { uid: *uid });
+            }
+            sel.forget(&source);
+        }
+        // Into the selected folder itself: announce the new messages now.
+        self.refresh(server).await;
+        let completion = match code.filter(|_| !moved) {
+            Some(code) => Completion::ok().with_code(code),
+            None => Completion::ok(),
+        };
+        let _ = server.complete(token, completion);
+    }
+
+    pub(super) async fn expunge(
+        &mut self,
+        server: &mut Server,
+        account: &Account,
+        token: Token,
+        uids: Option<&[u32]>,
+    ) {
+        let Some(sel) = self.selected.as_mut() else {
+            let _ = server.complete(token, no(None, "no folder selected"));
+            return;
+        };
+        let (a, folder, set) = (
+            account.clone(),
+            sel.folder.clone(),
+            uids.map(<[u32]>::to_vec),
+        );
+        match blocking(move || a.expunge(&folder, set.as_deref())).await {
+            Ok(removed) => {
+                for uid in &removed {
+                    let _ = server.push(Update::Expunged { uid: *uid });
+                }
+                sel.forget(&removed);
+                let _ = server.accept(token);
+            }
+            Err(e) => {
+                let _ = server.complete(token, store_error(&e));
+            }
+        }
+    }
+
+    pub(super) async fn close(
+        &mut self,
+        server: &mut Server,
+        account: &Account,
+        token: Token,
+        read_only: bool,
+    ) {
+        if let Some(sel) = self.selected.take()
+            && !read_only
+            && !sel.read_only
+        {
+            let (a, folder) = (account.clone(), sel.folder.clone());
+            if let Err(e) = blocking(move || a.expunge(&folder, None)).await {
+                let _ = server.complete(token, store_error(&e));
+                return;
+            }
+        }
+        let _ = server.accept(token);
+    }
+}
