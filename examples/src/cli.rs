@@ -5,8 +5,9 @@ use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 use std::time::Duration;
 
-/// The exit codes of `smtp-send`, `pop3-client` and `mx-lookup` (the `sysexits.h` values, so
-/// that an MTA or a script can tell a permanent failure from one worth retrying).
+/// The exit codes of `smtp-send`, `pop3-client`, `imap-client` and `mx-lookup` (the
+/// `sysexits.h` values, so that an MTA or a script can tell a permanent failure from one worth
+/// retrying).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     /// 0: done (sent to every recipient, the command ran, a mail exchanger was found).
@@ -15,13 +16,14 @@ pub enum Exit {
     Usage,
     /// 66 (`EX_NOINPUT`): the message file or the `--ca` file cannot be read.
     NoInput,
-    /// 69 (`EX_UNAVAILABLE`): refused for good: a 5yz reply or `-ERR`, a greeting that
-    /// refuses the session, TLS required but not offered, a domain without mail exchanger.
+    /// 69 (`EX_UNAVAILABLE`): refused for good: a 5yz reply, `-ERR` or a tagged `NO`, a
+    /// greeting that refuses the session, TLS required but not offered, a domain without mail
+    /// exchanger.
     Unavailable,
     /// 75 (`EX_TEMPFAIL`): try again later: a 4yz reply, 421, no connection, no greeting,
     /// a timeout (TLS handshake included), a temporary DNS failure.
     TempFail,
-    /// 76 (`EX_PROTOCOL`): the server does not speak the protocol: not an SMTP or POP3
+    /// 76 (`EX_PROTOCOL`): the server does not speak the protocol: not an SMTP, POP3 or IMAP
     /// greeting, a malformed reply, plaintext injected after STARTTLS, a broken TLS handshake.
     Protocol,
     /// 77 (`EX_NOPERM`): authentication failed, or the password was not sent because it
@@ -38,7 +40,7 @@ exit status:
   0   done
   64  bad usage
   66  a file given on the command line cannot be read
-  69  refused for good (5yz, -ERR, TLS not offered, no mail exchanger)
+  69  refused for good (5yz, -ERR, NO, TLS not offered, no mail exchanger)
   75  temporary failure: try again later (4yz, no connection, no greeting, timeout)
   76  the server does not speak the protocol (not a greeting, malformed reply)
   77  authentication failed, or credentials not sent without TLS
