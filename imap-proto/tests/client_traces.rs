@@ -9,6 +9,8 @@
 //! - `@command LINE`: `send_command` with the command decoded from `tag LINE` (trace
 //!   escapes allowed, so `APPEND INBOX {5}\r\nhello` works); the client re-encodes it with
 //!   its own tag and literal forms.
+//! - `@append-streamed MAILBOX LEN...`: APPEND with streamed messages;
+//!   `@append-data TEXT`: `send_append_data`.
 //! - `@login USER PASS`, `@auth plain|login|xoauth2 USER SECRET`,
 //!   `@auth scram USER PASS NONCE`, `@idle`, `@done`, `@logout`.
 //! - `@expect TEXT`: the next logged event or refused call (`SendError: ...`) containing TEXT.
@@ -32,7 +34,8 @@ use std::rc::Rc;
 use std::time::Instant;
 
 use imap_proto::client::{Client, ClientConfig, ClientEvent};
-use imap_proto::command::Command;
+use imap_proto::command::{AppendData, AppendMessage, Command, CommandBody};
+use imap_proto::types::Mailbox;
 use imap_proto::{Leniency, Parsed, SendError, TlsMode};
 use mail_sansio::Session;
 use mail_sansio::sasl::{SaslClient, ScramClientConfig};
@@ -157,6 +160,30 @@ fn directive(client: &mut Client, log: &mut Log, text: &str) {
         }
         "auth" => {
             let r = auth(client, &words);
+            log.result(r);
+        }
+        "append-streamed" => {
+            // MAILBOX LEN [LEN...]: one streamed message per length.
+            let messages = words[1..]
+                .iter()
+                .map(|len| AppendMessage {
+                    flags: Vec::new(),
+                    date: None,
+                    data: AppendData::Streamed {
+                        len: len.parse().unwrap(),
+                        binary: false,
+                    },
+                })
+                .collect();
+            let body = CommandBody::Append {
+                mailbox: Mailbox::try_from(words[0]).unwrap(),
+                messages,
+            };
+            let r = client.send_command(body);
+            log.result(r);
+        }
+        "append-data" => {
+            let r = client.send_append_data(&unescape(rest)).map(|()| "data");
             log.result(r);
         }
         "idle" => {

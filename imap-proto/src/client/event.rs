@@ -66,6 +66,16 @@ pub enum ClientEvent {
         /// The IDLE command's tag.
         tag: Tag,
     },
+    /// The server sent `+` for a streamed APPEND literal
+    /// ([`AppendData::Streamed`](crate::command::AppendData::Streamed)): send its `len`
+    /// octets with [`Client::send_append_data`](super::Client::send_append_data); the machine
+    /// sends the rest of the command after the last one.
+    AppendData {
+        /// The APPEND command's tag.
+        tag: Tag,
+        /// The octets to send.
+        len: u64,
+    },
     /// The local SASL machine refused a server challenge (a malformed or forged one, too many
     /// rounds) and the client cancelled the exchange with `*`; the command's
     /// [`Completed`](Self::Completed) (normally `BAD`) follows.
@@ -108,8 +118,8 @@ impl ClientEvent {
         )
     }
 
-    /// The tag of a [`Completed`](Self::Completed), [`Idling`](Self::Idling) or
-    /// [`AuthCancelled`](Self::AuthCancelled).
+    /// The tag of a [`Completed`](Self::Completed), [`Idling`](Self::Idling),
+    /// [`AuthCancelled`](Self::AuthCancelled) or [`AppendData`](Self::AppendData).
     pub fn tag(&self) -> Option<&Tag> {
         match self {
             Self::Completed { tag, .. }

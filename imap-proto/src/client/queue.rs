@@ -78,7 +78,17 @@ pub(super) struct InFlight {
     pub(super) exclusive: bool,
     /// What is still to send, each piece after one `+` (the data of synchronising
     /// literals, RFC 9051 §4.3).
-    pub(super) rest: VecDeque<Bytes>,
+    pub(super) rest: VecDeque<Piece>,
+}
+
+/// Bytes of a command sent after a continuation request.
+#[derive(Debug)]
+pub(super) struct Piece {
+    /// A streamed APPEND literal: the application sends this many octets first
+    /// ([`Client::send_append_data`](super::Client::send_append_data)).
+    pub(super) data_len: Option<u64>,
+    /// The rest of the command up to its next synchronising literal.
+    pub(super) bytes: Bytes,
 }
 
 impl Kind {

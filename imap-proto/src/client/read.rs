@@ -295,9 +295,18 @@ impl Client {
                 "continuation request while no command waits for one",
             ));
         };
+        if let Some(len) = f.rest.front_mut().and_then(|piece| piece.data_len.take()) {
+            // A streamed APPEND literal: the application sends the data.
+            self.streaming = Some(len);
+            self.events.push_back(ClientEvent::AppendData { tag, len });
+            if len == 0 {
+                self.end_streamed_literal();
+            }
+            return Ok(());
+        }
         if let Some(piece) = f.rest.pop_front() {
             // The go-ahead for a synchronising literal: its data and the line after it.
-            self.out.extend_from_slice(&piece);
+            self.out.extend_from_slice(&piece.bytes);
             if f.rest.is_empty() {
                 self.cont = None;
                 self.flush_queue();
@@ -368,6 +377,7 @@ impl Client {
         if self.cont.as_ref() == Some(tag) {
             // A literal refused before its `+` is never sent (imap-anchors §6.2 item 22).
             self.cont = None;
+            self.streaming = None;
         }
         let ok = condition == Condition::Ok;
         let Status { code, text, .. } = status;
@@ -485,7 +495,7 @@ impl Client {
 }
 
 /// The message number of a `* n FETCH (...` prefix.
-fn fetch_seq(prefix: &Bytes) -> Option<u32> {
+pub(super) fn fetch_seq(prefix: &Bytes) -> Option<u32> {
     let rest = prefix.strip_prefix(b"* ")?;
     let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
     let (number, rest) = rest.split_at_checked(digits)?;
