@@ -19,6 +19,8 @@ pub struct MailServer {
     pub smtps: u16,
     pub pop3: u16,
     pub pop3s: u16,
+    pub imap: u16,
+    pub imaps: u16,
 }
 
 pub fn free_port() -> u16 {
@@ -49,7 +51,7 @@ impl MailServer {
         std::fs::create_dir_all(&dir).unwrap();
         let users = dir.join("users");
         std::fs::write(&users, users_file).unwrap();
-        let [smtp, submission, smtps, pop3, pop3s] = [(); 5].map(|()| free_port());
+        let [smtp, submission, smtps, pop3, pop3s, imap, imaps] = [(); 7].map(|()| free_port());
         let log = std::fs::File::create(dir.join("server.log")).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_mailserver"))
             .arg("--data")
@@ -61,7 +63,8 @@ impl MailServer {
             .args(["--smtps-port", &smtps.to_string()])
             .args(["--pop3-port", &pop3.to_string()])
             .args(["--pop3s-port", &pop3s.to_string()])
-            .args(["--imap-port", "0", "--imaps-port", "0"])
+            .args(["--imap-port", &imap.to_string()])
+            .args(["--imaps-port", &imaps.to_string()])
             .args(["--domain", domain])
             .args(extra)
             .stdout(log.try_clone().unwrap())
@@ -77,6 +80,8 @@ impl MailServer {
             smtps,
             pop3,
             pop3s,
+            imap,
+            imaps,
         };
         server.wait_ready();
         server
@@ -90,6 +95,8 @@ impl MailServer {
             self.smtps,
             self.pop3,
             self.pop3s,
+            self.imap,
+            self.imaps,
         ] {
             while TcpStream::connect(("127.0.0.1", port)).is_err() {
                 assert!(
@@ -121,6 +128,8 @@ impl MailServer {
             .env("MS_SMTPS", self.smtps.to_string())
             .env("MS_POP3", self.pop3.to_string())
             .env("MS_POP3S", self.pop3s.to_string())
+            .env("MS_IMAP", self.imap.to_string())
+            .env("MS_IMAPS", self.imaps.to_string())
             .env("MS_CA", self.ca())
             .env("MS_DOMAIN", &self.domain);
     }
