@@ -120,6 +120,42 @@ struct Selected {
 /// - **Literals in responses** larger than [`Limits::literal_stream_threshold`] (message
 ///   bodies) stream as [`ClientEvent::LiteralChunk`]s.
 ///
+/// A session over implicit TLS, with the server's bytes scripted:
+///
+/// ```
+/// use imap_proto::client::{Client, ClientConfig, ClientEvent};
+/// use imap_proto::types::Mailbox;
+/// use imap_proto::TlsMode;
+/// use mail_sansio::Session;
+/// use mail_sansio::testing::FakeClock;
+///
+/// let now = FakeClock::start().now();
+/// let mut client = Client::new(ClientConfig::new(TlsMode::Implicit).with_tracking(true), now);
+/// client.handle_input(now, b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n");
+/// assert!(matches!(client.poll_event()?, Some(ClientEvent::Capabilities(_))));
+/// assert_eq!(client.poll_event()?, Some(ClientEvent::Ready { preauth: false }));
+///
+/// let login = client.login("joe", "secret")?;
+/// let select = client.select(Mailbox::Inbox)?; // waits: SELECT is not pipelined
+/// assert_eq!(&client.poll_transmit().unwrap()[..], b"A1 LOGIN joe secret\r\n");
+/// client.handle_input(now, b"A1 OK [CAPABILITY IMAP4rev1 IDLE] logged in\r\n");
+/// while let Some(event) = client.poll_event()? {
+///     if let ClientEvent::Completed { tag, .. } = &event {
+///         assert_eq!(tag, &login);
+///     }
+/// }
+/// assert_eq!(&client.poll_transmit().unwrap()[..], b"A2 SELECT INBOX\r\n");
+/// client.handle_input(now, b"* 2 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n");
+/// client.handle_input(now, b"A2 OK [READ-WRITE] done\r\n");
+/// let mut events = Vec::new();
+/// while let Some(event) = client.poll_event()? {
+///     events.push(event);
+/// }
+/// assert!(events.last().is_some_and(|e| e.is_ok() && e.tag() == Some(&select)));
+/// assert_eq!(client.mailbox().map(|m| (m.exists(), m.uid_validity())), Some((2, Some(7))));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// [`Limits::literal_stream_threshold`]: crate::Limits::literal_stream_threshold
 #[derive(Debug)]
 pub struct Client {
