@@ -33,7 +33,9 @@ impl Response {
     ///
     /// The unit is copied once into a [`Bytes`]; the response's values share it. A session
     /// that frames its input with the [`Framer`](crate::frame::Framer) uses
-    /// [`Response::from_unit`], which copies nothing.
+    /// [`Response::from_unit`], which copies nothing, and after an error goes on with the next
+    /// unit the framer cut; a caller of this function resynchronises by skipping to the next
+    /// line end itself.
     pub fn decode_with(input: &[u8], options: &DecodeOptions) -> Result<Parsed<Self>, ParseError> {
         let Some(end) = unit_end(input, options)? else {
             return Ok(Parsed::Incomplete);
