@@ -166,7 +166,8 @@ impl ServerConfig {
     /// `compressed` (COMPRESS is active, so it is not offered again).
     ///
     /// Before login with TLS required and not yet up: `STARTTLS` and `LOGINDISABLED`, no
-    /// `AUTH=` (RFC 9051 §6.2.3, ARCHITECTURE.md); otherwise the SASL mechanisms. After login
+    /// `AUTH=` and no extension the TLS-required rule refuses until then (RFC 9051 §6.2.3,
+    /// ARCHITECTURE.md); otherwise the SASL mechanisms. After login
     /// the full list, which the tagged OK of LOGIN/AUTHENTICATE carries (RFC 9051 §6.2.3).
     pub fn capabilities(
         &self,
@@ -186,8 +187,12 @@ impl ServerConfig {
         });
         if !authenticated {
             if !tls && self.tls == TlsMode::Required {
+                // Only what leads to TLS: a command listed here and then refused with
+                // PRIVACYREQUIRED (ID, say) breaks clients that send it before STARTTLS
+                // because it is offered (offlineimap3 sends ID first).
                 caps.push(Capability::StartTls);
                 caps.push(Capability::LoginDisabled);
+                return caps;
             } else {
                 if x.sasl_ir {
                     caps.push(Capability::SaslIr);
