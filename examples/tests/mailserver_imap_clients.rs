@@ -24,7 +24,7 @@ use std::process::{Command, Output};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use common::{MailServer, free_port};
+use common::MailServer;
 use mail_sansio::testing::PeersEnv;
 
 /// Against Dovecot the tests share one account: one at a time.
@@ -86,30 +86,8 @@ impl Target {
                 _guard: Some(guard),
             };
         }
-        let (imap, imaps) = (free_port(), free_port());
-        let server = MailServer::start_with(
-            "example.test",
-            "alice:secret-a\nbob:secret-b\n",
-            &[
-                "--dns",
-                "127.0.0.1:9",
-                "--imap-port",
-                &imap.to_string(),
-                "--imaps-port",
-                &imaps.to_string(),
-            ],
-        );
-        let deadline = Instant::now() + Duration::from_secs(30);
-        for port in [imap, imaps] {
-            while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-                assert!(
-                    Instant::now() < deadline,
-                    "mailserver did not open IMAP port {port}:\n{}",
-                    server.log()
-                );
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        }
+        let server = MailServer::start();
+        let (imap, imaps) = (server.imap, server.imaps);
         Self {
             name: "localhost",
             imap,
