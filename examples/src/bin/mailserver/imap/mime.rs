@@ -120,7 +120,7 @@ fn slice<'a>(msg: &'a Message<'_>, start: u32, end: u32) -> &'a [u8] {
 }
 
 /// A header field's raw value in `part` (first occurrence), unfolded and trimmed.
-fn raw_header<'a>(msg: &'a Message<'_>, part: &MessagePart<'_>, name: &str) -> Option<String> {
+fn raw_header(msg: &Message<'_>, part: &MessagePart<'_>, name: &str) -> Option<String> {
     let h = part
         .headers
         .iter()

@@ -82,7 +82,6 @@ pub(crate) fn config(users: &Users, implicit: bool) -> ServerConfig {
         Capability::ListExtended,
         Capability::ListStatus,
         Capability::StatusSize,
-        Capability::Sort,
         Capability::Binary,
         Capability::Quota,
     ];
