@@ -133,23 +133,30 @@ fn list_select_fetch_over_starttls_and_imaps() {
         }
         assert!(state.contains("access read-write"), "{state}");
 
-        // The two seeded messages: UID, size, flags, from, subject.
-        let summary = peer.ok(imaps, &["fetch", "INBOX", "1:2"]);
+        // The two seeded messages (UIDs in the order Dovecot read the files): UID, size,
+        // flags, from, subject.
+        let summary = peer.ok(imaps, &["fetch", "INBOX", "1:*"]);
         let lines: Vec<Vec<&str>> = summary.lines().map(|l| l.split('\t').collect()).collect();
-        assert_eq!(lines.len(), 2, "{summary}");
-        assert_eq!(lines[0][0], "1");
-        assert!(lines[0][2].contains("\\Seen"), "{summary}");
-        assert_eq!(lines[0][3], "alice@example.test");
-        assert_eq!(lines[0][4], "plain");
-        assert_eq!(lines[1][4], "multipart");
+        assert!(lines.iter().all(|l| l.len() == 5), "{summary}");
+        let seeded = |subject: &str| {
+            lines
+                .iter()
+                .find(|l| l[4] == subject)
+                .unwrap_or_else(|| panic!("no {subject}: {summary}"))
+                .clone()
+        };
+        let (plain, multipart) = (seeded("plain"), seeded("multipart"));
+        assert!(plain[2].contains("\\Seen"), "{summary}");
+        assert_eq!(plain[3], "alice@example.test");
+        assert_eq!(multipart[3], "bob@example.test");
 
-        let headers = peer.ok(imaps, &["fetch", "INBOX", "2", "--headers"]);
+        let headers = peer.ok(imaps, &["fetch", "INBOX", multipart[0], "--headers"]);
         assert!(
             headers.starts_with("From: Bob <bob@example.test>\r\n"),
             "{headers:?}"
         );
         assert!(headers.ends_with("boundary=\"b1\"\r\n\r\n"), "{headers:?}");
-        let body = peer.ok(imaps, &["fetch", "INBOX", "1", "--body"]);
+        let body = peer.ok(imaps, &["fetch", "INBOX", plain[0], "--body"]);
         assert!(
             body.ends_with("Hello from the first message.\r\n"),
             "{body:?}"
