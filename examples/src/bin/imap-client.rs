@@ -971,13 +971,10 @@ impl Handler<Client> for Script {
             }
             ClientEvent::Data(data) => {
                 match &data {
-                    Data::List(list) => {
-                        if self.pending.iter().any(|(_, s)| *s == Step::List) {
-                            let name = safe(&list.mailbox.to_string());
-                            let attrs: Vec<String> =
-                                list.attributes.iter().map(attribute).collect();
-                            self.line(&format!("{name}\t{}", attrs.join(" ")));
-                        }
+                    Data::List(list) if self.pending.iter().any(|(_, s)| *s == Step::List) => {
+                        let name = safe(&list.mailbox.to_string());
+                        let attrs: Vec<String> = list.attributes.iter().map(attribute).collect();
+                        self.line(&format!("{name}\t{}", attrs.join(" ")));
                     }
                     Data::Expunge(_) | Data::Vanished { earlier: false, .. } => {
                         self.expunged = true;
@@ -1026,14 +1023,12 @@ impl Handler<Client> for Script {
                 }
                 _ => {}
             },
-            ClientEvent::Bye(status) => {
-                if !self.logout_sent && self.failure.is_none() {
-                    let why = format!(
-                        "the server closed the session: {}",
-                        peer(status.text.as_bytes())
-                    );
-                    self.failure = Some(Failure::new(Exit::TempFail, why));
-                }
+            ClientEvent::Bye(status) if !self.logout_sent && self.failure.is_none() => {
+                let why = format!(
+                    "the server closed the session: {}",
+                    peer(status.text.as_bytes())
+                );
+                self.failure = Some(Failure::new(Exit::TempFail, why));
             }
             ClientEvent::AuthCancelled { error, .. } => {
                 let why = format!("authentication cancelled: {}", safe(&error.to_string()));
