@@ -16,8 +16,9 @@
 //!   mail server's relay).
 //!
 //! The programs: `mailserver` (SMTP, submission and POP3 with local Maildir delivery and
-//! relay by MX), `smtp-send`, `pop3-client`, `mx-lookup`, `blocking-smtp-server` (the run
-//! loop on blocking `std` I/O) and `demo`.
+//! relay by MX), `smtp-send`, `pop3-client`, `imap-client` (on the IMAP client machine and its
+//! mailbox tracker), `mx-lookup`, `blocking-smtp-server` (the run loop on blocking `std` I/O)
+//! and `demo`.
 
 pub mod auth;
 pub mod cli;
