@@ -1,5 +1,6 @@
 //! Sans-IO IMAP (RFC 3501 IMAP4rev1, RFC 9051 IMAP4rev2): the codec for commands, responses,
-//! the greeting and continuation requests, with literals that stream.
+//! the greeting and continuation requests, with literals that stream, and the client and
+//! server state machines built on it.
 //!
 //! # Overview
 //!
@@ -102,6 +103,15 @@
 //! assert!(sent.ends_with("* 2 FETCH ()\r\nc OK FETCH completed\r\n"));
 //! ```
 //!
+//! [`Client`] speaks the same verbs from the other seat. Each `send_command` (or a shortcut
+//! such as [`Client::login`] and [`Client::select`]) returns the command's tag; the client
+//! waits for `+` before each synchronising literal, pipelines only what RFC 9051 §5.5 allows,
+//! and ends every command with exactly one [`ClientEvent::Completed`] carrying that tag.
+//! Untagged data arrives as [`ClientEvent::Data`] in wire order, large FETCH bodies as
+//! `LiteralStart`/`LiteralChunk`/`LiteralEnd`, and the optional mailbox tracker
+//! ([`ClientConfig::with_tracking`], [`Client::mailbox`]) keeps the sequence-number to UID
+//! map, flags, UIDVALIDITY, UIDNEXT and HIGHESTMODSEQ across EXPUNGE and VANISHED.
+//!
 //! # STARTTLS
 //!
 //! The workspace's STARTTLS contract (ARCHITECTURE.md): nothing after the STARTTLS line is
@@ -110,9 +120,12 @@
 //! out through `poll_transmit`; after the handshake everything learned in plaintext is
 //! forgotten. With [`TlsMode::Required`] the server accepts only CAPABILITY, STARTTLS, NOOP
 //! and LOGOUT before TLS, advertises `LOGINDISABLED` and no `AUTH=`, and counts each refusal
-//! as a bad command. COMPRESS=DEFLATE (RFC 4978) is the same kind of switch:
-//! [`Server::wants_compression`] says where the compressed stream starts and the driver
-//! compresses.
+//! as a bad command. The client, under [`TlsMode::Required`], fails on a server that offers no
+//! STARTTLS and on a plaintext PREAUTH greeting (a downgrade), refuses LOGIN while
+//! `LOGINDISABLED` is advertised, never trusts untagged data received before TLS, and asks
+//! for capabilities again after TLS and after login. COMPRESS=DEFLATE (RFC 4978) is the same
+//! kind of switch: [`Server::wants_compression`] says where the compressed stream starts and
+//! the driver compresses.
 //!
 //! # Parsing
 //!
