@@ -5,18 +5,118 @@
 //! The password comes from the terminal (asked twice, not echoed) or, when standard input is
 //! not a terminal, from its first line; never from the command line. A running server reads
 //! the users file at start: restart it to apply the change.
+//!
+//! With `--encrypt` (`store/crypt.rs`), `adduser` also makes the user's key pair, its
+//! private half encrypted to the password. A user who has a key changes their password with
+//! `passwd NAME`, which asks for the old one: it opens the key and encrypts it to the new
+//! one (the mail is not touched). `adduser` refuses to set a new password for them, since
+//! the key would no longer open.
 
 use std::io::{BufRead, IsTerminal};
 use std::path::Path;
 
-use crate::users::{self, Scheme, Users};
+use zeroize::Zeroizing;
+
+use crate::store::{self, Store};
+use crate::users::{self, Scheme, Users, Verdict};
 
 /// Adds `name`, or gives an existing user a new password. Returns what was done.
-pub(crate) fn adduser(path: &Path, name: &str, scheme: Scheme) -> Result<String, String> {
+pub(crate) fn adduser(
+    path: &Path,
+    name: &str,
+    scheme: Scheme,
+    store: &Store,
+) -> Result<String, String> {
     let name = checked_name(name)?;
+    if store.has_key(&name) {
+        return Err(format!(
+            "{name}'s mail is encrypted to a key that opens with their password: change it with \
+             `mailserver passwd {name}`, which asks for the old one (with the password forgotten \
+             the mail cannot be read: `mailserver purge {name}` erases it)"
+        ));
+    }
     let old = read(path)?;
     let password = read_password(&name)?;
     let value = scheme.hash(&password)?;
+    // The key first: a user is never in the file without the key `--encrypt` promises.
+    let keyed = store.encrypting();
+    if keyed {
+        store
+            .create_key(&name, &password)
+            .map_err(|e| format!("cannot make the key pair of {name}: {e}"))?;
+    }
+    let replaced = set_entry(path, &old, &name, &value)?;
+    let scheme = scheme_name(scheme);
+    let key = if keyed { ", key pair made" } else { "" };
+    Ok(if replaced {
+        format!("{name}: new password ({scheme}{key}) in {}", path.display())
+    } else {
+        format!("{name}: added ({scheme}{key}) to {}", path.display())
+    })
+}
+
+/// A password change: the old password is checked against the users file and opens the
+/// key (when there is one), which is encrypted to the new password; the users file gets the
+/// new hash, in the entry's scheme (SCRAM-SHA-256 stays so, others become `scheme`).
+pub(crate) fn passwd(
+    path: &Path,
+    name: &str,
+    scheme: Scheme,
+    store: &Store,
+) -> Result<String, String> {
+    let name = checked_name(name)?;
+    let text = read(path)?;
+    let users = Users::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    if !users.exists(&name) {
+        return Err(format!("no user {name} in {}", path.display()));
+    }
+    let (old, new) = read_password_change(&name)?;
+    if users.check(&name, &old) != Verdict::Ok(name.clone()) {
+        return Err(format!("wrong password for {name}"));
+    }
+    let scheme = match text
+        .lines()
+        .find(|l| entry_name(l).as_deref() == Some(name.as_str()))
+        .and_then(|l| l.split_once(':'))
+    {
+        Some((_, value)) if value.starts_with("{SCRAM-SHA-256}") => Scheme::ScramSha256,
+        _ => scheme,
+    };
+    let value = scheme.hash(&new)?;
+    let rewrapped = match store.rewrap_key(&name, &old, &new) {
+        Ok(done) => done,
+        Err(store::Error::Locked) => {
+            return Err(format!(
+                "the password of {name} does not open their key (set with adduser since?)"
+            ));
+        }
+        Err(e) => return Err(format!("cannot re-encrypt the key of {name}: {e}")),
+    };
+    set_entry(path, &text, &name, &value)?;
+    if rewrapped {
+        store
+            .commit_key(&name)
+            .map_err(|e| format!("cannot replace the key of {name}: {e}"))?;
+    }
+    let key = if rewrapped { ", key re-encrypted" } else { "" };
+    Ok(format!(
+        "{name}: new password ({}{key}) in {}",
+        scheme_name(scheme),
+        path.display()
+    ))
+}
+
+fn scheme_name(scheme: Scheme) -> &'static str {
+    if scheme == Scheme::Argon2id {
+        "ARGON2ID"
+    } else {
+        "SCRAM-SHA-256"
+    }
+}
+
+/// Writes `name:value` into the users file whose text is `old` (replacing the user's line,
+/// Dovecot's extra fields kept, or appending one); returns whether it replaced one.
+fn set_entry(path: &Path, old: &str, name: &str, value: &str) -> Result<bool, String> {
     let mut replaced = false;
     let mut lines = Vec::new();
     for line in old.lines() {
@@ -33,16 +133,7 @@ pub(crate) fn adduser(path: &Path, name: &str, scheme: Scheme) -> Result<String,
         lines.push(format!("{name}:{value}"));
     }
     write(path, &lines)?;
-    let scheme = if scheme == Scheme::Argon2id {
-        "ARGON2ID"
-    } else {
-        "SCRAM-SHA-256"
-    };
-    Ok(if replaced {
-        format!("{name}: new password ({scheme}) in {}", path.display())
-    } else {
-        format!("{name}: added ({scheme}) to {}", path.display())
-    })
+    Ok(replaced)
 }
 
 /// Removes `name` from the users file (its mail stays: `mailserver purge NAME` erases it).
@@ -130,8 +221,57 @@ fn write(path: &Path, lines: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// The old and the new password: asked on the terminal (the new one twice), or the first two
+/// lines of standard input.
+fn read_password_change(name: &str) -> Result<(Zeroizing<String>, Zeroizing<String>), String> {
+    if std::io::stdin().is_terminal() {
+        let old = ask_password(&format!("current password for {name}: "))?;
+        let new = read_password(name)?;
+        return Ok((old, new));
+    }
+    let mut lines = std::io::stdin().lock().lines();
+    let mut next = |what: &str| -> Result<Zeroizing<String>, String> {
+        let line = lines
+            .next()
+            .transpose()
+            .map_err(|e| format!("cannot read the {what} password from standard input: {e}"))?
+            .ok_or_else(|| format!("no {what} password on standard input"))?;
+        let line = Zeroizing::new(line);
+        let password = Zeroizing::new(line.trim_end_matches('\r').to_owned());
+        if password.is_empty() {
+            return Err(format!("empty {what} password"));
+        }
+        Ok(password)
+    };
+    let old = next("old")?;
+    let new = next("new")?;
+    Ok((old, new))
+}
+
+/// One password: asked on the terminal (not echoed, once), or the first line of standard
+/// input (`export`).
+pub(crate) fn ask_password(prompt: &str) -> Result<Zeroizing<String>, String> {
+    let password = if std::io::stdin().is_terminal() {
+        Zeroizing::new(
+            rpassword::prompt_password(prompt)
+                .map_err(|e| format!("cannot read the password: {e}"))?,
+        )
+    } else {
+        let mut line = Zeroizing::new(String::new());
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+        Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_owned())
+    };
+    if password.is_empty() {
+        return Err("empty password".to_owned());
+    }
+    Ok(password)
+}
+
 /// The new password: asked twice on the terminal, or the first line of standard input.
-fn read_password(name: &str) -> Result<String, String> {
+fn read_password(name: &str) -> Result<Zeroizing<String>, String> {
     let password = if std::io::stdin().is_terminal() {
         let first = rpassword::prompt_password(format!("password for {name}: "))
             .map_err(|e| format!("cannot read the password: {e}"))?;
@@ -152,7 +292,7 @@ fn read_password(name: &str) -> Result<String, String> {
     if password.is_empty() {
         return Err("empty password".to_owned());
     }
-    Ok(password)
+    Ok(Zeroizing::new(password))
 }
 
 #[cfg(test)]

@@ -14,6 +14,10 @@ usage: mailserver [FLAGS]              serve SMTP, submission and POP3
        mailserver --users FILE adduser NAME   add a user, or set a new password
                               (read from the terminal, or the first line of stdin)
        mailserver --users FILE deluser NAME   remove a user (the mail stays)
+       mailserver --users FILE passwd NAME    change a password (old, then new: terminal,
+                              or the first two lines of stdin); re-encrypts the user's key
+       mailserver [FLAGS] export NAME  the user's mail as mbox (mboxrd) on stdout; asks for
+                              the password when the mail is encrypted
 
 flags (a port of 0 turns that service off):
   --listen ADDR          address to listen on            (default 127.0.0.1)
@@ -23,6 +27,10 @@ flags (a port of 0 turns that service off):
                          or name:password (plaintext, warned) (default: a demo user)
   --scheme S             adduser's scheme: ARGON2ID or SCRAM-SHA-256 (default ARGON2ID)
   --aliases FILE         more sender addresses: `ADDRESS: USER, ...` lines
+  --encrypt              encryption at rest: each user's mail is encrypted to their key,
+                         which opens with their password only (adduser makes it)
+  --retain-days N        delete messages older than N days (mailboxes, spool), at start
+                         and hourly (default: kept until deleted)
   --cert FILE --key FILE TLS certificate chain and key   (default: self-signed, in DIR/tls)
   --smtp-port N          SMTP, STARTTLS offered          (default 2525)
   --submission-port N    submission, STARTTLS + AUTH     (default 2587)
@@ -55,6 +63,8 @@ pub(crate) enum Command {
     Purge(String),
     AddUser(String),
     DelUser(String),
+    Passwd(String),
+    Export(String),
 }
 
 /// Every flag with its default.
@@ -83,6 +93,10 @@ pub(crate) struct Args {
     /// `--quota`, in octets.
     pub(crate) quota: Option<u64>,
     pub(crate) scheme: Scheme,
+    /// `--encrypt`: encryption at rest.
+    pub(crate) encrypt: bool,
+    /// `--retain-days`: `None` keeps mail until it is deleted.
+    pub(crate) retain_days: Option<u32>,
     pub(crate) policy: Policy,
     pub(crate) command: Command,
 }
@@ -110,6 +124,8 @@ impl Default for Args {
             deliver: None,
             quota: None,
             scheme: Scheme::Argon2id,
+            encrypt: false,
+            retain_days: None,
             policy: Policy::default(),
             command: Command::Serve,
         }
@@ -181,6 +197,10 @@ impl Args {
                 positional.push(arg);
                 continue;
             }
+            if flag == "--encrypt" && inline.is_none() {
+                a.encrypt = true;
+                continue;
+            }
             let value = match inline {
                 Some(v) => v,
                 None => it
@@ -208,6 +228,15 @@ impl Args {
                 "--dns" => a.dns = Some(dns(&value)?),
                 "--relay-port" => a.relay_port = port(&value)?,
                 "--aliases" => a.aliases = Some(PathBuf::from(value)),
+                "--retain-days" => {
+                    a.retain_days = Some(
+                        value
+                            .parse()
+                            .ok()
+                            .filter(|&d| d > 0)
+                            .ok_or_else(|| format!("bad number of days {value:?}"))?,
+                    )
+                }
                 "--lmtp-port" => a.lmtp_port = port(&value)?,
                 "--deliver" => a.deliver = LmtpTarget::parse(&value)?,
                 "--quota" => a.quota = Some(bytes(&value)?),
@@ -233,10 +262,16 @@ impl Args {
             [cmd, name] if cmd == "purge" => a.command = Command::Purge(name.clone()),
             [cmd, name] if cmd == "adduser" => a.command = Command::AddUser(name.clone()),
             [cmd, name] if cmd == "deluser" => a.command = Command::DelUser(name.clone()),
+            [cmd, name] if cmd == "passwd" => a.command = Command::Passwd(name.clone()),
+            [cmd, name] if cmd == "export" => a.command = Command::Export(name.clone()),
             _ => return Err(format!("unexpected arguments {positional:?}\n\n{USAGE}")),
         }
-        if matches!(a.command, Command::AddUser(_) | Command::DelUser(_)) && a.users.is_none() {
-            return Err("adduser and deluser need --users FILE".to_owned());
+        if matches!(
+            a.command,
+            Command::AddUser(_) | Command::DelUser(_) | Command::Passwd(_)
+        ) && a.users.is_none()
+        {
+            return Err("adduser, deluser and passwd need --users FILE".to_owned());
         }
         if a.cert.is_some() != a.key.is_some() {
             return Err("--cert and --key go together".to_owned());
@@ -297,6 +332,14 @@ mod tests {
         assert_eq!(a.policy.delay, Duration::from_millis(250));
         assert_eq!(a.policy.max_connections, 10);
         assert!(parse(&["deluser", "bob"]).is_err(), "needs --users");
+        assert!(parse(&["passwd", "bob"]).is_err(), "needs --users");
+        let a = parse(&["--encrypt", "--retain-days", "30", "export", "bob"]).unwrap();
+        assert!(a.encrypt);
+        assert_eq!(a.retain_days, Some(30));
+        assert_eq!(a.command, Command::Export("bob".into()));
+        assert!(!parse(&[]).unwrap().encrypt);
+        assert!(parse(&["--retain-days", "0"]).is_err());
+        assert!(parse(&["--retain-days", "-1"]).is_err());
         assert_eq!(duration("15m"), Ok(Duration::from_secs(900)));
         assert_eq!(duration("3"), Ok(Duration::from_secs(3)));
         assert!(duration("3x").is_err() && duration("ms").is_err());

@@ -32,12 +32,16 @@ mod abuse;
 mod admin;
 mod aliases;
 mod args;
+mod audit;
 mod auth;
 mod deliver;
+mod export;
 mod imap;
+mod keys;
 mod lmtp;
 mod pop3;
 mod relay;
+mod retention;
 mod smtp;
 #[allow(
     dead_code,
@@ -165,15 +169,18 @@ fn extra_mechanisms(users: &Users) -> Vec<smtp_proto::types::MechanismName> {
     m
 }
 
-fn pop3_config(users: &Users, implicit: bool) -> pop3_proto::ServerConfig {
+fn pop3_config(users: &Users, implicit: bool, encrypt: bool) -> pop3_proto::ServerConfig {
     let mut config = pop3_proto::ServerConfig::new(if implicit {
         pop3_proto::TlsMode::Implicit
     } else {
         pop3_proto::TlsMode::Required
     });
-    // PLAIN (the default), LOGIN, and the mechanisms that never send the password itself.
+    // PLAIN (the default), LOGIN, and the mechanisms that never send the password itself;
+    // not with --encrypt, where reading mail needs the password to open the key (keys.rs).
     config.sasl.push(mail_sansio::sasl::Mechanism::Login.into());
-    config.sasl.extend(extra_mechanisms(users));
+    if !encrypt {
+        config.sasl.extend(extra_mechanisms(users));
+    }
     config
 }
 
@@ -211,7 +218,7 @@ async fn connection(ctx: Arc<Ctx>, kind: Kind, tcp: TcpStream, peer: SocketAddr)
                 .map_err(|e| e.to_string())
         }
         Kind::Pop3 { implicit } => {
-            let config = pop3_config(&ctx.users, implicit);
+            let config = pop3_config(&ctx.users, implicit, ctx.store.encrypting());
             let mut session = pop3_proto::Server::new(config, Instant::now());
             let mut handler = pop3::Pop3Conn::new(ctx.clone(), peer, kind.name());
             driver::run(conn, &mut session, &mut handler, Some(&upgrade))
@@ -418,9 +425,66 @@ fn purge(args: &Args, name: &str) -> Result<(), String> {
     }
     let store = Store::new(args.data.clone());
     match store.purge(&name) {
-        Ok(true) => println!("erased the mailbox of {name} in {}", args.data.display()),
+        Ok(true) => {
+            audit::note(&args.data, "purge", Some(&name), "");
+            println!("erased the mailbox of {name} in {}", args.data.display())
+        }
         Ok(false) => println!("{name} has no mailbox in {}", args.data.display()),
         Err(e) => return Err(format!("cannot erase the mailbox of {name}: {e}")),
+    }
+    Ok(())
+}
+
+/// `export NAME`: the mbox on stdout, what was done on stderr.
+fn export(args: &Args, name: &str) -> Result<(), String> {
+    let name = name.to_ascii_lowercase();
+    if !users::valid_name(&name) {
+        return Err(format!("{name:?} is not a valid user name"));
+    }
+    if !args.data.join(&name).join("Maildir").is_dir() {
+        return Err(format!("{name} has no mailbox in {}", args.data.display()));
+    }
+    let store = Store::new(args.data.clone()).with_encryption(args.encrypt);
+    let key = export::unlock(&store, &name, || {
+        admin::ask_password(&format!("password for {name}: "))
+    })?;
+    let account = store.account(&name).with_key(key);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let count = export::mbox(&account, &mut out)?;
+    audit::note(
+        &args.data,
+        "export",
+        Some(&name),
+        &format!("messages={count}"),
+    );
+    eprintln!("exported {count} messages of {name}");
+    Ok(())
+}
+
+/// With `--encrypt`: key pairs for the users whose password the users file holds; the
+/// others get theirs at their first login with a password (mail for them waits until then).
+fn ensure_keys(store: &Store, users: &Users) -> Result<(), String> {
+    let mut waiting = Vec::new();
+    for name in users.names() {
+        if store.has_key(name) {
+            continue;
+        }
+        match users.plaintext_password(name) {
+            Some(password) => {
+                store
+                    .create_key(name, password.expose())
+                    .map_err(|e| format!("cannot make the key pair of {name}: {e}"))?;
+                println!("keys: made the key pair of {name}");
+            }
+            None => waiting.push(name),
+        }
+    }
+    if !waiting.is_empty() {
+        println!(
+            "warning: no key pair yet for {}: mail for them is refused for now (451) until \
+             their first POP3 login with a password, or `mailserver --encrypt adduser NAME`",
+            waiting.join(", ")
+        );
     }
     Ok(())
 }
@@ -446,14 +510,21 @@ async fn run(mut args: Args) -> Result<(), String> {
     match &args.command {
         Command::Serve => {}
         Command::Purge(name) => return purge(&args, name),
-        Command::AddUser(name) | Command::DelUser(name) => {
+        Command::Export(name) => return export(&args, name),
+        Command::AddUser(name) | Command::DelUser(name) | Command::Passwd(name) => {
             let Some(path) = &args.users else {
-                return Err("adduser and deluser need --users FILE".to_owned());
+                return Err("adduser, deluser and passwd need --users FILE".to_owned());
             };
-            let done = match &args.command {
-                Command::AddUser(_) => admin::adduser(path, name, args.scheme)?,
-                _ => admin::deluser(path, name)?,
+            // The key pairs (--encrypt) and the audit log are in the data directory.
+            let store = Store::new(args.data.clone()).with_encryption(args.encrypt);
+            let (done, action) = match &args.command {
+                Command::AddUser(_) => {
+                    (admin::adduser(path, name, args.scheme, &store)?, "adduser")
+                }
+                Command::Passwd(_) => (admin::passwd(path, name, args.scheme, &store)?, "passwd"),
+                _ => (admin::deluser(path, name)?, "deluser"),
             };
+            audit::note(&args.data, action, Some(&name.to_ascii_lowercase()), "");
             println!("{done}");
             return Ok(());
         }
@@ -465,7 +536,9 @@ async fn run(mut args: Args) -> Result<(), String> {
     if users::tighten(data, 0o700).map_err(|e| format!("cannot chmod {}: {e}", data.display()))? {
         println!("{}: permissions set to 0700", data.display());
     }
-    let store = Store::new(args.data.clone()).with_quota(args.quota);
+    let store = Store::new(args.data.clone())
+        .with_quota(args.quota)
+        .with_encryption(args.encrypt);
     std::fs::create_dir_all(store.incoming())
         .map_err(|e| format!("cannot create {}: {e}", store.incoming().display()))?;
     // What a killed process left: unfinished deliveries, half-written control files.
@@ -491,6 +564,13 @@ async fn run(mut args: Args) -> Result<(), String> {
         store
             .ensure_user(name)
             .map_err(|e| format!("cannot create the mailbox of {name}: {e}"))?;
+    }
+    if args.encrypt {
+        ensure_keys(&store, &users)?;
+        println!(
+            "encryption at rest: new mail is encrypted to each user's key (age), which opens \
+             with their password only"
+        );
     }
     let acceptor = tls(&args)?;
     let relay = relay::Relay::new(
@@ -520,6 +600,11 @@ async fn run(mut args: Args) -> Result<(), String> {
         ),
         None => println!("relay: no resolver (use --dns); mail for other domains stays queued"),
     }
+    // Old mail goes before anything is served, then every hour.
+    let retention_task = match args.retain_days {
+        Some(days) => Some(retention::start(ctx.clone(), data, days).await),
+        None => None,
+    };
     let relay_task = tokio::spawn(relay::Relay::run(ctx.clone()));
     let services = [
         (args.smtp_port, Kind::Smtp(Service::Relay)),
@@ -578,6 +663,9 @@ async fn run(mut args: Args) -> Result<(), String> {
         println!("closing {open} connections still open (their messages were not accepted)");
     }
     relay_task.abort();
+    if let Some(task) = retention_task {
+        task.abort();
+    }
     println!("bye");
     Ok(())
 }

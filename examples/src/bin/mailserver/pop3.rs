@@ -5,11 +5,13 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use examples::driver::Handler;
+use mail_sansio::Secret;
 use mail_sansio::sasl::Credentials;
 use pop3_proto::{Maildrop, ResponseCode, Server, ServerEvent, Text, Uid};
 
 use crate::Ctx;
 use crate::auth::{self, Outcome, Scram, ScramStart};
+use crate::keys;
 use crate::store::{self, Account, INBOX};
 use crate::users::{authorise, sasl_settings};
 
@@ -112,12 +114,14 @@ impl Pop3Conn {
         println!("{} {}: {what}", self.service, self.peer);
     }
 
-    /// Checks a password (USER/PASS, PLAIN, LOGIN) or a CRAM-MD5 proof, then logs in.
+    /// Checks a password (USER/PASS, PLAIN, LOGIN) or a CRAM-MD5 proof, then logs in;
+    /// `password` (the password mechanisms) unlocks the user's key (`--encrypt`).
     async fn check(
         &mut self,
         server: &mut Server,
         user: &str,
         mechanism: &str,
+        password: Option<Secret<String>>,
         verify: impl FnOnce(&crate::users::Users) -> crate::users::Verdict + Send + 'static,
     ) {
         let outcome = auth::check(
@@ -129,12 +133,17 @@ impl Pop3Conn {
             verify,
         )
         .await;
-        self.login(server, outcome).await;
+        self.login(server, outcome, password).await;
     }
 
     /// Opens the maildrop of a user whose credentials checked out, or says why not (the
-    /// failure is logged already).
-    async fn login(&mut self, server: &mut Server, outcome: Outcome) {
+    /// failure is logged already). With a key pair, `password` unlocks it for the session.
+    async fn login(
+        &mut self,
+        server: &mut Server,
+        outcome: Outcome,
+        password: Option<Secret<String>>,
+    ) {
         if self.ctx.stopping.load(std::sync::atomic::Ordering::Relaxed) {
             let _ = server.reject_login(Some(ResponseCode::SysTemp), text("shutting down"));
             return;
@@ -176,7 +185,19 @@ impl Pop3Conn {
             ctx: self.ctx.clone(),
             user: user.clone(),
         };
-        let account = self.ctx.store.account(&user);
+        let key = match keys::at_login(&self.ctx, &user, password).await {
+            Ok(key) => key,
+            Err(why) => {
+                self.log(&format!("{user} cannot read their mail: {why:?}"));
+                let code = match why {
+                    keys::Refused::Unavailable => ResponseCode::SysTemp,
+                    _ => ResponseCode::Auth,
+                };
+                let _ = server.reject_login(Some(code), text(why.text()));
+                return;
+            }
+        };
+        let account = self.ctx.store.account(&user).with_key(key);
         let a = account.clone();
         let listed = tokio::task::spawn_blocking(move || maildrop(&a))
             .await
@@ -309,7 +330,8 @@ impl Handler<Server> for Pop3Conn {
             ServerEvent::Login { username, password } => {
                 let name = username.as_str().to_owned();
                 let n = name.clone();
-                self.check(server, &name, "USER", move |u| {
+                let kept = Secret::new(password.expose().to_owned());
+                self.check(server, &name, "USER", Some(kept), move |u| {
                     u.check(&n, password.expose())
                 })
                 .await;
@@ -320,7 +342,8 @@ impl Handler<Server> for Pop3Conn {
                 password,
             }) => {
                 let name = authcid.clone();
-                self.check(server, &authcid, auth::PASSWORD, move |u| {
+                let kept = password.clone();
+                self.check(server, &authcid, auth::PASSWORD, Some(kept), move |u| {
                     u.check(&name, password.expose())
                         .authorise(authzid.as_deref())
                 })
@@ -328,7 +351,7 @@ impl Handler<Server> for Pop3Conn {
             }
             ServerEvent::SaslVerify(Credentials::CramMd5(proof)) => {
                 let name = proof.user().to_owned();
-                self.check(server, &name, auth::CRAM_MD5, move |u| {
+                self.check(server, &name, auth::CRAM_MD5, None, move |u| {
                     u.check_cram_md5(&proof)
                 })
                 .await;
@@ -347,8 +370,8 @@ impl Handler<Server> for Pop3Conn {
                     ScramStart::Keys(keys) => {
                         let _ = server.provide_scram_credentials(keys);
                     }
-                    ScramStart::Locked => self.login(server, Outcome::Locked).await,
-                    ScramStart::Unsupported => self.login(server, Outcome::Unsupported).await,
+                    ScramStart::Locked => self.login(server, Outcome::Locked, None).await,
+                    ScramStart::Unsupported => self.login(server, Outcome::Unsupported, None).await,
                     ScramStart::Unavailable => {
                         let _ = server.reject_login(Some(ResponseCode::SysTemp), text("try later"));
                     }
@@ -365,7 +388,7 @@ impl Handler<Server> for Pop3Conn {
                         Outcome::Failed
                     }
                 };
-                self.login(server, outcome).await;
+                self.login(server, outcome, None).await;
             }
             ServerEvent::Retrieve { message, .. } => self.retrieve(server, message.get()).await,
             ServerEvent::Commit { deleted } => self.commit(server, deleted).await,

@@ -303,6 +303,14 @@ impl Users {
             .collect()
     }
 
+    /// The password of a plaintext entry (`--encrypt` makes that user's key with it).
+    pub(crate) fn plaintext_password(&self, name: &str) -> Option<&Secret<String>> {
+        match self.by_name.get(name) {
+            Some(Entry::Plain(password)) => Some(password),
+            _ => None,
+        }
+    }
+
     /// CRAM-MD5 needs the plaintext: offered when some user has a plaintext entry.
     pub(crate) fn offers_cram_md5(&self) -> bool {
         self.by_name.values().any(|e| matches!(e, Entry::Plain(_)))

@@ -10,7 +10,7 @@ use super::flags::Flags;
 use super::keywords::Keywords;
 use super::lock::sync_dir;
 use super::ops::LOCK;
-use super::{Account, Result, names};
+use super::{Account, Result, crypt, names};
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -40,6 +40,17 @@ struct Counting<W> {
     last_cr: bool,
 }
 
+impl<W> Counting<W> {
+    fn new(inner: W) -> Self {
+        Self {
+            inner,
+            size: 0,
+            vsize: 0,
+            last_cr: false,
+        }
+    }
+}
+
 impl<W: Write> Write for Counting<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.inner.write(buf)?;
@@ -65,7 +76,9 @@ impl Account {
     /// `None`), fsynced, renamed into `new/` (no flags) or `cur/` (with `flags`), the
     /// directory fsynced. Returns `(UIDVALIDITY, UID)` for APPENDUID. The folder must exist
     /// ([`super::Error::NoSuchFolder`]: IMAP answers `[TRYCREATE]`). Bytes are stored as
-    /// given: callers hand over CRLF line ends.
+    /// given: callers hand over CRLF line ends. When the user has a key pair the file is
+    /// an age file for it, and the `S=`/`W=` sizes in its name are the plaintext's
+    /// (`crypt.rs`); with `--encrypt` and no key pair yet, [`super::Error::NoKey`].
     pub(crate) fn append(
         &self,
         name: &str,
@@ -75,24 +88,29 @@ impl Account {
     ) -> Result<(u32, u32)> {
         let canonical = names::canonical(name)?;
         let dir = self.folder_dir(&canonical)?;
+        // With a key pair, the message is encrypted before anything reaches the disk.
+        let sealer = self.sealer()?;
         let unique = unique_name();
         let tmp = dir.join("tmp").join(&unique);
         let written = (|| {
-            let file = fs::File::create_new(&tmp)?;
-            let mut out = Counting {
-                inner: io::BufWriter::new(file),
-                size: 0,
-                vsize: 0,
-                last_cr: false,
+            let file = io::BufWriter::new(fs::File::create_new(&tmp)?);
+            // The sizes are the plaintext's: what POP3 and IMAP report.
+            let (file, size, vsize) = match &sealer {
+                None => {
+                    let mut out = Counting::new(file);
+                    io::copy(&mut message, &mut out)?;
+                    (out.inner, out.size, out.vsize)
+                }
+                Some(recipient) => {
+                    let mut out = Counting::new(crypt::seal(recipient, file)?);
+                    io::copy(&mut message, &mut out)?;
+                    (out.inner.finish()?, out.size, out.vsize)
+                }
             };
-            io::copy(&mut message, &mut out)?;
-            let file = out
-                .inner
-                .into_inner()
-                .map_err(io::IntoInnerError::into_error)?;
+            let file = file.into_inner().map_err(io::IntoInnerError::into_error)?;
             file.set_modified(internal_date.unwrap_or_else(SystemTime::now))?;
             file.sync_all()?;
-            Ok::<_, io::Error>((out.size, out.vsize))
+            Ok::<_, io::Error>((size, vsize))
         })();
         let (size, vsize) = match written {
             Ok(sizes) => sizes,

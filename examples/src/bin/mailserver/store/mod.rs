@@ -10,6 +10,7 @@
 //! DATA/NAME/Maildir/subscriptions    subscribed names (Dovecot's `V\t2` format)
 //! DATA/NAME/Maildir/dovecot-uidvalidity   the last UIDVALIDITY given out (hex)
 //! DATA/NAME/work/                    scratch space for folder creation and deletion
+//! DATA/NAME/mailserver-key.{pub,age} the user's key pair, with `--encrypt` (`crypt.rs`)
 //! ```
 //!
 //! In every folder directory:
@@ -17,8 +18,9 @@
 //! - messages are files in `new/` (not yet seen by a client) or `cur/`, named
 //!   `SECS.MMICROSPPIDQN.mailserver,S=SIZE,W=VSIZE:2,FLAGS`: `S` the size on disk, `W` the
 //!   RFC 822 size with CRLF line ends (the same, as messages are stored as received, with
-//!   CRLF). FLAGS are the Maildir letters `D F P R S T` (draft, flagged, passed, replied,
-//!   seen, trashed = `\Deleted`) in ASCII order, then keyword letters `a`–`z`. The file's
+//!   CRLF; an encrypted message's are the plaintext's, see `crypt.rs`). FLAGS are the
+//!   Maildir letters `D F P R S T` (draft, flagged, passed, replied, seen, trashed =
+//!   `\Deleted`) in ASCII order, then keyword letters `a`–`z`. The file's
 //!   mtime is the INTERNALDATE. Letters this store does not know are kept as they are.
 //! - `dovecot-keywords`: `0 $Forwarded` lines mapping keyword letters (`0` = `a`) to names;
 //!   at most 26 keywords per folder (more are refused with [`Error::TooManyKeywords`]).
@@ -70,6 +72,7 @@
 //! made by other programs (Dovecot, a MUA on the Maildir) are seen at the next refresh, so
 //! an IDLE session should also refresh now and then.
 
+mod crypt;
 mod deliver;
 mod flags;
 mod folders;
@@ -97,6 +100,7 @@ use std::sync::Arc;
 // The API the IMAP service uses; SMTP and POP3 use part of it.
 #[allow(unused_imports, reason = "the IMAP service (next) uses the rest")]
 pub(crate) use {
+    crypt::{Body, Key},
     deliver::{rfc5322_date, unique_name},
     flags::{Flag, FlagOp, Flags},
     folders::{Attribute, FolderInfo, Status},
@@ -129,6 +133,14 @@ pub(crate) enum Error {
     /// A 27th keyword in a folder: Maildir has the letters a to z only (`[LIMIT]`).
     #[error("too many keywords in this folder (Maildir allows 26)")]
     TooManyKeywords,
+    /// `--encrypt` and the user has no key pair yet: mail for them waits (a temporary
+    /// failure) until their first login with a password makes one.
+    #[error("the user has no encryption key yet")]
+    NoKey,
+    /// The message is encrypted and this session has no key that opens it (logged in
+    /// without the password), or the password does not open the user's key.
+    #[error("encrypted, and the key is not unlocked")]
+    Locked,
     /// Another process held the folder lock too long (`[INUSE]`, try again).
     #[error("the folder is locked by another process")]
     LockTimeout,
@@ -144,6 +156,7 @@ impl From<Error> for io::Error {
             Error::NoSuchFolder | Error::NoSuchMessage => Self::new(io::ErrorKind::NotFound, e),
             Error::AlreadyExists => Self::new(io::ErrorKind::AlreadyExists, e),
             Error::LockTimeout => Self::new(io::ErrorKind::TimedOut, e),
+            Error::Locked | Error::NoKey => Self::new(io::ErrorKind::PermissionDenied, e),
             other => Self::other(other),
         }
     }
@@ -157,6 +170,8 @@ pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
 pub(crate) struct Store {
     root: PathBuf,
     shared: Arc<Shared>,
+    /// `--encrypt`: every user needs a key pair before mail is stored for them (`crypt.rs`).
+    encrypt: bool,
     /// Octets each user may store (`--quota`, see `quota.rs`); `None`: no limit.
     quota: Option<u64>,
 }
@@ -174,6 +189,7 @@ impl Store {
         Self {
             root,
             shared: Arc::default(),
+            encrypt: false,
             quota: None,
         }
     }
@@ -189,6 +205,7 @@ impl Store {
             store: self.clone(),
             user: name.to_owned(),
             home: self.root.join(name),
+            key: None,
         }
     }
 
@@ -215,7 +232,8 @@ impl Store {
         Ok(())
     }
 
-    /// Erases a user's whole mail directory (right to erasure). Returns whether it existed.
+    /// Erases a user's whole mail directory, key pair included (right to erasure). Returns
+    /// whether it existed.
     pub(crate) fn purge(&self, name: &str) -> io::Result<bool> {
         let dir = self.root.join(name);
         match std::fs::remove_dir_all(&dir) {
@@ -234,6 +252,8 @@ pub(crate) struct Account {
     user: String,
     /// `DATA/NAME`.
     home: PathBuf,
+    /// The session's unlocked key, for encrypted messages ([`Account::with_key`]).
+    key: Option<Arc<Key>>,
 }
 
 impl Account {

@@ -11,7 +11,7 @@ use super::keywords::Keywords;
 use super::lock::sync_dir;
 use super::sync::{Message, View};
 use super::uidlist::Uidlist;
-use super::{Account, Error, Flag, Result, names, unique_name};
+use super::{Account, Body, Error, Flag, Result, names, unique_name};
 
 /// The lock every change to a folder holds: Dovecot's `dovecot-uidlist.lock`.
 pub(super) const LOCK: &str = "dovecot-uidlist";
@@ -266,9 +266,11 @@ impl Account {
         Ok(transfer)
     }
 
-    /// Opens message `uid` of folder `name` for reading, with its size on disk. Needs no
-    /// lock: the file is found by the name the uidlist knows, else by its base name.
-    pub(crate) fn open_message(&self, name: &str, uid: u32) -> Result<(fs::File, u64)> {
+    /// Opens message `uid` of folder `name` for reading, with the size of what reads (the
+    /// plaintext of an encrypted message, decrypted with the key of [`Account::with_key`];
+    /// [`Error::Locked`] without it). Needs no lock: the file is found by the name the
+    /// uidlist knows, else by its base name.
+    pub(crate) fn open_message(&self, name: &str, uid: u32) -> Result<(Body, u64)> {
         let dir = self.folder_dir(&names::canonical(name)?)?;
         let path = find_file(&dir, uid)?.ok_or(Error::NoSuchMessage)?;
         let file = match fs::File::open(&path) {
@@ -283,19 +285,15 @@ impl Account {
             }
             Err(e) => return Err(e.into()),
         };
-        let size = file.metadata()?.len();
-        Ok((file, size))
+        self.body(file)
     }
 
     /// Opens `message` of folder `name`, a [`super::View`]'s: by the file name the view
     /// knows (no uidlist to read), else as [`Self::open_message`] does.
-    pub(crate) fn open_file(&self, name: &str, message: &Message) -> Result<(fs::File, u64)> {
+    pub(crate) fn open_file(&self, name: &str, message: &Message) -> Result<(Body, u64)> {
         let dir = self.folder_dir(&names::canonical(name)?)?;
         match fs::File::open(message.path(&dir)) {
-            Ok(file) => {
-                let size = file.metadata()?.len();
-                Ok((file, size))
-            }
+            Ok(file) => self.body(file),
             Err(e) if e.kind() == io::ErrorKind::NotFound => self.open_message(name, message.uid),
             Err(e) => Err(e.into()),
         }

@@ -22,7 +22,8 @@ pub(crate) struct Message {
     pub(crate) modseq: u64,
     /// Its flags.
     pub(crate) flags: Flags,
-    /// Octets on disk: RFC822.SIZE (messages are stored with CRLF, as received).
+    /// RFC822.SIZE: the `S=` of the file name, else the octets on disk (messages are
+    /// stored with CRLF, as received; an encrypted message's `S=` is the plaintext's).
     pub(crate) size: u64,
     /// INTERNALDATE: the file's mtime.
     pub(crate) internal_date: SystemTime,
@@ -403,6 +404,16 @@ impl Account {
     }
 }
 
+/// The `S=` field of a Maildir file name (`BASE,S=1234,W=1260:2,S`).
+pub(super) fn size_field(name: &str) -> Option<u64> {
+    split_name(name)
+        .0
+        .split(',')
+        .skip(1)
+        .find_map(|f| f.strip_prefix("S="))
+        .and_then(|s| s.parse().ok())
+}
+
 /// The message for a found file.
 fn message(uid: u32, f: Found, keywords: &Keywords) -> Message {
     let flags = Flags::from_letters(split_name(&f.file).1, keywords);
@@ -410,7 +421,8 @@ fn message(uid: u32, f: Found, keywords: &Keywords) -> Message {
         uid,
         modseq: 0,
         flags,
-        size: f.size,
+        // The `S=` of the name when it has one: an encrypted file's is the plaintext's.
+        size: size_field(&f.file).unwrap_or(f.size),
         internal_date: f.mtime,
         recent: f.in_new,
         file: f.file,
