@@ -358,3 +358,53 @@ fn a_hashed_user_gets_a_key_at_adduser_and_mail_waits_for_users_without_one() {
     let out = retrieve(&server, "dave", "secret", 1);
     assert!(out.stdout.ends_with(&message()));
 }
+
+/// IMAP lines up to the tagged answer of `tag`.
+fn imap(c: &mut Client, tag: &str, command: &str) -> Vec<String> {
+    c.send(&format!("{tag} {command}"));
+    let mut lines = Vec::new();
+    loop {
+        // Empty lines are the message's (the client times out if the server goes quiet).
+        let line = c.line();
+        assert!(lines.len() < 1000, "no answer to {tag}: {lines:?}");
+        let done = line.starts_with(&format!("{tag} "));
+        lines.push(line);
+        if done {
+            return lines;
+        }
+    }
+}
+
+#[test]
+fn imap_reads_the_plaintext_with_the_password_only() {
+    let server = MailServer::start_with(
+        "example.test",
+        "alice:secret-a\n",
+        &["--dns", "127.0.0.1:9", "--encrypt", "--auth-delay", "100ms"],
+    );
+    let body = message();
+    assert!(deliver(&server, "alice@example.test", &body).starts_with("250 "));
+    let plain = retrieve(&server, "alice", "secret-a", 1).stdout;
+    let mut c = Client::tls(server.imaps, &server.ca());
+    assert!(c.line().starts_with("* OK"));
+    let caps = imap(&mut c, "a0", "CAPABILITY").join(" ");
+    assert!(caps.contains("AUTH=PLAIN"), "{caps}");
+    assert!(
+        !caps.contains("AUTH=CRAM-MD5") && !caps.contains("AUTH=SCRAM"),
+        "{caps}"
+    );
+    let login = imap(&mut c, "a1", "LOGIN alice secret-a");
+    assert!(login.last().unwrap().starts_with("a1 OK"), "{login:?}");
+    imap(&mut c, "a2", "SELECT INBOX");
+    let fetch = imap(&mut c, "a3", "FETCH 1 (RFC822.SIZE BODY.PEEK[])").join("\r\n");
+    assert!(
+        fetch.contains(&format!("RFC822.SIZE {}", plain.len())),
+        "{fetch}"
+    );
+    assert!(fetch.contains(SECRET_LINE), "{fetch}");
+    assert!(
+        fetch.contains(&format!("BODY[] {{{}}}", plain.len())),
+        "{fetch}"
+    );
+    imap(&mut c, "a4", "LOGOUT");
+}

@@ -1,5 +1,5 @@
 //! The user's key at login (`--encrypt`, see `store/crypt.rs`): unlocked with the password
-//! the user logged in with, and kept for the session. POP3 uses it, and IMAP will.
+//! the user logged in with, and kept for the session by POP3 and IMAP.
 //!
 //! Only the password mechanisms (USER/PASS, PLAIN, LOGIN) can open a key: CRAM-MD5 and
 //! SCRAM-SHA-256 never show the server the password, so with `--encrypt` they are not

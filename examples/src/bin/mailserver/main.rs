@@ -482,7 +482,8 @@ fn ensure_keys(store: &Store, users: &Users) -> Result<(), String> {
     if !waiting.is_empty() {
         println!(
             "warning: no key pair yet for {}: mail for them is refused for now (451) until \
-             their first POP3 login with a password, or `mailserver --encrypt adduser NAME`",
+             their first POP3 or IMAP login with a password, or \
+             `mailserver --encrypt adduser NAME`",
             waiting.join(", ")
         );
     }

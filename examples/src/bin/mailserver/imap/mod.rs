@@ -29,11 +29,13 @@ use imap_proto::response::{Capability, Code, Text};
 use imap_proto::server::{Completion, Server, ServerConfig, ServerEvent, Token};
 use imap_proto::types::Atom;
 use imap_proto::{Error, TlsMode};
+use mail_sansio::Secret;
 use mail_sansio::Session;
 use mail_sansio::sasl::{Credentials, Mechanism};
 
 use crate::Ctx;
 use crate::auth::{self, Outcome, Scram, ScramStart};
+use crate::keys;
 use crate::store::Account;
 use crate::users::{Users, authorise, sasl_settings};
 
@@ -59,7 +61,7 @@ pub(super) fn no(code: Option<Code>, what: &str) -> Completion {
 }
 
 /// The machine's configuration for one port.
-pub(crate) fn config(users: &Users, implicit: bool) -> ServerConfig {
+pub(crate) fn config(users: &Users, implicit: bool, encrypt: bool) -> ServerConfig {
     let mut config = ServerConfig::compatible(if implicit {
         TlsMode::Implicit
     } else {
@@ -67,12 +69,13 @@ pub(crate) fn config(users: &Users, implicit: bool) -> ServerConfig {
     });
     config.greeting = text("mailserver IMAP ready");
     // PLAIN (the default), LOGIN, and the mechanisms that never send the password itself,
-    // when some user's entry can do them (as on the SMTP and POP3 ports).
+    // when some user's entry can do them (as on the SMTP and POP3 ports); not with --encrypt,
+    // where reading mail needs the password to open the user's key (keys.rs).
     config.sasl.push(Mechanism::Login.into());
-    if users.offers_cram_md5() {
+    if !encrypt && users.offers_cram_md5() {
         config.sasl.push(Mechanism::CramMd5.into());
     }
-    if users.offers_scram() {
+    if !encrypt && users.offers_scram() {
         config.sasl.push(Mechanism::ScramSha256.into());
     }
     config.append_limit = Some(APPEND_LIMIT);
@@ -130,13 +133,15 @@ impl ImapConn {
         self.account.clone()
     }
 
-    /// Checks a password or a CRAM-MD5 proof, then logs in.
+    /// Checks a password or a CRAM-MD5 proof, then logs in; `password` (the password
+    /// mechanisms) unlocks the user's key (`--encrypt`).
     async fn check(
         &mut self,
         server: &mut Server,
         token: Token,
         user: &str,
         mechanism: &str,
+        password: Option<Secret<String>>,
         verify: impl FnOnce(&Users) -> crate::users::Verdict + Send + 'static,
     ) {
         let outcome = auth::check(
@@ -148,12 +153,18 @@ impl ImapConn {
             verify,
         )
         .await;
-        self.login(server, token, outcome).await;
+        self.login(server, token, outcome, password).await;
     }
 
     /// Logs in a user whose credentials checked out, or says why not (the failure is logged
     /// already).
-    async fn login(&mut self, server: &mut Server, token: Token, outcome: Outcome) {
+    async fn login(
+        &mut self,
+        server: &mut Server,
+        token: Token,
+        outcome: Outcome,
+        password: Option<Secret<String>>,
+    ) {
         if self.ctx.stopping.load(std::sync::atomic::Ordering::Relaxed) {
             let _ = server.complete(token, no(Some(Code::Unavailable), "shutting down"));
             return;
@@ -199,8 +210,21 @@ impl ImapConn {
             let _ = server.complete(token, no(Some(Code::Unavailable), "mailbox unavailable"));
             return;
         }
+        // With a key pair, the password opens it for the session (keys.rs).
+        let key = match keys::at_login(&self.ctx, &user, password).await {
+            Ok(key) => key,
+            Err(why) => {
+                self.log(&format!("{user} cannot read their mail: {why:?}"));
+                let code = match why {
+                    keys::Refused::Unavailable => Code::Unavailable,
+                    _ => Code::AuthenticationFailed,
+                };
+                let _ = server.complete(token, no(Some(code), why.text()));
+                return;
+            }
+        };
         self.log(&format!("logged in as {user}"));
-        self.account = Some(self.ctx.store.account(&user));
+        self.account = Some(self.ctx.store.account(&user).with_key(key));
         let _ = server.accept(token);
     }
 
@@ -213,15 +237,23 @@ impl ImapConn {
                     password,
                 } => {
                     let name = authcid.clone();
-                    self.check(server, token, &authcid, auth::PASSWORD, move |u| {
-                        u.check(&name, password.expose())
-                            .authorise(authzid.as_deref())
-                    })
+                    let kept = password.clone();
+                    self.check(
+                        server,
+                        token,
+                        &authcid,
+                        auth::PASSWORD,
+                        Some(kept),
+                        move |u| {
+                            u.check(&name, password.expose())
+                                .authorise(authzid.as_deref())
+                        },
+                    )
                     .await;
                 }
                 Credentials::CramMd5(proof) => {
                     let name = proof.user().to_owned();
-                    self.check(server, token, &name, auth::CRAM_MD5, move |u| {
+                    self.check(server, token, &name, auth::CRAM_MD5, None, move |u| {
                         u.check_cram_md5(&proof)
                     })
                     .await;
@@ -245,9 +277,9 @@ impl ImapConn {
                     ScramStart::Keys(keys) => {
                         let _ = server.provide_scram_credentials(token, keys);
                     }
-                    ScramStart::Locked => self.login(server, token, Outcome::Locked).await,
+                    ScramStart::Locked => self.login(server, token, Outcome::Locked, None).await,
                     ScramStart::Unsupported => {
-                        self.login(server, token, Outcome::Unsupported).await;
+                        self.login(server, token, Outcome::Unsupported, None).await;
                     }
                     ScramStart::Unavailable => {
                         let _ = server.complete(token, no(Some(Code::Unavailable), "try later"));
@@ -269,7 +301,7 @@ impl ImapConn {
                         Outcome::Failed
                     }
                 };
-                self.login(server, token, outcome).await;
+                self.login(server, token, outcome, None).await;
             }
             _ => {}
         }
@@ -445,7 +477,10 @@ pub(crate) async fn serve(
     service: &'static str,
     implicit: bool,
 ) -> Result<(), Ended> {
-    let mut server = Server::new(config(&ctx.users, implicit), Instant::now());
+    let mut server = Server::new(
+        config(&ctx.users, implicit, ctx.store.encrypting()),
+        Instant::now(),
+    );
     let mut conn_state = ImapConn::new(ctx.clone(), peer, service);
     let mut io = Transport::new(conn);
     let result = run(&ctx, &mut io, &mut server, &mut conn_state).await;
