@@ -128,12 +128,11 @@ fn err(kind: ParseErrorKind, offset: usize, rule: &'static str) -> ParseError {
     ParseError::new(kind, offset, rule)
 }
 
-fn text(arg: &[u8], offset: usize, rule: &'static str) -> Result<Text, ParseError> {
-    if let Some((i, b)) = parse::find_forbidden(arg) {
-        return Err(err(ParseErrorKind::ForbiddenByte(b), offset + i, rule));
-    }
-    let s = std::str::from_utf8(arg).map_err(|_| err(ParseErrorKind::InvalidUtf8, offset, rule))?;
-    Ok(Text::from_trusted(s.to_owned()))
+/// Text of an argument of a line already classified: free of CR, LF and NUL, and UTF-8 when
+/// `ascii` says the whole line is ASCII.
+#[inline(always)]
+fn text(arg: &[u8], ascii: bool, offset: usize, rule: &'static str) -> Result<Text, ParseError> {
+    Text::from_checked_bytes(arg, ascii).ok_or(err(ParseErrorKind::InvalidUtf8, offset, rule))
 }
 
 fn last_marker(arg: &[u8], offset: usize, rule: &'static str) -> Result<bool, ParseError> {
@@ -317,7 +316,7 @@ impl Command {
                 if arg.is_empty() {
                     return Err(err(ParseErrorKind::MissingArgument, 4, "String"));
                 }
-                let t = text(arg, 5, "String")?;
+                let t = text(arg, ascii, 5, "String")?;
                 Ok(match verb {
                     VRFY => Self::Vrfy(t),
                     EXPN => Self::Expn(t),
@@ -328,7 +327,7 @@ impl Command {
                 let t = if arg.is_empty() {
                     None
                 } else {
-                    Some(text(arg, 5, "String")?)
+                    Some(text(arg, ascii, 5, "String")?)
                 };
                 Ok(if verb == HELP {
                     Self::Help(t)
@@ -350,7 +349,12 @@ impl Command {
                         .iter()
                         .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
                 {
-                    Some(Secret::new(text(ir, 6 + mech.len(), "initial-response")?))
+                    Some(Secret::new(text(
+                        ir,
+                        ascii,
+                        6 + mech.len(),
+                        "initial-response",
+                    )?))
                 } else {
                     return Err(err(
                         ParseErrorKind::Syntax,
@@ -370,7 +374,7 @@ impl Command {
                 }
                 let last = last_marker(marker, 6 + url.len(), "end-marker")?;
                 Ok(Self::Burl {
-                    url: text(url, 5, "absolute-URI")?,
+                    url: text(url, ascii, 5, "absolute-URI")?,
                     last,
                 })
             }

@@ -171,7 +171,7 @@ impl ServerConfig {
     pub fn strict(domain: Domain) -> Self {
         Self {
             domain,
-            greeting: Text::from_trusted("ESMTP".to_owned()),
+            greeting: Text::from_trusted("ESMTP"),
             tls: TlsMode::Opportunistic,
             limits: ServerLimits::default(),
             extensions: Extensions::default(),

@@ -2,7 +2,6 @@
 //! decisions the application owes in the middle of it (a fresh CRAM-MD5 challenge or SCRAM
 //! nonce, the stored SCRAM keys).
 
-use bytes::BytesMut;
 use mail_sansio::Secret;
 use mail_sansio::line::Frame;
 use mail_sansio::sasl::{self, Mechanism, SaslError, SaslServer, SaslServerConfig, ServerStep};
@@ -100,7 +99,7 @@ impl Server {
     /// challenge or reply follows it).
     fn close_slot(&mut self, token: Token) {
         if let Some(slot) = self.pending.iter_mut().find(|s| s.token == token.0) {
-            slot.reply = Some(BytesMut::new());
+            slot.reply = Some(0..0);
         }
         self.flush();
     }

@@ -104,6 +104,7 @@ impl Server {
                     if self.eof && !self.has_open_slots() {
                         self.closing = true;
                         self.pending.clear();
+                        self.parked.clear();
                     }
                     return Ok(Progress::Wait);
                 }
@@ -553,7 +554,18 @@ impl Server {
         if last {
             return Ok(self.end_message());
         }
-        self.reply(250, Some((2, 0, 0)), &format!("{chunk} octets received"))
+        // Formatted on the stack: a reply per chunk should not cost an allocation.
+        let mut buf = [0u8; 40];
+        let len = {
+            let mut cursor = &mut buf[..];
+            let _ = std::io::Write::write_fmt(&mut cursor, format_args!("{chunk} octets received"));
+            40 - cursor.len()
+        };
+        let text = buf
+            .get(..len)
+            .and_then(|t| std::str::from_utf8(t).ok())
+            .unwrap_or_default();
+        self.reply(250, Some((2, 0, 0)), text)
     }
 
     /// The body ended: the machine's refusal, or the event that asks for the final reply.

@@ -51,7 +51,9 @@ enum SlotKind {
 struct Slot {
     token: u64,
     kind: SlotKind,
-    reply: Option<BytesMut>,
+    /// Once answered: where the reply's octets lie in [`Server::parked`] (empty when the
+    /// answer is no reply of its own).
+    reply: Option<std::ops::Range<usize>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,6 +118,10 @@ pub struct Server {
     framer: LineFramer,
     out: BytesMut,
     pending: VecDeque<Slot>,
+    /// Replies that wait behind an earlier decision, one after another; emptied (its storage
+    /// kept) whenever nothing is pending, so answering out of order allocates nothing once
+    /// the buffer has grown.
+    parked: BytesMut,
     next_token: u64,
     phase: Phase,
     held: Option<Bytes>,
@@ -155,11 +161,13 @@ impl Server {
         let mut server = Self {
             tls: config.tls == TlsMode::Implicit,
             config,
+            // Both buffers start empty: an idle session owns no heap but its greeting until
+            // input arrives, and each grows to the session's working size, then is reused.
             input: BytesMut::new(),
             framer,
-            // Room for a session's usual replies without growing the buffer reply by reply.
-            out: BytesMut::with_capacity(1024),
+            out: BytesMut::new(),
             pending: VecDeque::new(),
+            parked: BytesMut::new(),
             next_token: 1,
             phase,
             held: None,
@@ -349,9 +357,9 @@ impl Server {
             write(&mut self.out);
             self.pending.pop_front();
         } else if let Some(slot) = self.pending.iter_mut().find(|s| s.token == token.0) {
-            let mut bytes = BytesMut::new();
-            write(&mut bytes);
-            slot.reply = Some(bytes);
+            let start = self.parked.len();
+            write(&mut self.parked);
+            slot.reply = Some(start..self.parked.len());
         }
         match kind {
             SlotKind::Hello(verb) if positive => self.helo = Some(verb),
@@ -384,8 +392,12 @@ impl Server {
             let Some(reply) = front.reply.take() else {
                 break;
             };
-            self.out.extend_from_slice(&reply);
+            self.out
+                .extend_from_slice(self.parked.get(reply).unwrap_or_default());
             self.pending.pop_front();
+        }
+        if self.pending.is_empty() {
+            self.parked.clear();
         }
     }
 
@@ -395,12 +407,12 @@ impl Server {
         if self.pending.is_empty() {
             write_reply(&mut self.out, code, esc, text);
         } else {
-            let mut b = BytesMut::new();
-            write_reply(&mut b, code, esc, text);
+            let start = self.parked.len();
+            write_reply(&mut self.parked, code, esc, text);
             self.pending.push_back(Slot {
                 token: 0,
                 kind: SlotKind::Ready,
-                reply: Some(b),
+                reply: Some(start..self.parked.len()),
             });
         }
     }
@@ -421,15 +433,25 @@ impl Server {
         self.pending.iter().any(|s| s.reply.is_none())
     }
 
+    /// `220 domain greeting`, written straight to the output.
     fn greet(&mut self) {
-        let text = format!("{} {}", self.config.domain, self.config.greeting);
-        write_reply(&mut self.out, 220, None, text.trim_end());
+        let domain = self.config.domain.as_str();
+        let greeting = self.config.greeting.as_str().trim_end();
+        self.out.reserve(domain.len() + greeting.len() + 7);
+        self.out.extend_from_slice(b"220 ");
+        self.out.extend_from_slice(domain.as_bytes());
+        if !greeting.is_empty() {
+            self.out.extend_from_slice(b" ");
+            self.out.extend_from_slice(greeting.as_bytes());
+        }
+        self.out.extend_from_slice(b"\r\n");
     }
 
     /// A fatal error: the goodbye reply (if any) still goes out, then the session closes.
     fn fail(&mut self, error: Error, goodbye: Option<(u16, Esc, &str)>) -> Error {
         self.flush();
         self.pending.clear();
+        self.parked.clear();
         if let Some((code, esc, text)) = goodbye {
             let text = format!("{} {text}", self.config.domain);
             let esc = Some(esc).filter(|_| self.config.extensions.enhanced_status_codes);

@@ -462,8 +462,7 @@ impl MailParameters {
                 }
                 5 if parse::is_word(key, b"ENVID") => {
                     let v = xtext::decode(need(value, "ENVID", at)?, false)
-                        .map_err(|_| bad("ENVID"))?
-                        .into_owned();
+                        .map_err(|_| bad("ENVID"))?;
                     if v.chars().count() > MAX_ENVID {
                         return Err(err(
                             ParseErrorKind::TooLong {
@@ -473,7 +472,7 @@ impl MailParameters {
                             at,
                         ));
                     }
-                    set(&mut p.envid, Text::from_trusted(v), "ENVID", at)
+                    set(&mut p.envid, Text::from_trusted(&v), "ENVID", at)
                 }
                 4 if parse::is_word(key, b"AUTH") => {
                     let v = need(value, "AUTH", at)?;
@@ -481,9 +480,7 @@ impl MailParameters {
                         MailAuth::Unknown
                     } else {
                         MailAuth::Identity(Text::from_trusted(
-                            xtext::decode(v, false)
-                                .map_err(|_| bad("AUTH"))?
-                                .into_owned(),
+                            &xtext::decode(v, false).map_err(|_| bad("AUTH"))?,
                         ))
                     };
                     set(&mut p.auth, a, "AUTH", at)
