@@ -1,4 +1,7 @@
-//! Inputs shared by the benchmarks, built the same way for every crate measured.
+//! Inputs shared by the benchmarks, built the same way for every crate measured, and the
+//! counting allocator of the allocation checks.
+
+pub mod counting;
 
 /// A realistic message body of about `size` octets: 76-octet text lines, some starting with
 /// a dot, some empty, all ending in CRLF.
