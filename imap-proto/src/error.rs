@@ -278,6 +278,11 @@ pub enum Error {
         /// The configured limit.
         limit: u32,
     },
+    /// Server: a limit of the configuration was passed (`"authentication failures"`:
+    /// [`ServerConfig::auth_failures`](crate::server::ServerConfig::auth_failures)); `* BYE`
+    /// was sent. The same variant as POP3's.
+    #[error("limit exceeded: {0}")]
+    LimitExceeded(&'static str),
     /// Server: bytes arrived after the COMPRESS command line and before the driver switched
     /// to the compressed stream (RFC 4978 §3: the client waits for the tagged OK); they
     /// cannot be told apart from compressed data, so they were discarded.
@@ -290,8 +295,11 @@ pub enum Error {
     /// `ClientConfig::skip_unparsable` is off).
     #[error("bad response: {0}")]
     BadResponse(ParseError),
-    /// Client: the response stream can no longer be followed, or a unit was dropped by the
-    /// framer (a line or literal over the limits).
+    /// The input can no longer be framed. Client: the response stream can no longer be
+    /// followed, or a unit was dropped by the framer (a line or literal over the limits).
+    /// Server: the command stream cannot be cut into commands any more (a fatal framer
+    /// error: a literal whose size does not fit in 64 bits, so its end cannot be found);
+    /// `* BYE` was sent.
     #[error("bad response framing: {0}")]
     Framing(crate::frame::FrameError),
     /// Client: the server refused the connection with a `* BYE` greeting.

@@ -5,10 +5,13 @@
 //! `tls=none`, `compatible`, `literal-plus`, `rev2`, `cram-md5`, `scram`, `no-multiappend`,
 //! `bad=N` (bad commands after login), `bad-before-login=N`, `append-limit=N`,
 //! `stream=N` (literals above N octets stream), `non-sync=N` (LITERAL- limit), `preauth`
-//! (PREAUTH greeting).
+//! (PREAUTH greeting), `sort`, `thread=ALG,ALG`, `searchres`, `unauthenticate`, `oauth`
+//! (XOAUTH2 and OAUTHBEARER offered), `auth-failures=N`.
 //!
 //! The application logs in `joe`/`secret` (and `user`/`pencil` for SCRAM, `tim` for CRAM-MD5
-//! with RFC 2195's secret) and refuses anyone else with `NO [AUTHENTICATIONFAILED]`. Every
+//! with RFC 2195's secret, and the bearer token `good`; any other token gets the error
+//! challenge of `Server::reject_token`) and refuses anyone else with
+//! `NO [AUTHENTICATIONFAILED]`. Every
 //! other event waits for directives, which answer the oldest unanswered event (or the N-th
 //! with a leading number: `@2 ok`):
 //!
@@ -18,6 +21,11 @@
 //!   escapes allowed); a FETCH's message number is turned into the UID the view gives it;
 //! - `@search UID...`: SEARCH results; `@ok [TEXT]`, `@status LINE` (a tagged status
 //!   decoded for its condition, code and text);
+//! - `@sort UID...`: SORT results in order; `@thread THREADS`: THREAD results, written as
+//!   after `* THREAD` but with UIDs;
+//! - `@fetch-start LEN LINE`: a streamed FETCH response, with the items of the FETCH
+//!   response `LINE` then `BODY[]` with a literal of `LEN` octets; `@fetch-chunk TEXT` its
+//!   octets; `@fetch-end LINE` the items of the FETCH response `LINE` after it;
 //! - `@push exists UID`, `@push expunge UID`, `@push flags UID FLAG...`;
 //! - `@compress`: the session must want compression; the driver switches;
 //! - `@expect TEXT`, `@expect-none TEXT`: the event log.
@@ -35,12 +43,13 @@ use std::path::Path;
 use std::rc::Rc;
 use std::time::Instant;
 
+use bytes::Bytes;
 use imap_proto::TlsMode;
-use imap_proto::response::{Code, Data, Response, StatusKind, Text};
+use imap_proto::response::{Code, Data, FetchItem, Payload, Response, Section, StatusKind, Text};
 use imap_proto::server::{
     Completion, MailboxSnapshot, Server, ServerConfig, ServerEvent, Token, Update,
 };
-use imap_proto::types::{Flag, FlagPerm};
+use imap_proto::types::{Atom, Flag, FlagPerm};
 use mail_sansio::sasl::{Credentials, Mechanism, SaslServerConfig, ScramCredentials};
 use mail_sansio::testing::trace::{self, Call, EventLog, Role, Trace};
 
@@ -89,6 +98,20 @@ pub fn config(text: &str) -> (ServerConfig, bool) {
                 "stream" => c.limits.literal_stream_threshold = value.parse().unwrap(),
                 "non-sync" => c.limits.non_sync_literal = value.parse().unwrap(),
                 "preauth" => preauth = true,
+                "sort" => c.extensions.sort = true,
+                "thread" => {
+                    c.extensions.thread = value
+                        .split(',')
+                        .map(|a| Atom::try_from(a).unwrap())
+                        .collect();
+                }
+                "searchres" => c.extensions.searchres = true,
+                "unauthenticate" => c.extensions.unauthenticate = true,
+                "oauth" => {
+                    c.sasl.push(Mechanism::XOAuth2.into());
+                    c.sasl.push(Mechanism::OAuthBearer.into());
+                }
+                "auth-failures" => c.auth_failures = value.parse().unwrap(),
                 other => panic!("unknown config word {other}"),
             }
         }
@@ -148,6 +171,14 @@ fn decide(server: &mut Server, log: &mut Log, event: ServerEvent) {
                 } => (authcid == "joe" || authcid == "mrc") && password.expose() == "secret",
                 Credentials::CramMd5(proof) => {
                     proof.user() == "tim" && proof.verify(b"tanstaaftanstaaf")
+                }
+                Credentials::Token { token: bearer, .. } => {
+                    if bearer.expose() != "good" {
+                        let json = br#"{"status":"invalid_token","scope":"mail"}"#;
+                        server.reject_token(token, json).unwrap();
+                        return;
+                    }
+                    true
                 }
                 _ => false,
             };
@@ -259,6 +290,42 @@ fn directive(server: &mut Server, log: &mut Log, d: &str, now: Instant) {
             server.send_search(t, &found, None).unwrap();
             answered(log);
         }
+        "sort" => {
+            let found: Vec<u32> = arg.split_whitespace().map(|w| w.parse().unwrap()).collect();
+            let t = token();
+            server.send_sort(t, &found, None).unwrap();
+            answered(log);
+        }
+        "thread" => {
+            let line = format!("* THREAD {arg}\r\n");
+            let Response::Data(Data::Thread(threads)) = Response::decode(line.as_bytes())
+                .unwrap()
+                .complete()
+                .unwrap()
+            else {
+                panic!("not threads: {arg}");
+            };
+            let t = token();
+            server.send_thread(t, threads).unwrap();
+            answered(log);
+        }
+        "fetch-start" => {
+            let (len, line) = arg.split_once(' ').unwrap();
+            let mut items = fetch_line(line).1;
+            items.push(FetchItem::BodySection {
+                section: Section::default(),
+                origin: None,
+                data: Payload::Streamed {
+                    len: len.parse().unwrap(),
+                },
+            });
+            let uid = server.selected().unwrap().uid(fetch_line(line).0).unwrap();
+            server.start_fetch(token(), uid, items).unwrap();
+        }
+        "fetch-chunk" => server
+            .send_fetch_chunk(token(), Bytes::from(unescape(arg)))
+            .unwrap(),
+        "fetch-end" => server.end_fetch(token(), fetch_line(arg).1).unwrap(),
         "ok" => {
             let t = token();
             let completion = if arg.is_empty() {
@@ -320,6 +387,16 @@ fn directive(server: &mut Server, log: &mut Log, d: &str, now: Instant) {
             server.push(update).unwrap();
         }
         other => panic!("unknown directive {other:?}"),
+    }
+}
+
+/// The message number and items of a FETCH response line.
+fn fetch_line(line: &str) -> (u32, Vec<FetchItem>) {
+    let mut bytes = unescape(line);
+    bytes.extend_from_slice(b"\r\n");
+    match Response::decode(&bytes).unwrap().complete().unwrap() {
+        Response::Data(Data::Fetch(fetch)) => (fetch.seq, fetch.items),
+        other => panic!("not a FETCH response: {other:?}"),
     }
 }
 

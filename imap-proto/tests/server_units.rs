@@ -1,6 +1,7 @@
 //! Unit tests of the server machine through its public API: state checks, literal refusal,
 //! IDLE pushes, QRESYNC VANISHED, pipelined answers out of order, the STARTTLS contract's
-//! checks, and local misuse (`SendError`).
+//! checks, local misuse (`SendError`), streamed FETCH bodies, THREAD answers and the
+//! failed-login budget.
 
 #![allow(
     clippy::unwrap_used,
@@ -12,11 +13,12 @@
 
 use std::time::{Duration, Instant};
 
-use imap_proto::response::{Code, Data, FetchItem, Response, Text};
+use bytes::Bytes;
+use imap_proto::response::{Code, Data, FetchItem, Payload, Response, Section, Text, Thread};
 use imap_proto::server::{
     Completion, MailboxSnapshot, Server, ServerConfig, ServerEvent, Token, Update,
 };
-use imap_proto::types::Flag;
+use imap_proto::types::{Atom, Flag};
 use imap_proto::{Error, SendError, State, TlsMode};
 use mail_sansio::Session;
 use mail_sansio::testing::FakeClock;
@@ -353,4 +355,188 @@ fn login_reaches_the_application_as_sasl_credentials() {
     };
     assert_eq!(credentials.authcid(), Some("j\"oe"));
     assert!(!format!("{evs:?}").contains("pw"));
+}
+
+/// A FETCH body of 10 MiB streamed in 64 KiB chunks: every chunk goes out as soon as it is
+/// given, so neither the application nor the machine ever holds the message; the response
+/// reads back as one FETCH with a literal of the right size.
+#[test]
+fn a_10_mib_fetch_body_streams_out_chunk_by_chunk() {
+    const SIZE: usize = 10 << 20;
+    const CHUNK: usize = 64 << 10;
+    let clock = FakeClock::start();
+    let mut server = selected(&clock, plaintext());
+    let now = clock.now();
+    let evs = feed(&mut server, now, b"f UID FETCH 4 (BODY.PEEK[] FLAGS)\r\n");
+    let token = evs[0].token().unwrap();
+    let item = FetchItem::BodySection {
+        section: Section::default(),
+        origin: None,
+        data: Payload::Streamed { len: SIZE as u64 },
+    };
+    server.start_fetch(token, 4, vec![item]).unwrap();
+    let head = output(&mut server);
+    assert_eq!(head, format!("* 4 FETCH (UID 4 BODY[] {{{SIZE}}}\r\n"));
+    // While the literal is open nothing else may be sent for the command.
+    assert!(matches!(
+        server.accept(token),
+        Err(SendError::WrongState(_))
+    ));
+    assert!(matches!(
+        server.send_fetch(token, 4, Vec::new()),
+        Err(SendError::WrongState(_))
+    ));
+    assert!(matches!(
+        server.end_fetch(token, Vec::new()),
+        Err(SendError::WrongState(_))
+    ));
+    assert!(!server.wants_input());
+    // A NUL outside a literal8 is refused and nothing is written.
+    assert!(matches!(
+        server.send_fetch_chunk(token, Bytes::from_static(b"a\0b")),
+        Err(SendError::WrongState(_))
+    ));
+    let chunk = Bytes::from(
+        b"0123456789abcdef\r\n"
+            .iter()
+            .copied()
+            .cycle()
+            .take(CHUNK)
+            .collect::<Vec<u8>>(),
+    );
+    let mut body_bytes = 0usize;
+    let mut largest = 0usize;
+    while body_bytes < SIZE {
+        server.send_fetch_chunk(token, chunk.clone()).unwrap();
+        body_bytes += CHUNK;
+        let mut out = 0;
+        while let Some(b) = server.poll_transmit() {
+            out += b.len();
+        }
+        assert_eq!(out, CHUNK, "each chunk goes out at once");
+        largest = largest.max(out);
+    }
+    assert!(largest <= CHUNK);
+    // One octet too many is refused.
+    assert!(matches!(
+        server.send_fetch_chunk(token, Bytes::from_static(b"x")),
+        Err(SendError::WrongState(_))
+    ));
+    server
+        .end_fetch(token, vec![FetchItem::Flags(Vec::new())])
+        .unwrap();
+    assert!(server.wants_input());
+    server.accept(token).unwrap();
+    assert_eq!(
+        output(&mut server),
+        " FLAGS ())\r\nf OK FETCH completed\r\n"
+    );
+}
+
+/// An answer streamed for a command behind one still open waits in the machine (responses
+/// stay in command order), and goes out once the earlier command is finished.
+#[test]
+fn a_streamed_fetch_behind_an_open_command_keeps_the_order() {
+    let clock = FakeClock::start();
+    let mut server = selected(&clock, plaintext());
+    let now = clock.now();
+    let evs = feed(&mut server, now, b"g FETCH 1 FLAGS\r\nh FETCH 2 BODY[]\r\n");
+    let (first, second) = (evs[0].token().unwrap(), evs[1].token().unwrap());
+    let item = FetchItem::BodySection {
+        section: Section::default(),
+        origin: None,
+        data: Payload::Streamed { len: 3 },
+    };
+    server.start_fetch(second, 2, vec![item]).unwrap();
+    server
+        .send_fetch_chunk(second, Bytes::from_static(b"abc"))
+        .unwrap();
+    assert_eq!(output(&mut server), "");
+    server.send_fetch(first, 1, Vec::new()).unwrap();
+    server.accept(first).unwrap();
+    server.end_fetch(second, Vec::new()).unwrap();
+    server.accept(second).unwrap();
+    assert_eq!(
+        output(&mut server),
+        "* 1 FETCH ()\r\ng OK FETCH completed\r\n* 2 FETCH (BODY[] {3}\r\nabc)\r\nh OK FETCH completed\r\n"
+    );
+}
+
+/// THREAD answers name only messages the client knows; an unknown UID is refused whole.
+#[test]
+fn thread_answers_with_unknown_uids_are_refused() {
+    let clock = FakeClock::start();
+    let mut config = plaintext();
+    config.extensions.thread = vec![Atom::try_from("REFERENCES").unwrap()];
+    config.extensions.sort = true;
+    let mut server = selected(&clock, config);
+    let now = clock.now();
+    let evs = feed(&mut server, now, b"t THREAD REFERENCES UTF-8 ALL\r\n");
+    let token = evs[0].token().unwrap();
+    let bad = vec![Thread {
+        members: vec![1, 99],
+        children: Vec::new(),
+    }];
+    assert_eq!(
+        server.send_thread(token, bad),
+        Err(SendError::UnknownUid { uid: 99 })
+    );
+    assert!(matches!(
+        server.send_sort(token, &[1], None),
+        Err(SendError::WrongState(_))
+    ));
+    let good = vec![Thread {
+        members: vec![5],
+        children: vec![
+            Thread {
+                members: vec![2],
+                children: Vec::new(),
+            },
+            Thread {
+                members: vec![3, 4],
+                children: Vec::new(),
+            },
+        ],
+    }];
+    server.send_thread(token, good).unwrap();
+    assert_eq!(
+        output(&mut server),
+        "* THREAD (5 (2)(3 4))\r\nt OK THREAD completed\r\n"
+    );
+}
+
+/// The failed-login budget: the application's NO counts like the machine's, and the error
+/// comes from the next `poll_event` after the tagged NO and the BYE went out.
+#[test]
+fn failed_logins_past_the_budget_end_the_session() {
+    let clock = FakeClock::start();
+    let now = clock.now();
+    let mut config = plaintext();
+    config.auth_failures = 1;
+    let mut server = Server::new(config, now);
+    output(&mut server);
+    for (n, tag) in ["a", "b"].into_iter().enumerate() {
+        server.handle_input(now, format!("{tag} LOGIN joe pw\r\n").as_bytes());
+        let Some(ServerEvent::Login { token, .. }) = server.poll_event().unwrap() else {
+            panic!("no login")
+        };
+        let no = Completion::no(
+            Some(Code::AuthenticationFailed),
+            Text::try_from("Nope").unwrap(),
+        );
+        server.complete(token, no).unwrap();
+        if n == 0 {
+            assert_eq!(output(&mut server), "a NO [AUTHENTICATIONFAILED] Nope\r\n");
+            assert_eq!(server.poll_event(), Ok(None));
+        }
+    }
+    assert_eq!(
+        output(&mut server),
+        "b NO [AUTHENTICATIONFAILED] Nope\r\n* BYE Too many authentication failures\r\n"
+    );
+    assert_eq!(
+        server.poll_event(),
+        Err(Error::LimitExceeded("authentication failures"))
+    );
+    assert!(server.is_closed());
 }

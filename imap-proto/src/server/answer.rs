@@ -10,7 +10,7 @@ use crate::command::SearchReturnOption;
 use crate::error::SendError;
 use crate::response::{
     Code, Condition, Data, ESearch, ESearchItem, Fetch, FetchItem, Response, Status, StatusKind,
-    Text,
+    Text, Thread,
 };
 use crate::state::State;
 use crate::types::IString;
@@ -29,6 +29,20 @@ impl Server {
     /// `NO` or `BAD` to LOGIN/AUTHENTICATE leaves the client unauthenticated, to SELECT leaves
     /// no mailbox selected (RFC 9051 §6.3.2).
     pub fn complete(&mut self, token: Token, completion: Completion) -> Result<(), SendError> {
+        let index = self.slot_index(token)?;
+        if let Some(Kind::Search { esearch, .. }) = self.slots.get(index).map(|s| &s.kind)
+            && esearch
+                .as_ref()
+                .is_some_and(|o| o.contains(&SearchReturnOption::Save))
+        {
+            // RFC 5182 §2.1: a SAVE search that gives no result leaves `$` empty.
+            self.saved.clear();
+        }
+        self.finish(token, completion)
+    }
+
+    /// [`Server::complete`] without the SEARCHRES reset (for [`Server::send_search`]).
+    fn finish(&mut self, token: Token, completion: Completion) -> Result<(), SendError> {
         let index = self.slot_index(token)?;
         let Some(slot) = self.slots.get(index) else {
             return Err(SendError::UnknownToken(token.0));
@@ -59,14 +73,23 @@ impl Server {
         }
         let kind = slot.kind.clone();
         let name = slot.name;
+        let mut failed_login = false;
         match kind {
             Kind::Login | Kind::SaslConfig | Kind::ScramCredentials => {
                 self.phase = Phase::Command;
+                self.token_check = None;
                 if ok {
                     self.login_succeeded();
                     // RFC 9051 §6.2.3: the capabilities change with login; send them.
                     code.get_or_insert_with(|| Code::Capability(self.capabilities()));
+                } else {
+                    failed_login = code != Some(Code::Unavailable);
                 }
+            }
+            Kind::Unauthenticate if ok => {
+                self.unauthenticated();
+                // RFC 8437 §3: the capabilities are those of the not-authenticated state.
+                code.get_or_insert_with(|| Code::Capability(self.capabilities()));
             }
             Kind::Select { .. } if ok => self.state = State::Selected,
             Kind::Select { .. } => self.deselect(),
@@ -84,6 +107,10 @@ impl Server {
             completion.text
         };
         self.write_status(token.0, completion.condition, code, text);
+        if failed_login {
+            // The error, if the budget is spent, comes from the next `poll_event`.
+            let _ = self.count_auth_failure();
+        }
         Ok(())
     }
 
@@ -268,6 +295,11 @@ impl Server {
     /// it: `* SEARCH` with message numbers or UIDs, or `* ESEARCH` with `MIN`, `MAX`, `COUNT`
     /// and `ALL` as the command's `RETURN` asked (RFC 4731). `modseq` is the highest
     /// mod-sequence of the matches when the search used `MODSEQ` (RFC 7162 §3.1.5).
+    ///
+    /// With `RETURN (SAVE)` (SEARCHRES, RFC 5182) the machine keeps the matches (or only
+    /// `MIN`/`MAX` when those are all that was asked) as the result `$` names from now on,
+    /// and sends no `* ESEARCH` when SAVE was the only option. Completing such a SEARCH any
+    /// other way ([`Server::complete`]) empties `$`.
     pub fn send_search(
         &mut self,
         token: Token,
@@ -285,21 +317,29 @@ impl Server {
             .view
             .as_ref()
             .ok_or(SendError::WrongState("no mailbox is selected"))?;
-        let mut numbers: Vec<u32> = uids
+        let mut found: Vec<u32> = uids
             .iter()
-            .filter_map(|&u| view.seq(u).map(|seq| if uid { u } else { seq }))
+            .copied()
+            .filter(|&u| view.seq(u).is_some())
             .collect();
-        numbers.sort_unstable();
-        numbers.dedup();
-        let data = match esearch {
-            None => Data::Search { numbers, modseq },
+        found.sort_unstable();
+        found.dedup();
+        // UIDs and message numbers rise together, so both lists keep the same order.
+        let numbers: Vec<u32> = if uid {
+            found.clone()
+        } else {
+            found.iter().filter_map(|&u| view.seq(u)).collect()
+        };
+        let (data, saved) = match esearch {
+            None => (Some(Data::Search { numbers, modseq }), None),
             Some(options) => {
                 let tag = self
                     .slots
                     .get(index)
                     .and_then(|s| s.tag.as_ref())
                     .and_then(|t| IString::try_from(t.as_shared().clone()).ok());
-                let all = options.is_empty() || options.contains(&SearchReturnOption::All);
+                let has = |o: SearchReturnOption| options.contains(&o);
+                let all = options.is_empty() || has(SearchReturnOption::All);
                 let mut items = Vec::new();
                 for option in &options {
                     match option {
@@ -321,17 +361,117 @@ impl Server {
                 if let Some(m) = modseq.filter(|_| !numbers.is_empty()) {
                     items.push(ESearchItem::ModSeq(m));
                 }
-                Data::ESearch(ESearch { tag, uid, items })
+                // RFC 5182 §2.1: SAVE keeps all the matches, or only MIN and/or MAX when
+                // those are all that was asked; SAVE alone gets no ESEARCH response.
+                let saved = has(SearchReturnOption::Save).then(|| {
+                    let ends_only = (has(SearchReturnOption::Min) || has(SearchReturnOption::Max))
+                        && !all
+                        && !has(SearchReturnOption::Count);
+                    if !ends_only {
+                        found.clone()
+                    } else {
+                        let mut ends = Vec::new();
+                        if has(SearchReturnOption::Min) {
+                            ends.extend(found.first());
+                        }
+                        if has(SearchReturnOption::Max) {
+                            ends.extend(found.last());
+                        }
+                        ends.dedup();
+                        ends
+                    }
+                });
+                let only_save =
+                    !options.is_empty() && options.iter().all(|o| *o == SearchReturnOption::Save);
+                let data = (!only_save).then_some(Data::ESearch(ESearch { tag, uid, items }));
+                (data, saved)
             }
         };
-        self.send_response_unchecked(index, &Response::Data(data));
-        self.complete(token, Completion::ok())
+        if let Some(data) = data {
+            self.send_response_unchecked(index, &Response::Data(data));
+        }
+        if let Some(saved) = saved {
+            self.saved = saved;
+        }
+        self.finish(token, Completion::ok())
+    }
+
+    /// Answers [`ServerEvent::Sort`](super::ServerEvent::Sort) with the matching messages'
+    /// UIDs in sort order (those the client does not know are left out, a repeated one
+    /// counts once) and completes it: `* SORT` with message numbers, or UIDs for `UID SORT`
+    /// (RFC 5256 §4). `modseq` is the highest mod-sequence of the matches when the search
+    /// used `MODSEQ` (RFC 7162 §3.1.5).
+    pub fn send_sort(
+        &mut self,
+        token: Token,
+        uids: &[u32],
+        modseq: Option<u64>,
+    ) -> Result<(), SendError> {
+        let index = self.slot_index(token)?;
+        let Some(Kind::Sort { uid }) = self.slots.get(index).map(|s| s.kind.clone()) else {
+            return Err(SendError::WrongState("send_sort answers ServerEvent::Sort"));
+        };
+        let view = self
+            .view
+            .as_ref()
+            .ok_or(SendError::WrongState("no mailbox is selected"))?;
+        let mut seen = std::collections::HashSet::with_capacity(uids.len());
+        let numbers: Vec<u32> = uids
+            .iter()
+            .filter(|&&u| seen.insert(u))
+            .filter_map(|&u| view.seq(u).map(|seq| if uid { u } else { seq }))
+            .collect();
+        let modseq = modseq.filter(|_| !numbers.is_empty());
+        self.send_response_unchecked(index, &Response::Data(Data::Sort { numbers, modseq }));
+        self.finish(token, Completion::ok())
+    }
+
+    /// Answers [`ServerEvent::Thread`](super::ServerEvent::Thread) with the threads as trees
+    /// of UIDs ([`Thread`]: each thread's trunk, parent first, then its branches) and
+    /// completes it: `* THREAD` with message numbers, or UIDs for `UID THREAD` (RFC 5256
+    /// §4). Every UID must be one the client knows ([`SendError::UnknownUid`] otherwise,
+    /// and nothing is sent).
+    pub fn send_thread(&mut self, token: Token, threads: Vec<Thread>) -> Result<(), SendError> {
+        let index = self.slot_index(token)?;
+        let Some(Kind::Thread { uid }) = self.slots.get(index).map(|s| s.kind.clone()) else {
+            return Err(SendError::WrongState(
+                "send_thread answers ServerEvent::Thread",
+            ));
+        };
+        let view = self
+            .view
+            .as_ref()
+            .ok_or(SendError::WrongState("no mailbox is selected"))?;
+        let threads = threads
+            .into_iter()
+            .map(|t| number_thread(view, t, uid))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.send_response_unchecked(index, &Response::Data(Data::Thread(threads)));
+        self.finish(token, Completion::ok())
     }
 
     fn send_response_unchecked(&mut self, index: usize, response: &Response) {
         let bytes = self.encode(|e| response.encode(e));
         self.write_for(index, &bytes);
     }
+}
+
+/// A thread of UIDs with the numbers the client uses (UIDs for `UID THREAD`), walked with a
+/// stack rather than recursion.
+fn number_thread(view: &View, mut thread: Thread, uid: bool) -> Result<Thread, SendError> {
+    let mut stack: Vec<&mut Thread> = vec![&mut thread];
+    while let Some(t) = stack.pop() {
+        for member in &mut t.members {
+            let seq = view
+                .seq(*member)
+                .ok_or(SendError::UnknownUid { uid: *member })?;
+            if !uid {
+                *member = seq;
+            }
+        }
+        stack.extend(t.children.iter_mut());
+    }
+    Ok(thread)
 }
 
 fn untagged_ok(code: Code, text: &str) -> Response {

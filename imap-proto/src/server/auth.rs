@@ -105,6 +105,50 @@ impl Server {
         Ok(())
     }
 
+    /// Refuses the bearer token of an XOAUTH2 or OAUTHBEARER [`ServerEvent::Login`]
+    /// ([`Credentials::Token`](sasl::Credentials::Token)) with an error challenge: `error`
+    /// is the JSON of RFC 7628 §3.2.2 (`{"status":"invalid_token","scope":"mail"}`), sent
+    /// base64-encoded as a `+` continuation. The client must answer it, with an empty line
+    /// for XOAUTH2 or `AQ==` (%x01) for OAUTHBEARER; the machine then ends the command with
+    /// `NO [AUTHENTICATIONFAILED]` and counts a failed login (anything else is `NO` too).
+    /// [`Server::complete`] with `NO` still refuses without the challenge.
+    pub fn reject_token(&mut self, token: Token, error: &[u8]) -> Result<(), SendError> {
+        let index = self.slot_index(token)?;
+        let run = match self.token_check.take() {
+            Some(run)
+                if run.token == token.0
+                    && self.slots.get(index).map(|s| &s.kind) == Some(&Kind::Login) =>
+            {
+                run
+            }
+            other => {
+                self.token_check = other;
+                return Err(SendError::WrongState(
+                    "reject_token answers an XOAUTH2 or OAUTHBEARER ServerEvent::Login",
+                ));
+            }
+        };
+        let AuthRun {
+            mut sasl,
+            steps,
+            token: run_token,
+        } = *run;
+        let Ok(challenge) = sasl.reject_token(error) else {
+            return Err(SendError::WrongState(
+                "the token exchange cannot be refused now",
+            ));
+        };
+        let text = sasl::wire::encode_challenge(&challenge);
+        let text = Text::try_from(text.as_str()).unwrap_or_default();
+        self.write_now(&Response::Continuation(Continuation { code: None, text }));
+        self.phase = Phase::Auth(Box::new(AuthRun {
+            sasl,
+            steps: steps + 1,
+            token: run_token,
+        }));
+        Ok(())
+    }
+
     /// Keeps the event an application call led to for the next `poll_event`; a fatal error
     /// is already recorded by [`Server::fail`].
     fn after_answer(&mut self, progress: Step) {
@@ -136,6 +180,7 @@ impl Server {
                 "Unsupported authentication mechanism",
                 Updates::None,
             );
+            self.count_auth_failure()?;
             return Ok(None);
         };
         if initial.is_some() && !self.config.extensions.sasl_ir {
@@ -212,13 +257,12 @@ impl Server {
                 // RFC 9051 §6.2.2: SCRAM's server-final goes out as one more challenge,
                 // answered by an empty line.
                 if steps >= self.config.sasl_steps {
-                    self.finish_slot(
+                    return self.auth_failed(
                         token,
                         Condition::No,
                         Some(Code::AuthenticationFailed),
                         "Too many authentication steps",
                     );
-                    return Ok(None);
                 }
                 let text = sasl::wire::encode_challenge(&challenge);
                 let text = Text::try_from(text.as_str()).unwrap_or_default();
@@ -230,10 +274,16 @@ impl Server {
                 }));
                 Ok(None)
             }
-            Ok(ServerStep::Verify(credentials)) => Ok(Some(ServerEvent::Login {
-                token: Token(token),
-                credentials,
-            })),
+            Ok(ServerStep::Verify(credentials)) => {
+                if matches!(credentials, sasl::Credentials::Token { .. }) {
+                    // Kept for an error challenge (Server::reject_token).
+                    self.token_check = Some(Box::new(AuthRun { sasl, steps, token }));
+                }
+                Ok(Some(ServerEvent::Login {
+                    token: Token(token),
+                    credentials,
+                }))
+            }
             Ok(ServerStep::NeedScramCredentials { authcid, authzid }) => {
                 self.phase = Phase::AuthWait(Box::new(AuthWait::Scram { sasl, steps }));
                 if let Some(slot) = self.slots.iter_mut().find(|s| s.token == token) {
@@ -263,24 +313,34 @@ impl Server {
                 );
                 Ok(None)
             }
-            Err(error) => {
-                self.sasl_failure(token, &error);
-                Ok(None)
-            }
+            Err(error) => self.sasl_failure(token, &error),
         }
+    }
+
+    /// Ends an exchange the machine refused, and counts a failed login.
+    fn auth_failed(
+        &mut self,
+        token: u64,
+        condition: Condition,
+        code: Option<Code>,
+        text: &str,
+    ) -> Step {
+        self.finish_slot(token, condition, code, text);
+        self.count_auth_failure()?;
+        Ok(None)
     }
 
     /// The machine's answer to a failed exchange: `*` is `BAD` (RFC 9051 §6.2.2), bad
     /// base64 too, anything else `NO [AUTHENTICATIONFAILED]`.
-    fn sasl_failure(&mut self, token: u64, error: &SaslError) {
+    fn sasl_failure(&mut self, token: u64, error: &SaslError) -> Step {
         match error {
             SaslError::Cancelled => {
-                self.finish_slot(token, Condition::Bad, None, "Authentication cancelled");
+                self.auth_failed(token, Condition::Bad, None, "Authentication cancelled")
             }
             SaslError::InvalidBase64 { .. } | SaslError::TooLong { .. } => {
-                self.finish_slot(token, Condition::Bad, None, "Invalid base64 response");
+                self.auth_failed(token, Condition::Bad, None, "Invalid base64 response")
             }
-            _ => self.finish_slot(
+            _ => self.auth_failed(
                 token,
                 Condition::No,
                 Some(Code::AuthenticationFailed),
@@ -303,12 +363,10 @@ impl Server {
             Frame::Unit(unit) => unit.into_bytes(),
             Frame::LiteralAnnounced { .. } => {
                 self.framer.refuse_literal();
-                self.finish_slot(token, Condition::Bad, None, "Invalid base64 response");
-                return Ok(None);
+                return self.auth_failed(token, Condition::Bad, None, "Invalid base64 response");
             }
             _ => {
-                self.finish_slot(token, Condition::Bad, None, "Invalid base64 response");
-                return Ok(None);
+                return self.auth_failed(token, Condition::Bad, None, "Invalid base64 response");
             }
         };
         let line = line.strip_suffix(b"\r\n").unwrap_or(&line);

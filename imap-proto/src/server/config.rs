@@ -51,6 +51,22 @@ pub struct Extensions {
     /// `ESEARCH` (RFC 4731): `SEARCH RETURN (...)` answered with `* ESEARCH`. IMAP4rev2
     /// always has it.
     pub esearch: bool,
+    /// `SEARCHRES` (RFC 5182): `SEARCH RETURN (SAVE)` keeps the result in the machine, and
+    /// `$` in a later command's sequence set stands for it. Needs [`Extensions::esearch`]
+    /// (the result is kept only when it is); IMAP4rev2 clients get it with
+    /// [`Extensions::imap4rev2`] whether or not it is listed.
+    pub searchres: bool,
+    /// `SORT` (RFC 5256): the application answers
+    /// [`ServerEvent::Sort`](super::ServerEvent::Sort) with ordered UIDs.
+    pub sort: bool,
+    /// The `THREAD=` algorithms offered (RFC 5256: `ORDEREDSUBJECT`, `REFERENCES`, ...); the
+    /// application answers [`ServerEvent::Thread`](super::ServerEvent::Thread) with a tree
+    /// of UIDs. Empty: no THREAD.
+    pub thread: Vec<Atom>,
+    /// `UNAUTHENTICATE` (RFC 8437): the application confirms
+    /// [`ServerEvent::Unauthenticate`](super::ServerEvent::Unauthenticate) and the session
+    /// goes back to not authenticated, TLS and COMPRESS kept.
+    pub unauthenticate: bool,
     /// More capabilities the application implements itself (`SPECIAL-USE`, `LIST-EXTENDED`,
     /// `QUOTA`, `CHILDREN`, ...), listed after authentication.
     pub other: Vec<Capability>,
@@ -75,6 +91,10 @@ impl Default for Extensions {
             compress: true,
             sasl_ir: true,
             esearch: true,
+            searchres: false,
+            sort: false,
+            thread: Vec::new(),
+            unauthenticate: false,
             other: Vec::new(),
         }
     }
@@ -112,6 +132,11 @@ pub struct ServerConfig {
     /// Bad commands tolerated before login (security-anchors §8 item 40: 3, as Dovecot's
     /// imap-login).
     pub bad_commands_before_login: u32,
+    /// Failed logins (LOGIN or AUTHENTICATE answered `NO` or `BAD`, a cancelled exchange
+    /// included; `NO [UNAVAILABLE]` not counted) tolerated before `* BYE` and
+    /// [`Error::LimitExceeded`](crate::Error::LimitExceeded): 3, as POP3's
+    /// `Limits::auth_failures`. The count starts again after a successful login.
+    pub auth_failures: u32,
     /// SASL challenges answered per AUTHENTICATE: 8.
     pub sasl_steps: u32,
     /// Inactivity autologout once logged in: 30 minutes, the least RFC 9051 §5.4 allows.
@@ -135,6 +160,7 @@ impl ServerConfig {
             append_limit: None,
             bad_commands: 10,
             bad_commands_before_login: 3,
+            auth_failures: 3,
             sasl_steps: 8,
             autologout: Duration::from_secs(30 * 60),
             login_timeout: Duration::from_secs(3 * 60),
@@ -228,6 +254,14 @@ impl ServerConfig {
                 ),
             ];
             caps.extend(more.into_iter().filter(|(on, _)| *on).map(|(_, c)| c));
+            let searchres = x.searchres && (x.esearch || x.imap4rev2);
+            let searching: [(bool, Capability); 3] = [
+                (searchres, Capability::SearchRes),
+                (x.sort, Capability::Sort),
+                (x.unauthenticate, Capability::Unauthenticate),
+            ];
+            caps.extend(searching.into_iter().filter(|(on, _)| *on).map(|(_, c)| c));
+            caps.extend(x.thread.iter().cloned().map(Capability::Thread));
             if x.compress
                 && !compressed
                 && let Some(deflate) = Atom::from_static("DEFLATE")

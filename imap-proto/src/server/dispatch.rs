@@ -4,14 +4,14 @@
 use mail_sansio::sasl::{Mechanism, SaslServer, SaslServerConfig, ServerStep};
 
 use super::{Enabled, Kind, Phase, Server, ServerEvent, Updates, decode_options, text_of};
-use crate::command::{Command, CommandBody, FetchModifier};
+use crate::command::{Command, CommandBody, FetchModifier, SearchKey, SearchReturnOption};
 use crate::error::Error;
 use crate::frame::{Frame, FrameError, FrameErrorKind};
 use crate::response::{
     Capability, Code, Condition, Continuation, Data, Response, Status, StatusKind,
 };
 use crate::state::State;
-use crate::types::Tag;
+use crate::types::{SeqSetOrSaved, Tag};
 
 /// What one step of the loop achieved.
 pub(super) type Step = Result<Option<ServerEvent>, Error>;
@@ -45,9 +45,7 @@ fn allowed(body: &CommandBody, state: State) -> Result<(), &'static str> {
     use CommandBody as C;
     let authenticated = matches!(state, State::Authenticated | State::Selected);
     match body {
-        C::Other { .. } | C::Unauthenticate | C::Sort { .. } | C::Thread { .. } => {
-            Err("Unknown command")
-        }
+        C::Other { .. } => Err("Unknown command"),
         C::Capability | C::Noop | C::Logout | C::Id(_) => Ok(()),
         C::StartTls | C::Login { .. } | C::Authenticate { .. } if authenticated => {
             Err("Already authenticated")
@@ -60,6 +58,8 @@ fn allowed(body: &CommandBody, state: State) -> Result<(), &'static str> {
         | C::Expunge
         | C::UidExpunge(_)
         | C::Search { .. }
+        | C::Sort { .. }
+        | C::Thread { .. }
         | C::Fetch { .. }
         | C::Store { .. }
         | C::Copy { .. }
@@ -73,6 +73,45 @@ fn allowed(body: &CommandBody, state: State) -> Result<(), &'static str> {
         }
         _ => Ok(()),
     }
+}
+
+/// Whether a command names messages with `$`, the saved search result (RFC 5182): it waits
+/// for a SEARCH that saves one.
+fn uses_saved(body: &CommandBody) -> bool {
+    use CommandBody as C;
+    match body {
+        C::Fetch { set, .. }
+        | C::Store { set, .. }
+        | C::Copy { set, .. }
+        | C::Move { set, .. }
+        | C::UidExpunge(set) => matches!(set, SeqSetOrSaved::Saved),
+        C::Search { criteria, .. }
+        | C::Sort {
+            search: criteria, ..
+        }
+        | C::Thread {
+            search: criteria, ..
+        } => criteria.iter().any(key_uses_saved),
+        _ => false,
+    }
+}
+
+/// Whether a search key, at any depth, is `$` or `UID $`.
+fn key_uses_saved(key: &SearchKey) -> bool {
+    match key {
+        SearchKey::SequenceSet(set) | SearchKey::Uid(set) => {
+            matches!(set, SeqSetOrSaved::Saved)
+        }
+        SearchKey::Not(k) => key_uses_saved(k),
+        SearchKey::Or(a, b) => key_uses_saved(a) || key_uses_saved(b),
+        SearchKey::And(keys) => keys.iter().any(key_uses_saved),
+        _ => false,
+    }
+}
+
+/// Whether a SEARCH's `RETURN` asks to save the result.
+fn saves(options: Option<&Vec<SearchReturnOption>>) -> bool {
+    options.is_some_and(|o| o.contains(&SearchReturnOption::Save))
 }
 
 /// The command's name for the machine's status texts.
@@ -96,6 +135,9 @@ fn name(body: &CommandBody) -> &'static str {
         C::Close => "CLOSE",
         C::Expunge | C::UidExpunge(_) => "EXPUNGE",
         C::Search { .. } => "SEARCH",
+        C::Sort { .. } => "SORT",
+        C::Thread { .. } => "THREAD",
+        C::Unauthenticate => "UNAUTHENTICATE",
         C::Fetch { .. } => "FETCH",
         C::Store { .. } => "STORE",
         C::Copy { .. } => "COPY",
@@ -149,7 +191,7 @@ impl Server {
                 _ => {}
             }
             if let Some(command) = self.held.take() {
-                if exclusive(&command.body) && self.has_open_slots() {
+                if self.must_wait(&command.body) {
                     self.held = Some(command);
                     return Ok(None);
                 }
@@ -158,7 +200,8 @@ impl Server {
                     None => continue,
                 }
             }
-            if self.exclusive_open() {
+            if self.exclusive_open() || self.fetch_stream.is_some() {
+                // A streamed FETCH literal is going out: a `+` must not land inside it.
                 return Ok(None);
             }
             let Some(frame) = self.framer.next_frame(&mut self.input) else {
@@ -173,6 +216,16 @@ impl Server {
                 return Ok(Some(event));
             }
         }
+    }
+
+    /// Whether a command read must wait for the open ones: it runs alone, or it reads `$`
+    /// while a SEARCH that saves it is open (RFC 5182 §2.1).
+    fn must_wait(&self, body: &CommandBody) -> bool {
+        exclusive(body) && self.has_open_slots()
+            || uses_saved(body) && self.slots.iter().any(|s| {
+                s.status.is_none()
+                    && matches!(&s.kind, Kind::Search { esearch, .. } if saves(esearch.as_ref()))
+            })
     }
 
     /// Whether a command that runs alone is open (nothing more is read until it is done).
@@ -211,7 +264,7 @@ impl Server {
                 let options = self.decode_options();
                 match Command::from_unit(&unit, &options) {
                     Ok(command) => {
-                        if exclusive(&command.body) && self.has_open_slots() {
+                        if self.must_wait(&command.body) {
                             self.held = Some(command);
                             return Ok(None);
                         }
@@ -639,6 +692,14 @@ impl Server {
                         "ESEARCH is not offered",
                     );
                 }
+                if saves(return_options.as_ref()) && !self.searchres() {
+                    return self.bad_command(
+                        Some(tag),
+                        Condition::Bad,
+                        None,
+                        "SEARCHRES is not offered",
+                    );
+                }
                 let kind = Kind::Search {
                     uid,
                     esearch: return_options.clone(),
@@ -652,6 +713,72 @@ impl Server {
                     charset,
                     criteria,
                 }))
+            }
+            CommandBody::Sort {
+                uid,
+                return_options,
+                criteria,
+                charset,
+                search,
+            } if x.sort => {
+                if return_options.is_some() {
+                    return self.bad_command(
+                        Some(tag),
+                        Condition::Bad,
+                        None,
+                        "ESORT is not offered",
+                    );
+                }
+                let kind = Kind::Sort { uid };
+                let updates = Self::updates_for(&kind, uid);
+                let token = self.open_slot(tag, kind, false, updates, "SORT");
+                Ok(Some(ServerEvent::Sort {
+                    token,
+                    uid,
+                    criteria,
+                    charset,
+                    search,
+                }))
+            }
+            CommandBody::Thread {
+                uid,
+                algorithm,
+                charset,
+                search,
+            } if !x.thread.is_empty() => {
+                let Some(algorithm) = x
+                    .thread
+                    .iter()
+                    .find(|a| a.as_bytes().eq_ignore_ascii_case(algorithm.as_bytes()))
+                    .cloned()
+                else {
+                    return self.bad_command(
+                        Some(tag),
+                        Condition::Bad,
+                        None,
+                        "Unknown THREAD algorithm",
+                    );
+                };
+                let kind = Kind::Thread { uid };
+                let updates = Self::updates_for(&kind, uid);
+                let token = self.open_slot(tag, kind, false, updates, "THREAD");
+                Ok(Some(ServerEvent::Thread {
+                    token,
+                    uid,
+                    algorithm,
+                    charset,
+                    search,
+                }))
+            }
+            CommandBody::Unauthenticate if x.unauthenticate => {
+                let token = self.open_slot(
+                    tag,
+                    Kind::Unauthenticate,
+                    true,
+                    Updates::None,
+                    "UNAUTHENTICATE",
+                );
+                Ok(Some(ServerEvent::Unauthenticate { token }))
             }
             CommandBody::Copy { uid, set, mailbox } => self.copy(tag, uid, &set, mailbox, false),
             CommandBody::Move { uid, set, mailbox } if x.r#move => {
@@ -769,6 +896,7 @@ impl Server {
                     "Authentication failed",
                     Updates::None,
                 );
+                self.count_auth_failure()?;
                 Ok(None)
             }
         }
@@ -865,7 +993,7 @@ impl Server {
         &mut self,
         tag: Tag,
         uid: bool,
-        set: &crate::types::SeqSetOrSaved,
+        set: &SeqSetOrSaved,
         mailbox: crate::types::Mailbox,
         moved: bool,
     ) -> Step {

@@ -7,10 +7,10 @@ use mail_sansio::sasl::{Credentials, MechanismName};
 
 use crate::command::{
     CommandBody, FetchAttributes, FetchModifier, SearchKey, SearchReturnOption, SelectParams,
-    StoreAction, StoreItem,
+    SortCriterion, StoreAction, StoreItem,
 };
 use crate::response::{Code, Condition, Text};
-use crate::types::{AString, DateTime, Flag, FlagPerm, Mailbox};
+use crate::types::{AString, Atom, DateTime, Flag, FlagPerm, Mailbox};
 
 /// Names one command the application owes an answer to; passed back to
 /// [`Server::accept`](super::Server::accept), [`Server::complete`](super::Server::complete)
@@ -155,6 +155,49 @@ pub enum ServerEvent {
         /// The keys, all of which must match.
         criteria: Vec<SearchKey>,
     },
+    /// `[UID] SORT` (RFC 5256), offered with [`Extensions::sort`](super::Extensions::sort).
+    /// Evaluate the search keys as for [`ServerEvent::Search`], order the matches by the
+    /// criteria, and answer with [`Server::send_sort`](super::Server::send_sort) (UIDs in
+    /// sort order), which writes `* SORT` with message numbers or UIDs and completes it.
+    Sort {
+        /// Answer with this token.
+        token: Token,
+        /// `UID SORT`.
+        uid: bool,
+        /// The sort criteria, most significant first (non-empty).
+        criteria: Vec<SortCriterion>,
+        /// The charset of the search strings.
+        charset: AString,
+        /// The search keys, all of which must match.
+        search: Vec<SearchKey>,
+    },
+    /// `[UID] THREAD` (RFC 5256) with one of the algorithms of
+    /// [`Extensions::thread`](super::Extensions::thread). Evaluate the search keys, build the
+    /// threads, and answer with [`Server::send_thread`](super::Server::send_thread) (a tree of
+    /// UIDs), which writes `* THREAD` with message numbers or UIDs and completes it.
+    Thread {
+        /// Answer with this token.
+        token: Token,
+        /// `UID THREAD`.
+        uid: bool,
+        /// The algorithm, one of those offered (`REFERENCES`, `ORDEREDSUBJECT`, ...).
+        algorithm: Atom,
+        /// The charset of the search strings.
+        charset: AString,
+        /// The search keys, all of which must match.
+        search: Vec<SearchKey>,
+    },
+    /// `UNAUTHENTICATE` (RFC 8437), offered with
+    /// [`Extensions::unauthenticate`](super::Extensions::unauthenticate): release what the
+    /// session holds for the user (any selected mailbox is closed without expunging) and
+    /// answer with [`Server::accept`](super::Server::accept); the session is then not
+    /// authenticated again, with ENABLE and SEARCHRES state forgotten (TLS and COMPRESS
+    /// stay), and the OK carries the capabilities for that state. A `NO` from
+    /// [`Server::complete`](super::Server::complete) leaves the user logged in.
+    Unauthenticate {
+        /// Answer with this token.
+        token: Token,
+    },
     /// `[UID] COPY` (`moved: false`) or `[UID] MOVE`. Copy the messages; for MOVE, push
     /// their expunges with [`Server::push`](super::Server::push) (the machine sends them
     /// before the tagged OK). Answer with [`Server::complete`](super::Server::complete)
@@ -266,6 +309,9 @@ impl ServerEvent {
             | Self::Fetch { token, .. }
             | Self::Store { token, .. }
             | Self::Search { token, .. }
+            | Self::Sort { token, .. }
+            | Self::Thread { token, .. }
+            | Self::Unauthenticate { token }
             | Self::Copy { token, .. }
             | Self::Expunge { token, .. }
             | Self::Close { token, .. }

@@ -171,11 +171,22 @@ impl Server {
     }
 
     /// The UIDs a sequence set of the current command names in the client's view (see
-    /// [`View::resolve`]); for SEARCH keys with message numbers or UIDs. `None` when no
-    /// mailbox is selected, a message number is past the end, or the set is `$`.
+    /// [`View::resolve`]); for SEARCH, SORT and THREAD keys with message numbers or UIDs.
+    /// `$` is the saved search result (SEARCHRES, RFC 5182), the same for message numbers
+    /// and UIDs, without the messages expunged since; empty until a `SEARCH RETURN (SAVE)`
+    /// succeeds. `None` when no mailbox is selected, a message number is past the end, or
+    /// the set is `$` and SEARCHRES is not offered.
     pub fn resolve(&self, set: &SeqSetOrSaved, uid: bool) -> Option<Vec<u32>> {
+        let view = self.view.as_ref()?;
         match set {
-            SeqSetOrSaved::Set(set) => self.view.as_ref()?.resolve(set, uid),
+            SeqSetOrSaved::Set(set) => view.resolve(set, uid),
+            SeqSetOrSaved::Saved if self.searchres() => Some(
+                self.saved
+                    .iter()
+                    .copied()
+                    .filter(|&u| view.seq(u).is_some())
+                    .collect(),
+            ),
             SeqSetOrSaved::Saved => None,
         }
     }
@@ -260,6 +271,7 @@ impl Server {
     pub(super) fn deselect(&mut self) {
         self.view = None;
         self.updates.clear();
+        self.saved.clear();
         if self.state == crate::state::State::Selected {
             self.state = crate::state::State::Authenticated;
         }
@@ -269,7 +281,11 @@ impl Server {
     /// may be sent while answering it (RFC 9051 §7.5.1).
     pub(super) fn updates_for(kind: &Kind, uid: bool) -> Updates {
         match kind {
-            Kind::Fetch { .. } | Kind::Search { .. } if !uid => Updates::NoExpunge,
+            Kind::Fetch { .. } | Kind::Search { .. } | Kind::Sort { .. } | Kind::Thread { .. }
+                if !uid =>
+            {
+                Updates::NoExpunge
+            }
             _ => Updates::All,
         }
     }

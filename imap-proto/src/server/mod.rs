@@ -9,16 +9,19 @@
 //!
 //! The machine answers by itself whatever the RFCs decide: syntax errors and commands in the
 //! wrong state (`BAD`, counted against a budget), CAPABILITY, NOOP, LOGOUT, STARTTLS, ENABLE,
-//! IDLE, UNSELECT, COMPRESS, the `+` go-ahead for literals (or `NO [TOOBIG]` instead), and
-//! AUTHENTICATE's challenges. It raises a [`ServerEvent`] where the application owns the
-//! answer: credentials, mailboxes, messages. Each event names the call that answers it.
+//! IDLE, UNSELECT, COMPRESS, the `+` go-ahead for literals (or `NO [TOOBIG]` instead),
+//! AUTHENTICATE's challenges, the failed-login budget, and SEARCHRES's saved result. It
+//! raises a [`ServerEvent`] where the application owns the answer: credentials, mailboxes,
+//! messages, SORT and THREAD orders, UNAUTHENTICATE. Each event names the call that answers
+//! it. Large FETCH bodies stream out with [`Server::start_fetch`],
+//! [`Server::send_fetch_chunk`] and [`Server::end_fetch`].
 //!
 //! # Message numbers
 //!
 //! The application never sees a message sequence number. It gives the selected mailbox's
 //! UIDs to [`Server::open_mailbox`], and the machine keeps the client's view of them: it
-//! turns the sequence sets of FETCH, STORE, COPY and SEARCH into UIDs, numbers every FETCH,
-//! SEARCH and EXPUNGE it writes, and applies the changes pushed with [`Server::push`] at the
+//! turns the sequence sets of FETCH, STORE, COPY and SEARCH (and `$`) into UIDs, numbers
+//! every FETCH, SEARCH, SORT, THREAD and EXPUNGE it writes, and applies the changes pushed with [`Server::push`] at the
 //! moment they reach the client, so the numbers stay right across EXPUNGE.
 
 mod answer;
@@ -28,6 +31,7 @@ mod config;
 mod dispatch;
 mod event;
 mod mailbox;
+mod stream;
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -82,6 +86,12 @@ enum Kind {
         uid: bool,
         esearch: Option<Vec<crate::command::SearchReturnOption>>,
     },
+    /// `[UID] SORT`.
+    Sort { uid: bool },
+    /// `[UID] THREAD`.
+    Thread { uid: bool },
+    /// UNAUTHENTICATE, waiting for the application's confirmation.
+    Unauthenticate,
     /// CLOSE.
     Close,
     /// IDLE, ended by DONE.
@@ -184,6 +194,15 @@ pub struct Server {
     /// A command read but not started: it waits for the commands before it.
     held: Option<crate::command::Command>,
     sasl_config: Option<SaslServerConfig>,
+    /// An XOAUTH2/OAUTHBEARER exchange whose token the application is checking: kept so
+    /// that [`Server::reject_token`] can send the error challenge.
+    token_check: Option<Box<auth::AuthRun>>,
+    /// Failed logins so far ([`ServerConfig::auth_failures`]).
+    auth_failures: u32,
+    /// The SEARCHRES result variable (RFC 5182): UIDs, ascending.
+    saved: Vec<u32>,
+    /// A FETCH response whose literal the application is streaming.
+    fetch_stream: Option<stream::FetchStream>,
     bad: u32,
     error: Option<Error>,
     closing: bool,
@@ -250,6 +269,10 @@ impl Server {
             append: None,
             held: None,
             sasl_config: None,
+            token_check: None,
+            auth_failures: 0,
+            saved: Vec::new(),
+            fetch_stream: None,
             bad: 0,
             error: None,
             closing: false,
@@ -371,6 +394,15 @@ impl Server {
     fn slot_index(&self, token: Token) -> Result<usize, SendError> {
         if self.error.is_some() || self.closing {
             return Err(SendError::Closed);
+        }
+        if self
+            .fetch_stream
+            .as_ref()
+            .is_some_and(|s| s.token == token.0)
+        {
+            return Err(SendError::WrongState(
+                "a streamed FETCH response is open: finish it with end_fetch",
+            ));
         }
         self.slots
             .iter()
@@ -504,8 +536,41 @@ impl Server {
     fn login_succeeded(&mut self) {
         self.state = State::Authenticated;
         self.bad = 0;
+        self.auth_failures = 0;
         self.framer
             .set_limits(Self::frame_limits(&self.config, true));
+    }
+
+    /// Counts a failed login; past [`ServerConfig::auth_failures`] the session ends with
+    /// `* BYE` (after the tagged status already queued).
+    fn count_auth_failure(&mut self) -> Result<(), Error> {
+        self.auth_failures = self.auth_failures.saturating_add(1);
+        if self.auth_failures > self.config.auth_failures {
+            return Err(self.fail(
+                Error::LimitExceeded("authentication failures"),
+                Some("Too many authentication failures"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// UNAUTHENTICATE succeeded (RFC 8437 §3): back to not authenticated, with everything
+    /// tied to the user forgotten; TLS and COMPRESS stay.
+    fn unauthenticated(&mut self) {
+        self.deselect();
+        self.state = State::NotAuthenticated;
+        self.enabled = Enabled::default();
+        self.bad = 0;
+        self.sasl_config = None;
+        self.token_check = None;
+        self.framer
+            .set_limits(Self::frame_limits(&self.config, false));
+    }
+
+    /// Whether SAVE and `$` are available (RFC 5182, and always for IMAP4rev2 clients).
+    fn searchres(&self) -> bool {
+        let x = &self.config.extensions;
+        x.searchres && (x.esearch || x.imap4rev2) || self.enabled.rev2
     }
 
     /// The autologout deadline (RFC 9051 §5.4), or `None` while the application owes an
@@ -635,6 +700,7 @@ impl Session for Server {
 
     fn wants_input(&self) -> bool {
         !self.closing
+            && self.fetch_stream.is_none()
             && !matches!(
                 self.phase,
                 Phase::StartTls | Phase::Compress | Phase::AuthWait(_)
