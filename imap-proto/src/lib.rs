@@ -103,6 +103,25 @@
 //! assert!(sent.ends_with("* 2 FETCH ()\r\nc OK FETCH completed\r\n"));
 //! ```
 //!
+//! The server's answers beyond `accept`/`complete` and `send_fetch`:
+//!
+//! - a message too large to hold streams out with [`Server::start_fetch`] (the items before
+//!   a literal of known size), [`Server::send_fetch_chunk`] (its octets, as
+//!   [`bytes::Bytes`]) and [`Server::end_fetch`] (the items after it); no command is read
+//!   while the literal is open, and the response keeps its place in command order;
+//! - SEARCH, SORT and THREAD (RFC 5256, [`server::Extensions::sort`] and
+//!   [`server::Extensions::thread`]) are answered with UIDs through
+//!   [`Server::send_search`], [`Server::send_sort`] (in sort order) and
+//!   [`Server::send_thread`] (a tree); the machine numbers them. With SEARCHRES
+//!   ([`server::Extensions::searchres`]) it keeps a `SEARCH RETURN (SAVE)` result and
+//!   resolves `$` itself, for SEARCH keys through [`Server::resolve`];
+//! - UNAUTHENTICATE (RFC 8437, [`server::Extensions::unauthenticate`]) is
+//!   [`ServerEvent::Unauthenticate`]: `accept` takes the session back to not authenticated
+//!   with the capabilities of that state;
+//! - an XOAUTH2 or OAUTHBEARER token is refused with the error challenge of RFC 7628 by
+//!   [`Server::reject_token`]; after [`server::ServerConfig::auth_failures`] failed logins
+//!   the session ends with `* BYE` and [`Error::LimitExceeded`].
+//!
 //! [`Client`] speaks the same verbs from the other seat. Each `send_command` (or a shortcut
 //! such as [`Client::login`] and [`Client::select`]) returns the command's tag; the client
 //! waits for `+` before each synchronising literal, pipelines only what RFC 9051 §5.5 allows,
