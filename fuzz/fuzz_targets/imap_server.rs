@@ -1,13 +1,18 @@
 //! The IMAP server machine on arbitrary client input split into chunks: never panics, and
 //! gives the same events and responses whether the input arrives whole or in pieces. The
 //! application accepts everything (a mailbox of UIDs 1..=5 for SELECT, every message for
-//! SEARCH), so logins, selects, fetches, APPENDs and IDLE are all reached.
+//! SEARCH, SORT and THREAD, message 2's body streamed), so logins, selects, fetches,
+//! APPENDs, IDLE, SEARCHRES, UNAUTHENTICATE and the XOAUTH2 error challenge are all reached.
 #![no_main]
 
 use std::time::Instant;
 
+use bytes::Bytes;
+use imap_proto::response::{FetchItem, Payload, Section, Thread};
 use imap_proto::server::{Completion, MailboxSnapshot, Server, ServerConfig, ServerEvent};
+use imap_proto::types::Atom;
 use imap_proto::TlsMode;
+use mail_sansio::sasl::{Credentials, Mechanism};
 use libfuzzer_sys::fuzz_target;
 use mail_sansio::Session;
 
@@ -33,9 +38,42 @@ fn answer(server: &mut Server, event: &ServerEvent) {
                 .and_then(|()| server.accept(token))
         }
         ServerEvent::Search { .. } => server.send_search(token, &[1, 3, 5], None),
+        ServerEvent::Sort { .. } => server.send_sort(token, &[5, 1, 3], None),
+        ServerEvent::Thread { .. } => {
+            let leaf = |uid| Thread {
+                members: vec![uid],
+                children: Vec::new(),
+            };
+            let tree = Thread {
+                members: vec![1],
+                children: vec![leaf(3), leaf(5)],
+            };
+            server.send_thread(token, vec![tree])
+        }
+        ServerEvent::Login {
+            credentials: Credentials::Token { .. },
+            ..
+        } => server.reject_token(token, b"{\"status\":\"invalid_token\"}"),
         ServerEvent::Fetch { uids, .. } => {
             for &uid in uids {
-                server.send_fetch(token, uid, Vec::new()).unwrap();
+                if uid == 2 {
+                    // The body streamed in two chunks.
+                    let item = FetchItem::BodySection {
+                        section: Section::default(),
+                        origin: None,
+                        data: Payload::Streamed { len: 6 },
+                    };
+                    server.start_fetch(token, uid, vec![item]).unwrap();
+                    server
+                        .send_fetch_chunk(token, Bytes::from_static(b"ab\r\n"))
+                        .unwrap();
+                    server
+                        .send_fetch_chunk(token, Bytes::from_static(b"cd"))
+                        .unwrap();
+                    server.end_fetch(token, Vec::new()).unwrap();
+                } else {
+                    server.send_fetch(token, uid, Vec::new()).unwrap();
+                }
             }
             server.accept(token)
         }
@@ -52,6 +90,12 @@ fn run(pieces: &[&[u8]], now: Instant) -> (Vec<String>, Vec<u8>) {
     config.limits.literal_stream_threshold = 16;
     config.bad_commands_before_login = 50;
     config.bad_commands = 50;
+    config.auth_failures = 50;
+    config.extensions.sort = true;
+    config.extensions.thread = vec![Atom::try_from("REFERENCES").unwrap()];
+    config.extensions.searchres = true;
+    config.extensions.unauthenticate = true;
+    config.sasl.push(Mechanism::XOAuth2.into());
     let mut server = Server::new(config, now);
     let mut log = Vec::new();
     let mut sent = Vec::new();
