@@ -147,3 +147,31 @@ fn curl_list_append_fetch() {
         .unwrap();
     assert!(!out.status.success(), "plaintext login must fail");
 }
+
+fn run_extensions(cases: &[&str]) -> MailServer {
+    need("python3");
+    let server = MailServer::start();
+    let data = server.data().display().to_string();
+    server.python_env("imap_extensions.py", cases, &[("MS_DATA", data)]);
+    server
+}
+
+#[test]
+#[ignore = "needs python3 and curl: bash examples/interop/start-peers.sh"]
+fn recent_is_per_session() {
+    run_extensions(&["recent"]);
+}
+
+#[test]
+#[ignore = "needs python3 and curl: bash examples/interop/start-peers.sh"]
+fn qresync_vanished_known_uids_and_sequence_match() {
+    run_extensions(&["qresync"]);
+}
+
+#[test]
+#[ignore = "needs python3 and curl: bash examples/interop/start-peers.sh"]
+fn recreated_folder_ends_the_selected_session() {
+    let server = run_extensions(&["uidvalidity"]);
+    let log = server.log();
+    assert!(log.contains("UIDVALIDITY changed"), "{log}");
+}

@@ -8,7 +8,7 @@ use imap_proto::response::{Code, Data, FetchItem, Payload, Response};
 use imap_proto::server::{Server, Token};
 use imap_proto::types::{IString, Literal8};
 
-use super::mailbox::{blocking, fetch_flags, internal_date, number_set, store_error};
+use super::mailbox::{blocking, internal_date, number_set, store_error};
 use super::{ImapConn, mime, no};
 use crate::store::{self, Account, FlagOp, Flags, Message};
 
@@ -62,6 +62,23 @@ fn sets_seen(attr: &FetchAttribute) -> bool {
     )
 }
 
+/// Whether expunged UID `gone` was inside the UID set of a `UID FETCH ... (CHANGEDSINCE m
+/// VANISHED)` (RFC 7162 §3.2.6), from `known`, the UIDs the client's view has (ascending),
+/// and `asked`, those of them the set named. The machine hands over only the latter, so a
+/// UID the client no longer knows counts as asked for when the messages the client knows
+/// next to it, below and above, were both asked for (or there is none on that side): so
+/// `1:*` and `300:500` report every expunge among them, and `1:5` none above 5 or below 1.
+fn requested(known: &[u32], asked: &[u32], gone: u32) -> bool {
+    let is_asked = |u: &u32| asked.binary_search(u).is_ok();
+    if known.binary_search(&gone).is_ok() {
+        return is_asked(&gone);
+    }
+    let at = known.partition_point(|&u| u < gone);
+    let below = at.checked_sub(1).and_then(|i| known.get(i));
+    let above = known.get(at);
+    (below.is_some() || above.is_some()) && below.is_none_or(is_asked) && above.is_none_or(is_asked)
+}
+
 /// Reads a whole message of the selected folder.
 pub(super) async fn read(account: &Account, folder: &str, m: &Message) -> store::Result<Vec<u8>> {
     let (a, folder, m) = (account.clone(), folder.to_owned(), m.clone());
@@ -104,8 +121,18 @@ impl ImapConn {
             }
         }
         if let (true, Some(since)) = (vanished, changed_since) {
-            let gone = sel.view.vanished_since(since);
-            if let Some(uids) = number_set(&gone.uids) {
+            let known = server
+                .selected()
+                .map(|v| v.uids().to_vec())
+                .unwrap_or_default();
+            let gone: Vec<u32> = sel
+                .view
+                .vanished_since(since)
+                .uids
+                .into_iter()
+                .filter(|&u| requested(&known, &uids, u))
+                .collect();
+            if let Some(uids) = number_set(&gone) {
                 let _ = server.send_response(
                     token,
                     Response::Data(Data::Vanished {
@@ -197,7 +224,7 @@ impl ImapConn {
                 match attr {
                     FetchAttribute::Flags => {
                         has_flags = true;
-                        items.push(FetchItem::Flags(fetch_flags(&m.flags)));
+                        items.push(FetchItem::Flags(sel.flags_of(m.uid, &m.flags)));
                     }
                     FetchAttribute::Uid => items.push(FetchItem::Uid(m.uid)),
                     FetchAttribute::InternalDate => {
@@ -296,7 +323,7 @@ impl ImapConn {
                 }
             }
             if !has_flags && seen_now.contains(&m.uid) {
-                items.push(FetchItem::Flags(fetch_flags(&m.flags)));
+                items.push(FetchItem::Flags(sel.flags_of(m.uid, &m.flags)));
             }
             if condstore && !has_modseq && (has_flags || changed_since.is_some()) {
                 items.push(FetchItem::ModSeq(m.modseq));

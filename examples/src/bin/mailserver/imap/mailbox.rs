@@ -5,10 +5,12 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use imap_proto::command::{SelectParams, StoreAction, StoreItem};
+use imap_proto::command::{QResync, SelectParams, StoreAction, StoreItem};
 use imap_proto::response::{Code, Condition, Data, FetchItem, Response, Status, StatusKind};
 use imap_proto::server::{Completion, MailboxSnapshot, Server, Token, Update};
-use imap_proto::types::{Atom, Date, DateTime, Flag, FlagFetch, FlagPerm, Mailbox, SequenceSet};
+use imap_proto::types::{
+    Atom, Date, DateTime, Flag, FlagFetch, FlagPerm, Mailbox, SeqSetOrSaved, SequenceSet,
+};
 use tokio::sync::watch;
 
 use super::{ImapConn, mime, no, text};
@@ -27,6 +29,10 @@ pub(crate) struct Selected {
     watch: watch::Receiver<u64>,
     /// ENVELOPE and BODYSTRUCTURE by UID.
     summaries: HashMap<u32, Arc<mime::Summary>>,
+    /// The messages `\Recent` for this session (see `store/recent.rs`): claimed from
+    /// `new/` by a read-write SELECT and at each refresh that finds new messages; for
+    /// EXAMINE, those no session has claimed yet (EXAMINE claims nothing).
+    pub(super) recent: HashSet<u32>,
 }
 
 impl Selected {
@@ -35,6 +41,15 @@ impl Selected {
         if self.watch.changed().await.is_err() {
             std::future::pending::<()>().await;
         }
+    }
+
+    /// The FETCH flags of a message, with `\Recent` when it is recent for this session.
+    pub(super) fn flags_of(&self, uid: u32, flags: &Flags) -> Vec<FlagFetch> {
+        let mut out = fetch_flags(flags);
+        if self.recent.contains(&uid) {
+            out.push(FlagFetch::Recent);
+        }
+        out
     }
 
     pub(super) fn summary(&self, uid: u32) -> Option<Arc<mime::Summary>> {
@@ -67,6 +82,7 @@ impl Selected {
         self.view.messages.retain(|m| !gone.contains(&m.uid));
         for uid in uids {
             self.summaries.remove(uid);
+            self.recent.remove(uid);
         }
     }
 }
@@ -215,6 +231,91 @@ fn diff(old: &View, new: &View) -> Vec<Update> {
     out
 }
 
+/// How many `(seq, uid)` pairs of QRESYNC's sequence match data are looked at.
+const SEQ_MATCH_PAIRS: usize = 100_000;
+
+/// What QRESYNC's `SELECT` reports as `VANISHED (EARLIER)` (RFC 7162 §3.2.5.2): the UIDs
+/// expunged since the client's modseq, only those among its known UIDs when it sent them.
+/// When the modseq is older than the expunges the folder remembers, every known UID (every
+/// UID below UIDNEXT without the list) that is not in the folder, above the last point where
+/// the client's sequence match data still agrees with the folder: when the client's message
+/// number `s` is still UID `u`, nothing below `u` was expunged since.
+fn qresync_vanished(view: &View, q: &QResync) -> Option<SequenceSet> {
+    let largest = view.uidnext.saturating_sub(1);
+    let known = match &q.known_uids {
+        Some(SeqSetOrSaved::Set(set)) => Some(set),
+        _ => None,
+    };
+    let in_known = |u: u32| known.is_none_or(|k| k.contains(u, largest));
+    let gone = view.vanished_since(q.mod_seq.get());
+    let mut out: Vec<(u32, u32)> = gone
+        .uids
+        .iter()
+        .filter(|&&u| in_known(u))
+        .map(|&u| (u, u))
+        .collect();
+    if !gone.complete {
+        let mut floor = 1;
+        if let Some((SeqSetOrSaved::Set(seqs), SeqSetOrSaved::Set(uids))) = &q.seq_match {
+            let pairs = seqs.iter(view.exists()).zip(uids.iter(largest));
+            for (seq, uid) in pairs.take(SEQ_MATCH_PAIRS) {
+                if view.seq_of(uid) == Some(seq) {
+                    floor = floor.max(uid.saturating_add(1));
+                }
+            }
+        }
+        let spans: Vec<(u32, u32)> = match known {
+            Some(k) => k.ranges().iter().map(|r| r.bounds(largest)).collect(),
+            None => vec![(1, largest)],
+        };
+        let present: Vec<u32> = view.messages.iter().map(|m| m.uid).collect();
+        for (a, b) in spans {
+            let (a, b) = (a.min(b).max(floor), a.max(b).min(largest));
+            if a > b {
+                continue;
+            }
+            let mut next = a;
+            let start = present.partition_point(|&u| u < a);
+            for &u in present.get(start..).unwrap_or_default() {
+                if u > b {
+                    break;
+                }
+                if u > next {
+                    out.push((next, u - 1));
+                }
+                next = u.saturating_add(1);
+            }
+            if next <= b {
+                out.push((next, b));
+            }
+        }
+    }
+    range_set(out)
+}
+
+/// The set form of UID ranges in any order, overlapping or not.
+fn range_set(mut ranges: Vec<(u32, u32)>) -> Option<SequenceSet> {
+    ranges.sort_unstable();
+    let mut merged: Vec<(u32, u32)> = Vec::new();
+    for (a, b) in ranges {
+        match merged.last_mut() {
+            Some(last) if a <= last.1.saturating_add(1) => last.1 = last.1.max(b),
+            _ => merged.push((a, b)),
+        }
+    }
+    let text: Vec<String> = merged
+        .iter()
+        .map(|&(a, b)| {
+            if a == b {
+                a.to_string()
+            } else {
+                format!("{a}:{b}")
+            }
+        })
+        .collect();
+    SequenceSet::try_from(text.join(",").as_str()).ok()
+}
+
 /// A store error as the tagged NO.
 pub(super) fn store_error(e: &store::Error) -> Completion {
     let code = match e {
@@ -254,6 +355,22 @@ impl ImapConn {
             let _ = server.complete(token, no(Some(Code::NonExistent), "no such folder"));
             return;
         };
+        // \Recent: a read-write SELECT claims what no session has seen (store/recent.rs),
+        // before the view is taken so that every claimed message is in it.
+        let claimed = if read_only {
+            Vec::new()
+        } else {
+            let (a, n) = (account.clone(), name.clone());
+            match blocking(move || a.claim_recent(&n)).await {
+                Ok(uids) => uids,
+                // No such folder: the open below says so.
+                Err(store::Error::NoSuchFolder) => Vec::new(),
+                Err(e) => {
+                    self.log(&format!("cannot claim recent messages: {e}"));
+                    Vec::new()
+                }
+            }
+        };
         let a = account.clone();
         let view = match blocking(move || a.open(&name)).await {
             Ok(v) => v,
@@ -283,6 +400,15 @@ impl ImapConn {
         if view.can_create_keywords {
             permanent.push(FlagPerm::Any);
         }
+        let recent: HashSet<u32> = if read_only {
+            view.messages
+                .iter()
+                .filter(|m| m.recent)
+                .map(|m| m.uid)
+                .collect()
+        } else {
+            claimed.into_iter().collect()
+        };
         let snapshot = MailboxSnapshot {
             uids: view.messages.iter().map(|m| m.uid).collect(),
             flags,
@@ -290,7 +416,13 @@ impl ImapConn {
             uid_validity: view.uidvalidity,
             uid_next: view.uidnext,
             highest_modseq: Some(view.highest_modseq.max(1)),
-            recent: 0,
+            recent: u32::try_from(
+                view.messages
+                    .iter()
+                    .filter(|m| recent.contains(&m.uid))
+                    .count(),
+            )
+            .unwrap_or(u32::MAX),
             first_unseen: view
                 .messages
                 .iter()
@@ -308,8 +440,7 @@ impl ImapConn {
             && q.uid_validity.get() == view.uidvalidity
         {
             let since = q.mod_seq.get();
-            let vanished = view.vanished_since(since);
-            if let Some(uids) = number_set(&vanished.uids) {
+            if let Some(uids) = qresync_vanished(&view, q) {
                 let _ = server.send_response(
                     token,
                     Response::Data(Data::Vanished {
@@ -319,10 +450,11 @@ impl ImapConn {
                 );
             }
             for m in view.messages.iter().filter(|m| m.modseq > since) {
-                let items = vec![
-                    FetchItem::Flags(fetch_flags(&m.flags)),
-                    FetchItem::ModSeq(m.modseq),
-                ];
+                let mut flags = fetch_flags(&m.flags);
+                if recent.contains(&m.uid) {
+                    flags.push(FlagFetch::Recent);
+                }
+                let items = vec![FetchItem::Flags(flags), FetchItem::ModSeq(m.modseq)];
                 let _ = server.send_fetch(token, m.uid, items);
             }
         }
@@ -338,6 +470,7 @@ impl ImapConn {
             read_only,
             watch,
             summaries: HashMap::new(),
+            recent,
         });
         let _ = server.accept(token);
     }
@@ -352,7 +485,8 @@ impl ImapConn {
         };
         sel.watch.borrow_and_update();
         let folder = sel.folder.clone();
-        let fresh = match blocking(move || account.open(&folder)).await {
+        let a = account.clone();
+        let fresh = match blocking(move || a.open(&folder)).await {
             Ok(v) => v,
             Err(store::Error::NoSuchFolder) => {
                 // Deleted or renamed away: every message is gone for this session.
@@ -366,15 +500,29 @@ impl ImapConn {
             }
         };
         if fresh.uidvalidity != sel.view.uidvalidity {
+            // The folder was recreated: the client's UIDs mean nothing any more, and IMAP
+            // has no way to tell a selected session but to end it (RFC 9051 §2.3.1.1); the
+            // session loop sends the BYE.
             println!(
-                "imap: {} was recreated (UIDVALIDITY changed); the session keeps its old view",
-                sel.folder
+                "{} {}: {} was recreated (UIDVALIDITY changed): ending the session",
+                self.service, self.peer, sel.folder
             );
+            self.ending =
+                Some("selected folder was recreated (UIDVALIDITY changed), select it again");
             return;
         }
-        for update in diff(&sel.view, &fresh) {
+        let updates = diff(&sel.view, &fresh);
+        if !sel.read_only && updates.iter().any(|u| matches!(u, Update::Exists { .. })) {
+            // New messages: this session claims those no other has (\Recent).
+            let (a, folder) = (account.clone(), sel.folder.clone());
+            if let Ok(uids) = blocking(move || a.claim_recent(&folder)).await {
+                sel.recent.extend(uids);
+            }
+        }
+        for update in updates {
             if let Update::Expunged { uid } = update {
                 sel.summaries.remove(&uid);
+                sel.recent.remove(&uid);
             }
             let _ = server.push(update);
         }
@@ -429,7 +577,7 @@ impl ImapConn {
             }
             let mut items = Vec::new();
             if !silent {
-                items.push(FetchItem::Flags(fetch_flags(flags)));
+                items.push(FetchItem::Flags(sel.flags_of(*uid, flags)));
             }
             if condstore && (!silent || changed.contains(uid)) {
                 items.push(FetchItem::ModSeq(*modseq));

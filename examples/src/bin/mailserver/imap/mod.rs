@@ -109,6 +109,9 @@ pub(crate) struct ImapConn {
     append: append::Appending,
     /// A SCRAM exchange whose result the machine has not told.
     scram: Scram,
+    /// Set when the session must end with `* BYE` and this text (the selected folder was
+    /// recreated under it).
+    ending: Option<&'static str>,
 }
 
 impl ImapConn {
@@ -121,6 +124,7 @@ impl ImapConn {
             selected: None,
             append: append::Appending::default(),
             scram: Scram::default(),
+            ending: None,
         }
     }
 
@@ -530,6 +534,10 @@ async fn run(
         flush(io, server).await?;
         if let Some(e) = failure {
             return Err(Ended::Protocol(e));
+        }
+        if let Some(why) = conn.ending.take() {
+            io.write_all(format!("* BYE {why}\r\n").as_bytes()).await?;
+            return Ok(());
         }
         if server.wants_tls() {
             io.start_tls(&ctx.acceptor, HANDSHAKE_TIMEOUT).await?;

@@ -18,6 +18,8 @@ use crate::store::{self, Account, Message};
 enum Key {
     Const(bool),
     Flag(store::Flag, bool),
+    /// `\Recent` for this session (or not).
+    Recent(bool),
     Keyword(String, bool),
     Set(HashSet<u32>),
     Not(Box<Key>),
@@ -80,10 +82,12 @@ fn resolve(server: &Server, key: &SearchKey) -> Option<Key> {
         SearchKey::Undraft => Key::Flag(F::Draft, false),
         SearchKey::Flagged => Key::Flag(F::Flagged, true),
         SearchKey::Unflagged => Key::Flag(F::Flagged, false),
-        SearchKey::Seen | SearchKey::Old => Key::Flag(F::Seen, true),
-        SearchKey::Unseen | SearchKey::New => Key::Flag(F::Seen, false),
-        // No \Recent in this server.
-        SearchKey::Recent => Key::Const(false),
+        SearchKey::Seen => Key::Flag(F::Seen, true),
+        SearchKey::Unseen => Key::Flag(F::Seen, false),
+        // RFC 3501 §6.4.4: NEW is RECENT UNSEEN, OLD is NOT RECENT.
+        SearchKey::Recent => Key::Recent(true),
+        SearchKey::Old => Key::Recent(false),
+        SearchKey::New => Key::And(vec![Key::Recent(true), Key::Flag(F::Seen, false)]),
         SearchKey::Keyword(k) => {
             Key::Keyword(String::from_utf8_lossy(k.as_bytes()).into_owned(), true)
         }
@@ -149,15 +153,16 @@ fn sent_day(c: &Content) -> Option<(i64, u8, u8)> {
     Some((i64::from(d.year), d.month, d.day))
 }
 
-fn matches(k: &Key, m: &Message, c: &mut Option<Content>) -> bool {
+fn matches(k: &Key, m: &Message, recent: &HashSet<u32>, c: &mut Option<Content>) -> bool {
     match k {
         Key::Const(b) => *b,
+        Key::Recent(want) => recent.contains(&m.uid) == *want,
         Key::Flag(f, want) => m.flags.contains(*f) == *want,
         Key::Keyword(name, want) => m.flags.has_keyword(name) == *want,
         Key::Set(set) => set.contains(&m.uid),
-        Key::Not(k) => !matches(k, m, c),
-        Key::Or(a, b) => matches(a, m, c) || matches(b, m, c),
-        Key::And(keys) => keys.iter().all(|k| matches(k, m, c)),
+        Key::Not(k) => !matches(k, m, recent, c),
+        Key::Or(a, b) => matches(a, m, recent, c) || matches(b, m, recent, c),
+        Key::And(keys) => keys.iter().all(|k| matches(k, m, recent, c)),
         Key::Larger(n) => m.size > *n,
         Key::Smaller(n) => m.size < *n,
         Key::Internal(ord, d) => day_of(m.internal_date).cmp(d) == *ord,
@@ -242,7 +247,7 @@ impl ImapConn {
                     Err(_) => continue,
                 }
             }
-            if matches(key, m, &mut c) {
+            if matches(key, m, &sel.recent, &mut c) {
                 hits.push((m.uid, m.modseq));
             }
         }

@@ -83,6 +83,7 @@ mod modseq;
 mod names;
 mod ops;
 mod quota;
+mod recent;
 mod recover;
 mod sync;
 mod uidlist;
