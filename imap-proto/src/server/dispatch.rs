@@ -218,14 +218,25 @@ impl Server {
         }
     }
 
-    /// Whether a command read must wait for the open ones: it runs alone, or it reads `$`
-    /// while a SEARCH that saves it is open (RFC 5182 §2.1).
+    /// Whether a command read must wait for the open ones: it runs alone, it reads `$` while
+    /// a SEARCH that saves it is open, or it saves `$` while a SEARCH, SORT or THREAD is open
+    /// (the application may still be resolving its keys against the old `$`) (RFC 5182
+    /// §2.1).
     fn must_wait(&self, body: &CommandBody) -> bool {
+        let open =
+            |f: fn(&Kind) -> bool| self.slots.iter().any(|s| s.status.is_none() && f(&s.kind));
+        let saving = matches!(body, CommandBody::Search { return_options, .. }
+            if saves(return_options.as_ref()));
         exclusive(body) && self.has_open_slots()
-            || uses_saved(body) && self.slots.iter().any(|s| {
-                s.status.is_none()
-                    && matches!(&s.kind, Kind::Search { esearch, .. } if saves(esearch.as_ref()))
-            })
+            || uses_saved(body)
+                && open(|k| matches!(k, Kind::Search { esearch, .. } if saves(esearch.as_ref())))
+            || saving
+                && open(|k| {
+                    matches!(
+                        k,
+                        Kind::Search { .. } | Kind::Sort { .. } | Kind::Thread { .. }
+                    )
+                })
     }
 
     /// Whether a command that runs alone is open (nothing more is read until it is done).
