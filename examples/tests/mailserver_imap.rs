@@ -175,3 +175,29 @@ fn recreated_folder_ends_the_selected_session() {
     let log = server.log();
     assert!(log.contains("UIDVALIDITY changed"), "{log}");
 }
+
+#[test]
+#[ignore = "needs python3 and curl: bash examples/interop/start-peers.sh"]
+fn sort_with_imaplib() {
+    run_extensions(&["sort"]);
+}
+
+#[test]
+#[ignore = "needs python3 and curl: bash examples/interop/start-peers.sh"]
+fn thread_references_and_orderedsubject_with_imaplib() {
+    run_extensions(&["thread"]);
+}
+
+#[test]
+#[ignore = "needs python3 and curl: bash examples/interop/start-peers.sh"]
+fn searchres_saves_for_fetch_and_store() {
+    run_extensions(&["searchres"]);
+}
+
+#[test]
+#[ignore = "needs python3 and curl: bash examples/interop/start-peers.sh"]
+fn unauthenticate_then_login_as_someone_else() {
+    let server = run_extensions(&["unauthenticate"]);
+    let log = server.log();
+    assert!(log.contains("unauthenticated alice"), "{log}");
+}

@@ -9,6 +9,11 @@ Usage: imap_extensions.py CASE...   with CASE one of
                set; SELECT (QRESYNC ...) limits VANISHED (EARLIER) to the known UIDs and, when
                the folder has forgotten its expunges, uses the sequence match data
   uidvalidity  a folder recreated under a selected session ends that session with * BYE
+  sort         imaplib's sort (and UID SORT): every sort key, REVERSE, several keys, base
+               subjects (RFC 5256 §2.1), DISPLAYFROM (RFC 5957), with search keys
+  thread       imaplib's thread: REFERENCES and ORDEREDSUBJECT
+  searchres    SEARCH RETURN (SAVE), then FETCH $ (RFC 5182)
+  unauthenticate  UNAUTHENTICATE (RFC 8437), then a login as someone else
 Ports, CA and domain come from the environment (see common.py); MS_IMAPS is the IMAPS
 port, MS_DATA the data directory.
 """
@@ -30,6 +35,12 @@ def connect(user="alice", password="secret-a"):
     typ, _ = m.login(user, password)
     check(typ == "OK", f"login as {user}")
     return m
+
+
+def capabilities(m):
+    """The capabilities after login (imaplib keeps those of the greeting)."""
+    typ, data = m.capability()
+    return data[0].decode().upper().split()
 
 
 class Raw:
@@ -190,10 +201,155 @@ def uidvalidity_case():
     b.logout()
 
 
+def add(m, folder, when, text):
+    typ, _ = m.append(folder, None, imaplib.Time2Internaldate(when), text.encode())
+    check(typ == "OK", f"append to {folder}")
+
+
+SORTED = [
+    # (internal date, message)
+    ("2020-01-04", "From: Carol <carol@example.test>\r\nTo: zed@example.test\r\n"
+     "Cc: bob@example.test\r\nSubject: Re: banana\r\n"
+     "Date: Tue, 3 Jan 2023 10:00:00 +0000\r\n\r\nshort\r\n"),
+    ("2020-01-01", "From: alice@example.test\r\nTo: Yann <yann@example.test>\r\n"
+     "Subject: apple\r\nDate: Mon, 2 Jan 2023 10:00:00 +0100\r\n\r\n"
+     + "a much longer body\r\n" * 20),
+    ("2020-01-03", "From: Zoe <bob@example.test>\r\nTo: xavier@example.test\r\n"
+     "Cc: alice@example.test\r\nSubject: [list] Fwd: Cherry (fwd)\r\n"
+     "Date: Sun, 1 Jan 2023 12:00:00 -0500\r\n\r\nmedium body here\r\n"),
+    ("2024-01-01", "From: dave@example.test\r\nSubject: re: APPLE\r\n\r\nno date\r\n"),
+]
+
+
+def epoch(day):
+    return time.mktime(time.strptime(day + " 12", "%Y-%m-%d %H")) - time.timezone
+
+
+def sort_case():
+    m = connect()
+    caps = capabilities(m)
+    check("SORT" in caps, f"sort: SORT offered {caps}")
+    m.create("S")
+    for day, text in SORTED:
+        add(m, "S", epoch(day), text)
+    m.select("S")
+    sizes = sorted(range(1, 5), key=lambda i: (len(SORTED[i - 1][1]), i))
+    expect = {
+        "(SUBJECT)": "2 4 1 3",
+        "(DATE)": "3 2 1 4",
+        "(REVERSE DATE)": "4 1 2 3",
+        "(ARRIVAL)": "2 3 1 4",
+        "(REVERSE ARRIVAL)": "4 1 3 2",
+        "(FROM)": "2 3 1 4",
+        "(TO)": "4 3 2 1",
+        "(CC)": "2 4 3 1",
+        "(SIZE)": " ".join(map(str, sizes)),
+        "(REVERSE SIZE)": " ".join(map(str, reversed(sizes))),
+        "(DISPLAYFROM)": "2 1 4 3",
+        "(SUBJECT REVERSE DATE)": "4 2 1 3",
+    }
+    for criteria, want in expect.items():
+        typ, data = m.sort(criteria, "UTF-8", "ALL")
+        check(typ == "OK" and data == [want.encode()], f"sort: SORT {criteria} {data} want {want}")
+    typ, data = m.sort("(SUBJECT)", "UTF-8", "FROM", "alice")
+    check(data == [b"2"], f"sort: with a search key {data}")
+    typ, data = m.sort("(DATE)", "US-ASCII", "NOT", "FROM", "alice")
+    check(data == [b"3 1 4"], f"sort: with NOT {data}")
+    # UIDs differ from message numbers once the first message is gone.
+    m.store("1", "+FLAGS", "(\\Deleted)")
+    m.expunge()
+    typ, data = m.uid("SORT", "(SUBJECT)", "UTF-8", "ALL")
+    check(data == [b"2 4 3"], f"sort: UID SORT {data}")
+    typ, data = m.sort("(SUBJECT)", "UTF-8", "ALL")
+    check(data == [b"1 3 2"], f"sort: SORT after an expunge {data}")
+    typ, data = m.sort("(SUBJECT)", "KOI8-R", "ALL")
+    check(typ == "NO" and b"BADCHARSET" in data[0], f"sort: unknown charset refused {data}")
+    m.logout()
+
+
+THREADED = [
+    "Message-ID: <a@x>\r\nSubject: topic\r\nDate: Mon, 2 Jan 2023 10:00:00 +0000",
+    "Message-ID: <b@x>\r\nIn-Reply-To: <a@x>\r\nReferences: <a@x>\r\nSubject: Re: topic\r\n"
+    "Date: Tue, 3 Jan 2023 10:00:00 +0000",
+    "Message-ID: <c@x>\r\nReferences: <a@x> <b@x>\r\nSubject: Re: topic\r\n"
+    "Date: Wed, 4 Jan 2023 10:00:00 +0000",
+    "Message-ID: <d@x>\r\nSubject: other\r\nDate: Sun, 1 Jan 2023 10:00:00 +0000",
+    "Message-ID: <e@x>\r\nReferences: <missing@x>\r\nSubject: Re: other\r\n"
+    "Date: Thu, 5 Jan 2023 10:00:00 +0000",
+    "Message-ID: <f@x>\r\nReferences: <a@x>\r\nSubject: Re: topic\r\n"
+    "Date: Fri, 6 Jan 2023 10:00:00 +0000",
+]
+
+
+def thread_case():
+    m = connect()
+    caps = capabilities(m)
+    check("THREAD=REFERENCES" in caps and "THREAD=ORDEREDSUBJECT" in caps,
+          f"thread: offered {caps}")
+    m.create("T")
+    for head in THREADED:
+        typ, _ = m.append("T", None, None, (head + "\r\n\r\nbody\r\n").encode())
+    m.select("T")
+    typ, data = m.thread("REFERENCES", "UTF-8", "ALL")
+    check(data == [b"(4 5)(1 (2 3)(6))"], f"thread: REFERENCES {data}")
+    typ, data = m.thread("ORDEREDSUBJECT", "UTF-8", "ALL")
+    check(data == [b"(4 5)(1 (2)(3)(6))"], f"thread: ORDEREDSUBJECT {data}")
+    typ, data = m.thread("REFERENCES", "UTF-8", "NOT", "SUBJECT", "other")
+    check(data == [b"(1 (2 3)(6))"], f"thread: with a search key {data}")
+    typ, data = m.uid("THREAD", "REFERENCES", "UTF-8", "SUBJECT", "other")
+    check(data == [b"(4 5)"], f"thread: UID THREAD {data}")
+    m.logout()
+
+
+def searchres_case():
+    a = Raw()
+    caps = b"".join(a.cmd("CAPABILITY"))
+    check(b"SEARCHRES" in caps, f"searchres: offered {caps!r}")
+    a.cmd("CREATE R")
+    b = connect()
+    for who in ("alice", "bob", "alice"):
+        b.append("R", None, None, f"From: {who}@example.test\r\nSubject: r\r\n\r\nx\r\n".encode())
+    a.cmd("SELECT R")
+    lines = a.cmd("SEARCH RETURN (SAVE) FROM alice")
+    check(not any(b"ESEARCH" in l for l in lines), f"searchres: SAVE alone answers nothing {lines}")
+    lines = a.cmd("FETCH $ (UID)")
+    got = sorted(int(re.match(rb"\* (\d+) FETCH", l).group(1)) for l in lines if b"FETCH" in l)
+    check(got == [1, 3], f"searchres: FETCH $ {lines}")
+    a.cmd("STORE $ +FLAGS.SILENT (\\Flagged)")
+    lines = a.cmd("SEARCH FLAGGED")
+    check(lines == [b"* SEARCH 1 3\r\n"], f"searchres: STORE $ {lines}")
+    b.logout()
+
+
+def unauthenticate_case():
+    a = Raw()
+    caps = b"".join(a.cmd("CAPABILITY"))
+    check(b"UNAUTHENTICATE" in caps, f"unauthenticate: offered {caps!r}")
+    a.cmd("SELECT INBOX")
+    a.n += 1
+    a.send(f"x{a.n} UNAUTHENTICATE")
+    line = a.readline()
+    check(line.startswith(f"x{a.n} OK".encode()) and b"AUTH=PLAIN" in line,
+          f"unauthenticate: OK with the capabilities before login {line!r}")
+    a.n += 1
+    a.send(f"x{a.n} SELECT INBOX")
+    line = a.readline()
+    check(line.startswith(f"x{a.n} BAD".encode()) or line.startswith(f"x{a.n} NO".encode()),
+          f"unauthenticate: no SELECT before a new login {line!r}")
+    a.cmd("LOGIN bob secret-b")
+    lines = a.cmd("SELECT INBOX")
+    check(any(b"EXISTS" in l for l in lines), f"unauthenticate: bob's INBOX {lines}")
+    a.cmd("LOGOUT")
+
+
 CASES = {
     "recent": recent_case,
     "qresync": qresync_case,
     "uidvalidity": uidvalidity_case,
+    "sort": sort_case,
+    "thread": thread_case,
+    "searchres": searchres_case,
+    "unauthenticate": unauthenticate_case,
 }
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@
 //! - `mailbox.rs`: SELECT/EXAMINE, the updates pushed to a selected session, STORE, COPY,
 //!   MOVE, EXPUNGE, CLOSE;
 //! - `fetch.rs`: FETCH; `mime.rs`: ENVELOPE, BODYSTRUCTURE and sections (mail-parser);
-//! - `search.rs`: SEARCH and SORT; `folders.rs`: LIST, LSUB, CREATE, DELETE, RENAME,
+//! - `search.rs`: SEARCH; `sort.rs`: SORT and THREAD; `folders.rs`: LIST, LSUB, CREATE, DELETE, RENAME,
 //!   (UN)SUBSCRIBE, STATUS, NAMESPACE, QUOTA, ID; `append.rs`: APPEND streamed into the
 //!   store; `transport.rs`: TCP, TLS and DEFLATE.
 
@@ -18,6 +18,7 @@ mod folders;
 mod mailbox;
 mod mime;
 mod search;
+mod sort;
 mod transport;
 
 use std::net::SocketAddr;
@@ -92,6 +93,13 @@ pub(crate) fn config(users: &Users, implicit: bool, encrypt: bool) -> ServerConf
         other.push(Capability::QuotaRes(storage));
     }
     config.extensions.other = other;
+    config.extensions.sort = true;
+    config.extensions.thread = ["REFERENCES", "ORDEREDSUBJECT"]
+        .into_iter()
+        .filter_map(Atom::from_static)
+        .collect();
+    config.extensions.searchres = true;
+    config.extensions.unauthenticate = true;
     config
 }
 
@@ -397,6 +405,35 @@ impl ImapConn {
                     return_options.is_some(),
                 )
                 .await;
+            }
+            ServerEvent::Sort {
+                token,
+                criteria,
+                charset,
+                search,
+                ..
+            } => {
+                self.sort(server, &account, token, &criteria, &charset, &search)
+                    .await;
+            }
+            ServerEvent::Thread {
+                token,
+                algorithm,
+                charset,
+                search,
+                ..
+            } => {
+                self.thread(server, &account, token, &algorithm, &charset, &search)
+                    .await;
+            }
+            ServerEvent::Unauthenticate { token } => {
+                // RFC 8437: the user's mail, key and selected folder are let go (no
+                // expunge); TLS and COMPRESS stay.
+                self.append.discard();
+                self.selected = None;
+                self.account = None;
+                self.log(&format!("unauthenticated {}", account.user()));
+                let _ = server.accept(token);
             }
             ServerEvent::Copy {
                 token,

@@ -15,7 +15,7 @@ use crate::store::{self, Account, Message};
 
 /// A search key with its sets resolved and its strings lower-cased.
 #[derive(Debug)]
-enum Key {
+pub(super) enum Key {
     Const(bool),
     Flag(store::Flag, bool),
     /// `\Recent` for this session (or not).
@@ -57,7 +57,7 @@ fn needs_content(k: &Key) -> bool {
     }
 }
 
-fn uses_modseq(k: &Key) -> bool {
+pub(super) fn uses_modseq(k: &Key) -> bool {
     match k {
         Key::ModSeq(_) => true,
         Key::Not(k) => uses_modseq(k),
@@ -189,6 +189,41 @@ fn matches(k: &Key, m: &Message, recent: &HashSet<u32>, c: &mut Option<Content>)
     }
 }
 
+/// The search keys of a SEARCH, SORT or THREAD, resolved; `None` when the command was
+/// answered already (an unknown charset, a bad message set).
+pub(super) fn prepare(
+    server: &mut Server,
+    token: Token,
+    charset: Option<&AString>,
+    criteria: &[SearchKey],
+) -> Option<Key> {
+    if let Some(cs) = charset {
+        let cs = String::from_utf8_lossy(cs.as_bytes()).to_ascii_uppercase();
+        if cs != "UTF-8" && cs != "US-ASCII" {
+            let code = Code::BadCharset(
+                ["UTF-8", "US-ASCII"]
+                    .iter()
+                    .filter_map(|c| AString::try_from(*c).ok())
+                    .collect(),
+            );
+            let _ = server.complete(token, no(Some(code), "charset not supported"));
+            return None;
+        }
+    }
+    let Some(keys) = criteria
+        .iter()
+        .map(|k| resolve(server, k))
+        .collect::<Option<Vec<Key>>>()
+    else {
+        let _ = server.complete(
+            token,
+            imap_proto::server::Completion::bad(super::text("invalid message set")),
+        );
+        return None;
+    };
+    Some(Key::And(keys))
+}
+
 impl ImapConn {
     pub(super) async fn search(
         &mut self,
@@ -199,31 +234,9 @@ impl ImapConn {
         criteria: &[SearchKey],
         _esearch: bool,
     ) {
-        if let Some(cs) = charset {
-            let cs = String::from_utf8_lossy(cs.as_bytes()).to_ascii_uppercase();
-            if cs != "UTF-8" && cs != "US-ASCII" {
-                let code = Code::BadCharset(
-                    ["UTF-8", "US-ASCII"]
-                        .iter()
-                        .filter_map(|c| AString::try_from(*c).ok())
-                        .collect(),
-                );
-                let _ = server.complete(token, no(Some(code), "charset not supported"));
-                return;
-            }
-        }
-        let Some(keys) = criteria
-            .iter()
-            .map(|k| resolve(server, k))
-            .collect::<Option<Vec<Key>>>()
-        else {
-            let _ = server.complete(
-                token,
-                imap_proto::server::Completion::bad(super::text("invalid message set")),
-            );
+        let Some(key) = prepare(server, token, charset, criteria) else {
             return;
         };
-        let key = Key::And(keys);
         let hits = self.evaluate(account, &key).await;
         let modseq = uses_modseq(&key)
             .then(|| hits.iter().map(|(_, m)| *m).max())
@@ -233,7 +246,7 @@ impl ImapConn {
     }
 
     /// The messages of the selected folder that match: `(uid, modseq)`, in UID order.
-    async fn evaluate(&mut self, account: &Account, key: &Key) -> Vec<(u32, u64)> {
+    pub(super) async fn evaluate(&mut self, account: &Account, key: &Key) -> Vec<(u32, u64)> {
         let Some(sel) = self.selected.as_ref() else {
             return Vec::new();
         };
