@@ -228,7 +228,7 @@ def epoch(day):
 def sort_case():
     m = connect()
     caps = capabilities(m)
-    check("SORT" in caps, f"sort: SORT offered {caps}")
+    check("SORT" in caps and "SORT=DISPLAY" in caps, f"sort: SORT and SORT=DISPLAY offered {caps}")
     m.create("S")
     for day, text in SORTED:
         add(m, "S", epoch(day), text)
@@ -246,6 +246,7 @@ def sort_case():
         "(SIZE)": " ".join(map(str, sizes)),
         "(REVERSE SIZE)": " ".join(map(str, reversed(sizes))),
         "(DISPLAYFROM)": "2 1 4 3",
+        "(DISPLAYTO)": "4 3 2 1",
         "(SUBJECT REVERSE DATE)": "4 2 1 3",
     }
     for criteria, want in expect.items():

@@ -88,6 +88,8 @@ pub(crate) fn config(users: &Users, implicit: bool, encrypt: bool) -> ServerConf
         Capability::StatusSize,
         Capability::Binary,
         Capability::Quota,
+        // DISPLAYFROM and DISPLAYTO (RFC 5957), beside SORT.
+        Capability::SortDisplay,
     ];
     if let Some(storage) = Atom::from_static("STORAGE") {
         other.push(Capability::QuotaRes(storage));
