@@ -69,8 +69,11 @@ pub(crate) fn response<'a>(cx: &Cx<'_>, i: &'a [u8]) -> PResult<'a, Response> {
 /// Lenient (`bare_continuation`): `+` alone on its line.
 fn continue_req<'a>(cx: &Cx<'_>, i: &'a [u8]) -> PResult<'a, Continuation> {
     let (i, ()) = byte(i, b'+', "continue-req")?;
-    if let Ok((rest, ())) = crlf(cx, i)
-        && cx.leniency.bare_continuation
+    // Only a line end right after `+` is the bare form: `+  ` is `+`, SP and the text " ",
+    // which lenient line-end spaces must not swallow.
+    if cx.leniency.bare_continuation
+        && matches!(i.first(), Some(b'\r' | b'\n'))
+        && let Ok((rest, ())) = crlf(cx, i)
     {
         cx.quirk();
         return Ok((
