@@ -43,10 +43,6 @@ mod pop3;
 mod relay;
 mod retention;
 mod smtp;
-#[allow(
-    dead_code,
-    reason = "the store's API is built for the IMAP service (next); SMTP and POP3 use part of it"
-)]
 mod store;
 mod users;
 

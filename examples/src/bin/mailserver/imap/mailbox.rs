@@ -203,34 +203,6 @@ pub(super) fn day_of(time: SystemTime) -> (i64, u8, u8) {
     civil(secs.div_euclid(86_400))
 }
 
-/// What to tell a client whose view is `old` about `new`: expunges, new messages, then
-/// flag changes.
-fn diff(old: &View, new: &View) -> Vec<Update> {
-    let mut out = Vec::new();
-    for m in &old.messages {
-        if new.by_uid(m.uid).is_none() {
-            out.push(Update::Expunged { uid: m.uid });
-        }
-    }
-    let largest = old.messages.last().map_or(0, |m| m.uid);
-    let mut flags = Vec::new();
-    for m in &new.messages {
-        if m.uid > largest {
-            out.push(Update::Exists { uid: m.uid });
-        } else if let Some(o) = old.by_uid(m.uid)
-            && (o.flags != m.flags || o.modseq != m.modseq)
-        {
-            flags.push(Update::Flags {
-                uid: m.uid,
-                flags: imap_flags(&m.flags),
-                modseq: Some(m.modseq),
-            });
-        }
-    }
-    out.extend(flags);
-    out
-}
-
 /// How many `(seq, uid)` pairs of QRESYNC's sequence match data are looked at.
 const SEQ_MATCH_PAIRS: usize = 100_000;
 
@@ -499,7 +471,11 @@ impl ImapConn {
                 return;
             }
         };
-        if fresh.uidvalidity != sel.view.uidvalidity {
+        // The store says what changed (View::refresh): expunges, then new messages, then
+        // flags, which is the order the machine wants them pushed.
+        let largest = sel.view.messages.last().map_or(0, |m| m.uid);
+        let changes = sel.view.refresh(fresh);
+        if changes.uidvalidity_changed {
             // The folder was recreated: the client's UIDs mean nothing any more, and IMAP
             // has no way to tell a selected session but to end it (RFC 9051 §2.3.1.1); the
             // session loop sends the BYE.
@@ -511,22 +487,40 @@ impl ImapConn {
                 Some("selected folder was recreated (UIDVALIDITY changed), select it again");
             return;
         }
-        let updates = diff(&sel.view, &fresh);
-        if !sel.read_only && updates.iter().any(|u| matches!(u, Update::Exists { .. })) {
+        if changes.is_empty() {
+            return;
+        }
+        for uid in changes.vanished {
+            sel.summaries.remove(&uid);
+            sel.recent.remove(&uid);
+            let _ = server.push(Update::Expunged { uid });
+        }
+        let arrived: Vec<u32> = sel
+            .view
+            .messages
+            .iter()
+            .map(|m| m.uid)
+            .filter(|&u| u > largest)
+            .collect();
+        if !sel.read_only && !arrived.is_empty() {
             // New messages: this session claims those no other has (\Recent).
             let (a, folder) = (account.clone(), sel.folder.clone());
             if let Ok(uids) = blocking(move || a.claim_recent(&folder)).await {
                 sel.recent.extend(uids);
             }
         }
-        for update in updates {
-            if let Update::Expunged { uid } = update {
-                sel.summaries.remove(&uid);
-                sel.recent.remove(&uid);
-            }
-            let _ = server.push(update);
+        for uid in arrived {
+            let _ = server.push(Update::Exists { uid });
         }
-        sel.view = fresh;
+        for uid in changes.flags {
+            if let Some(m) = sel.view.by_uid(uid) {
+                let _ = server.push(Update::Flags {
+                    uid,
+                    flags: imap_flags(&m.flags),
+                    modseq: Some(m.modseq),
+                });
+            }
+        }
     }
 
     #[allow(

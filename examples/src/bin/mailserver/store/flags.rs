@@ -94,6 +94,7 @@ impl Flags {
     }
 
     /// These flags and the keyword `name`.
+    #[cfg(test)]
     pub(crate) fn with_keyword(mut self, name: &str) -> Self {
         self.insert_keyword(name);
         self
@@ -107,11 +108,6 @@ impl Flags {
     /// Sets `flag`.
     pub(crate) fn insert(&mut self, flag: Flag) {
         self.system |= flag.bit();
-    }
-
-    /// Clears `flag`.
-    pub(crate) fn remove(&mut self, flag: Flag) {
-        self.system &= !flag.bit();
     }
 
     /// The system flags set, in [`Flag::ALL`] order.

@@ -50,19 +50,6 @@ pub(crate) enum Attribute {
 }
 
 impl Attribute {
-    /// The IMAP name.
-    pub(crate) fn imap_name(self) -> &'static str {
-        match self {
-            Self::NonExistent => "\\NonExistent",
-            Self::HasChildren => "\\HasChildren",
-            Self::HasNoChildren => "\\HasNoChildren",
-            Self::Drafts => "\\Drafts",
-            Self::Sent => "\\Sent",
-            Self::Trash => "\\Trash",
-            Self::Junk => "\\Junk",
-        }
-    }
-
     /// Whether this is a special-use attribute (LIST (SPECIAL-USE) returns only those
     /// folders).
     pub(crate) fn is_special_use(self) -> bool {

@@ -124,12 +124,6 @@ impl View {
         u32::try_from(i + 1).ok()
     }
 
-    /// The message with sequence number `seq`.
-    pub(crate) fn by_seq(&self, seq: u32) -> Option<&Message> {
-        self.messages
-            .get(usize::try_from(seq).ok()?.checked_sub(1)?)
-    }
-
     /// The message with `uid`.
     pub(crate) fn by_uid(&self, uid: u32) -> Option<&Message> {
         let i = self.messages.binary_search_by_key(&uid, |m| m.uid).ok()?;
@@ -221,11 +215,6 @@ impl Synced {
             expunged: self.state.expunged.iter().copied().collect(),
             expunge_floor: self.state.floor,
         }
-    }
-
-    /// The position of `uid` in `messages`.
-    pub(super) fn index_of(&self, uid: u32) -> Option<usize> {
-        self.messages.binary_search_by_key(&uid, |m| m.uid).ok()
     }
 
     /// Saves the uidlist (the file names it knows are updated) and the modseq file.
