@@ -5,6 +5,8 @@
 //! no stack growth past it (security-anchors §8 item 42). Extension data (`body-extension`)
 //! nests on the list budget.
 
+use bytes::Bytes;
+
 use super::primitives::{
     byte, close_paren, lenient_number, nil, nstring as nstring_any, number64, open_paren, sp,
     string as string_any,
@@ -23,9 +25,55 @@ fn plain_quoted<'a>(cx: &Cx<'_>, i: &'a [u8]) -> Option<(&'a [u8], IString)> {
     let body = i.strip_prefix(b"\"")?;
     let n = class::span(body, class::QUOTED);
     match (body.get(n), body.get(..n), body.get(n + 1..)) {
-        (Some(b'"'), Some(run), Some(after)) => Some((after, IString::from_checked(cx.slice(run)))),
+        (Some(b'"'), Some(run), Some(after)) => {
+            Some((after, IString::from_checked(shared(cx, run))))
+        }
         _ => None,
     }
+}
+
+/// `run` as a [`Bytes`]: a static one for the MIME vocabulary a BODYSTRUCTURE is mostly made
+/// of (types, subtypes, encodings, parameter names, charsets, dispositions), byte for byte as
+/// sent, so that those strings cost no reference count; a slice of the unit otherwise.
+#[inline]
+fn shared(cx: &Cx<'_>, run: &[u8]) -> Bytes {
+    match known(run) {
+        Some(word) => Bytes::from_static(word),
+        None => cx.slice(run),
+    }
+}
+
+/// The static copy of a common MIME token (exact bytes, upper case as servers send them, and
+/// the lower-case charsets), `None` for anything else.
+fn known(run: &[u8]) -> Option<&'static [u8]> {
+    // Dispatch on the length first: most runs are rejected by one comparison.
+    let candidates: &[&'static [u8]] = match run.len() {
+        3 => &[b"PDF", b"GIF", b"PNG", b"ZIP", b"CSV"],
+        4 => &[
+            b"TEXT", b"HTML", b"NAME", b"7BIT", b"8BIT", b"JPEG", b"TYPE",
+        ],
+        5 => &[
+            b"PLAIN", b"IMAGE", b"MIXED", b"UTF-8", b"utf-8", b"AUDIO", b"VIDEO", b"DELSP",
+        ],
+        6 => &[
+            b"BASE64", b"BINARY", b"INLINE", b"RFC822", b"FORMAT", b"SIGNED", b"REPORT", b"FLOWED",
+        ],
+        7 => &[b"MESSAGE", b"CHARSET", b"RELATED"],
+        8 => &[
+            b"BOUNDARY",
+            b"FILENAME",
+            b"US-ASCII",
+            b"us-ascii",
+            b"CALENDAR",
+        ],
+        10 => &[b"ATTACHMENT", b"ISO-8859-1", b"iso-8859-1"],
+        11 => &[b"APPLICATION", b"ALTERNATIVE"],
+        12 => &[b"OCTET-STREAM"],
+        15 => &[b"DELIVERY-STATUS"],
+        16 => &[b"QUOTED-PRINTABLE"],
+        _ => return None,
+    };
+    candidates.iter().copied().find(|word| *word == run)
 }
 
 /// `string`, with the plain quoted string handled here (most strings of a BODYSTRUCTURE).
