@@ -68,7 +68,7 @@ impl Command {
         let Some(end) = unit_end(input, options)? else {
             return Ok(Parsed::Incomplete);
         };
-        let unit = Bytes::copy_from_slice(input.get(..end).unwrap_or(input));
+        let unit = crate::parse::copy_unit(input.get(..end).unwrap_or(input));
         let value = parse_unit(&unit, &[], options)?;
         Ok(Parsed::Complete {
             value,

@@ -271,6 +271,42 @@ impl Drop for DepthGuard<'_> {
     }
 }
 
+/// Units up to this many octets are copied into one allocation that holds the reference count
+/// and the octets together (see [`copy_unit`]).
+const INLINE_UNIT: usize = 240;
+
+/// A short unit's octets, stored in the same allocation as the [`Bytes`] reference count.
+struct InlineUnit {
+    /// How many octets of `buf` are the unit.
+    len: usize,
+    /// The octets, then zeros.
+    buf: [u8; INLINE_UNIT],
+}
+
+impl AsRef<[u8]> for InlineUnit {
+    fn as_ref(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
+    }
+}
+
+/// A copy of `input` as a [`Bytes`] the decoded values share, for the `decode(&[u8])` entry
+/// points. A command or a short response fits in one allocation (octets and reference count
+/// together); `Bytes::copy_from_slice` would take two (the octets, then the shared header the
+/// first slice of it allocates).
+pub(crate) fn copy_unit(input: &[u8]) -> Bytes {
+    let mut buf = [0u8; INLINE_UNIT];
+    match buf.get_mut(..input.len()) {
+        Some(head) => {
+            head.copy_from_slice(input);
+            Bytes::from_owner(InlineUnit {
+                len: input.len(),
+                buf,
+            })
+        }
+        None => Bytes::copy_from_slice(input),
+    }
+}
+
 /// Runs `parser` over the whole of `input` with strict settings, for the `TryFrom<&str>`
 /// conversions that accept a value's wire form: trailing bytes are an error.
 pub(crate) fn parse_whole<T>(

@@ -40,7 +40,7 @@ impl Response {
         let Some(end) = unit_end(input, options)? else {
             return Ok(Parsed::Incomplete);
         };
-        let unit = Bytes::copy_from_slice(input.get(..end).unwrap_or(input));
+        let unit = crate::parse::copy_unit(input.get(..end).unwrap_or(input));
         let value = parse_unit(&unit, &[], options, crate::parse::response::response)?;
         Ok(Parsed::Complete {
             value,
@@ -84,7 +84,7 @@ impl Greeting {
         let Some(end) = unit_end(input, options)? else {
             return Ok(Parsed::Incomplete);
         };
-        let unit = Bytes::copy_from_slice(input.get(..end).unwrap_or(input));
+        let unit = crate::parse::copy_unit(input.get(..end).unwrap_or(input));
         let value = parse_unit(&unit, &[], options, crate::parse::response::greeting)?;
         Ok(Parsed::Complete {
             value,
