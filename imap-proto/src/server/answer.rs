@@ -62,7 +62,7 @@ impl Server {
                         "call open_mailbox before accepting SELECT",
                     ));
                 }
-                let read_only = *read_only || self.view.as_ref().is_some_and(View::is_read_only);
+                let read_only = *read_only || self.view.as_deref().is_some_and(View::is_read_only);
                 code.get_or_insert(if read_only {
                     Code::ReadOnly
                 } else {
@@ -282,7 +282,7 @@ impl Server {
             bytes.extend_from_slice(&self.encode(|e| response.encode(e)));
         }
         self.write_for(index, &bytes);
-        self.view = Some(view);
+        self.view = Some(Box::new(view));
         self.state = State::Selected;
         if let Some(slot) = self.slots.get_mut(index) {
             slot.opened = true;

@@ -62,12 +62,12 @@ impl Server {
     ) -> Step {
         let mut run = match self.append.take() {
             Some(run) => run,
-            None => AppendRun {
+            None => Box::new(AppendRun {
                 tag: tag_of(prefix),
                 emitted: 0,
                 spans: Vec::new(),
                 poisoned: false,
-            },
+            }),
         };
         if run.poisoned {
             self.append = Some(run);

@@ -189,7 +189,7 @@ impl Server {
         let token = self.open_slot(tag, Kind::Login, true, Updates::None, "AUTHENTICATE");
         // Settings given in advance belong to this exchange, whatever its mechanism.
         match self.sasl_config.take() {
-            Some(config) => self.start_sasl(token.0, known, config, initial),
+            Some(config) => self.start_sasl(token.0, known, *config, initial),
             None if needs_config(known) => {
                 self.phase = Phase::AuthWait(Box::new(AuthWait::Config {
                     mechanism: known,

@@ -195,7 +195,7 @@ impl Server {
                     self.held = Some(command);
                     return Ok(None);
                 }
-                match self.dispatch(command)? {
+                match self.dispatch(*command)? {
                     Some(event) => return Ok(Some(event)),
                     None => continue,
                 }
@@ -276,7 +276,7 @@ impl Server {
                 match Command::from_unit(&unit, &options) {
                     Ok(command) => {
                         if self.must_wait(&command.body) {
-                            self.held = Some(command);
+                            self.held = Some(Box::new(command));
                             return Ok(None);
                         }
                         self.dispatch(command)
@@ -602,7 +602,7 @@ impl Server {
                 Ok(Some(ServerEvent::Close { token, read_only }))
             }
             CommandBody::Expunge | CommandBody::UidExpunge(_) => {
-                if self.view.as_ref().is_some_and(super::View::is_read_only) {
+                if self.view.as_deref().is_some_and(super::View::is_read_only) {
                     return self.read_only(tag);
                 }
                 let uids = match body {
@@ -659,7 +659,7 @@ impl Server {
                 silent,
                 item,
             } => {
-                if self.view.as_ref().is_some_and(super::View::is_read_only) {
+                if self.view.as_deref().is_some_and(super::View::is_read_only) {
                     return self.read_only(tag);
                 }
                 let Some(uids) = self.resolve(&set, uid) else {
@@ -793,7 +793,7 @@ impl Server {
             }
             CommandBody::Copy { uid, set, mailbox } => self.copy(tag, uid, &set, mailbox, false),
             CommandBody::Move { uid, set, mailbox } if x.r#move => {
-                if self.view.as_ref().is_some_and(super::View::is_read_only) {
+                if self.view.as_deref().is_some_and(super::View::is_read_only) {
                     return self.read_only(tag);
                 }
                 self.copy(tag, uid, &set, mailbox, true)

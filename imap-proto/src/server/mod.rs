@@ -180,8 +180,9 @@ pub struct Server {
     next_token: u64,
     /// Events waiting for `poll_event` (an APPEND's stream, an answer's follow-up).
     queued: VecDeque<ServerEvent>,
-    /// The selected mailbox as the client sees it.
-    view: Option<View>,
+    /// The selected mailbox as the client sees it (boxed, as every rarely used part, so that
+    /// an idle session stays small).
+    view: Option<Box<View>>,
     /// Pushed updates not yet sent.
     updates: VecDeque<Update>,
     enabled: Enabled,
@@ -190,10 +191,10 @@ pub struct Server {
     injected: usize,
     compressed: bool,
     /// The APPEND whose literal is streaming.
-    append: Option<append::AppendRun>,
+    append: Option<Box<append::AppendRun>>,
     /// A command read but not started: it waits for the commands before it.
-    held: Option<crate::command::Command>,
-    sasl_config: Option<SaslServerConfig>,
+    held: Option<Box<crate::command::Command>>,
+    sasl_config: Option<Box<SaslServerConfig>>,
     /// An XOAUTH2/OAUTHBEARER exchange whose token the application is checking: kept so
     /// that [`Server::reject_token`] can send the error challenge.
     token_check: Option<Box<auth::AuthRun>>,
@@ -202,9 +203,9 @@ pub struct Server {
     /// The SEARCHRES result variable (RFC 5182): UIDs, ascending.
     saved: Vec<u32>,
     /// A FETCH response whose literal the application is streaming.
-    fetch_stream: Option<stream::FetchStream>,
+    fetch_stream: Option<Box<stream::FetchStream>>,
     bad: u32,
-    error: Option<Error>,
+    error: Option<Box<Error>>,
     closing: bool,
     eof: bool,
     last_activity: Instant,
@@ -254,7 +255,8 @@ impl Server {
             config,
             input: BytesMut::new(),
             framer,
-            out: BytesMut::with_capacity(1024),
+            // Empty until there is something to send: an idle session holds no buffer.
+            out: BytesMut::new(),
             state: State::NotAuthenticated,
             phase: Phase::Command,
             slots: VecDeque::new(),
@@ -316,7 +318,7 @@ impl Server {
 
     /// The selected mailbox as the client sees it, if one is selected.
     pub fn selected(&self) -> Option<&View> {
-        self.view.as_ref()
+        self.view.as_deref()
     }
 
     /// Whether the client enabled UTF-8 (`UTF8=ACCEPT` or `IMAP4rev2`).
@@ -353,7 +355,7 @@ impl Server {
     /// [`ServerEvent::SaslConfig`] when a mechanism needs them. The same call exists on the
     /// SMTP and POP3 servers.
     pub fn set_sasl_config(&mut self, config: SaslServerConfig) {
-        self.sasl_config = Some(config);
+        self.sasl_config = Some(Box::new(config));
     }
 
     // ----- output ----------------------------------------------------------------------
@@ -527,7 +529,7 @@ impl Server {
         self.closing = true;
         self.input.clear();
         self.queued.clear();
-        self.error = Some(error.clone());
+        self.error = Some(Box::new(error.clone()));
         error
     }
 
@@ -679,7 +681,7 @@ impl Session for Server {
 
     fn poll_event(&mut self) -> Result<Option<ServerEvent>, Error> {
         if let Some(e) = &self.error {
-            return Err(e.clone());
+            return Err(Error::clone(e));
         }
         self.step()
     }

@@ -119,12 +119,12 @@ impl Server {
         }
         bytes.truncate(bytes.len().saturating_sub(3));
         self.write_for(index, &bytes);
-        self.fetch_stream = Some(FetchStream {
+        self.fetch_stream = Some(Box::new(FetchStream {
             token: token.0,
             seq,
             remaining: len,
             binary,
-        });
+        }));
         Ok(())
     }
 
