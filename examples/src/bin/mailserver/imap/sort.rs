@@ -326,19 +326,19 @@ impl Forest {
         true
     }
 
-    /// The date a container sorts by: its message's, or for a dummy its first child's.
+    /// The date a container sorts by: its message's, or for a dummy its earliest child's
+    /// (its first once siblings are sorted). Dummies are only at the top after pruning, so
+    /// this goes down a level or two.
     fn date(&self, infos: &[Info], n: usize) -> (i64, u32) {
-        let mut n = n;
-        for _ in 0..=self.nodes.len() {
-            if let Some(m) = self.nodes[n].msg {
-                return (infos[m].date, infos[m].uid);
-            }
-            match self.nodes[n].children.first() {
-                Some(&c) => n = c,
-                None => break,
-            }
+        match self.nodes[n].msg {
+            Some(m) => (infos[m].date, infos[m].uid),
+            None => self.nodes[n]
+                .children
+                .iter()
+                .map(|&c| self.date(infos, c))
+                .min()
+                .unwrap_or((i64::MAX, u32::MAX)),
         }
-        (i64::MAX, u32::MAX)
     }
 
     /// The base subject of a root, and whether it is a reply.
@@ -404,8 +404,19 @@ impl Forest {
                 }
             }
         }
-        let mut out = Vec::new();
+        let mut out: Vec<usize> = Vec::new();
+        // `new` takes the place of root `old` in the output (or its place to come).
+        let replace =
+            |out: &mut Vec<usize>, old: usize, new: usize| match out.iter().position(|&o| o == old)
+            {
+                Some(at) => out[at] = new,
+                None => out.push(new),
+            };
         for r in roots {
+            if self.nodes[r].parent.is_some() {
+                // Put under another root already.
+                continue;
+            }
             let Some((subject, reply)) = self.subject(infos, r) else {
                 out.push(r);
                 continue;
@@ -415,7 +426,9 @@ impl Forest {
                 continue;
             };
             if t == r {
-                out.push(r);
+                if !out.contains(&r) {
+                    out.push(r);
+                }
                 continue;
             }
             let (r_dummy, t_dummy) = (self.nodes[r].msg.is_none(), self.nodes[t].msg.is_none());
@@ -431,9 +444,7 @@ impl Forest {
                 // The table's message joins this dummy, which takes its place.
                 self.link(r, t);
                 table.insert(subject.to_owned(), r);
-                if let Some(at) = out.iter().position(|&o| o == t) {
-                    out[at] = r;
-                }
+                replace(&mut out, t, r);
             } else if !t_reply && reply {
                 self.link(t, r);
             } else {
@@ -442,9 +453,7 @@ impl Forest {
                 self.link(d, t);
                 self.link(d, r);
                 table.insert(subject.to_owned(), d);
-                if let Some(at) = out.iter().position(|&o| o == t) {
-                    out[at] = d;
-                }
+                replace(&mut out, t, d);
             }
         }
         out
@@ -632,7 +641,88 @@ impl ImapConn {
 
 #[cfg(test)]
 mod tests {
-    use super::base_subject;
+    use super::{Info, base_subject, ordered_subject, references};
+    use imap_proto::response::Thread;
+
+    fn msg(uid: u32, date: i64, subject: &str, id: &str, refs: &[&str]) -> Info {
+        let (subject, reply) = base_subject(subject);
+        Info {
+            uid,
+            date,
+            subject,
+            reply,
+            message_id: (!id.is_empty()).then(|| id.to_owned()),
+            references: refs.iter().map(|r| (*r).to_owned()).collect(),
+            ..Info::default()
+        }
+    }
+
+    fn wire(threads: &[Thread]) -> String {
+        fn one(t: &Thread, out: &mut String) {
+            out.push('(');
+            let members: Vec<String> = t.members.iter().map(u32::to_string).collect();
+            out.push_str(&members.join(" "));
+            for c in &t.children {
+                if !out.ends_with(['(', ')']) {
+                    out.push(' ');
+                }
+                one(c, out);
+            }
+            out.push(')');
+        }
+        let mut out = String::new();
+        for t in threads {
+            one(t, &mut out);
+        }
+        out
+    }
+
+    #[test]
+    fn references_survive_loops_and_duplicates() {
+        let infos = [
+            // Each refers to the other: no loop is made.
+            msg(1, 1, "a", "a@x", &["b@x"]),
+            msg(2, 2, "b", "b@x", &["a@x"]),
+            // Refers to itself; the same id again.
+            msg(3, 3, "c", "c@x", &["c@x"]),
+            msg(4, 4, "d", "c@x", &[]),
+            // A chain through ids never seen, with a loop inside.
+            msg(5, 5, "e", "e@x", &["p@x", "q@x", "p@x"]),
+        ];
+        let got = wire(&references(&infos));
+        for uid in 1..=5 {
+            assert_eq!(got.matches(&uid.to_string()).count(), 1, "{uid} in {got}");
+        }
+    }
+
+    #[test]
+    fn references_group_by_subject_whatever_the_order() {
+        // A reply whose parent is missing comes before the thread start in the mailbox.
+        let infos = [
+            msg(1, 5, "Re: talk", "r@x", &["gone@x"]),
+            msg(2, 1, "talk", "t@x", &[]),
+            msg(3, 3, "other", "o@x", &[]),
+            msg(4, 4, "talk", "t2@x", &[]),
+        ];
+        assert_eq!(wire(&references(&infos)), "((2 1)(4))(3)");
+        assert_eq!(wire(&ordered_subject(&infos)), "(2 (4)(1))(3)");
+    }
+
+    #[test]
+    fn references_deep_chain() {
+        let ids: Vec<String> = (0..5000).map(|i| format!("{i}@x")).collect();
+        let infos: Vec<Info> = (0..5000u32)
+            .map(|i| {
+                let refs: Vec<&str> = ids.iter().take(i as usize).map(String::as_str).collect();
+                let mut m = msg(i + 1, i64::from(i), "deep", &ids[i as usize], &[]);
+                m.references = refs.iter().rev().take(1).map(|r| (*r).to_owned()).collect();
+                m
+            })
+            .collect();
+        let threads = references(&infos);
+        assert_eq!(threads.len(), 1);
+        assert_eq!(threads[0].members.len(), 5000);
+    }
 
     #[test]
     fn base_subjects() {

@@ -40,3 +40,45 @@ impl Account {
         Ok(claimed)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{Scratch, put};
+    use super::super::{Flag, FlagOp, Flags, INBOX};
+
+    #[test]
+    fn claimed_once_flags_and_modseqs_kept() {
+        let scratch = Scratch::new("recent");
+        let alice = scratch.store().account("alice");
+        alice.ensure_inbox().unwrap();
+        put(&alice, INBOX, "Subject: one\r\n\r\n1\r\n");
+        put(&alice, INBOX, "Subject: two\r\n\r\n2\r\n");
+        let before = alice.open(INBOX).unwrap();
+        assert!(before.messages.iter().all(|m| m.recent));
+        assert_eq!(alice.claim_recent(INBOX).unwrap(), [1, 2]);
+        // Nothing left for a second session.
+        assert_eq!(alice.claim_recent(INBOX).unwrap(), Vec::<u32>::new());
+        let after = alice.open(INBOX).unwrap();
+        assert!(after.messages.iter().all(|m| !m.recent));
+        assert_eq!(after.highest_modseq, before.highest_modseq);
+        let modseqs =
+            |v: &crate::store::View| -> Vec<u64> { v.messages.iter().map(|m| m.modseq).collect() };
+        assert_eq!(modseqs(&after), modseqs(&before));
+        // The files moved to cur/ keep their UIDs and take flags as before.
+        alice
+            .set_flags(
+                INBOX,
+                &[2],
+                FlagOp::Add,
+                &Flags::new().with(Flag::Seen),
+                None,
+            )
+            .unwrap();
+        put(&alice, INBOX, "Subject: three\r\n\r\n3\r\n");
+        assert_eq!(alice.claim_recent(INBOX).unwrap(), [3]);
+        let view = alice.open(INBOX).unwrap();
+        let uids: Vec<u32> = view.messages.iter().map(|m| m.uid).collect();
+        assert_eq!(uids, [1, 2, 3]);
+        assert!(view.messages[1].flags.contains(Flag::Seen));
+    }
+}
