@@ -3,12 +3,19 @@
 //! Groups (each part adds its own functions to the `criterion_group!` list at the end):
 //! - `imap_client_commands`: a client command stream as a server reads it (LOGIN, SELECT,
 //!   UID FETCH with `BODY.PEEK[HEADER.FIELDS (...)]`, UID STORE, UID SEARCH, APPEND with a
-//!   literal, IDLE and DONE), decoded command by command.
+//!   literal, IDLE and DONE), decoded command by command. Every contender reads the same
+//!   bytes: `imap-proto/framed` is the server machine's path (the bytes in a `BytesMut`, the
+//!   `Framer` cuts units without a copy, `Command::from_unit`); `imap-proto/decode` is
+//!   `Command::decode(&[u8])`, which copies each unit into a `Bytes` the command owns;
+//!   `imap-codec` is `CommandCodec::decode(&[u8])`, which borrows the input.
 //! - `imap_fetch_stream`: 50 FETCH responses with FLAGS, INTERNALDATE, ENVELOPE and a nested
 //!   BODYSTRUCTURE with extension data, beside djc's imap-proto and imap-codec.
 //! - `imap_search_10k`: one `* SEARCH` with 10 000 numbers.
 //! - `imap_literal_1mib`: a FETCH with a 1 MiB `BODY[]` literal, through the framer (streamed
 //!   as zero-copy chunks) and as a whole unit, beside djc's slicing.
+//! - `imap_byte_by_byte`: FETCH responses with small literals fed one octet at a time into one
+//!   `BytesMut` and framed after every octet, 1 KiB, 64 KiB and 1 MiB of them: the time per
+//!   octet (the throughput) must not depend on the size.
 
 use std::hint::black_box;
 
@@ -87,12 +94,51 @@ fn theirs(mut input: &[u8]) -> usize {
     n
 }
 
+/// Frames the stream as the server machine does (zero copy) and decodes every unit; returns
+/// the number of commands.
+fn ours_framed(buf: &mut bytes::BytesMut) -> usize {
+    use imap_proto::command::DecodeOptions;
+    use imap_proto::frame::{Frame, FrameLimits, Framer};
+    let options = DecodeOptions::strict();
+    let mut framer = Framer::commands(FrameLimits::from_limits(&Default::default(), true));
+    let mut n = 0;
+    while let Some(frame) = framer.next_frame(buf) {
+        match frame {
+            Frame::Unit(unit) => {
+                if unit.bytes().starts_with(b"DONE") {
+                    black_box(IdleDone::decode(unit.bytes()).unwrap());
+                    continue;
+                }
+                black_box(Command::from_unit(&unit, &options).unwrap());
+                n += 1;
+            }
+            // The server answers `+` and the client sends the data, already in the buffer.
+            Frame::LiteralAnnounced { .. } => {
+                framer.accept_literal();
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    n
+}
+
 fn imap_client_commands(c: &mut Criterion) {
     let stream: Vec<u8> = (0..10).flat_map(command_round).collect();
     assert_eq!(ours(&stream), theirs(&stream));
+    assert_eq!(
+        ours_framed(&mut bytes::BytesMut::from(&stream[..])),
+        theirs(&stream)
+    );
     let mut g = c.benchmark_group("imap_client_commands");
     g.throughput(Throughput::Bytes(stream.len() as u64));
-    g.bench_function("imap-proto", |b| b.iter(|| ours(black_box(&stream))));
+    g.bench_function("imap-proto/framed", |b| {
+        b.iter_batched_ref(
+            || bytes::BytesMut::from(&stream[..]),
+            ours_framed,
+            criterion::BatchSize::SmallInput,
+        )
+    });
+    g.bench_function("imap-proto/decode", |b| b.iter(|| ours(black_box(&stream))));
     g.bench_function("imap-codec", |b| b.iter(|| theirs(black_box(&stream))));
     g.finish();
 }
@@ -264,11 +310,63 @@ fn imap_literal_1mib(c: &mut Criterion) {
     g.finish();
 }
 
+/// FETCH responses, each with a 100-octet `BODY[HEADER]` literal, repeated to `size` octets.
+fn small_literal_stream(size: usize) -> Vec<u8> {
+    let header = "Subject: x\r\n".repeat(9) + "From: a@example.org\r\n\r\n";
+    let header = &header[..100];
+    let mut out = Vec::with_capacity(size + 256);
+    let mut n = 1;
+    while out.len() < size {
+        out.extend_from_slice(
+            format!(
+                "* {n} FETCH (UID {n} FLAGS (\\Seen) BODY[HEADER] {{{}}}\r\n{header})\r\n",
+                header.len()
+            )
+            .as_bytes(),
+        );
+        n += 1;
+    }
+    out
+}
+
+/// Feeds `input` one octet at a time into one buffer, framing after each; returns the number
+/// of units.
+fn feed_byte_by_byte(input: &[u8]) -> usize {
+    use bytes::BytesMut;
+    use imap_proto::frame::{Frame, FrameLimits, Framer};
+    let mut framer = Framer::responses(FrameLimits::from_limits(&Default::default(), true));
+    let mut buf = BytesMut::with_capacity(4096);
+    let mut units = 0;
+    for &b in input {
+        buf.extend_from_slice(&[b]);
+        while let Some(frame) = framer.next_frame(&mut buf) {
+            if let Frame::Unit(unit) = frame {
+                black_box(&unit);
+                units += 1;
+            }
+        }
+    }
+    units
+}
+
+fn imap_byte_by_byte(c: &mut Criterion) {
+    let mut g = c.benchmark_group("imap_byte_by_byte");
+    for (name, size) in [("1KiB", 1 << 10), ("64KiB", 64 << 10), ("1MiB", 1 << 20)] {
+        let input = small_literal_stream(size);
+        let responses = input.windows(8).filter(|w| w == b" FETCH (").count();
+        assert_eq!(feed_byte_by_byte(&input), responses);
+        g.throughput(Throughput::Bytes(input.len() as u64));
+        g.bench_function(name, |b| b.iter(|| feed_byte_by_byte(black_box(&input))));
+    }
+    g.finish();
+}
+
 criterion_group!(
     benches,
     imap_client_commands,
     imap_fetch_stream,
     imap_search_10k,
-    imap_literal_1mib
+    imap_literal_1mib,
+    imap_byte_by_byte
 );
 criterion_main!(benches);
