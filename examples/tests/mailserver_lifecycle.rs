@@ -38,6 +38,10 @@ fn demo_user_port_zero_and_clean_shutdown() {
             "0",
             "--pop3s-port",
             "0",
+            "--imap-port",
+            "0",
+            "--imaps-port",
+            "0",
             "--dns",
             "127.0.0.1:9",
         ])
