@@ -283,9 +283,10 @@ pub enum Error {
     /// was sent. The same variant as POP3's.
     #[error("limit exceeded: {0}")]
     LimitExceeded(&'static str),
-    /// Server: bytes arrived after the COMPRESS command line and before the driver switched
-    /// to the compressed stream (RFC 4978 §3: the client waits for the tagged OK); they
-    /// cannot be told apart from compressed data, so they were discarded.
+    /// Bytes arrived after COMPRESS and before the driver switched to the compressed stream
+    /// (server: after the command line, RFC 4978 §3: the client waits for the tagged OK;
+    /// client: after the tagged OK); they cannot be told apart from compressed data, so they
+    /// were discarded.
     #[error("{bytes} bytes sent after compress before the switch")]
     CompressionInjection {
         /// How many bytes were discarded.

@@ -143,8 +143,11 @@
 //! STARTTLS and on a plaintext PREAUTH greeting (a downgrade), refuses LOGIN while
 //! `LOGINDISABLED` is advertised, never trusts untagged data received before TLS, and asks
 //! for capabilities again after TLS and after login. COMPRESS=DEFLATE (RFC 4978) is the same
-//! kind of switch: [`Server::wants_compression`] says where the compressed stream starts and
-//! the driver compresses.
+//! kind of switch on both sides: [`Server::wants_compression`] (once the tagged OK went out)
+//! and [`Client::wants_compression`] (once the tagged OK was read and nothing is left to send
+//! uncompressed) say where the compressed stream starts; the driver compresses and calls
+//! `handle_compression_started`. Bytes that arrive after the OK and before the switch fail the
+//! session with [`Error::CompressionInjection`], as STARTTLS's do.
 //!
 //! # Parsing
 //!

@@ -19,6 +19,9 @@
 //! - `@tracker TEXT`: the tracker's summary (`exists=N uids=a,b,- uidvalidity=V uidnext=N
 //!   modseq=M`) contains TEXT.
 //! - `@state NAME`: the client's state is `NAME` (`Debug` of [`ClientState`]).
+//! - `@compress`: the client must want compression; the driver switches
+//!   (`handle_compression_started`). The trace's lines stay uncompressed: the runner checks
+//!   where the switch happens, not DEFLATE (tests/pair.rs compresses for real).
 
 #![allow(
     clippy::unwrap_used,
@@ -146,7 +149,7 @@ fn tracker_summary(client: &Client) -> String {
     )
 }
 
-fn directive(client: &mut Client, log: &mut Log, text: &str) {
+fn directive(client: &mut Client, log: &mut Log, text: &str, now: Instant) {
     let (verb, rest) = text.split_once(' ').unwrap_or((text, ""));
     let words: Vec<&str> = rest.split_whitespace().collect();
     match verb {
@@ -211,6 +214,13 @@ fn directive(client: &mut Client, log: &mut Log, text: &str) {
             let summary = tracker_summary(client);
             assert!(summary.contains(rest), "tracker {summary:?} lacks {rest:?}");
         }
+        "compress" => {
+            assert!(
+                client.wants_compression(),
+                "the client must want compression"
+            );
+            client.handle_compression_started(now);
+        }
         "state" => {
             let state = format!("{:?}", client.state());
             assert_eq!(state, rest, "client state");
@@ -230,12 +240,12 @@ fn run(t: &Trace, text: &str) -> Result<(), trace::TraceFailure> {
             *make_log.borrow_mut() = Log::default();
             Client::new(cfg.clone(), now)
         },
-        move |client: &mut Client, call: Call<'_, ClientEvent>, _now| {
+        move |client: &mut Client, call: Call<'_, ClientEvent>, now| {
             let mut log = log.borrow_mut();
             match call {
                 Call::Event(ClientEvent::LiteralChunk(bytes)) => log.events.push_data(&bytes),
                 Call::Event(event) => log.events.push(format!("{event:?}")),
-                Call::Directive(d) => directive(client, &mut log, d),
+                Call::Directive(d) => directive(client, &mut log, d, now),
             }
         },
     )

@@ -6,9 +6,10 @@
 //! test body plays the client's application step by step; the server's application answers
 //! from the event handler, except the FETCH, which the test streams itself.
 //!
-//! COMPRESS is not here: the client refuses to send it (`send_command` returns
-//! `WrongState`), so the server's COMPRESS transition is covered by
-//! `tests/traces/server-compress*.trace` instead.
+//! COMPRESS=DEFLATE runs in its own test: each side is wrapped in a driver ([`Deflate`])
+//! that switches when its machine says so (`wants_compression`, `handle_compression_started`)
+//! and from then on deflates what it sends and inflates what it receives with flate2, so a
+//! switch at the wrong byte on either side breaks the stream.
 
 #![allow(
     clippy::unwrap_used,
@@ -19,15 +20,18 @@
 )]
 
 use std::cell::RefCell;
+use std::ops::{Deref, DerefMut};
 use std::rc::Rc;
+use std::time::Instant;
 
 use bytes::Bytes;
 use imap_proto::command::{
     AppendData, AppendMessage, CommandBody, FetchAttribute, FetchAttributes, Section,
 };
+use imap_proto::response::Capability;
 use imap_proto::response::{Condition, Data, FetchItem, Payload};
 use imap_proto::server::{MailboxSnapshot, Server, ServerConfig, ServerEvent, Token, Update};
-use imap_proto::types::{Flag, FlagFetch, IString, Mailbox, SeqSetOrSaved};
+use imap_proto::types::{Atom, Flag, FlagFetch, IString, Mailbox, SeqSetOrSaved};
 use imap_proto::{Client, ClientConfig, ClientEvent, ClientState, TlsMode};
 use mail_sansio::Session;
 use mail_sansio::sasl::Credentials;
@@ -81,6 +85,8 @@ struct Log {
     largest_append_chunk: usize,
     append_started: bool,
     append_ended: bool,
+    /// The APPEND's size when it is not [`APPEND_BODY`].
+    append_size: Option<usize>,
 }
 
 type ImapPair = Pair<Client, Server>;
@@ -127,7 +133,8 @@ fn handle(log: &Rc<RefCell<Log>>, server: &mut Server, side: Side<ClientEvent, S
         }
         Side::Server(ServerEvent::Fetch { token, uids, .. }) => log.fetch = Some((token, uids)),
         Side::Server(ServerEvent::AppendStart { size, mailbox, .. }) => {
-            assert_eq!((size, mailbox), (APPEND_BODY as u64, Mailbox::Inbox));
+            let expected = log.append_size.unwrap_or(APPEND_BODY) as u64;
+            assert_eq!((size, mailbox), (expected, Mailbox::Inbox));
             log.append_started = true;
         }
         Side::Server(ServerEvent::AppendChunk(bytes)) => {
@@ -414,5 +421,362 @@ fn a_session_in_random_pieces() {
             data: Payload::Data(IString::try_from(SMALL).unwrap()),
         };
         assert_eq!(fetch.items, [FetchItem::Uid(3), expected], "seed {seed}");
+    }
+}
+
+/// The compression switch of both machines (RFC 4978).
+trait Switch {
+    fn wants_compression(&self) -> bool;
+    fn handle_compression_started(&mut self, now: Instant);
+}
+
+impl Switch for Client {
+    fn wants_compression(&self) -> bool {
+        Self::wants_compression(self)
+    }
+    fn handle_compression_started(&mut self, now: Instant) {
+        Self::handle_compression_started(self, now);
+    }
+}
+
+impl Switch for Server {
+    fn wants_compression(&self) -> bool {
+        Self::wants_compression(self)
+    }
+    fn handle_compression_started(&mut self, now: Instant) {
+        Self::handle_compression_started(self, now);
+    }
+}
+
+/// Raw DEFLATE of `input`, ended with a sync flush so the peer can inflate all of it now.
+fn deflate(c: &mut flate2::Compress, input: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input.len() / 2 + 64);
+    let mut consumed = 0;
+    loop {
+        let before = c.total_in();
+        c.compress_vec(&input[consumed..], &mut out, flate2::FlushCompress::Sync)
+            .unwrap();
+        consumed += usize::try_from(c.total_in() - before).unwrap();
+        if consumed == input.len() && out.len() < out.capacity() {
+            return out;
+        }
+        out.reserve(out.capacity().max(64));
+    }
+}
+
+/// Inflates `input`, a piece of the peer's stream (cut anywhere).
+fn inflate(d: &mut flate2::Decompress, input: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input.len() * 4 + 64);
+    let mut consumed = 0;
+    loop {
+        if out.len() == out.capacity() {
+            out.reserve(out.capacity());
+        }
+        let (before_in, before_out) = (d.total_in(), d.total_out());
+        d.decompress_vec(&input[consumed..], &mut out, flate2::FlushDecompress::None)
+            .unwrap();
+        consumed += usize::try_from(d.total_in() - before_in).unwrap();
+        let stalled = d.total_in() == before_in && d.total_out() == before_out;
+        if consumed == input.len() && (out.len() < out.capacity() || stalled) {
+            return out;
+        }
+        assert!(!stalled, "inflate stalled");
+    }
+}
+
+/// A driver's compression layer around a machine: plain bytes until the machine wants
+/// compression, then it switches and deflates every transmit and inflates every input.
+struct Deflate<S> {
+    inner: S,
+    now: Instant,
+    stream: Option<(flate2::Compress, flate2::Decompress)>,
+    /// Plaintext octets sent and received after the switch.
+    plain: usize,
+    /// Compressed octets sent after the switch.
+    wire: usize,
+}
+
+impl<S: Session + Switch> Deflate<S> {
+    fn new(inner: S, now: Instant) -> Self {
+        Self {
+            inner,
+            now,
+            stream: None,
+            plain: 0,
+            wire: 0,
+        }
+    }
+
+    /// Where a driver checks, after draining events or transmits.
+    fn maybe_switch(&mut self) {
+        if self.stream.is_none() && self.inner.wants_compression() {
+            self.inner.handle_compression_started(self.now);
+            self.stream = Some((
+                flate2::Compress::new(flate2::Compression::default(), false),
+                flate2::Decompress::new(false),
+            ));
+        }
+    }
+}
+
+impl<S> Deref for Deflate<S> {
+    type Target = S;
+    fn deref(&self) -> &S {
+        &self.inner
+    }
+}
+
+impl<S> DerefMut for Deflate<S> {
+    fn deref_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+}
+
+impl<S: Session + Switch> Session for Deflate<S> {
+    type Event = S::Event;
+    type Error = S::Error;
+
+    fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
+        self.now = now;
+        match &mut self.stream {
+            Some((_, d)) => {
+                let plain = inflate(d, bytes);
+                self.plain += plain.len();
+                self.inner.handle_input(now, &plain);
+            }
+            None => self.inner.handle_input(now, bytes),
+        }
+    }
+
+    fn handle_eof(&mut self, now: Instant) {
+        self.now = now;
+        self.inner.handle_eof(now);
+    }
+
+    fn handle_timeout(&mut self, now: Instant) {
+        self.now = now;
+        self.inner.handle_timeout(now);
+    }
+
+    fn handle_tls_established(&mut self, now: Instant) {
+        self.now = now;
+        self.inner.handle_tls_established(now);
+    }
+
+    fn poll_event(&mut self) -> Result<Option<S::Event>, S::Error> {
+        let event = self.inner.poll_event();
+        if matches!(event, Ok(None)) {
+            self.maybe_switch();
+        }
+        event
+    }
+
+    fn poll_transmit(&mut self) -> Option<Bytes> {
+        let Some(bytes) = self.inner.poll_transmit() else {
+            self.maybe_switch();
+            return None;
+        };
+        match &mut self.stream {
+            Some((c, _)) => {
+                self.plain += bytes.len();
+                let wire = deflate(c, &bytes);
+                self.wire += wire.len();
+                Some(Bytes::from(wire))
+            }
+            None => Some(bytes),
+        }
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.inner.poll_timeout()
+    }
+
+    fn wants_input(&self) -> bool {
+        self.inner.wants_input()
+    }
+
+    fn wants_tls(&self) -> bool {
+        self.inner.wants_tls()
+    }
+
+    fn is_closed(&self) -> bool {
+        self.inner.is_closed()
+    }
+}
+
+/// COMPRESS=DEFLATE (RFC 4978) between the two machines, each behind a driver that deflates
+/// once its machine says the compressed stream starts: a SELECT sent while the OK was on its
+/// way waits for the switch, then SELECT, a FETCH with a literal kept whole and a 256 KiB
+/// body streamed, a 1 MiB APPEND streamed, IDLE and LOGOUT all run compressed, whole and in
+/// random pieces.
+#[test]
+fn compress_deflate_both_ways() {
+    const BODY: usize = 256 << 10;
+    for seed in [None, Some(3), Some(0x5eed)] {
+        let clock = FakeClock::start();
+        let now = clock.now();
+        let client = Deflate::new(Client::new(ClientConfig::new(TlsMode::Implicit), now), now);
+        let server = Deflate::new(
+            Server::new(ServerConfig::strict(TlsMode::Implicit), now),
+            now,
+        );
+        let mut pair = Pair::new(client, server, clock);
+        if let Some(seed) = seed {
+            pair = pair.with_split_seed(seed);
+        }
+        let log = Rc::new(RefCell::new(Log::default()));
+        let run = |pair: &mut Pair<Deflate<Client>, Deflate<Server>>| {
+            let log = log.clone();
+            pair.run(move |_, server, side| handle(&log, server, side))
+                .unwrap_or_else(|e| panic!("seed {seed:?}: {e}"));
+        };
+        run(&mut pair);
+        pair.client.login("joe", "secret").unwrap();
+        run(&mut pair);
+        completed_ok(&take(&log), "LOGIN");
+        let deflate = Capability::Compress(Atom::try_from("DEFLATE").unwrap());
+        assert!(pair.client.has_capability(&deflate));
+
+        let compress = CommandBody::Compress {
+            algorithm: Atom::try_from("DEFLATE").unwrap(),
+        };
+        pair.client.send_command(compress.clone()).unwrap();
+        // Sent now, it waits for COMPRESS's OK and the switch: it goes out compressed.
+        pair.client.select(Mailbox::Inbox).unwrap();
+        run(&mut pair);
+        let events = take(&log);
+        assert!(
+            events.iter().any(|e| matches!(
+                e,
+                ClientEvent::Completed {
+                    command: "COMPRESS",
+                    condition: Condition::Ok,
+                    ..
+                }
+            )),
+            "{events:?}"
+        );
+        completed_ok(&events, "SELECT");
+        assert!(pair.client.is_compressed());
+        assert!(pair.client.stream.is_some() && pair.server.stream.is_some());
+        assert!(!pair.server.capabilities().contains(&deflate));
+        let transcript = pair.transcript_text();
+        assert!(
+            transcript.contains("C: A2 COMPRESS DEFLATE\nS: A2 OK DEFLATE active\n"),
+            "{transcript}"
+        );
+        // Nothing after the OK is plaintext.
+        assert!(!transcript.contains("SELECT INBOX"), "{transcript}");
+        assert!(!transcript.contains("EXISTS"), "{transcript}");
+        // Once is enough (RFC 4978 §3).
+        assert!(pair.client.send_command(compress).is_err());
+
+        // FETCH: message 1 kept whole, message 2 streamed by the server.
+        pair.client
+            .send_command(CommandBody::Fetch {
+                uid: false,
+                set: SeqSetOrSaved::try_from("1:2").unwrap(),
+                attributes: FetchAttributes::List(vec![FetchAttribute::BodySection {
+                    peek: true,
+                    section: Section::default(),
+                    partial: None,
+                }]),
+                modifiers: Vec::new(),
+            })
+            .unwrap();
+        run(&mut pair);
+        let (token, uids) = log.borrow_mut().fetch.take().expect("no FETCH event");
+        assert_eq!(uids, [1, 2]);
+        let small = FetchItem::BodySection {
+            section: Section::default(),
+            origin: None,
+            data: Payload::Data(IString::try_from(SMALL).unwrap()),
+        };
+        pair.server
+            .send_fetch(token, 1, vec![small.clone()])
+            .unwrap();
+        let streamed = FetchItem::BodySection {
+            section: Section::default(),
+            origin: None,
+            data: Payload::Streamed { len: BODY as u64 },
+        };
+        pair.server.start_fetch(token, 2, vec![streamed]).unwrap();
+        let body: Vec<u8> = message(BODY).collect();
+        let mut expected = Digest::default();
+        expected.update(&body);
+        for piece in body.chunks(CHUNK) {
+            pair.server
+                .send_fetch_chunk(token, Bytes::copy_from_slice(piece))
+                .unwrap();
+            run(&mut pair);
+        }
+        pair.server.end_fetch(token, Vec::new()).unwrap();
+        pair.server.accept(token).unwrap();
+        run(&mut pair);
+        let events = take(&log);
+        completed_ok(&events, "FETCH");
+        assert!(
+            events.iter().any(|e| matches!(
+                e,
+                ClientEvent::Data(Data::Fetch(f)) if f.seq == 1 && f.items == [small.clone()]
+            )),
+            "{events:?}"
+        );
+        {
+            let log = log.borrow();
+            assert_eq!((log.fetched_len, log.fetched), (BODY, expected));
+        }
+
+        // A 1 MiB APPEND streamed by the client (APPEND_BODY is for the plaintext test).
+        let append_len = 1 << 20;
+        log.borrow_mut().append_size = Some(append_len);
+        pair.client
+            .send_command(CommandBody::Append {
+                mailbox: Mailbox::Inbox,
+                messages: vec![AppendMessage {
+                    flags: Vec::new(),
+                    date: None,
+                    data: AppendData::Streamed {
+                        len: append_len as u64,
+                        binary: false,
+                    },
+                }],
+            })
+            .unwrap();
+        run(&mut pair);
+        take(&log);
+        let chunk: Vec<u8> = message(CHUNK).collect();
+        let mut expected = Digest::default();
+        for _ in 0..append_len / CHUNK {
+            pair.client.send_append_data(&chunk).unwrap();
+            expected.update(&chunk);
+            run(&mut pair);
+        }
+        let events = take(&log);
+        completed_ok(&events, "APPEND");
+        {
+            let log = log.borrow();
+            assert_eq!((log.appended_len, log.appended), (append_len, expected));
+        }
+
+        pair.client.idle().unwrap();
+        run(&mut pair);
+        pair.server.push(Update::Exists { uid: 5 }).unwrap();
+        run(&mut pair);
+        pair.client.idle_done().unwrap();
+        run(&mut pair);
+        let events = take(&log);
+        assert!(
+            events.contains(&ClientEvent::Data(Data::Exists(5))),
+            "{events:?}"
+        );
+        completed_ok(&events, "IDLE");
+
+        pair.client.logout().unwrap();
+        run(&mut pair);
+        completed_ok(&take(&log), "LOGOUT");
+        assert!(pair.server.is_closed());
+        // Text compresses: the bodies crossed in well under half their size.
+        assert!(pair.client.wire + pair.server.wire < (pair.client.plain + pair.server.plain) / 2);
     }
 }

@@ -185,6 +185,10 @@ pub struct Client {
     tags: u64,
     events: VecDeque<ClientEvent>,
     injected: usize,
+    /// COMPRESS's tagged OK was read: nothing is parsed or sent until the driver switches.
+    compress_pending: bool,
+    /// COMPRESS=DEFLATE is active (RFC 4978).
+    compressed: bool,
     bye: bool,
     logout_sent: bool,
     closing: bool,
@@ -229,6 +233,8 @@ impl Client {
             tags: 0,
             events: VecDeque::new(),
             injected: 0,
+            compress_pending: false,
+            compressed: false,
             bye: false,
             logout_sent: false,
             closing: false,
@@ -326,6 +332,37 @@ impl Client {
         self.queue.len()
     }
 
+    /// Whether the driver should start compressing now (RFC 4978): the tagged OK to
+    /// `COMPRESS DEFLATE` was read and nothing is left to send uncompressed, so every later
+    /// byte in both directions is DEFLATE data. Compress what
+    /// [`poll_transmit`](Session::poll_transmit) gives from now on, decompress what arrives
+    /// before [`handle_input`](Session::handle_input), and call
+    /// [`Client::handle_compression_started`]. Bytes that arrive after the OK and before the
+    /// switch fail the session with [`Error::CompressionInjection`], as STARTTLS's do.
+    pub fn wants_compression(&self) -> bool {
+        self.compress_pending && self.out.is_empty() && self.injected == 0 && self.error.is_none()
+    }
+
+    /// The driver compresses both directions from now on; reading responses and sending the
+    /// commands that waited resumes. Called while [`Client::wants_compression`] is false it
+    /// switches nothing.
+    pub fn handle_compression_started(&mut self, now: Instant) {
+        if !self.wants_compression() {
+            return;
+        }
+        self.compress_pending = false;
+        self.compressed = true;
+        self.input.clear();
+        self.framer.reset();
+        self.last_activity = now;
+        self.flush_queue();
+    }
+
+    /// Whether COMPRESS=DEFLATE is active (after [`Client::handle_compression_started`]).
+    pub fn is_compressed(&self) -> bool {
+        self.compressed
+    }
+
     /// Records a fatal error; nothing more is parsed or sent. Bytes queued before it still
     /// go out.
     fn fail(&mut self, error: Error) -> Error {
@@ -375,8 +412,8 @@ impl Session for Client {
         }
         self.last_activity = now;
         self.stale = false;
-        if self.phase == Phase::TlsHandshake {
-            // Never parsed (RFC 9051 §6.2.1, the STARTTLS contract rule 2).
+        if self.phase == Phase::TlsHandshake || self.compress_pending {
+            // Never parsed (RFC 9051 §6.2.1, the STARTTLS contract rule 2; RFC 4978 §3).
             self.injected = self.injected.saturating_add(bytes.len());
             return;
         }
@@ -449,7 +486,10 @@ impl Session for Client {
     }
 
     fn wants_input(&self) -> bool {
-        !self.closing && self.error.is_none() && self.phase != Phase::TlsHandshake
+        !self.closing
+            && self.error.is_none()
+            && self.phase != Phase::TlsHandshake
+            && !self.compress_pending
     }
 
     fn wants_tls(&self) -> bool {

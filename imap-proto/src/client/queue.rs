@@ -33,6 +33,8 @@ pub(super) enum Kind {
     Unauthenticate,
     /// IDLE.
     Idle(IdleRun),
+    /// COMPRESS DEFLATE (RFC 4978): its tagged OK is the last uncompressed line.
+    Compress,
     /// LOGOUT.
     Logout,
     /// Anything else: the untagged data it causes is passed on as it comes.

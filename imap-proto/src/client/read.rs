@@ -42,6 +42,17 @@ impl Client {
                 }
                 return Ok(None);
             }
+            if self.compress_pending {
+                if self.injected > 0 {
+                    let bytes = self.injected;
+                    return Err(self.fail(Error::CompressionInjection { bytes }));
+                }
+                if self.eof {
+                    let state = "waiting for the compression switch";
+                    return Err(self.fail(Error::UnexpectedEof { state }));
+                }
+                return Ok(None);
+            }
             match self.framer.next_frame(&mut self.input) {
                 Some(frame) => {
                     if let Err(error) = self.on_frame(frame) {
@@ -475,6 +486,21 @@ impl Client {
             Kind::Idle(_) => {
                 self.idle_since = None;
                 self.events.push_back(completed(code));
+            }
+            Kind::Compress => {
+                self.events.push_back(completed(code));
+                if ok {
+                    // RFC 4978 §3: the OK is the last uncompressed line; anything behind it
+                    // cannot be told from compressed data. Nothing is sent until the switch.
+                    self.compress_pending = true;
+                    self.injected = self.input.len();
+                    self.input.clear();
+                    if self.injected > 0 {
+                        let bytes = self.injected;
+                        return Err(Error::CompressionInjection { bytes });
+                    }
+                    return Ok(());
+                }
             }
             Kind::Logout => {
                 self.events.push_back(completed(code));

@@ -21,9 +21,11 @@ impl Client {
     ///
     /// LOGIN goes through the checks of [`Client::login`], IDLE through [`Client::idle`],
     /// LOGOUT through [`Client::logout`]. STARTTLS is sent by the machine itself and
-    /// AUTHENTICATE needs [`Client::authenticate`]; COMPRESS is not supported (the driver
-    /// would have to switch streams). A command that needs a state the session is not in
-    /// (FETCH with no mailbox selected or being selected, SELECT before login) is refused.
+    /// AUTHENTICATE needs [`Client::authenticate`]. `COMPRESS DEFLATE` (RFC 4978) needs the
+    /// server's `COMPRESS=DEFLATE` and is refused once compression is active or asked for;
+    /// after its tagged OK the driver switches streams ([`Client::wants_compression`]). A
+    /// command that needs a state the session is not in (FETCH with no mailbox selected or
+    /// being selected, SELECT before login) is refused.
     pub fn send_command(&mut self, body: CommandBody) -> Result<Tag, SendError> {
         self.check_ready()?;
         let kind = match &body {
@@ -37,10 +39,9 @@ impl Client {
                     "authenticate: use Client::authenticate, which runs the sasl exchange",
                 ));
             }
-            CommandBody::Compress { .. } => {
-                return Err(SendError::WrongState(
-                    "compress: not supported by this client",
-                ));
+            CommandBody::Compress { algorithm } => {
+                self.check_compress(algorithm.as_bytes())?;
+                Kind::Compress
             }
             CommandBody::Login { .. } => {
                 self.check_login()?;
@@ -279,6 +280,39 @@ impl Client {
         }
     }
 
+    /// Refuses COMPRESS unless it can run: DEFLATE, offered by the server, not active or
+    /// asked for already (RFC 4978 §3).
+    fn check_compress(&self, algorithm: &[u8]) -> Result<(), SendError> {
+        if !algorithm.eq_ignore_ascii_case(b"DEFLATE") {
+            return Err(SendError::WrongState("compress: only deflate is supported"));
+        }
+        if self.compressed || self.compress_pending || self.compress_requested() {
+            return Err(SendError::WrongState(
+                "compress: compression is already active",
+            ));
+        }
+        let offered = self.capabilities().is_some_and(|caps| {
+            caps.iter().any(|c| {
+                matches!(c, Capability::Compress(a) if a.as_bytes().eq_ignore_ascii_case(b"DEFLATE"))
+            })
+        });
+        if !offered {
+            return Err(SendError::WrongState(
+                "compress: the server does not offer compress=deflate",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether a COMPRESS is queued or in flight.
+    fn compress_requested(&self) -> bool {
+        self.queue.iter().any(|q| matches!(q.kind, Kind::Compress))
+            || self
+                .in_flight
+                .iter()
+                .any(|f| matches!(f.kind, Kind::Compress))
+    }
+
     /// Refuses a command whose state cannot hold when it runs.
     pub(super) fn check_needs(&self, body: &CommandBody) -> Result<(), SendError> {
         let name = queue::name(body);
@@ -320,7 +354,9 @@ impl Client {
 
     /// Sends queued commands while the pipelining rules allow.
     pub(super) fn flush_queue(&mut self) {
-        while self.cont.is_none() && !self.closing && self.error.is_none() {
+        // After COMPRESS's OK nothing goes out until the driver compresses.
+        while self.cont.is_none() && !self.closing && self.error.is_none() && !self.compress_pending
+        {
             let Some(front) = self.queue.front() else {
                 return;
             };
