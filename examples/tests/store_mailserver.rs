@@ -46,6 +46,20 @@ fn text(out: &Output) -> String {
     )
 }
 
+/// The UIDs the uidlist of `maildir` names, once it names `want`: a delivery's UIDs are
+/// given just after its 250 (the group commit's numberer), so they may take a moment.
+fn uids_become(maildir: &Path, want: &[u32]) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let uids = listed_uids(maildir);
+        if uids == want || std::time::Instant::now() > deadline {
+            assert_eq!(uids, want);
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 /// The UIDs the uidlist of `maildir` names.
 fn listed_uids(maildir: &Path) -> Vec<u32> {
     let list = std::fs::read_to_string(maildir.join("dovecot-uidlist")).unwrap();
@@ -77,7 +91,7 @@ fn delivery_and_pop3_deletes_go_through_the_store() {
 
     smtp_send(&server, "Subject: one\r\n\r\nfirst\r\n");
     smtp_send(&server, "Subject: two\r\n\r\nsecond\r\n");
-    assert_eq!(listed_uids(&maildir), [1, 2]);
+    uids_become(&maildir, &[1, 2]);
 
     let out = pop3_client(&server, &["delete", "1"]);
     assert!(out.status.success(), "{}\n{}", text(&out), server.log());
@@ -87,7 +101,7 @@ fn delivery_and_pop3_deletes_go_through_the_store() {
     assert!(modseq.lines().any(|l| l.starts_with("X1 ")), "{modseq}");
 
     smtp_send(&server, "Subject: three\r\n\r\nthird\r\n");
-    assert_eq!(listed_uids(&maildir), [2, 3]);
+    uids_become(&maildir, &[2, 3]);
     let out = pop3_client(&server, &["retrieve", "2"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(

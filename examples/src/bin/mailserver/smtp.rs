@@ -9,12 +9,11 @@ use examples::driver::Handler;
 use mail_sansio::sasl::Credentials;
 use smtp_proto::types::{ForwardPath, ReversePath};
 use smtp_proto::{EnhancedStatusCode, HelloVerb, Reply, ReplyCode, Server, ServerEvent, Token};
-use tokio::io::AsyncWriteExt;
 
 use crate::Ctx;
 use crate::aliases::from_addresses;
 use crate::auth::{self, Outcome, Scram, ScramStart};
-use crate::store::{rfc5322_date, unique_name};
+use crate::store::{Plain, Sizes, Staged, Store, return_path_field, rfc5322_date, unique_name};
 use crate::users::sasl_settings;
 
 /// Which SMTP service a connection came in on.
@@ -59,10 +58,52 @@ struct Txn {
     remote: Vec<String>,
     /// The recipients as given, for the trace field.
     rcpts: Vec<String>,
-    file: Option<(PathBuf, tokio::fs::File)>,
+    /// The message as received so far.
+    spool: Spool,
     failed: bool,
     /// Submission: the header so far, until its end, for the `From:` check.
     header: Option<Vec<u8>>,
+}
+
+/// A message being received: in memory, and in a file in `incoming/` once it outgrows
+/// [`SPILL`]. It is written to disk once: a small one straight into each recipient's
+/// Maildir (`Store::stage_delivery`), a big one into the spool file, which starts with the
+/// Return-Path field when every recipient is local (`linkable`), so that the Maildirs get
+/// hard links to it rather than copies.
+#[derive(Debug, Default)]
+struct Spool {
+    /// The queue id, and the file's name in `incoming/`.
+    id: String,
+    /// Octets not yet in the file.
+    buf: Vec<u8>,
+    file: Option<(PathBuf, std::fs::File)>,
+    /// The message's sizes, Return-Path field not included.
+    sizes: Sizes,
+    /// The file starts with the Return-Path field: it is what the Maildirs get.
+    linkable: bool,
+}
+
+/// The octets kept in memory before they go to the spool file.
+const SPILL: usize = 256 * 1024;
+
+impl Spool {
+    /// Writes what is buffered to the spool file (blocking I/O), creating it first.
+    fn flush(&mut self, incoming: &std::path::Path, field: &str) -> std::io::Result<()> {
+        use std::io::Write;
+        if self.file.is_none() {
+            let path = incoming.join(&self.id);
+            let mut file = std::fs::File::create_new(&path)?;
+            self.file = Some((path, file.try_clone()?));
+            if self.linkable {
+                file.write_all(field.as_bytes())?;
+            }
+        }
+        if let Some((_, file)) = self.file.as_mut() {
+            file.write_all(&self.buf)?;
+        }
+        self.buf.clear();
+        Ok(())
+    }
 }
 
 /// The most header a submitted message may have (the `From:` check reads it whole).
@@ -217,18 +258,35 @@ impl SmtpConn {
         txn: &mut Txn,
         chunk: &[u8],
     ) -> std::io::Result<()> {
-        if txn.file.is_none() {
+        if txn.spool.id.is_empty() {
             let id = unique_name();
-            let path = self.ctx.store.incoming().join(&id);
-            let mut file = tokio::fs::File::create(&path).await?;
             let header = self.trace_header(server, txn, &id);
-            file.write_all(header.as_bytes()).await?;
-            txn.file = Some((path, file));
+            txn.spool.id = id;
+            txn.spool.linkable = txn.remote.is_empty() && self.ctx.relay.lmtp().is_none();
+            txn.spool.sizes.add(header.as_bytes());
+            txn.spool.buf.extend_from_slice(header.as_bytes());
         }
-        if let Some((_, file)) = txn.file.as_mut() {
-            file.write_all(chunk).await?;
+        txn.spool.sizes.add(chunk);
+        txn.spool.buf.extend_from_slice(chunk);
+        if txn.spool.buf.len() >= SPILL {
+            self.spill(txn).await?;
         }
         Ok(())
+    }
+
+    /// Moves what is buffered into the spool file.
+    async fn spill(&self, txn: &mut Txn) -> std::io::Result<()> {
+        let mut spool = std::mem::take(&mut txn.spool);
+        let incoming = self.ctx.store.incoming();
+        let field = return_path_field(&reverse_path(&txn.from));
+        let (spool, result) = tokio::task::spawn_blocking(move || {
+            let r = spool.flush(&incoming, &field);
+            (spool, r)
+        })
+        .await
+        .map_err(std::io::Error::other)?;
+        txn.spool = spool;
+        result
     }
 
     /// End of data: fsync, deliver into every Maildir, then (only then) 250.
@@ -240,7 +298,7 @@ impl SmtpConn {
             return;
         };
         if let Err(r) = self.check_from(&txn) {
-            if let Some((path, _)) = &txn.file {
+            if let Some((path, _)) = &txn.spool.file {
                 let _ = tokio::fs::remove_file(path).await;
             }
             self.answer(server, token, Some(r));
@@ -267,51 +325,98 @@ impl SmtpConn {
     }
 
     async fn finish(&self, mut txn: Txn) -> std::io::Result<String> {
-        let Some((path, file)) = txn.file.take() else {
-            return Err(std::io::Error::other("no message file"));
-        };
-        if txn.failed {
-            let _ = tokio::fs::remove_file(&path).await;
+        let spool = std::mem::take(&mut txn.spool);
+        if txn.failed || spool.id.is_empty() {
+            if let Some((path, _)) = &spool.file {
+                let _ = tokio::fs::remove_file(path).await;
+            }
             return Err(std::io::Error::other("message could not be written"));
         }
-        file.sync_all().await?;
-        drop(file);
-        let id = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default()
-            .to_owned();
-        let ctx = self.ctx.clone();
-        let from = txn
-            .from
-            .mailbox()
-            .map(|m| m.to_string())
-            .unwrap_or_default();
-        let (users, remote) = (txn.users.clone(), txn.remote.clone());
-        let (p, f) = (path.clone(), from.clone());
-        // Local copies and the spool entry are all on disk before the 250 goes out.
-        let done = tokio::task::spawn_blocking(move || {
-            if !users.is_empty() {
-                // Into the store, or queued for the LMTP server (`--deliver`).
-                crate::deliver::local(&ctx, &p, &users, &f)?;
-            }
-            if !remote.is_empty() {
-                ctx.relay.enqueue(&p, &f, &remote)?;
-            }
-            Ok::<_, std::io::Error>(())
-        })
-        .await
-        .map_err(std::io::Error::other)
-        .and_then(|r| r);
-        let _ = tokio::fs::remove_file(&path).await;
-        done?;
-        if !txn.remote.is_empty() {
-            self.ctx.relay.wake();
+        let id = spool.id.clone();
+        let from = reverse_path(&txn.from);
+        if spool.linkable {
+            self.deliver_local(spool, &txn.users, &from).await?;
+        } else {
+            self.deliver_queued(spool, &txn, &from).await?;
         }
         let mut to = txn.users.clone();
         to.extend(txn.remote.iter().map(|r| format!("<{r}> (queued)")));
         self.log(&format!("accepted {id} from <{from}> for {}", to.join(",")));
         Ok(id)
+    }
+
+    /// Every recipient is a local user of the store: the message is written once into
+    /// their Maildirs (or hard-linked from the spool file), and the group commit makes it
+    /// durable with the deliveries of other connections. Returns once it is.
+    async fn deliver_local(
+        &self,
+        mut spool: Spool,
+        users: &[String],
+        from: &str,
+    ) -> std::io::Result<()> {
+        let store = self.ctx.store.clone();
+        let field = return_path_field(from);
+        let users = users.to_vec();
+        let (spool, staged) = tokio::task::spawn_blocking(move || {
+            let staged = stage(&store, &mut spool, &users, &field);
+            (spool, staged)
+        })
+        .await
+        .map_err(std::io::Error::other)?;
+        let committed = match staged {
+            Ok(staged) => self
+                .ctx
+                .store
+                .commit(staged)
+                .await
+                .unwrap_or_else(|_| Err(std::io::Error::other("the committer stopped"))),
+            Err(e) => Err(e),
+        };
+        // The Maildirs hold their own links: the spool's name goes.
+        if let Some((path, _)) = &spool.file {
+            let _ = tokio::fs::remove_file(path).await;
+        }
+        committed
+    }
+
+    /// Remote recipients, or local delivery by LMTP: the spool file, fsynced, is queued
+    /// for the relay (local users of the store get their copies from it first).
+    async fn deliver_queued(&self, mut spool: Spool, txn: &Txn, from: &str) -> std::io::Result<()> {
+        let ctx = self.ctx.clone();
+        let (users, remote, f) = (txn.users.clone(), txn.remote.clone(), from.to_owned());
+        // Local copies and the spool entry are all on disk before the 250 goes out.
+        let (path, done) = tokio::task::spawn_blocking(move || {
+            let field = return_path_field(&f);
+            if let Err(e) = spool.flush(&ctx.store.incoming(), &field) {
+                return (spool.file.map(|(p, _)| p), Err(e));
+            }
+            let Some((path, file)) = spool.file.take() else {
+                return (None, Err(std::io::Error::other("no message file")));
+            };
+            let done = (|| {
+                file.sync_all()?;
+                drop(file);
+                if !users.is_empty() {
+                    // Into the store, or queued for the LMTP server (`--deliver`).
+                    crate::deliver::local(&ctx, &path, &users, &f)?;
+                }
+                if !remote.is_empty() {
+                    ctx.relay.enqueue(&path, &f, &remote)?;
+                }
+                Ok::<_, std::io::Error>(())
+            })();
+            (Some(path), done)
+        })
+        .await
+        .map_err(std::io::Error::other)?;
+        if let Some(path) = path {
+            let _ = tokio::fs::remove_file(&path).await;
+        }
+        done?;
+        if !txn.remote.is_empty() {
+            self.ctx.relay.wake();
+        }
+        Ok(())
     }
 
     /// Submission: the envelope sender must be the user's (`553 5.7.1` otherwise); `<>`
@@ -376,7 +481,10 @@ impl SmtpConn {
 
     fn discard(&mut self) {
         if let Some(Txn {
-            file: Some((path, _)),
+            spool: Spool {
+                file: Some((path, _)),
+                ..
+            },
             ..
         }) = self.txn.take()
         {
@@ -569,7 +677,7 @@ impl Handler<Server> for SmtpConn {
                     users: Vec::new(),
                     remote: Vec::new(),
                     rcpts: Vec::new(),
-                    file: None,
+                    spool: Spool::default(),
                     failed: false,
                     header: self.user.is_some().then(Vec::new),
                 });
@@ -644,4 +752,39 @@ impl Handler<Server> for SmtpConn {
             _ => {}
         }
     }
+}
+
+/// The envelope sender, empty for `<>`.
+fn reverse_path(from: &ReversePath) -> String {
+    from.mailbox().map(|m| m.to_string()).unwrap_or_default()
+}
+
+/// Writes the message into the users' Maildirs (blocking I/O): from memory, or as hard
+/// links to the spool file (which starts with the Return-Path field) for the users without
+/// a key pair, and sealed from it for those with one.
+fn stage(
+    store: &Store,
+    spool: &mut Spool,
+    users: &[String],
+    field: &str,
+) -> std::io::Result<Vec<Staged>> {
+    if spool.file.is_none() {
+        let buf = &spool.buf;
+        let staged = store.stage_delivery(
+            users,
+            || Ok(std::io::Read::chain(field.as_bytes(), buf.as_slice())),
+            None,
+        )?;
+        return Ok(staged);
+    }
+    spool.flush(&store.incoming(), field)?;
+    let Some((path, _)) = &spool.file else {
+        return Err(std::io::Error::other("no message file"));
+    };
+    let mut sizes = Sizes::default();
+    sizes.add(field.as_bytes());
+    sizes.size += spool.sizes.size;
+    sizes.vsize += spool.sizes.vsize;
+    let plain = Plain { path, sizes };
+    Ok(store.stage_delivery(users, || std::fs::File::open(path), Some(plain))?)
 }

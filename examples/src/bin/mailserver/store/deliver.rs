@@ -3,6 +3,7 @@
 
 use std::fs;
 use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -30,23 +31,18 @@ pub(crate) fn unique_name() -> String {
     )
 }
 
-/// Counts what passes through: the octets, and the RFC 822 size with every bare LF counted
-/// as CRLF (Dovecot's `W=`; the same number for a message stored with CRLF).
+/// Counts what passes through ([`Sizes`]).
 #[derive(Debug)]
 struct Counting<W> {
     inner: W,
-    size: u64,
-    vsize: u64,
-    last_cr: bool,
+    sizes: Sizes,
 }
 
 impl<W> Counting<W> {
     fn new(inner: W) -> Self {
         Self {
             inner,
-            size: 0,
-            vsize: 0,
-            last_cr: false,
+            sizes: Sizes::default(),
         }
     }
 }
@@ -54,19 +50,100 @@ impl<W> Counting<W> {
 impl<W: Write> Write for Counting<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.inner.write(buf)?;
-        for &b in buf.iter().take(n) {
-            if b == b'\n' && !self.last_cr {
-                self.vsize += 1;
-            }
-            self.last_cr = b == b'\r';
-        }
-        self.size += n as u64;
-        self.vsize += n as u64;
+        self.sizes.add(buf.get(..n).unwrap_or_default());
         Ok(n)
     }
 
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
+    }
+}
+
+/// The sizes of a message as it is written: the octets, and the RFC 822 size with every
+/// bare LF counted as CRLF (the `S=` and `W=` of its name).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Sizes {
+    pub(crate) size: u64,
+    pub(crate) vsize: u64,
+    last_cr: bool,
+}
+
+impl Sizes {
+    /// Counts `buf`, the next octets of the message.
+    pub(crate) fn add(&mut self, buf: &[u8]) {
+        let mut bare = 0u64;
+        let mut last_cr = self.last_cr;
+        for &b in buf {
+            if b == b'\n' && !last_cr {
+                bare += 1;
+            }
+            last_cr = b == b'\r';
+        }
+        self.last_cr = last_cr;
+        self.size += buf.len() as u64;
+        self.vsize += buf.len() as u64 + bare;
+    }
+}
+
+/// A plaintext message file already written (and not yet fsynced) with exactly the octets
+/// a delivery would write: [`Account::stage`] hard-links it instead of writing it again
+/// when the user has no key pair.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Plain<'a> {
+    pub(crate) path: &'a Path,
+    pub(crate) sizes: Sizes,
+}
+
+/// A message written into a folder's `tmp/` but not yet fsynced nor renamed: what
+/// [`Account::stage`] gives and the group commit (`commit.rs`) makes durable.
+#[derive(Debug)]
+pub(crate) struct Staged {
+    pub(super) account: Account,
+    pub(super) canonical: String,
+    pub(super) file: fs::File,
+    pub(super) tmp: PathBuf,
+    /// `new/NAME`: where the commit renames it.
+    pub(super) dest: PathBuf,
+    pub(super) sizes: Sizes,
+    /// `Some` when sealed for a key pair (not linkable).
+    sealed: Option<()>,
+}
+
+impl Staged {
+    /// `UNIQUE,S=..,W=..`: the name in `new/`.
+    fn base(&self) -> &str {
+        self.dest
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+    }
+
+    /// The folder directory.
+    pub(super) fn folder(&self) -> PathBuf {
+        self.dest
+            .parent()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    }
+
+    /// The file in `tmp/`, for another user's hard link ([`Account::stage`]'s `plain`)
+    /// when it holds plaintext.
+    pub(crate) fn plain(&self) -> Plain<'_> {
+        Plain {
+            path: &self.tmp,
+            sizes: self.sizes,
+        }
+    }
+
+    /// Whether the file is plaintext (no key pair): then others may link to it.
+    pub(crate) fn is_plain(&self) -> bool {
+        self.sealed.is_none()
+    }
+
+    /// Forgets the message: the `tmp/` file is removed.
+    pub(crate) fn abandon(self) {
+        let _ = fs::remove_file(&self.tmp);
     }
 }
 
@@ -82,10 +159,44 @@ impl Account {
     pub(crate) fn append(
         &self,
         name: &str,
-        mut message: impl Read,
+        message: impl Read,
         internal_date: Option<SystemTime>,
         flags: &Flags,
     ) -> Result<(u32, u32)> {
+        let staged = self.stage(name, message, internal_date, None)?;
+        if let Err(e) = staged.file.sync_all() {
+            staged.abandon();
+            return Err(e.into());
+        }
+        let base = staged.base().to_owned();
+        let result = self.place(
+            &staged.canonical,
+            &staged.folder(),
+            &staged.tmp,
+            &base,
+            flags,
+        );
+        if result.is_err() {
+            let _ = fs::remove_file(&staged.tmp);
+        }
+        let ids = result?;
+        self.notify(&staged.canonical);
+        Ok(ids)
+    }
+
+    /// The first half of a delivery into folder `name`, the only place message octets are
+    /// written: the message in the folder's `tmp/`, not yet fsynced. Streamed from
+    /// `message` (sealed for the user's key pair when there is one); or, with no key pair
+    /// and a `plain` file holding the same octets, a hard link to that file, written once
+    /// for every user. The group commit (`commit.rs`) makes it durable and puts it in
+    /// `new/`; [`Self::append`] does both halves for one message.
+    pub(crate) fn stage(
+        &self,
+        name: &str,
+        mut message: impl Read,
+        internal_date: Option<SystemTime>,
+        plain: Option<Plain<'_>>,
+    ) -> Result<Staged> {
         let canonical = names::canonical(name)?;
         let dir = self.folder_dir(&canonical)?;
         // With a key pair, the message is encrypted before anything reaches the disk.
@@ -93,40 +204,47 @@ impl Account {
         let unique = unique_name();
         let tmp = dir.join("tmp").join(&unique);
         let written = (|| {
-            let file = io::BufWriter::new(fs::File::create_new(&tmp)?);
+            if let (None, Some(plain)) = (&sealer, plain) {
+                fs::hard_link(plain.path, &tmp)?;
+                return Ok((fs::File::open(&tmp)?, plain.sizes));
+            }
+            let file = io::BufWriter::with_capacity(64 * 1024, fs::File::create_new(&tmp)?);
             // The sizes are the plaintext's: what POP3 and IMAP report.
-            let (file, size, vsize) = match &sealer {
+            let (file, sizes) = match &sealer {
                 None => {
                     let mut out = Counting::new(file);
                     io::copy(&mut message, &mut out)?;
-                    (out.inner, out.size, out.vsize)
+                    (out.inner, out.sizes)
                 }
                 Some(recipient) => {
                     let mut out = Counting::new(crypt::seal(recipient, file)?);
                     io::copy(&mut message, &mut out)?;
-                    (out.inner.finish()?, out.size, out.vsize)
+                    (out.inner.finish()?, out.sizes)
                 }
             };
             let file = file.into_inner().map_err(io::IntoInnerError::into_error)?;
-            file.set_modified(internal_date.unwrap_or_else(SystemTime::now))?;
-            file.sync_all()?;
-            Ok::<_, io::Error>((size, vsize))
+            if let Some(date) = internal_date {
+                file.set_modified(date)?;
+            }
+            Ok::<_, io::Error>((file, sizes))
         })();
-        let (size, vsize) = match written {
-            Ok(sizes) => sizes,
+        let (file, sizes) = match written {
+            Ok(w) => w,
             Err(e) => {
                 let _ = fs::remove_file(&tmp);
                 return Err(e.into());
             }
         };
-        let base = format!("{unique},S={size},W={vsize}");
-        let result = self.place(&canonical, &dir, &tmp, &base, flags);
-        if result.is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
-        let ids = result?;
-        self.notify(&canonical);
-        Ok(ids)
+        let base = format!("{unique},S={},W={}", sizes.size, sizes.vsize);
+        Ok(Staged {
+            account: self.clone(),
+            canonical,
+            file,
+            dest: dir.join("new").join(base),
+            tmp,
+            sizes,
+            sealed: sealer.map(|_| ()),
+        })
     }
 
     /// Renames the written `tmp` file into place and gives it its UID, under the lock.

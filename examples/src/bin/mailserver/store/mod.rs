@@ -72,6 +72,7 @@
 //! made by other programs (Dovecot, a MUA on the Maildir) are seen at the next refresh, so
 //! an IDLE session should also refresh now and then.
 
+mod commit;
 mod crypt;
 mod deliver;
 mod flags;
@@ -102,7 +103,7 @@ use std::sync::Arc;
 #[allow(unused_imports, reason = "the IMAP service (next) uses the rest")]
 pub(crate) use {
     crypt::{Body, Key},
-    deliver::{rfc5322_date, unique_name},
+    deliver::{Plain, Sizes, Staged, rfc5322_date, unique_name},
     flags::{Flag, FlagOp, Flags},
     folders::{Attribute, FolderInfo, Status},
     modseq::MAX_EXPUNGED,
@@ -182,11 +183,14 @@ pub(crate) struct Store {
 struct Shared {
     locks: lock::LockTable,
     hub: hub::Hub,
+    /// The group commit's queue (`commit.rs`), once a delivery started it.
+    commit: std::sync::OnceLock<std::sync::mpsc::Sender<commit::Job>>,
 }
 
 impl Store {
     /// A store rooted at `root` (nothing is created yet).
     pub(crate) fn new(root: PathBuf) -> Self {
+        recover::note_start();
         Self {
             root,
             shared: Arc::default(),
@@ -222,15 +226,52 @@ impl Store {
     /// top (RFC 5321 §4.4: added at final delivery). Each copy is on disk (fsynced, renamed,
     /// directory fsynced) when this returns. The caller removes `file`.
     pub(crate) fn deliver(&self, file: &Path, users: &[String], return_path: &str) -> Result<()> {
-        let field = format!("Return-Path: <{return_path}>\r\n");
+        let field = return_path_field(return_path);
+        let staged = self.stage_delivery(
+            users,
+            || Ok(io::Read::chain(field.as_bytes(), std::fs::File::open(file)?)),
+            None,
+        )?;
+        Ok(self.commit_blocking(staged)?)
+    }
+
+    /// Writes a message into each user's INBOX `tmp/` (blocking I/O), for [`Self::commit`]:
+    /// read from `open()` for each user with a key pair (one ciphertext per key) and for the
+    /// first without; the others without a key pair get hard links to that copy, or to
+    /// `plain` when given (a file holding the very octets). On error nothing is left.
+    pub(crate) fn stage_delivery<R: io::Read>(
+        &self,
+        users: &[String],
+        mut open: impl FnMut() -> io::Result<R>,
+        plain: Option<Plain<'_>>,
+    ) -> Result<Vec<Staged>> {
+        let mut staged: Vec<Staged> = Vec::with_capacity(users.len());
+        let mut linked: Option<usize> = None;
         for user in users {
             let account = self.account(user);
-            account.ensure_inbox()?;
-            let body = std::fs::File::open(file)?;
-            let reader = io::Read::chain(field.as_bytes(), body);
-            account.append(INBOX, reader, None, &Flags::default())?;
+            let one = (|| {
+                account.ensure_inbox()?;
+                let from = match (plain, linked.and_then(|i| staged.get(i))) {
+                    (Some(p), _) => Some(p),
+                    (None, Some(first)) => Some(first.plain()),
+                    (None, None) => None,
+                };
+                account.stage(INBOX, open()?, None, from)
+            })();
+            match one {
+                Ok(s) => {
+                    if linked.is_none() && s.is_plain() {
+                        linked = Some(staged.len());
+                    }
+                    staged.push(s);
+                }
+                Err(e) => {
+                    staged.into_iter().for_each(Staged::abandon);
+                    return Err(e);
+                }
+            }
         }
-        Ok(())
+        Ok(staged)
     }
 
     /// Erases a user's whole mail directory, key pair included (right to erasure). Returns
@@ -243,6 +284,11 @@ impl Store {
             Err(e) => Err(e),
         }
     }
+}
+
+/// The field put on top of a message at final delivery (RFC 5321 §4.4).
+pub(crate) fn return_path_field(return_path: &str) -> String {
+    format!("Return-Path: <{return_path}>\r\n")
 }
 
 /// One user's mail: `DATA/NAME/Maildir` and its folders. Cheap to clone; every method is

@@ -3,7 +3,8 @@
 use std::fs;
 use std::io;
 use std::path::Path;
-use std::time::Duration;
+use std::sync::OnceLock;
+use std::time::{Duration, SystemTime};
 
 use super::Store;
 use super::lock::{STALE_AFTER, TEMP_SUFFIX, is_stale_lock, older_than, process_alive, temp_owner};
@@ -11,6 +12,39 @@ use super::lock::{STALE_AFTER, TEMP_SUFFIX, is_stale_lock, older_than, process_a
 /// A file in a `tmp/` older than this is a delivery that was never finished (the Maildir
 /// specification's 36 hours).
 pub(super) const TMP_MAX_AGE: Duration = Duration::from_secs(36 * 3600);
+
+/// When this process made its first store: a file of ours with our own pid that is older
+/// than that was left by an earlier process that had the same pid (a restarted container).
+static STARTED: OnceLock<SystemTime> = OnceLock::new();
+
+/// Notes when this process started using the store ([`Store::new`]).
+pub(super) fn note_start() {
+    STARTED.get_or_init(SystemTime::now);
+}
+
+/// The pid in one of our message names (`SECS.MMICROSPPIDQN.mailserver`, see
+/// `unique_name`, with `,S=..` or `:2,..` after it in a folder).
+fn message_owner(name: &str) -> Option<u32> {
+    let (_, rest) = name.split_once(".M")?;
+    let (_, rest) = rest.split_once('P')?;
+    let (pid, rest) = rest.split_once('Q')?;
+    rest.contains(".mailserver").then(|| pid.parse().ok())?
+}
+
+/// Whether a message file of ours was left by a process that is gone: one that never
+/// reached a Maildir (a spool file) or was never renamed out of `tmp/` was never answered,
+/// so the sender still has it.
+fn orphan(name: &str, meta: &fs::Metadata) -> bool {
+    let Some(pid) = message_owner(name) else {
+        return false;
+    };
+    if pid != std::process::id() {
+        return !process_alive(pid);
+    }
+    let started = STARTED.get().copied().unwrap_or_else(SystemTime::now);
+    let margin = Duration::from_secs(1);
+    meta.modified().is_ok_and(|m| m + margin < started)
+}
 
 /// What [`Store::recover`] removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -42,8 +76,10 @@ fn remove(path: &Path) -> io::Result<()> {
 impl Store {
     /// Removes what a killed process left behind, in every user's folders:
     ///
-    /// - files in `tmp/` (and in `DATA/incoming/`) older than 36 hours: deliveries that
-    ///   never finished (younger ones may belong to a delivery running in another process);
+    /// - files in `tmp/` (and in `DATA/incoming/`) older than 36 hours, or written by a
+    ///   process of ours that is gone (their names say which): deliveries that never
+    ///   finished, never answered, or spool files whose message is in the Maildirs already
+    ///   (younger files of another live process may belong to a delivery it is running);
     /// - our control-file temps (`*.mailserver-tmp`: a uidlist, keywords, modseq or
     ///   subscriptions file half written; the real file was never replaced) and `work/`
     ///   leftovers (half-created or half-deleted folders), when the process that wrote them
@@ -121,7 +157,9 @@ impl Store {
         for entry in entries {
             let entry = entry?;
             let meta = entry.metadata()?;
-            if meta.is_file() && older_than(&meta, TMP_MAX_AGE) {
+            let name = entry.file_name();
+            let left = orphan(&name.to_string_lossy(), &meta);
+            if meta.is_file() && (left || older_than(&meta, TMP_MAX_AGE)) {
                 remove(&entry.path())?;
                 done.messages += 1;
             }
