@@ -10,6 +10,8 @@ env_file=${MAILSANSIO_PEERS_ENV:-/tmp/mailsansio-peers.env}
 log() { printf 'ci-clients: %s\n' "$*" >&2; }
 # shellcheck source=examples/interop/packages.sh
 . "$(dirname "$0")/packages.sh"
+# shellcheck source=examples/interop/peer-lib.sh
+. "$(dirname "$0")/peer-lib.sh"
 
 missing=()
 command -v python3 >/dev/null || missing+=(python3)
@@ -18,13 +20,6 @@ if [ ${#missing[@]} -gt 0 ]; then
     install_packages "${missing[@]}"
 fi
 
-touch "$env_file"
-tmp=$(mktemp)
-grep -v -e '^MAILSANSIO_CLIENT_TOOLS=' "$env_file" > "$tmp" || true
-{
-    cat "$tmp"
-    echo "MAILSANSIO_CLIENT_TOOLS=python3 curl"
-} > "$env_file"
-rm -f "$tmp"
+set_peer_env MAILSANSIO_CLIENT_TOOLS= "MAILSANSIO_CLIENT_TOOLS=python3 curl"
 log "$(python3 --version) and $(curl --version | head -n1)"
 

@@ -24,37 +24,25 @@ os_user=mailsansio
 log() { printf 'ci-dovecot-lmtp: %s\n' "$*" >&2; }
 # shellcheck source=examples/interop/packages.sh
 . "$(dirname "$0")/packages.sh"
+# shellcheck source=examples/interop/peer-lib.sh
+. "$(dirname "$0")/peer-lib.sh"
 
 # --- packages ------------------------------------------------------------------------------
 install_packages dovecot-core dovecot-lmtpd dovecot-pop3d openssl
 
 # --- stop an earlier instance ---------------------------------------------------------------
 pid_file=$dir/run/master.pid
-if [ -s "$pid_file" ]; then
-    pid=$(head -n1 "$pid_file" | tr -dc 0-9)
-    if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dovecot ]; then
-        kill "$pid" 2>/dev/null || true
-        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-    fi
-fi
+stop_dovecot "$dir"
 rm -rf "$dir"
 mkdir -p "$dir/run" "$dir/state" "$dir/tls" "$dir/mail"
 chmod 755 "$dir"
 
 # --- system account owning the Maildirs ------------------------------------------------------
-id -u "$os_user" >/dev/null 2>&1 ||
-    useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$os_user"
-uid=$(id -u "$os_user")
-gid=$(id -g "$os_user")
+system_account "$os_user"
 chown "$uid:$gid" "$dir/mail"
 
 # --- a self-signed end-entity certificate for POP3's STLS (pop3-client --ca trusts it) ------
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
-    -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-    -addext "basicConstraints=critical,CA:FALSE" -addext "extendedKeyUsage=serverAuth" \
-    -keyout "$dir/tls/key.pem" -out "$dir/tls/cert.pem" 2>/dev/null
-chmod 644 "$dir/tls/cert.pem"
-chmod 600 "$dir/tls/key.pem"
+self_signed_cert "$dir/tls" localhost DNS:localhost,IP:127.0.0.1
 
 # --- users: passwd-file for passdb and userdb, quotas as userdb extra fields -----------------
 {
@@ -131,44 +119,15 @@ service anvil {
   }
 }
 EOF
-doveconf -c "$dir/dovecot.conf" -n >/dev/null
-dovecot -c "$dir/dovecot.conf" </dev/null >/dev/null 2>"$dir/startup.err" || {
-    cat "$dir/startup.err" >&2
-    exit 1
-}
-
-listening() {
-    if command -v ss >/dev/null 2>&1; then
-        ss -Hltn "( sport = :$1 )" 2>/dev/null | grep -q 127.0.0.1
-    else
-        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-    fi
-}
-for port in "$lmtp_port" "$pop3_port"; do
-    n=0
-    until listening "$port"; do
-        n=$((n + 1))
-        if [ $n -gt 400 ]; then
-            log "port $port did not open"
-            tail -n 20 "$dir/dovecot.log" >&2 || true
-            exit 1
-        fi
-        sleep 0.05
-    done
-done
+start_dovecot "$dir"
+wait_for_ports "$dir/dovecot.log" "$lmtp_port" "$pop3_port"
 log "dovecot started (pid $(cat "$pid_file")): lmtp 127.0.0.1:$lmtp_port, pop3 127.0.0.1:$pop3_port, log $dir/dovecot.log"
 
 # --- peers env file -------------------------------------------------------------------------
-touch "$env_file"
-tmp=$(mktemp)
-grep -v -e '^MAILSANSIO_LMTP_DOVECOT_' "$env_file" > "$tmp" || true
-{
-    cat "$tmp"
-    echo "MAILSANSIO_LMTP_DOVECOT_LMTP=127.0.0.1:$lmtp_port"
-    echo "MAILSANSIO_LMTP_DOVECOT_POP3=127.0.0.1:$pop3_port"
-    echo "MAILSANSIO_LMTP_DOVECOT_CA=$dir/tls/cert.pem"
-    echo "MAILSANSIO_LMTP_DOVECOT_PASS=$pass"
-    echo "MAILSANSIO_LMTP_DOVECOT_MAILDIRS=$dir/mail"
-} > "$env_file"
-rm -f "$tmp"
+set_peer_env MAILSANSIO_LMTP_DOVECOT_ \
+    "MAILSANSIO_LMTP_DOVECOT_LMTP=127.0.0.1:$lmtp_port" \
+    "MAILSANSIO_LMTP_DOVECOT_POP3=127.0.0.1:$pop3_port" \
+    "MAILSANSIO_LMTP_DOVECOT_CA=$dir/tls/cert.pem" \
+    "MAILSANSIO_LMTP_DOVECOT_PASS=$pass" \
+    "MAILSANSIO_LMTP_DOVECOT_MAILDIRS=$dir/mail"
 grep '^MAILSANSIO_LMTP_DOVECOT' "$env_file"

@@ -21,60 +21,25 @@ os_user=mailsansio
 log() { printf 'ci-dovecot: %s\n' "$*" >&2; }
 # shellcheck source=examples/interop/packages.sh
 . "$(dirname "$0")/packages.sh"
+# shellcheck source=examples/interop/peer-lib.sh
+. "$(dirname "$0")/peer-lib.sh"
 
 # --- packages ------------------------------------------------------------------------------
 install_packages dovecot-core dovecot-pop3d openssl
 
 # --- stop an earlier instance ---------------------------------------------------------------
 pid_file=$dir/run/master.pid
-if [ -s "$pid_file" ]; then
-    pid=$(head -n1 "$pid_file" | tr -dc 0-9)
-    if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dovecot ]; then
-        kill "$pid" 2>/dev/null || true
-        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-    fi
-fi
+stop_dovecot "$dir"
 rm -rf "$dir"
 mkdir -p "$dir/run" "$dir/state" "$dir/tls"
 chmod 755 "$dir"
 
 # --- system account owning the Maildir -----------------------------------------------------
-id -u "$os_user" >/dev/null 2>&1 ||
-    useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$os_user"
-uid=$(id -u "$os_user")
-gid=$(id -g "$os_user")
+system_account "$os_user"
 
 # --- TLS: a CA and a certificate for localhost / 127.0.0.1 ----------------------------------
 tls=$dir/tls
-cat > "$tls/openssl.cnf" <<'EOF'
-[req]
-distinguished_name = dn
-prompt = no
-[dn]
-CN = mail-sansio pop3 interop CA
-[v3_ca]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-[v3_server]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost, IP:127.0.0.1
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-EOF
-key="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1"
-# shellcheck disable=SC2086
-openssl req -x509 -config "$tls/openssl.cnf" -extensions v3_ca $key -nodes -days 3650 \
-    -keyout "$tls/ca.key" -out "$tls/ca.pem" 2>/dev/null
-# shellcheck disable=SC2086
-openssl req -new -config "$tls/openssl.cnf" -subj /CN=localhost $key -nodes \
-    -keyout "$tls/server.key" -out "$tls/server.csr" 2>/dev/null
-openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -set_serial 2 \
-    -days 3650 -extfile "$tls/openssl.cnf" -extensions v3_server -out "$tls/server.pem" 2>/dev/null
-chmod 644 "$tls"/*.pem
-chmod 600 "$tls"/*.key
+make_ca_and_cert "$tls" 'mail-sansio pop3 interop CA'
 
 # --- Maildir with CRLF messages (what RETR returns, byte for byte) --------------------------
 home=$dir/mail/$user
@@ -152,46 +117,17 @@ service anvil {
   }
 }
 EOF
-doveconf -c "$dir/dovecot.conf" -n >/dev/null
-dovecot -c "$dir/dovecot.conf" </dev/null >/dev/null 2>"$dir/startup.err" || {
-    cat "$dir/startup.err" >&2
-    exit 1
-}
-
-listening() {
-    if command -v ss >/dev/null 2>&1; then
-        ss -Hltn "( sport = :$1 )" 2>/dev/null | grep -q 127.0.0.1
-    else
-        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-    fi
-}
-for port in "$pop3_port" "$pop3s_port"; do
-    n=0
-    until listening "$port"; do
-        n=$((n + 1))
-        if [ $n -gt 400 ]; then
-            log "port $port did not open"
-            tail -n 20 "$dir/dovecot.log" >&2 || true
-            exit 1
-        fi
-        sleep 0.05
-    done
-done
+start_dovecot "$dir"
+wait_for_ports "$dir/dovecot.log" "$pop3_port" "$pop3s_port"
 log "dovecot started (pid $(cat "$pid_file")), log: $dir/dovecot.log"
 
 # --- peers env file -------------------------------------------------------------------------
-touch "$env_file"
-tmp=$(mktemp)
-grep -v -e '^MAILSANSIO_DOVECOT_POP3' "$env_file" > "$tmp" || true
-{
-    cat "$tmp"
-    echo "MAILSANSIO_DOVECOT_POP3=127.0.0.1:$pop3_port"
-    echo "MAILSANSIO_DOVECOT_POP3S=127.0.0.1:$pop3s_port"
-    echo "MAILSANSIO_DOVECOT_POP3_CA=$tls/ca.pem"
-    echo "MAILSANSIO_DOVECOT_POP3_USER=$user"
-    echo "MAILSANSIO_DOVECOT_POP3_PASS=$pass"
-    echo "MAILSANSIO_DOVECOT_POP3_MAILDIR=$md"
-    grep -q '^MAILSANSIO_DOVECOT_CA=' "$tmp" || echo "MAILSANSIO_DOVECOT_CA=$tls/ca.pem"
-} > "$env_file"
-rm -f "$tmp"
+set_peer_env MAILSANSIO_DOVECOT_POP3 \
+    "MAILSANSIO_DOVECOT_POP3=127.0.0.1:$pop3_port" \
+    "MAILSANSIO_DOVECOT_POP3S=127.0.0.1:$pop3s_port" \
+    "MAILSANSIO_DOVECOT_POP3_CA=$tls/ca.pem" \
+    "MAILSANSIO_DOVECOT_POP3_USER=$user" \
+    "MAILSANSIO_DOVECOT_POP3_PASS=$pass" \
+    "MAILSANSIO_DOVECOT_POP3_MAILDIR=$md"
+default_peer_env "MAILSANSIO_DOVECOT_CA=$tls/ca.pem"
 grep '^MAILSANSIO_DOVECOT' "$env_file"

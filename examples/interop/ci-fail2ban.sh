@@ -11,17 +11,12 @@ env_file=${MAILSANSIO_PEERS_ENV:-/tmp/mailsansio-peers.env}
 log() { printf 'ci-fail2ban: %s\n' "$*" >&2; }
 # shellcheck source=examples/interop/packages.sh
 . "$(dirname "$0")/packages.sh"
+# shellcheck source=examples/interop/peer-lib.sh
+. "$(dirname "$0")/peer-lib.sh"
 
 install_packages fail2ban
 regex=$(command -v fail2ban-regex || echo /usr/bin/fail2ban-regex)
 "$regex" --version >/dev/null
 
-touch "$env_file"
-tmp=$(mktemp)
-grep -v -e '^MAILSANSIO_FAIL2BAN_REGEX=' "$env_file" > "$tmp" || true
-{
-    cat "$tmp"
-    echo "MAILSANSIO_FAIL2BAN_REGEX=$regex"
-} > "$env_file"
-rm -f "$tmp"
+set_peer_env MAILSANSIO_FAIL2BAN_REGEX= "MAILSANSIO_FAIL2BAN_REGEX=$regex"
 log "$("$regex" --version | head -n1)"

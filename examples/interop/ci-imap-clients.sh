@@ -13,6 +13,8 @@ env_file=${MAILSANSIO_PEERS_ENV:-/tmp/mailsansio-peers.env}
 log() { printf 'ci-imap-clients: %s\n' "$*" >&2; }
 # shellcheck source=examples/interop/packages.sh
 . "$(dirname "$0")/packages.sh"
+# shellcheck source=examples/interop/peer-lib.sh
+. "$(dirname "$0")/peer-lib.sh"
 
 install_packages isync offlineimap3 fetchmail neomutt bsdutils
 
@@ -21,12 +23,5 @@ for c in $commands; do
     command -v "$c" >/dev/null || { log "$c missing after the install"; exit 1; }
 done
 
-touch "$env_file"
-tmp=$(mktemp)
-grep -v -e '^MAILSANSIO_IMAP_CLIENTS=' "$env_file" > "$tmp" || true
-{
-    cat "$tmp"
-    echo "MAILSANSIO_IMAP_CLIENTS=$commands"
-} > "$env_file"
-rm -f "$tmp"
+set_peer_env MAILSANSIO_IMAP_CLIENTS= "MAILSANSIO_IMAP_CLIENTS=$commands"
 log "$(mbsync --version), offlineimap $(offlineimap --version), $(neomutt -v | head -n1)"

@@ -20,6 +20,8 @@ os_user=mailsansio
 log() { printf 'ci-mailserver: %s\n' "$*" >&2; }
 # shellcheck source=examples/interop/packages.sh
 . "$(dirname "$0")/packages.sh"
+# shellcheck source=examples/interop/peer-lib.sh
+. "$(dirname "$0")/peer-lib.sh"
 
 # --- packages: Postfix without a system configuration, no daemon started by apt ----------
 echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections
@@ -29,27 +31,17 @@ command -v python3 >/dev/null || install_packages python3
 
 conf=$dir/conf
 # --- stop an earlier instance ---------------------------------------------------------------
-if [ -s "$dir/queue/pid/master.pid" ]; then
-    postfix -c "$conf" stop >/dev/null 2>&1 || true
-    for _ in $(seq 100); do [ -s "$dir/queue/pid/master.pid" ] || break; sleep 0.05; done
-fi
+stop_postfix "$dir" "$conf"
 rm -rf "$dir"
 mkdir -p "$conf" "$dir/queue" "$dir/data" "$dir/mail" "$dir/tls"
 chmod 755 "$dir"
 
-id -u "$os_user" >/dev/null 2>&1 ||
-    useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$os_user"
-uid=$(id -u "$os_user")
-gid=$(id -g "$os_user")
+system_account "$os_user"
 chown "$uid:$gid" "$dir/mail"
 chown postfix "$dir/data"
 
 # --- a self-signed end-entity certificate for the MX name (clients trust it directly) ----------------------------------------------
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
-    -subj "/CN=mx.$domain" -addext "subjectAltName=DNS:mx.$domain,IP:127.0.0.1" \
-    -addext "basicConstraints=critical,CA:FALSE" -addext "extendedKeyUsage=serverAuth" \
-    -keyout "$dir/tls/key.pem" -out "$dir/tls/cert.pem" 2>/dev/null
-chmod 600 "$dir/tls/key.pem"
+self_signed_cert "$dir/tls" "mx.$domain" "DNS:mx.$domain,IP:127.0.0.1"
 
 # --- configuration: one virtual domain into one Maildir, nothing else ---------------------
 printf '@%s %s/Maildir/\n' "$domain" "$mailbox" > "$conf/vmailbox"
@@ -115,22 +107,12 @@ if ! postfix -c "$conf" start </dev/null >/dev/null 2>&1; then
     tail -n 20 "$dir/postfix.log" >&2 || true
     exit 1
 fi
-for _ in $(seq 200); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-    sleep 0.05
-done
-(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { log "port $port not open"; tail -n 20 "$dir/postfix.log" >&2; exit 1; }
+wait_for_ports "$dir/postfix.log" "$port"
 log "postfix on 127.0.0.1:$port for @$domain, log $dir/postfix.log"
 
-touch "$env_file"
-tmp=$(mktemp)
-grep -v -e '^MAILSANSIO_POSTFIX_' "$env_file" > "$tmp" || true
-{
-    cat "$tmp"
-    echo "MAILSANSIO_POSTFIX_SMTP=127.0.0.1:$port"
-    echo "MAILSANSIO_POSTFIX_DOMAIN=$domain"
-    echo "MAILSANSIO_POSTFIX_MAILDIR=$dir/mail/$mailbox/Maildir"
-    echo "MAILSANSIO_POSTFIX_CA=$dir/tls/cert.pem"
-} > "$env_file"
-rm -f "$tmp"
+set_peer_env MAILSANSIO_POSTFIX_ \
+    "MAILSANSIO_POSTFIX_SMTP=127.0.0.1:$port" \
+    "MAILSANSIO_POSTFIX_DOMAIN=$domain" \
+    "MAILSANSIO_POSTFIX_MAILDIR=$dir/mail/$mailbox/Maildir" \
+    "MAILSANSIO_POSTFIX_CA=$dir/tls/cert.pem"
 grep '^MAILSANSIO_POSTFIX' "$env_file"

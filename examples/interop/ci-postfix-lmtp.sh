@@ -21,6 +21,8 @@ host=front.$domain
 log() { printf 'ci-postfix-lmtp: %s\n' "$*" >&2; }
 # shellcheck source=examples/interop/packages.sh
 . "$(dirname "$0")/packages.sh"
+# shellcheck source=examples/interop/peer-lib.sh
+. "$(dirname "$0")/peer-lib.sh"
 
 # --- packages: Postfix without a system configuration, no daemon started by apt ----------
 echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections
@@ -28,21 +30,14 @@ install_packages postfix openssl
 
 conf=$dir/conf
 # --- stop an earlier instance ---------------------------------------------------------------
-if [ -s "$dir/queue/pid/master.pid" ]; then
-    postfix -c "$conf" stop >/dev/null 2>&1 || true
-    for _ in $(seq 100); do [ -s "$dir/queue/pid/master.pid" ] || break; sleep 0.05; done
-fi
+stop_postfix "$dir" "$conf"
 rm -rf "$dir"
 mkdir -p "$conf" "$dir/queue" "$dir/data" "$dir/tls"
 chmod 755 "$dir"
 chown postfix "$dir/data"
 
 # --- a self-signed end-entity certificate (smtp-send trusts it directly with --ca) ----------
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
-    -subj "/CN=$host" -addext "subjectAltName=DNS:$host,DNS:localhost,IP:127.0.0.1" \
-    -addext "basicConstraints=critical,CA:FALSE" -addext "extendedKeyUsage=serverAuth" \
-    -keyout "$dir/tls/key.pem" -out "$dir/tls/cert.pem" 2>/dev/null
-chmod 600 "$dir/tls/key.pem"
+self_signed_cert "$dir/tls" "$host" "DNS:$host,DNS:localhost,IP:127.0.0.1"
 
 # --- configuration: the domain goes to mailserver by LMTP, nothing else -----------------------
 # The README's "Using it with Postfix or Dovecot" shows the two lines that matter:
@@ -111,23 +106,13 @@ if ! postfix -c "$conf" start </dev/null >/dev/null 2>&1; then
     tail -n 20 "$dir/postfix.log" >&2 || true
     exit 1
 fi
-for _ in $(seq 200); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-    sleep 0.05
-done
-(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { log "port $port not open"; tail -n 20 "$dir/postfix.log" >&2; exit 1; }
+wait_for_ports "$dir/postfix.log" "$port"
 log "postfix on 127.0.0.1:$port for @$domain, by LMTP to 127.0.0.1:$lmtp_port, log $dir/postfix.log"
 
-touch "$env_file"
-tmp=$(mktemp)
-grep -v -e '^MAILSANSIO_LMTP_POSTFIX_' "$env_file" > "$tmp" || true
-{
-    cat "$tmp"
-    echo "MAILSANSIO_LMTP_POSTFIX_SMTP=127.0.0.1:$port"
-    echo "MAILSANSIO_LMTP_POSTFIX_DOMAIN=$domain"
-    echo "MAILSANSIO_LMTP_POSTFIX_LMTP=127.0.0.1:$lmtp_port"
-    echo "MAILSANSIO_LMTP_POSTFIX_LOG=$dir/postfix.log"
-    echo "MAILSANSIO_LMTP_POSTFIX_CA=$dir/tls/cert.pem"
-} > "$env_file"
-rm -f "$tmp"
+set_peer_env MAILSANSIO_LMTP_POSTFIX_ \
+    "MAILSANSIO_LMTP_POSTFIX_SMTP=127.0.0.1:$port" \
+    "MAILSANSIO_LMTP_POSTFIX_DOMAIN=$domain" \
+    "MAILSANSIO_LMTP_POSTFIX_LMTP=127.0.0.1:$lmtp_port" \
+    "MAILSANSIO_LMTP_POSTFIX_LOG=$dir/postfix.log" \
+    "MAILSANSIO_LMTP_POSTFIX_CA=$dir/tls/cert.pem"
 grep '^MAILSANSIO_LMTP_POSTFIX' "$env_file"
