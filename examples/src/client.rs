@@ -72,6 +72,32 @@ fn secs(d: Duration) -> String {
     }
 }
 
+/// Resolves `host` to the first of its addresses at `port`; a failed lookup, or one without an
+/// address, is [`Exit::TempFail`].
+pub async fn resolve(host: &str, port: u16) -> Result<SocketAddr, Failure> {
+    match tokio::net::lookup_host((host, port)).await {
+        Ok(mut addrs) => addrs
+            .next()
+            .ok_or_else(|| Failure::new(Exit::TempFail, format!("{}: no address", safe(host)))),
+        Err(e) => Err(Failure::new(Exit::TempFail, format!("{}: {e}", safe(host)))),
+    }
+}
+
+/// The TLS client set-up for `host`: the connector for `--ca FILE` / `--insecure` (a `--ca`
+/// that cannot be read is [`Exit::NoInput`]) and the name to check the certificate against (a
+/// host that is no DNS name or IP address is [`Exit::Usage`]).
+pub fn tls_for_host(
+    host: &str,
+    ca: Option<&Path>,
+    insecure: bool,
+) -> Result<(TlsConnector, ServerName<'static>), Failure> {
+    let connector = crate::tls::connector(ca, insecure)
+        .map_err(|e| Failure::new(Exit::NoInput, format!("--ca: {e}")))?;
+    let name = crate::tls::server_name(host)
+        .map_err(|_| Failure::new(Exit::Usage, format!("bad host name {}", safe(host))))?;
+    Ok((connector, name))
+}
+
 /// Connects: TCP, then the implicit TLS handshake or the wait for a plaintext greeting.
 pub async fn connect(c: &Connect<'_>) -> Result<Conn, Failure> {
     let Connect { host, addr, .. } = *c;

@@ -359,24 +359,13 @@ async fn run(args: Args) -> Exit {
     let Ok(user) = Username::try_from(args.user.as_str()) else {
         return usage("bad user name".to_owned());
     };
-    let connector = match examples::tls::connector(args.ca.as_deref(), args.insecure) {
-        Ok(c) => c,
-        Err(e) => return Failure::new(Exit::NoInput, format!("--ca: {e}")).report(PROGRAM),
+    let (connector, name) = match client::tls_for_host(&host, args.ca.as_deref(), args.insecure) {
+        Ok(set_up) => set_up,
+        Err(f) => return f.report(PROGRAM),
     };
-    let Ok(name) = examples::tls::server_name(&host) else {
-        return usage(format!("bad host name {}", safe(&host)));
-    };
-    let addr = match tokio::net::lookup_host((host.as_str(), port)).await {
-        Ok(mut addrs) => match addrs.next() {
-            Some(a) => a,
-            None => {
-                return Failure::new(Exit::TempFail, format!("{}: no address", safe(&host)))
-                    .report(PROGRAM);
-            }
-        },
-        Err(e) => {
-            return Failure::new(Exit::TempFail, format!("{}: {e}", safe(&host))).report(PROGRAM);
-        }
+    let addr = match client::resolve(&host, port).await {
+        Ok(a) => a,
+        Err(f) => return f.report(PROGRAM),
     };
     let conn = match client::connect(&Connect {
         host: &host,

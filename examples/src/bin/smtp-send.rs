@@ -359,17 +359,9 @@ async fn via_server(args: &Args, server: &str, message: &[u8]) -> Exit {
         Ok(hp) => hp,
         Err(e) => return Failure::new(Exit::Usage, safe(&e)).report(PROGRAM),
     };
-    let addr = match tokio::net::lookup_host((host.as_str(), port)).await {
-        Ok(mut addrs) => match addrs.next() {
-            Some(a) => a,
-            None => {
-                return Failure::new(Exit::TempFail, format!("{}: no address", safe(&host)))
-                    .report(PROGRAM);
-            }
-        },
-        Err(e) => {
-            return Failure::new(Exit::TempFail, format!("{}: {e}", safe(&host))).report(PROGRAM);
-        }
+    let addr = match client::resolve(&host, port).await {
+        Ok(a) => a,
+        Err(f) => return f.report(PROGRAM),
     };
     match send_to(args, addr, &host, tls_for(args, port), &args.to, message).await {
         Ok(report) => summarise(&host, &args.to, &report),
