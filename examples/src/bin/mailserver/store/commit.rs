@@ -55,7 +55,7 @@ pub(super) fn start() -> mpsc::Sender<Job> {
                     while let Ok(first) = rx.recv() {
                         let mut batch = vec![first];
                         batch.extend(rx.try_iter());
-                        round(batch, &number);
+                        round(batch, Some(&number));
                     }
                 })
         });
@@ -117,7 +117,7 @@ fn number(account: &Account, folder: &std::path::Path) {
 
 /// One round: every file fsynced, renamed, every directory fsynced once, then the answers;
 /// then the folders go to the numberer.
-fn round(batch: Vec<Job>, number: &mpsc::Sender<(Account, PathBuf)>) {
+fn round(batch: Vec<Job>, number: Option<&mpsc::Sender<(Account, PathBuf)>>) {
     let files: Vec<&fs::File> = batch
         .iter()
         .flat_map(|j| &j.files)
@@ -183,7 +183,9 @@ fn round(batch: Vec<Job>, number: &mpsc::Sender<(Account, PathBuf)>) {
         let _ = job.done.send(result);
     }
     for folder in folders {
-        let _ = number.send(folder);
+        if let Some(number) = number {
+            let _ = number.send(folder);
+        }
     }
 }
 
@@ -199,10 +201,6 @@ impl Store {
     /// receiver says when (and whether) they are: only then may the delivery be answered.
     /// On failure the messages are removed.
     pub(crate) fn commit(&self, files: Vec<Staged>) -> oneshot::Receiver<io::Result<()>> {
-        self.commit_job(files, true)
-    }
-
-    fn commit_job(&self, files: Vec<Staged>, number: bool) -> oneshot::Receiver<io::Result<()>> {
         let (done, rx) = oneshot::channel();
         if files.is_empty() {
             let _ = done.send(Ok(()));
@@ -210,7 +208,7 @@ impl Store {
         }
         if let Err(mpsc::SendError(job)) = self.shared.committer().send(Job {
             files,
-            number,
+            number: true,
             done,
         }) {
             job.files.into_iter().for_each(Staged::abandon);
@@ -221,16 +219,24 @@ impl Store {
         rx
     }
 
-    /// [`Self::commit`], waiting (blocking I/O; not on an async thread), and the UIDs given
-    /// before it returns.
+    /// [`Self::commit`] done here and now (blocking I/O; the slow paths: LMTP, bounces),
+    /// with the UIDs given before it returns.
     pub(crate) fn commit_blocking(&self, files: Vec<Staged>) -> io::Result<()> {
         let folders: Vec<(Account, PathBuf)> = files
             .iter()
             .map(|s| (s.account.clone(), s.folder()))
             .collect();
-        self.commit_job(files, false)
-            .blocking_recv()
-            .unwrap_or_else(|_| Err(io::Error::other("the committer stopped")))?;
+        let (done, mut rx) = oneshot::channel();
+        round(
+            vec![Job {
+                files,
+                number: false,
+                done,
+            }],
+            None,
+        );
+        rx.try_recv()
+            .unwrap_or_else(|_| Err(io::Error::other("no result")))?;
         for (account, folder) in folders {
             number(&account, &folder);
         }
