@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Idle logged-in POP3S connections: the mailserver's PSS per connection.
+
+Starts a release mailserver on 127.0.0.1 (a throwaway data directory), opens N POP3S
+connections (TLS, USER/PASS, then idle) from this one process, and reads the server's
+PSS (/proc/PID/smaps_rollup) before, at N/2 and at N. Prints kB per connection (the
+slope between N/2 and N, and the average over all N).
+
+    benches/system/idle_pss.py [N]        # default 1000
+    MAILSERVER=path benches/system/idle_pss.py 1000
+
+Loopback only, bounded: N connections, a 120 s limit for opening them.
+"""
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BINARY = os.environ.get("MAILSERVER", os.path.join(ROOT, "target", "release", "mailserver"))
+N = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pss_kb(pid):
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    return 0
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="mailsansio-pss-")
+    users = os.path.join(work, "users")
+    with open(users, "w") as f:
+        # POP3 locks the maildrop: one user per connection.
+        f.write("".join(f"user{i}:bench-password\n" for i in range(N)))
+    ports = {name: free_port() for name in
+             ["smtp", "submission", "smtps", "pop3", "pop3s", "imap", "imaps"]}
+    args = [BINARY, "--data", os.path.join(work, "data"), "--users", users,
+            "--domain", "bench.test", "--listen", "127.0.0.1", "--dns", "127.0.0.1:9",
+            "--max-connections", str(N + 100), "--max-per-address", str(N + 100)]
+    for name, port in ports.items():
+        args += [f"--{name}-port", str(port)]
+    log = open(os.path.join(work, "server.log"), "w")
+    server = subprocess.Popen(args, stdout=log, stderr=log)
+    conns = []
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", ports["pop3s"]), 1).close()
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise SystemExit("mailserver did not start")
+                time.sleep(0.05)
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE  # loopback benchmark: the server's own test CA
+
+        def login(i):
+            raw = socket.create_connection(("127.0.0.1", ports["pop3s"]), 10)
+            s = ctx.wrap_socket(raw, server_hostname="localhost")
+            f = s.makefile("rb")
+            assert f.readline().startswith(b"+OK")
+            s.sendall(f"USER user{i}\r\n".encode())
+            assert f.readline().startswith(b"+OK")
+            s.sendall(b"PASS bench-password\r\n")
+            line = f.readline()
+            assert line.startswith(b"+OK"), line
+            return s, f
+
+        time.sleep(0.5)
+        base = pss_kb(server.pid)
+        stop = time.time() + 120
+        points = {}
+        with ThreadPoolExecutor(16) as pool:
+            for target in (N // 2, N):
+                conns += list(pool.map(login, range(len(conns), target)))
+                if time.time() > stop:
+                    raise SystemExit("too slow")
+                time.sleep(1.0)
+                points[target] = pss_kb(server.pid)
+        half, full = points[N // 2], points[N]
+        print(f"idle POP3S, logged in: {N} connections")
+        print(f"  PSS: {base} kB at start, {half} kB at {N // 2}, {full} kB at {N}")
+        print(f"  per connection: {(full - half) / (N - N // 2):.1f} kB (slope), "
+              f"{(full - base) / N:.1f} kB (average)")
+    finally:
+        for s, f in conns:
+            try:
+                s.close()
+            except OSError:
+                pass
+        server.terminate()
+        server.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
