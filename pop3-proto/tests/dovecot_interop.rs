@@ -15,19 +15,16 @@
 )]
 #![allow(clippy::disallowed_methods)] // the driver reads the real clock
 
-use mail_sansio::testing::PeersEnv;
-use std::io::{Read, Write};
+use mail_sansio::testing::{BlockingConn as Conn, PeersEnv};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use mail_sansio::Session;
 use pop3_proto::{
     Client, ClientConfig, ClientEvent, CommandKind, MessageNumber, Password, TlsMode, Username,
 };
-use rustls::pki_types::ServerName;
-use rustls::{ClientConnection, StreamOwned};
 
 /// Dovecot sessions of different tests must not interleave (DELE changes the maildrop).
 static LOCK: Mutex<()> = Mutex::new(());
@@ -54,52 +51,6 @@ fn peer() -> Peer {
         user: get("MAILSANSIO_DOVECOT_POP3_USER").unwrap_or_else(|| "test".into()),
         pass: get("MAILSANSIO_DOVECOT_POP3_PASS").unwrap_or_else(|| "secret".into()),
         maildir: env.require("MAILSANSIO_DOVECOT_POP3_MAILDIR").into(),
-    }
-}
-
-enum Conn {
-    Plain(TcpStream),
-    Tls(Box<StreamOwned<ClientConnection, TcpStream>>),
-    Gone,
-}
-
-impl Conn {
-    fn tls(tcp: TcpStream, ca: &Path) -> Self {
-        let mut roots = rustls::RootCertStore::empty();
-        let pem = std::fs::read(ca).unwrap();
-        for cert in rustls_pemfile::certs(&mut &pem[..]) {
-            roots.add(cert.unwrap()).unwrap();
-        }
-        let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-        let name = ServerName::try_from("localhost").unwrap();
-        let conn = ClientConnection::new(Arc::new(config), name).unwrap();
-        let mut stream = StreamOwned::new(conn, tcp);
-        while stream.conn.is_handshaking() {
-            stream.conn.complete_io(&mut stream.sock).unwrap();
-        }
-        Self::Tls(Box::new(stream))
-    }
-
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        match self {
-            Self::Plain(s) => s.read(buf),
-            Self::Tls(s) => s.read(buf),
-            Self::Gone => Ok(0),
-        }
-    }
-
-    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        match self {
-            Self::Plain(s) => s.write_all(buf),
-            Self::Tls(s) => s.write_all(buf).and_then(|()| s.flush()),
-            Self::Gone => Ok(()),
-        }
     }
 }
 
@@ -147,10 +98,7 @@ impl Driver {
             // Parsing may have produced bytes to send (PASS after USER, SASL responses).
             self.flush();
             if self.client.wants_tls() {
-                let Conn::Plain(tcp) = std::mem::replace(&mut self.conn, Conn::Gone) else {
-                    panic!("TLS twice");
-                };
-                self.conn = Conn::tls(tcp, &self.ca);
+                self.conn.upgrade(&self.ca);
                 self.client.handle_tls_established(Instant::now());
                 continue;
             }

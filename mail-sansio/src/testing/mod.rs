@@ -9,6 +9,8 @@
 //! - [`PeersEnv`]: what the interop scripts say about the real peers they started.
 //! - `codec` (feature `testing-codec`): feeds tokio-util codecs in pieces, directly or through
 //!   a real `Framed`.
+//! - `BlockingConn` (feature `testing-tls`): a blocking TCP or rustls connection for interop
+//!   tests against real servers.
 
 mod clock;
 #[cfg(feature = "testing-codec")]
@@ -16,8 +18,12 @@ pub mod codec;
 mod pair;
 mod peers;
 pub mod strategies;
+#[cfg(feature = "testing-tls")]
+mod tls;
 pub mod trace;
 
 pub use clock::FakeClock;
 pub use pair::{Direction, Pair, PairError, Side};
 pub use peers::PeersEnv;
+#[cfg(feature = "testing-tls")]
+pub use tls::BlockingConn;
