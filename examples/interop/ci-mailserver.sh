@@ -45,34 +45,9 @@ self_signed_cert "$dir/tls" "mx.$domain" "DNS:mx.$domain,IP:127.0.0.1"
 
 # --- configuration: one virtual domain into one Maildir, nothing else ---------------------
 printf '@%s %s/Maildir/\n' "$domain" "$mailbox" > "$conf/vmailbox"
-cat > "$conf/main.cf" <<CONF
-compatibility_level = 3.6
-queue_directory = $dir/queue
-data_directory = $dir/data
-command_directory = /usr/sbin
-daemon_directory = /usr/lib/postfix/sbin
-shlib_directory = /usr/lib/postfix
-meta_directory = /etc/postfix
-mail_owner = postfix
-setgid_group = postdrop
-maillog_file = $dir/postfix.log
-# Postfix writes its own log only under an allowed prefix (default /var).
-maillog_file_prefixes = $dir
-myhostname = mx.$domain
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-biff = no
-mydestination =
-local_recipient_maps =
-alias_maps =
-alias_database =
-relay_domains =
-local_transport = error:local delivery is off
-default_transport = error:outbound mail is off
-relay_transport = error:outbound mail is off
-smtp_dns_support_level = disabled
-smtpd_relay_restrictions = reject_unauth_destination
+{
+    postfix_main_cf "$dir" "mx.$domain"
+    cat <<CONF
 virtual_mailbox_domains = $domain
 virtual_mailbox_maps = texthash:$conf/vmailbox
 virtual_mailbox_base = $dir/mail
@@ -83,30 +58,11 @@ smtpd_tls_security_level = may
 smtpd_tls_chain_files = $dir/tls/key.pem, $dir/tls/cert.pem
 smtpd_tls_received_header = yes
 CONF
-{
-    printf '127.0.0.1:%s inet n - n - - smtpd\n' "$port"
-    # The internal services a receiving, locally delivering Postfix needs.
-    for svc in "pickup unix n - n 60 1 pickup" "cleanup unix n - n - 0 cleanup" \
-        "qmgr unix n - n 300 1 qmgr" "tlsmgr unix - - n 1000? 1 tlsmgr" \
-        "rewrite unix - - n - - trivial-rewrite" "bounce unix - - n - 0 bounce" \
-        "defer unix - - n - 0 bounce" "trace unix - - n - 0 bounce" \
-        "verify unix - - n - 1 verify" "flush unix n - n 1000? 0 flush" \
-        "proxymap unix - - n - - proxymap" "proxywrite unix - - n - 1 proxymap" \
-        "showq unix n - n - - showq" "error unix - - n - - error" \
-        "retry unix - - n - - error" "discard unix - - n - - discard" \
-        "virtual unix - n n - - virtual" "anvil unix - - n - 1 anvil" \
-        "scache unix - - n - 1 scache" "postlog unix-dgram n - n - 1 postlogd"; do
-        printf '%s\n' "$svc"
-    done
-} > "$conf/master.cf"
-# Postfix holds off reading configuration files modified in the last seconds: backdate them.
-touch -d "@$(( $(date +%s) - 10 ))" "$conf/main.cf" "$conf/master.cf" "$conf/vmailbox"
-
-if ! postfix -c "$conf" start </dev/null >/dev/null 2>&1; then
-    log "postfix failed to start:"
-    tail -n 20 "$dir/postfix.log" >&2 || true
-    exit 1
-fi
+} > "$conf/main.cf"
+# Local Maildir delivery, and TLS.
+postfix_master_cf "$port" "virtual unix - n n - - virtual" \
+    "tlsmgr unix - - n 1000? 1 tlsmgr" "proxywrite unix - - n - 1 proxymap" > "$conf/master.cf"
+start_postfix "$dir" "$conf" "$conf/main.cf" "$conf/master.cf" "$conf/vmailbox"
 wait_for_ports "$dir/postfix.log" "$port"
 log "postfix on 127.0.0.1:$port for @$domain, log $dir/postfix.log"
 

@@ -44,35 +44,10 @@ self_signed_cert "$dir/tls" "$host" "DNS:$host,DNS:localhost,IP:127.0.0.1"
 # virtual_mailbox_domains and virtual_transport. virtual_mailbox_maps is left empty so that
 # Postfix accepts every address of the domain and mailserver decides (550 5.1.1 for an
 # unknown user); a real set-up lists the users there so Postfix refuses them at RCPT.
-cat > "$conf/main.cf" <<CONF
-compatibility_level = 3.6
-queue_directory = $dir/queue
-data_directory = $dir/data
-command_directory = /usr/sbin
-daemon_directory = /usr/lib/postfix/sbin
-shlib_directory = /usr/lib/postfix
-meta_directory = /etc/postfix
-mail_owner = postfix
-setgid_group = postdrop
+{
+    postfix_main_cf "$dir" "$host"
+    cat <<CONF
 syslog_name = postfix-lmtp
-maillog_file = $dir/postfix.log
-# Postfix writes its own log only under an allowed prefix (default /var).
-maillog_file_prefixes = $dir
-myhostname = $host
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-biff = no
-mydestination =
-local_recipient_maps =
-alias_maps =
-alias_database =
-relay_domains =
-local_transport = error:local delivery is off
-default_transport = error:outbound mail is off
-relay_transport = error:outbound mail is off
-smtp_dns_support_level = disabled
-smtpd_relay_restrictions = reject_unauth_destination
 virtual_mailbox_domains = $domain
 virtual_mailbox_maps =
 virtual_transport = lmtp:inet:127.0.0.1:$lmtp_port
@@ -82,30 +57,11 @@ smtpd_tls_received_header = yes
 # Bounces to the test's senders go nowhere (error transport); keep the queue short.
 bounce_queue_lifetime = 0
 CONF
-{
-    printf '127.0.0.1:%s inet n - n - - smtpd\n' "$port"
-    # The internal services a receiving Postfix needs, and the LMTP client.
-    for svc in "pickup unix n - n 60 1 pickup" "cleanup unix n - n - 0 cleanup" \
-        "qmgr unix n - n 300 1 qmgr" "tlsmgr unix - - n 1000? 1 tlsmgr" \
-        "rewrite unix - - n - - trivial-rewrite" "bounce unix - - n - 0 bounce" \
-        "defer unix - - n - 0 bounce" "trace unix - - n - 0 bounce" \
-        "verify unix - - n - 1 verify" "flush unix n - n 1000? 0 flush" \
-        "proxymap unix - - n - - proxymap" "proxywrite unix - - n - 1 proxymap" \
-        "showq unix n - n - - showq" "error unix - - n - - error" \
-        "retry unix - - n - - error" "discard unix - - n - - discard" \
-        "lmtp unix - - n - - lmtp" "anvil unix - - n - 1 anvil" \
-        "scache unix - - n - 1 scache" "postlog unix-dgram n - n - 1 postlogd"; do
-        printf '%s\n' "$svc"
-    done
-} > "$conf/master.cf"
-# Postfix holds off reading configuration files modified in the last seconds: backdate them.
-touch -d "@$(( $(date +%s) - 10 ))" "$conf/main.cf" "$conf/master.cf"
-
-if ! postfix -c "$conf" start </dev/null >/dev/null 2>&1; then
-    log "postfix failed to start:"
-    tail -n 20 "$dir/postfix.log" >&2 || true
-    exit 1
-fi
+} > "$conf/main.cf"
+# The LMTP client, and TLS.
+postfix_master_cf "$port" "lmtp unix - - n - - lmtp" \
+    "tlsmgr unix - - n 1000? 1 tlsmgr" "proxywrite unix - - n - 1 proxymap" > "$conf/master.cf"
+start_postfix "$dir" "$conf" "$conf/main.cf" "$conf/master.cf"
 wait_for_ports "$dir/postfix.log" "$port"
 log "postfix on 127.0.0.1:$port for @$domain, by LMTP to 127.0.0.1:$lmtp_port, log $dir/postfix.log"
 

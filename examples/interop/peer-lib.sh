@@ -131,3 +131,69 @@ set_peer_env() {
 default_peer_env() {
     grep -q "^${1%%=*}=" "$env_file" || printf '%s\n' "$1" >> "$env_file"
 }
+
+# postfix_main_cf DIR HOSTNAME: prints the main.cf lines every throwaway Postfix shares: its
+# queue, data and log under DIR, loopback only, no local delivery, no outbound mail, relaying
+# refused. The caller adds its own lines (virtual_mailbox_domains and where mail goes).
+postfix_main_cf() {
+    cat <<CONF
+compatibility_level = 3.6
+queue_directory = $1/queue
+data_directory = $1/data
+command_directory = /usr/sbin
+daemon_directory = /usr/lib/postfix/sbin
+shlib_directory = /usr/lib/postfix
+meta_directory = /etc/postfix
+mail_owner = postfix
+setgid_group = postdrop
+maillog_file = $1/postfix.log
+# Postfix writes its own log only under an allowed prefix (default /var).
+maillog_file_prefixes = $1
+myhostname = $2
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+biff = no
+mydestination =
+local_recipient_maps =
+alias_maps =
+alias_database =
+relay_domains =
+local_transport = error:local delivery is off
+default_transport = error:outbound mail is off
+relay_transport = error:outbound mail is off
+smtp_dns_support_level = disabled
+smtpd_relay_restrictions = reject_unauth_destination
+CONF
+}
+
+# postfix_master_cf PORT SERVICE...: prints a master.cf with smtpd on 127.0.0.1:PORT, the
+# internal services a receiving Postfix needs, and the SERVICE lines given (e.g. "virtual unix -
+# n n - - virtual" for local Maildir delivery, "lmtp unix - - n - - lmtp" for LMTP).
+postfix_master_cf() {
+    printf '127.0.0.1:%s inet n - n - - smtpd\n' "$1"
+    shift
+    printf '%s\n' "pickup unix n - n 60 1 pickup" "cleanup unix n - n - 0 cleanup" \
+        "qmgr unix n - n 300 1 qmgr" "rewrite unix - - n - - trivial-rewrite" \
+        "bounce unix - - n - 0 bounce" "defer unix - - n - 0 bounce" \
+        "trace unix - - n - 0 bounce" "verify unix - - n - 1 verify" \
+        "flush unix n - n 1000? 0 flush" "proxymap unix - - n - - proxymap" \
+        "showq unix n - n - - showq" "error unix - - n - - error" \
+        "retry unix - - n - - error" "discard unix - - n - - discard" \
+        "anvil unix - - n - 1 anvil" "scache unix - - n - 1 scache" \
+        "postlog unix-dgram n - n - 1 postlogd" "$@"
+}
+
+# start_postfix DIR CONF FILE...: backdates the configuration FILEs (Postfix holds off reading
+# files modified in the last seconds) and starts Postfix; on failure logs the tail of
+# DIR/postfix.log and exits.
+start_postfix() {
+    local dir=$1 conf=$2
+    shift 2
+    touch -d "@$(( $(date +%s) - 10 ))" "$@"
+    if ! postfix -c "$conf" start </dev/null >/dev/null 2>&1; then
+        log "postfix failed to start:"
+        tail -n 20 "$dir/postfix.log" >&2 || true
+        exit 1
+    fi
+}
