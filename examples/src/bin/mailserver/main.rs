@@ -10,8 +10,10 @@
 //! | 2110 | POP3, STLS required before login |
 //! | 2995 | POP3 over implicit TLS |
 //!
-//! Mail for `NAME@DOMAIN` goes to `DATA/NAME/Maildir/new` (written to `incoming/`, fsynced,
-//! renamed; the 250 reply comes after that), with Return-Path and Received fields.
+//! Mail for `NAME@DOMAIN` goes to `DATA/NAME/Maildir/new` (written once into the Maildir's
+//! `tmp/`, then fsynced, renamed and the directory fsynced by a group commit shared with
+//! the other deliveries of the moment; the 250 reply comes after that, see
+//! `store/commit.rs`), with Return-Path and Received fields.
 //! `postmaster@DOMAIN` goes to the user `postmaster`, else to the first user. Mail for other
 //! domains is refused on 2525 (`550 5.7.1`); from authenticated clients on the submission
 //! ports it is spooled and delivered by MX lookup with opportunistic STARTTLS, retried with
