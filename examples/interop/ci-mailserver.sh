@@ -62,7 +62,7 @@ CONF
 # Local Maildir delivery, and TLS.
 postfix_master_cf "$port" "virtual unix - n n - - virtual" \
     "tlsmgr unix - - n 1000? 1 tlsmgr" "proxywrite unix - - n - 1 proxymap" > "$conf/master.cf"
-start_postfix "$dir" "$conf" "$conf/main.cf" "$conf/master.cf" "$conf/vmailbox"
+postfix_start "$dir" "$conf" "$conf/main.cf" "$conf/master.cf" "$conf/vmailbox"
 wait_for_ports "$dir/postfix.log" "$port"
 log "postfix on 127.0.0.1:$port for @$domain, log $dir/postfix.log"
 

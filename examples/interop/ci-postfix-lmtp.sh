@@ -61,7 +61,7 @@ CONF
 # The LMTP client, and TLS.
 postfix_master_cf "$port" "lmtp unix - - n - - lmtp" \
     "tlsmgr unix - - n 1000? 1 tlsmgr" "proxywrite unix - - n - 1 proxymap" > "$conf/master.cf"
-start_postfix "$dir" "$conf" "$conf/main.cf" "$conf/master.cf"
+postfix_start "$dir" "$conf" "$conf/main.cf" "$conf/master.cf"
 wait_for_ports "$dir/postfix.log" "$port"
 log "postfix on 127.0.0.1:$port for @$domain, by LMTP to 127.0.0.1:$lmtp_port, log $dir/postfix.log"
 

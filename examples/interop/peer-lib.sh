@@ -184,10 +184,10 @@ postfix_master_cf() {
         "postlog unix-dgram n - n - 1 postlogd" "$@"
 }
 
-# start_postfix DIR CONF FILE...: backdates the configuration FILEs (Postfix holds off reading
+# postfix_start DIR CONF FILE...: backdates the configuration FILEs (Postfix holds off reading
 # files modified in the last seconds) and starts Postfix; on failure logs the tail of
 # DIR/postfix.log and exits.
-start_postfix() {
+postfix_start() {
     local dir=$1 conf=$2
     shift 2
     touch -d "@$(( $(date +%s) - 10 ))" "$@"
