@@ -22,12 +22,14 @@ sessions=${SESSIONS:-20}
 only=${ONLY:-both} # both, ours, postfix
 ms_port=${MS_PORT:-25031}
 pf_port=${PF_PORT:-25032}
-work=${TMPDIR:-/tmp}/mailsansio-ingest-bench
+work=${TMPDIR:-/tmp}/mailsansio-ingest-bench.$$
 domain=bench.test
 source_bin=${SMTP_SOURCE:-smtp-source}
 command -v "$source_bin" >/dev/null || source_bin=/usr/sbin/smtp-source
 
 log() { printf 'ingest: %s\n' "$*" >&2; }
+# shellcheck source=examples/interop/peer-lib.sh
+. "$root/examples/interop/peer-lib.sh"
 
 # CPU seconds (user + system) used so far by process $1 and everything under it, the reaped
 # children included (their time is in the parent's cutime/cstime).
@@ -92,7 +94,9 @@ start_mailserver() {
         > "$work/ms/server.log" 2>&1 &
     ms_pid=$!
     for _ in $(seq 200); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$ms_port") 2>/dev/null && return 0
+        # Still ours: a port held by someone else makes it exit.
+        kill -0 "$ms_pid" 2>/dev/null || break
+        (exec 3<>"/dev/tcp/127.0.0.1/$ms_port") 2>/dev/null && kill -0 "$ms_pid" 2>/dev/null && return 0
         sleep 0.05
     done
     log "mailserver did not start:"; tail "$work/ms/server.log" >&2; exit 1
@@ -100,41 +104,17 @@ start_mailserver() {
 
 start_postfix() {
     local dir=$work/postfix conf=$work/postfix/conf
-    if [ -s "$dir/queue/pid/master.pid" ]; then postfix -c "$conf" stop >/dev/null 2>&1 || true; fi
+    stop_postfix "$dir" "$conf"
     rm -rf "$dir" && mkdir -p "$conf" "$dir/queue" "$dir/data" "$dir/mail"
     chmod 755 "$dir"; chown postfix "$dir/data"
     local uid gid
     uid=$(id -u nobody); gid=$(id -g nobody)
     chown nobody:"$gid" "$dir/mail"
     printf 'user@%s user/Maildir/\n' "$domain" > "$conf/vmailbox"
-    cat > "$conf/main.cf" <<CONF
-compatibility_level = 3.6
-queue_directory = $dir/queue
-data_directory = $dir/data
-command_directory = /usr/sbin
-daemon_directory = /usr/lib/postfix/sbin
-shlib_directory = /usr/lib/postfix
-meta_directory = /etc/postfix
-mail_owner = postfix
-setgid_group = postdrop
+    {
+        postfix_main_cf "$dir" "mx.$domain"
+        cat <<CONF
 syslog_name = postfix-bench
-maillog_file = $dir/postfix.log
-maillog_file_prefixes = $dir
-myhostname = mx.$domain
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-biff = no
-mydestination =
-local_recipient_maps =
-alias_maps =
-alias_database =
-relay_domains =
-local_transport = error:local delivery is off
-default_transport = error:outbound mail is off
-relay_transport = error:outbound mail is off
-smtp_dns_support_level = disabled
-smtpd_relay_restrictions = reject_unauth_destination
 virtual_mailbox_domains = $domain
 virtual_mailbox_maps = texthash:$conf/vmailbox
 virtual_mailbox_base = $dir/mail
@@ -143,27 +123,12 @@ virtual_gid_maps = static:$gid
 virtual_minimum_uid = $uid
 message_size_limit = 20971520
 CONF
-    {
-        printf '127.0.0.1:%s inet n - n - - smtpd\n' "$pf_port"
-        for svc in "pickup unix n - n 60 1 pickup" "cleanup unix n - n - 0 cleanup" \
-            "qmgr unix n - n 300 1 qmgr" "rewrite unix - - n - - trivial-rewrite" \
-            "bounce unix - - n - 0 bounce" "defer unix - - n - 0 bounce" \
-            "trace unix - - n - 0 bounce" "verify unix - - n - 1 verify" \
-            "flush unix n - n 1000? 0 flush" "proxymap unix - - n - - proxymap" \
-            "showq unix n - n - - showq" "error unix - - n - - error" \
-            "retry unix - - n - - error" "discard unix - - n - - discard" \
-            "virtual unix - n n - - virtual" "anvil unix - - n - 1 anvil" \
-            "scache unix - - n - 1 scache" "postlog unix-dgram n - n - 1 postlogd"; do
-            printf '%s\n' "$svc"
-        done
-    } > "$conf/master.cf"
-    touch -d "@$(( $(date +%s) - 10 ))" "$conf/main.cf" "$conf/master.cf" "$conf/vmailbox"
-    postfix -c "$conf" start </dev/null >/dev/null 2>&1 || { log "postfix failed"; tail "$dir/postfix.log" >&2; exit 1; }
-    for _ in $(seq 200); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$pf_port") 2>/dev/null && break
-        sleep 0.05
-    done
+    } > "$conf/main.cf"
+    postfix_master_cf "$pf_port" "virtual unix - n n - - virtual" > "$conf/master.cf"
+    postfix_start "$dir" "$conf" "$conf/main.cf" "$conf/master.cf" "$conf/vmailbox"
+    wait_for_ports "$dir/postfix.log" "$pf_port"
     pf_pid=$(tr -d ' \n' < "$dir/queue/pid/master.pid")
+    kill -0 "$pf_pid" 2>/dev/null || { log "postfix is not running"; exit 1; }
     # The Maildir appears with the first delivery.
     mkdir -p "$dir/mail/user/Maildir/new"; chown -R nobody:"$gid" "$dir/mail/user"
 }
