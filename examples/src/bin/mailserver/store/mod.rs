@@ -229,7 +229,12 @@ impl Store {
         let field = return_path_field(return_path);
         let staged = self.stage_delivery(
             users,
-            || Ok(io::Read::chain(field.as_bytes(), std::fs::File::open(file)?)),
+            || {
+                Ok(io::Read::chain(
+                    field.as_bytes(),
+                    std::fs::File::open(file)?,
+                ))
+            },
             None,
         )?;
         Ok(self.commit_blocking(staged)?)
