@@ -91,12 +91,17 @@ fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
 
 /// A TLS acceptor for a server certificate chain and key in PEM files.
 pub fn acceptor(cert: &Path, key: &Path) -> io::Result<TlsAcceptor> {
-    let config = ServerConfig::builder_with_provider(provider())
+    let mut config = ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(invalid)?
         .with_no_client_auth()
         .with_single_cert(load_certs(cert)?, load_key(key)?)
         .map_err(invalid)?;
+    // No TLS 1.3 session tickets. rustls queues them at the end of the handshake and sends
+    // them with the first reply, in the same segment; a client that polls its socket for
+    // readiness (offlineimap's imaplib2) then finds the reply already inside OpenSSL's buffer
+    // and waits forever. The servers keep no resumption state worth a ticket anyway.
+    config.send_tls13_tickets = 0;
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
