@@ -7,12 +7,10 @@
 mod common;
 mod mailserver_support;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
 
-use common::MailServer;
+use common::{MailServer, run_mailserver};
 use mailserver_support::{Client, capa_mechanisms, pop3s};
 
 /// A line no file of the data directory may hold once the message is stored.
@@ -79,59 +77,6 @@ fn retrieve(server: &MailServer, user: &str, password: &str, n: u32) -> Output {
         .env("POP3_PASSWORD", password)
         .output()
         .unwrap()
-}
-
-/// `mailserver ARGS` with `stdin`.
-fn mailserver(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mailserver"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
-/// Stops the server and starts it again on the same ports and data directory, with `extra`.
-fn restart(server: &mut MailServer, extra: &[&str]) {
-    let _ = server.child.kill();
-    let _ = server.child.wait();
-    let log = std::fs::OpenOptions::new()
-        .append(true)
-        .open(server.dir.join("server.log"))
-        .unwrap();
-    server.child = Command::new(env!("CARGO_BIN_EXE_mailserver"))
-        .arg("--data")
-        .arg(server.data())
-        .arg("--users")
-        .arg(server.dir.join("users"))
-        .args(["--smtp-port", &server.smtp.to_string()])
-        .args(["--submission-port", &server.submission.to_string()])
-        .args(["--smtps-port", &server.smtps.to_string()])
-        .args(["--pop3-port", &server.pop3.to_string()])
-        .args(["--pop3s-port", &server.pop3s.to_string()])
-        .args(["--imap-port", &server.imap.to_string()])
-        .args(["--imaps-port", &server.imaps.to_string()])
-        .args(["--domain", &server.domain.clone()])
-        .args(extra)
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    // The old process may still hold a port for a moment.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while server.log().matches("listening: pop3s").count() < 2 {
-        assert!(Instant::now() < deadline, "no restart:\n{}", server.log());
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    server.wait_ready();
 }
 
 #[test]
@@ -245,20 +190,20 @@ fn a_password_change_keeps_the_mail_readable() {
     let users = server.dir.join("users");
     let (d, u) = (data.to_str().unwrap(), users.to_str().unwrap());
     // A wrong old password changes nothing.
-    let out = mailserver(
+    let out = run_mailserver(
         &["--data", d, "--users", u, "passwd", "alice"],
         "nope\nnew-password\n",
     );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("wrong password"));
     // adduser cannot set a password the key would not open.
-    let out = mailserver(
+    let out = run_mailserver(
         &["--data", d, "--users", u, "--encrypt", "adduser", "alice"],
         "x\n",
     );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("passwd alice"));
-    let out = mailserver(
+    let out = run_mailserver(
         &["--data", d, "--users", u, "passwd", "alice"],
         "old-password\nnew-password\n",
     );
@@ -273,10 +218,7 @@ fn a_password_change_keeps_the_mail_readable() {
     assert!(!entry.contains("password"));
 
     // The server reads the users file at start.
-    restart(
-        &mut server,
-        &["--dns", "127.0.0.1:9", "--encrypt", "--auth-delay", "100ms"],
-    );
+    server.restart(&["--dns", "127.0.0.1:9", "--encrypt", "--auth-delay", "100ms"]);
     // The messages' files were not touched: only the key was re-encrypted.
     for (path, bytes) in &before {
         assert_eq!(&std::fs::read(path).unwrap(), bytes, "{}", path.display());
@@ -316,7 +258,7 @@ fn a_hashed_user_gets_a_key_at_adduser_and_mail_waits_for_users_without_one() {
     std::fs::create_dir_all(&dir).unwrap();
     let (data, users) = (dir.join("data"), dir.join("users"));
     let (d, u) = (data.to_str().unwrap(), users.to_str().unwrap());
-    let out = mailserver(
+    let out = run_mailserver(
         &["--data", d, "--users", u, "--encrypt", "adduser", "carol"],
         "pw-c\n",
     );

@@ -6,12 +6,11 @@
 mod common;
 mod mailserver_support;
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant, SystemTime};
+use std::process::Command;
+use std::time::{Duration, SystemTime};
 
-use common::{MailServer, need};
+use common::{MailServer, need, run_mailserver};
 use mailserver_support::Client;
 
 const DAY: Duration = Duration::from_secs(86_400);
@@ -42,58 +41,6 @@ fn deliver(server: &MailServer, rcpt: &str, body: &[u8]) {
 fn age(path: &Path, age: Duration) {
     let f = std::fs::File::options().write(true).open(path).unwrap();
     f.set_modified(SystemTime::now() - age).unwrap();
-}
-
-/// `mailserver ARGS` with `stdin`.
-fn mailserver(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mailserver"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
-/// Stops the server and starts it again on the same ports and data directory, with `extra`.
-fn restart(server: &mut MailServer, extra: &[&str]) {
-    let _ = server.child.kill();
-    let _ = server.child.wait();
-    let log = std::fs::OpenOptions::new()
-        .append(true)
-        .open(server.dir.join("server.log"))
-        .unwrap();
-    server.child = Command::new(env!("CARGO_BIN_EXE_mailserver"))
-        .arg("--data")
-        .arg(server.data())
-        .arg("--users")
-        .arg(server.dir.join("users"))
-        .args(["--smtp-port", &server.smtp.to_string()])
-        .args(["--submission-port", &server.submission.to_string()])
-        .args(["--smtps-port", &server.smtps.to_string()])
-        .args(["--pop3-port", &server.pop3.to_string()])
-        .args(["--pop3s-port", &server.pop3s.to_string()])
-        .args(["--imap-port", &server.imap.to_string()])
-        .args(["--imaps-port", &server.imaps.to_string()])
-        .args(["--domain", &server.domain.clone()])
-        .args(extra)
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while server.log().matches("listening: pop3s").count() < 2 {
-        assert!(Instant::now() < deadline, "no restart:\n{}", server.log());
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    server.wait_ready();
 }
 
 #[test]
@@ -143,10 +90,7 @@ fn retention_deletes_only_what_is_older() {
         age(&eml, days * DAY);
     }
 
-    restart(
-        &mut server,
-        &["--dns", "127.0.0.1:9", "--encrypt", "--retain-days", "7"],
-    );
+    server.restart(&["--dns", "127.0.0.1:9", "--encrypt", "--retain-days", "7"]);
     let left = server.maildir_files("alice");
     assert_eq!(left, recent, "{}", server.log());
     assert!(server.maildir_files("bob").is_empty());
@@ -192,7 +136,7 @@ fn the_audit_log_has_every_act_and_no_content() {
     let run = |args: &[&str], stdin: &str| {
         let mut all = vec!["--data", d, "--users", u, "--encrypt"];
         all.extend_from_slice(args);
-        let out = mailserver(&all, stdin);
+        let out = run_mailserver(&all, stdin);
         assert!(
             out.status.success(),
             "{args:?}: {}",
@@ -267,9 +211,9 @@ fn export_round_trips_through_python_mailbox() {
     let data = server.data();
     let d = data.to_str().unwrap();
     // A wrong password gets nothing.
-    let out = mailserver(&["--data", d, "export", "alice"], "secret-b\n");
+    let out = run_mailserver(&["--data", d, "export", "alice"], "secret-b\n");
     assert!(!out.status.success() && out.stdout.is_empty());
-    let out = mailserver(&["--data", d, "export", "alice"], "secret-a\n");
+    let out = run_mailserver(&["--data", d, "export", "alice"], "secret-a\n");
     assert!(
         out.status.success(),
         "{}",

@@ -242,3 +242,60 @@ impl Drop for FakeDns {
         let _ = self.child.wait();
     }
 }
+
+/// `mailserver ARGS` with `stdin` (for the subcommands: adduser, passwd, export, ...).
+pub fn run_mailserver(args: &[&str], stdin: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mailserver"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+impl MailServer {
+    /// Stops the server and starts it again on the same ports and data directory, with
+    /// `extra` flags.
+    pub fn restart(&mut self, extra: &[&str]) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let log = std::fs::OpenOptions::new()
+            .append(true)
+            .open(self.dir.join("server.log"))
+            .unwrap();
+        self.child = Command::new(env!("CARGO_BIN_EXE_mailserver"))
+            .arg("--data")
+            .arg(self.data())
+            .arg("--users")
+            .arg(self.dir.join("users"))
+            .args(["--smtp-port", &self.smtp.to_string()])
+            .args(["--submission-port", &self.submission.to_string()])
+            .args(["--smtps-port", &self.smtps.to_string()])
+            .args(["--pop3-port", &self.pop3.to_string()])
+            .args(["--pop3s-port", &self.pop3s.to_string()])
+            .args(["--imap-port", &self.imap.to_string()])
+            .args(["--imaps-port", &self.imaps.to_string()])
+            .args(["--domain", &self.domain.clone()])
+            .args(extra)
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        // The old process may still hold a port for a moment.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.log().matches("listening: pop3s").count() < 2 {
+            assert!(Instant::now() < deadline, "no restart:\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.wait_ready();
+    }
+}
