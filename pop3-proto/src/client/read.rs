@@ -1,9 +1,12 @@
 //! Reading the server's answers and matching them to the commands in flight.
 
+use std::sync::LazyLock;
+
 use mail_sansio::dot::{BodyFrame, DotUnstuffer};
 use mail_sansio::line::Frame;
+use memchr::memmem::Finder;
 
-use super::{Client, ClientEvent, Op, Reading};
+use super::{BODY_PIECE, Client, ClientEvent, Op, Reading};
 use crate::capability::{Capabilities, Capability};
 use crate::command::{AuthResponse, Command, CommandKind};
 use crate::config::TlsMode;
@@ -11,8 +14,13 @@ use crate::error::{Error, ParseError};
 use crate::response::{Response, ScanListing, Status, StatusLine, UniqueIdListing};
 use crate::state::State;
 
+/// What a body's terminator looks like from the LF that ends the line before it.
+static TERMINATOR: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\n.\r\n"));
+
 impl Client {
     pub(super) fn next_event(&mut self) -> Result<Option<ClientEvent>, Error> {
+        // Whatever happens here, the quiet length is worked out again on the way out.
+        self.quiet = 0;
         loop {
             if let Some(event) = self.events.pop_front() {
                 return Ok(Some(event));
@@ -45,13 +53,58 @@ impl Client {
                     self.fail(Error::UnexpectedEof { state });
                     continue;
                 }
+                self.set_quiet();
                 return Ok(None);
             }
         }
     }
 
+    /// Nothing was left to report with the input as it is: until what one more octet may
+    /// change, `poll_event` answers `None` without looking (see [`Client::quiet`]).
+    fn set_quiet(&mut self) {
+        self.quiet = self.input.len().saturating_add(1);
+        (self.quiet_limit, self.quiet_body) = match self.reading {
+            Reading::Body(_) => (BODY_PIECE, true),
+            _ => (self.framer.max_line(), false),
+        };
+    }
+
+    /// Whether a body may end within `input` (which comes right after `consumed` octets of
+    /// it): its terminator `CRLF.CRLF` may be split between what the unstuffer took and
+    /// what is left, so the input either holds `LF.CRLF` or starts with a tail of the
+    /// terminator that ends in its LF. The search goes on where the last one stopped, so
+    /// each octet is searched about once.
+    fn body_may_end(&mut self, consumed: u64) -> bool {
+        let input = &self.input[..];
+        if [&b"\n"[..], b"\r\n", b".\r\n"]
+            .iter()
+            .any(|tail| input.starts_with(tail))
+        {
+            return true;
+        }
+        let from = usize::try_from(self.body_searched.saturating_sub(consumed))
+            .unwrap_or(usize::MAX)
+            .min(input.len())
+            .saturating_sub(3);
+        // A terminator found stays in the input until the body is read up to it: the next
+        // search starts there again.
+        let found = TERMINATOR.find(input.get(from..).unwrap_or_default());
+        let searched = found.map_or(input.len(), |i| from + i);
+        self.body_searched = consumed.saturating_add(searched as u64);
+        found.is_some()
+    }
+
     /// Takes one unit off the input; false when more input is needed.
     fn step(&mut self) -> bool {
+        if let Reading::Body(unstuffer) = &self.reading {
+            // Small pieces of body are held until they add up to `BODY_PIECE` octets (or the
+            // body may end in them, or the input ends), so that small reads do not come out
+            // as as many `Data` events.
+            let consumed = unstuffer.consumed();
+            if !self.eof && self.input.len() < BODY_PIECE && !self.body_may_end(consumed) {
+                return false;
+            }
+        }
         if let Reading::Body(unstuffer) = &mut self.reading {
             match unstuffer.next_frame(&mut self.input) {
                 None => return false,
@@ -257,6 +310,7 @@ impl Client {
                 self.ok_text = s.text;
                 self.collecting = Capabilities::default();
                 self.reading = if body {
+                    self.body_searched = 0;
                     Reading::Body(DotUnstuffer::new(self.config.body_bare_newline))
                 } else {
                     Reading::Lines
