@@ -167,7 +167,7 @@ pub mod state;
 pub mod types;
 
 pub use client::{Client, ClientConfig, ClientEvent, ClientLimits, ClientState, Envelope, Stage};
-pub use command::{Command, ParseOptions};
+pub use command::{Command, CommandRef, ParseOptions};
 pub use config::{Extensions, ServerConfig, ServerLimits, TlsMode};
 pub use ehlo::{Capability, EhloReply};
 pub use error::{Error, InvalidValue, ParseError, ParseErrorKind, SendError};

@@ -49,18 +49,6 @@ pub(crate) fn number(
     Ok(value)
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-
-/// Nonzero exactly when the word `x` holds a zero byte.
-#[inline(always)]
-fn has_zero_byte(x: u64) -> u64 {
-    x.wrapping_sub(ONES) & !x & HIGHS
-}
-
-const CRS: u64 = ONES * 0x0d;
-const LFS: u64 = ONES * 0x0a;
-
 /// Up to eight octets as an array, the missing ones `fill`.
 #[inline(always)]
 fn padded(octets: &[u8], fill: u8) -> [u8; 8] {
@@ -69,35 +57,6 @@ fn padded(octets: &[u8], fill: u8) -> [u8; 8] {
         *w = o;
     }
     word
-}
-
-/// What a line's bytes hold: `forbidden` is the first CR, LF or NUL, `ascii` says every byte
-/// is ASCII (then every slice of the line is UTF-8 without checking it again).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct LineClass {
-    pub(crate) forbidden: Option<(usize, u8)>,
-    pub(crate) ascii: bool,
-}
-
-/// Classifies a command line, eight bytes per step in plain `u64` arithmetic; the exact
-/// position of a forbidden byte is only searched when there is one.
-#[inline(always)]
-pub(crate) fn classify(line: &[u8]) -> LineClass {
-    let (words, tail) = line.as_chunks::<8>();
-    let (mut bad, mut or) = (0u64, 0u64);
-    for w in words.iter().map(|w| u64::from_le_bytes(*w)) {
-        bad |= has_zero_byte(w) | has_zero_byte(w ^ CRS) | has_zero_byte(w ^ LFS);
-        or |= w;
-    }
-    if !tail.is_empty() {
-        let w = u64::from_le_bytes(padded(tail, b' '));
-        bad |= has_zero_byte(w) | has_zero_byte(w ^ CRS) | has_zero_byte(w ^ LFS);
-        or |= w;
-    }
-    LineClass {
-        forbidden: if bad == 0 { None } else { find_forbidden(line) },
-        ascii: or & HIGHS == 0,
-    }
 }
 
 /// Whether `keyword` is `word` (upper-case letters, digits and `-` only) in any case. Letters are

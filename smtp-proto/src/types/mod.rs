@@ -1,16 +1,23 @@
 //! Validated values: every value that reaches the wire is checked when built, so encoding
 //! cannot fail and CR, LF and NUL can never be smuggled inside an argument.
 
+mod borrowed;
 mod params;
+mod params_ref;
 mod path;
 mod small;
 
 use std::fmt;
 use std::net::IpAddr;
 
+pub use borrowed::{DomainRef, ForwardPathRef, MailboxRef, ReversePathRef};
 pub use params::{
     Body, DeliverBy, DeliverByMode, MailAuth, MailParameters, Notify, Orcpt, Parameter,
     RcptParameters, Ret, Rrvs,
+};
+pub use params_ref::{
+    MailAuthRef, MailParametersRef, OrcptRef, OtherIter, OtherParameters, RcptParametersRef,
+    RrvsRef,
 };
 pub use path::{ForwardPath, Mailbox, ReversePath};
 
@@ -36,13 +43,6 @@ impl Text {
 
     pub(crate) fn from_trusted(s: &str) -> Self {
         Self(small::SmallStr::new(s))
-    }
-
-    /// Text from octets already checked to hold no CR, LF or NUL; `utf8` says they are known
-    /// to be UTF-8 (an ASCII line). `None` if they are not UTF-8.
-    #[inline(always)]
-    pub(crate) fn from_checked_bytes(bytes: &[u8], utf8: bool) -> Option<Self> {
-        small::SmallStr::from_bytes(bytes, utf8).ok().map(Self)
     }
 }
 

@@ -4,20 +4,17 @@ use std::fmt;
 
 use bytes::BytesMut;
 
-use crate::error::{InvalidValue, ParseError, ParseErrorKind};
-use crate::parse::class::{ASCII, ATEXT, KEYWORD, VALUE, class};
+use crate::error::InvalidValue;
+#[cfg(test)]
+use crate::error::ParseError;
+use crate::parse::class::{ASCII, VALUE, class};
 use crate::parse::{self, xtext};
 
-/// An ASCII `atext` byte, as in an ORCPT address type.
-const ATEXT_ASCII: u16 = ATEXT | ASCII;
-
 use super::Text;
+use super::params_ref::{self, MAX_ORCPT};
+#[cfg(test)]
+use super::params_ref::{MailParametersRef, RcptParametersRef};
 use super::small::SplitStr;
-
-/// RFC 3461 §4.4: ENVID is at most 100 characters.
-const MAX_ENVID: usize = 100;
-/// RFC 3461 §4.2: ORCPT is at most 500 characters.
-const MAX_ORCPT: usize = 500;
 
 /// `BODY=` (RFC 6152 §2, RFC 3030 §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -155,17 +152,17 @@ impl Orcpt {
     }
 
     /// Joins the checked parts, inline when short.
-    fn from_parts(addr_type: &str, address: &str) -> Self {
+    pub(super) fn from_parts(addr_type: &str, address: &str) -> Self {
         Self {
             text: SplitStr::join(addr_type, b';', address),
         }
     }
 
     /// `addr-type;address` with nothing encoded, ASCII, split at `semi`.
-    fn from_ascii(v: &[u8], semi: usize) -> Option<Self> {
-        SplitStr::from_bytes(v, semi, true)
-            .ok()
-            .map(|text| Self { text })
+    pub(super) fn from_checked(v: &[u8], semi: usize) -> Self {
+        Self {
+            text: SplitStr::from_checked(v, semi),
+        }
     }
 
     fn is_utf8_type(&self) -> bool {
@@ -188,7 +185,7 @@ pub struct Rrvs {
     clippy::box_collection,
     reason = "one thin pointer keeps the parameters small"
 )]
-pub struct DateTime(Box<String>);
+pub struct DateTime(pub(super) Box<String>);
 
 impl DateTime {
     /// The date-time as sent.
@@ -214,8 +211,8 @@ impl TryFrom<&str> for DateTime {
 /// A parameter this crate does not type, kept as sent: `esmtp-keyword ["=" esmtp-value]`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Parameter {
-    keyword: String,
-    value: Option<String>,
+    pub(super) keyword: String,
+    pub(super) value: Option<String>,
 }
 
 impl Parameter {
@@ -262,14 +259,7 @@ fn is_keyword(b: &[u8]) -> bool {
 
 /// `esmtp-value = 1*(%d33-60 / %d62-126 / UTF8-non-ascii)`: every byte above SP but DEL and `=`.
 fn is_value(b: &[u8]) -> bool {
-    is_value_of(b, b.iter().fold(VALUE | ASCII, |acc, &c| acc & class(c)))
-}
-
-/// [`is_value`] given the classes all of `b`'s bytes share.
-fn is_value_of(b: &[u8], classes: u16) -> bool {
-    !b.is_empty()
-        && classes & VALUE != 0
-        && (classes & ASCII != 0 || std::str::from_utf8(b).is_ok())
+    params_ref::is_value_of(b, b.iter().fold(VALUE | ASCII, |acc, &c| acc & class(c)))
 }
 
 /// The parameters of MAIL FROM, typed.
@@ -316,227 +306,11 @@ pub struct RcptParameters {
     pub other: Vec<Parameter>,
 }
 
-fn err(kind: ParseErrorKind, offset: usize) -> ParseError {
-    ParseError::new(kind, offset, "esmtp-param")
-}
-
-/// ```text
-/// Mail-parameters = esmtp-param *(SP esmtp-param)
-/// esmtp-param     = esmtp-keyword ["=" esmtp-value]
-/// esmtp-keyword   = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-")
-/// ```
-/// Yields (offset, keyword, value) for each parameter, in one pass over the bytes; repeated
-/// spaces are tolerated.
-#[inline(always)]
-fn each_param<'a>(
-    input: &'a [u8],
-    mut f: impl FnMut(usize, &'a [u8], Option<&'a [u8]>) -> Result<(), ParseError>,
-) -> Result<(), ParseError> {
-    let mut here = 0;
-    while let Some(rest) = input.get(here..).filter(|r| !r.is_empty()) {
-        let key_len = rest
-            .iter()
-            .position(|&b| class(b) & KEYWORD == 0)
-            .unwrap_or(rest.len());
-        let (key, after) = rest.split_at_checked(key_len).unwrap_or_default();
-        let key_ok = key.first().is_some_and(u8::is_ascii_alphanumeric);
-        match after.split_first() {
-            None | Some((b' ', _)) if key.is_empty() => here += 1,
-            None | Some((b' ', _)) if key_ok => {
-                f(here, key, None)?;
-                here += key_len + 1;
-            }
-            Some((b'=', tail)) if key_ok => {
-                // The value runs to the next space; its bytes are classified on the way.
-                let (mut end, mut classes) = (tail.len(), VALUE | ASCII);
-                for (i, &b) in tail.iter().enumerate() {
-                    if b == b' ' {
-                        end = i;
-                        break;
-                    }
-                    classes &= class(b);
-                }
-                let value = tail.get(..end).unwrap_or_default();
-                if !is_value_of(value, classes) {
-                    if let Some((_, b)) = parse::find_forbidden(value) {
-                        return Err(err(ParseErrorKind::ForbiddenByte(b), here));
-                    }
-                    return Err(err(ParseErrorKind::Syntax, here + key_len + 1));
-                }
-                f(here, key, Some(value))?;
-                here += key_len + 1 + value.len() + 1;
-            }
-            _ => return Err(err(ParseErrorKind::Syntax, here)),
-        }
-    }
-    Ok(())
-}
-
-#[inline(always)]
-fn set<T>(slot: &mut Option<T>, value: T, name: &'static str, at: usize) -> Result<(), ParseError> {
-    if slot.is_some() {
-        return Err(err(ParseErrorKind::DuplicateParameter(name), at));
-    }
-    *slot = Some(value);
-    Ok(())
-}
-
-fn flag(
-    slot: &mut bool,
-    value: Option<&[u8]>,
-    name: &'static str,
-    at: usize,
-) -> Result<(), ParseError> {
-    if value.is_some() {
-        return Err(err(ParseErrorKind::InvalidParameter(name), at));
-    }
-    if *slot {
-        return Err(err(ParseErrorKind::DuplicateParameter(name), at));
-    }
-    *slot = true;
-    Ok(())
-}
-
-fn need<'a>(
-    value: Option<&'a [u8]>,
-    name: &'static str,
-    at: usize,
-) -> Result<&'a [u8], ParseError> {
-    value.ok_or(err(ParseErrorKind::InvalidParameter(name), at))
-}
-
-fn to_string(value: &[u8]) -> String {
-    String::from_utf8_lossy(value).into_owned()
-}
-
-fn keep(other: &mut Vec<Parameter>, key: &[u8], value: Option<&[u8]>) {
-    other.push(Parameter {
-        keyword: to_string(key),
-        value: value.map(to_string),
-    });
-}
-
 impl MailParameters {
     /// `Mail-parameters = esmtp-param *(SP esmtp-param)`.
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn parse(input: &[u8]) -> Result<Self, ParseError> {
-        let mut p = Self::default();
-        each_param(input, |at, key, value| {
-            let bad = |name| err(ParseErrorKind::InvalidParameter(name), at);
-            match key.len() {
-                4 if parse::is_word(key, b"SIZE") => {
-                    let v = need(value, "SIZE", at)?;
-                    let n = parse::number(v, 20, "SIZE", "size-value")
-                        .map_err(|e| e.shifted(at + 5))?;
-                    set(&mut p.size, n, "SIZE", at)
-                }
-                4 if parse::is_word(key, b"BODY") => {
-                    let v = need(value, "BODY", at)?;
-                    let b = if parse::is_word(v, b"7BIT") {
-                        Body::SevenBit
-                    } else if parse::is_word(v, b"8BITMIME") {
-                        Body::EightBitMime
-                    } else if parse::is_word(v, b"BINARYMIME") {
-                        Body::BinaryMime
-                    } else {
-                        return Err(bad("BODY"));
-                    };
-                    set(&mut p.body, b, "BODY", at)
-                }
-                8 if parse::is_word(key, b"SMTPUTF8") => {
-                    flag(&mut p.smtputf8, value, "SMTPUTF8", at)
-                }
-                10 if parse::is_word(key, b"REQUIRETLS") => {
-                    flag(&mut p.requiretls, value, "REQUIRETLS", at)
-                }
-                3 if parse::is_word(key, b"RET") => {
-                    let v = need(value, "RET", at)?;
-                    let r = if parse::is_word(v, b"FULL") {
-                        Ret::Full
-                    } else if parse::is_word(v, b"HDRS") {
-                        Ret::Headers
-                    } else {
-                        return Err(bad("RET"));
-                    };
-                    set(&mut p.ret, r, "RET", at)
-                }
-                5 if parse::is_word(key, b"ENVID") => {
-                    let v = xtext::decode(need(value, "ENVID", at)?, false)
-                        .map_err(|_| bad("ENVID"))?;
-                    if v.chars().count() > MAX_ENVID {
-                        return Err(err(
-                            ParseErrorKind::TooLong {
-                                what: "ENVID",
-                                limit: MAX_ENVID,
-                            },
-                            at,
-                        ));
-                    }
-                    set(&mut p.envid, Text::from_trusted(&v), "ENVID", at)
-                }
-                4 if parse::is_word(key, b"AUTH") => {
-                    let v = need(value, "AUTH", at)?;
-                    let a = if v == b"<>" {
-                        MailAuth::Unknown
-                    } else {
-                        MailAuth::Identity(Text::from_trusted(
-                            &xtext::decode(v, false).map_err(|_| bad("AUTH"))?,
-                        ))
-                    };
-                    set(&mut p.auth, a, "AUTH", at)
-                }
-                11 if parse::is_word(key, b"MT-PRIORITY") => {
-                    let v = need(value, "MT-PRIORITY", at)?;
-                    let (neg, digits) = match v.split_first() {
-                        Some((b'-', rest)) => (true, rest),
-                        Some((b'+', rest)) => (false, rest),
-                        _ => (false, v),
-                    };
-                    let n = match digits {
-                        [d @ b'0'..=b'9'] => (d - b'0') as i8,
-                        _ => return Err(bad("MT-PRIORITY")),
-                    };
-                    set(
-                        &mut p.mt_priority,
-                        if neg { -n } else { n },
-                        "MT-PRIORITY",
-                        at,
-                    )
-                }
-                7 if parse::is_word(key, b"HOLDFOR") => {
-                    let v = need(value, "HOLDFOR", at)?;
-                    let n = parse::number(v, 9, "HOLDFOR", "holdfor-value")
-                        .map_err(|e| e.shifted(at + 8))?;
-                    set(
-                        &mut p.hold_for,
-                        u32::try_from(n).map_err(|_| bad("HOLDFOR"))?,
-                        "HOLDFOR",
-                        at,
-                    )
-                }
-                9 if parse::is_word(key, b"HOLDUNTIL") => {
-                    let v = need(value, "HOLDUNTIL", at)?;
-                    if !parse::is_date_time(v) {
-                        return Err(bad("HOLDUNTIL"));
-                    }
-                    set(
-                        &mut p.hold_until,
-                        DateTime(Box::new(to_string(v))),
-                        "HOLDUNTIL",
-                        at,
-                    )
-                }
-                2 if parse::is_word(key, b"BY") => {
-                    let v = need(value, "BY", at)?;
-                    set(&mut p.by, parse_by(v).ok_or(bad("BY"))?, "BY", at)
-                }
-                _ => {
-                    keep(&mut p.other, key, value);
-                    Ok(())
-                }
-            }
-        })?;
-        Ok(p)
+        MailParametersRef::parse(input).map(MailParametersRef::into_owned)
     }
 
     /// Writes ` KEY=value` for every parameter set, typed ones first.
@@ -605,136 +379,11 @@ fn encode_other(other: &[Parameter], out: &mut BytesMut) {
     }
 }
 
-/// `by-value = by-time ";" by-mode [ by-trace ]`, `by-time = ["-" / "+"] 1*9digit`,
-/// `by-mode = "N" / "R"`, `by-trace = "T"` (RFC 2852 §4).
-fn parse_by(v: &[u8]) -> Option<DeliverBy> {
-    let semi = memchr::memchr(b';', v)?;
-    let (time, rest) = (v.get(..semi)?, v.get(semi + 1..)?);
-    let (neg, digits) = match time.split_first() {
-        Some((b'-', r)) => (true, r),
-        Some((b'+', r)) => (false, r),
-        _ => (false, time),
-    };
-    let n = i32::try_from(parse::number(digits, 9, "BY", "by-time").ok()?).ok()?;
-    let (mode, trace) = match rest {
-        [m] => (*m, false),
-        [m, b'T' | b't'] => (*m, true),
-        _ => return None,
-    };
-    let mode = match mode {
-        b'N' | b'n' => DeliverByMode::Notify,
-        b'R' | b'r' => DeliverByMode::Return,
-        _ => return None,
-    };
-    Some(DeliverBy {
-        seconds: if neg { -n } else { n },
-        mode,
-        trace,
-    })
-}
-
 impl RcptParameters {
     /// `Rcpt-parameters = esmtp-param *(SP esmtp-param)`.
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn parse(input: &[u8]) -> Result<Self, ParseError> {
-        let mut p = Self::default();
-        each_param(input, |at, key, value| {
-            let bad = |name| err(ParseErrorKind::InvalidParameter(name), at);
-            match key.len() {
-                6 if parse::is_word(key, b"NOTIFY") => {
-                    let v = need(value, "NOTIFY", at)?;
-                    let n = if parse::is_word(v, b"NEVER") {
-                        Notify::Never
-                    } else {
-                        let (mut s, mut f, mut d) = (false, false, false);
-                        for item in v.split(|&b| b == b',') {
-                            let slot = if parse::is_word(item, b"SUCCESS") {
-                                &mut s
-                            } else if parse::is_word(item, b"FAILURE") {
-                                &mut f
-                            } else if parse::is_word(item, b"DELAY") {
-                                &mut d
-                            } else {
-                                return Err(bad("NOTIFY"));
-                            };
-                            if *slot {
-                                return Err(bad("NOTIFY"));
-                            }
-                            *slot = true;
-                        }
-                        Notify::On {
-                            success: s,
-                            failure: f,
-                            delay: d,
-                        }
-                    };
-                    set(&mut p.notify, n, "NOTIFY", at)
-                }
-                5 if parse::is_word(key, b"ORCPT") => {
-                    let v = need(value, "ORCPT", at)?;
-                    let semi = v.iter().position(|&b| b == b';').ok_or(bad("ORCPT"))?;
-                    let (ty, addr) = (
-                        v.get(..semi).unwrap_or_default(),
-                        v.get(semi + 1..).unwrap_or_default(),
-                    );
-                    let type_ok =
-                        !ty.is_empty() && ty.iter().all(|&b| class(b) & ATEXT_ASCII == ATEXT_ASCII);
-                    let o = if type_ok && xtext::is_plain(addr) {
-                        // Nothing encoded: `v` is already `addr-type;address`, all ASCII.
-                        if addr.len() > MAX_ORCPT {
-                            return Err(bad("ORCPT"));
-                        }
-                        Orcpt::from_ascii(v, semi).ok_or(bad("ORCPT"))?
-                    } else {
-                        let unicode = ty.eq_ignore_ascii_case(b"utf-8");
-                        let addr = xtext::decode(addr, unicode).map_err(|e| match e.kind {
-                            ParseErrorKind::ForbiddenByte(b) => {
-                                err(ParseErrorKind::ForbiddenByte(b), at)
-                            }
-                            _ => bad("ORCPT"),
-                        })?;
-                        let ty = std::str::from_utf8(ty).map_err(|_| bad("ORCPT"))?;
-                        if !type_ok || addr.len() > MAX_ORCPT {
-                            return Err(bad("ORCPT"));
-                        }
-                        Orcpt::from_parts(ty, &addr)
-                    };
-                    set(&mut p.orcpt, o, "ORCPT", at)
-                }
-                4 if parse::is_word(key, b"RRVS") => {
-                    let v = need(value, "RRVS", at)?;
-                    let (dt, action) = match v.split_last() {
-                        Some((&a, rest))
-                            if rest.last() == Some(&b';')
-                                && matches!(a, b'C' | b'R' | b'c' | b'r') =>
-                        {
-                            (
-                                rest.get(..rest.len() - 1).unwrap_or_default(),
-                                Some(char::from(a.to_ascii_uppercase())),
-                            )
-                        }
-                        _ => (v, None),
-                    };
-                    if !parse::is_date_time(dt) {
-                        return Err(bad("RRVS"));
-                    }
-                    set(
-                        &mut p.rrvs,
-                        Rrvs {
-                            date_time: DateTime(Box::new(to_string(dt))),
-                            action,
-                        },
-                        "RRVS",
-                        at,
-                    )
-                }
-                _ => {
-                    keep(&mut p.other, key, value);
-                    Ok(())
-                }
-            }
-        })?;
-        Ok(p)
+        RcptParametersRef::parse(input).map(RcptParametersRef::into_owned)
     }
 
     /// Writes ` KEY=value` for every parameter set, typed ones first.
@@ -776,6 +425,7 @@ impl RcptParameters {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ParseErrorKind;
 
     #[test]
     fn mail_params() {
@@ -821,7 +471,7 @@ mod tests {
     fn parameter_boundaries() {
         let offsets = |input: &[u8]| {
             let mut seen = Vec::new();
-            each_param(input, |at, key, value| {
+            params_ref::each_param(input, |at, key, value| {
                 seen.push((at, key.to_vec(), value.map(<[u8]>::to_vec)));
                 Ok(())
             })

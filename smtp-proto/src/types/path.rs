@@ -4,8 +4,8 @@ use std::fmt;
 
 use bytes::BytesMut;
 
-use crate::error::{InvalidValue, ParseError, ParseErrorKind};
-use crate::parse::path::{self, RawPath};
+use crate::error::InvalidValue;
+use crate::parse::path;
 
 use super::small::SplitStr;
 
@@ -14,7 +14,7 @@ use super::small::SplitStr;
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Mailbox {
     /// The mailbox text, split at the `@`.
-    text: SplitStr<29>,
+    pub(super) text: SplitStr<29>,
 }
 
 impl Mailbox {
@@ -38,15 +38,6 @@ impl Mailbox {
     /// Whether the mailbox is pure ASCII; if not it needs SMTPUTF8 (RFC 6531 §3.4).
     pub fn is_ascii(&self) -> bool {
         self.text.as_bytes().is_ascii()
-    }
-
-    /// The mailbox `bytes` with its `@` at `at`; `utf8` says the bytes are known to be UTF-8
-    /// (they come from an ASCII line), so they need no second check.
-    #[inline(always)]
-    pub(crate) fn from_parts(bytes: &[u8], utf8: bool, at: usize) -> Result<Self, ParseError> {
-        let text = SplitStr::from_bytes(bytes, at, utf8)
-            .map_err(|_| ParseError::new(ParseErrorKind::InvalidUtf8, 0, "Mailbox"))?;
-        Ok(Self { text })
     }
 }
 
@@ -105,27 +96,6 @@ pub enum ReversePath {
 }
 
 impl ReversePath {
-    /// `Reverse-path = Path / "<>"`: decodes a path at the start of `input`; returns it and
-    /// its length.
-    #[inline(always)]
-    /// `utf8` says `input` is known to be UTF-8.
-    pub(crate) fn parse(input: &[u8], utf8: bool) -> Result<(Self, usize), ParseError> {
-        let (raw, len) = path::path(input)?;
-        let value = match raw {
-            RawPath::Null => Self::Null,
-            RawPath::Postmaster => {
-                // `<postmaster>` without a domain is only a forward path.
-                return Err(ParseError::new(ParseErrorKind::Syntax, 1, "Path"));
-            }
-            RawPath::Mailbox { start, end, at } => Self::Mailbox(Mailbox::from_parts(
-                input.get(start..end).unwrap_or_default(),
-                utf8,
-                at,
-            )?),
-        };
-        Ok((value, len))
-    }
-
     /// The mailbox, unless null.
     pub fn mailbox(&self) -> Option<&Mailbox> {
         match self {
@@ -155,23 +125,6 @@ pub enum ForwardPath {
 }
 
 impl ForwardPath {
-    /// `Forward-path = Path / "<Postmaster>"`.
-    #[inline(always)]
-    /// `utf8` says `input` is known to be UTF-8.
-    pub(crate) fn parse(input: &[u8], utf8: bool) -> Result<(Self, usize), ParseError> {
-        let (raw, len) = path::path(input)?;
-        let value = match raw {
-            RawPath::Null => return Err(ParseError::new(ParseErrorKind::Syntax, 1, "Path")),
-            RawPath::Postmaster => Self::Postmaster,
-            RawPath::Mailbox { start, end, at } => Self::Mailbox(Mailbox::from_parts(
-                input.get(start..end).unwrap_or_default(),
-                utf8,
-                at,
-            )?),
-        };
-        Ok((value, len))
-    }
-
     /// The mailbox, unless the bare postmaster.
     pub fn mailbox(&self) -> Option<&Mailbox> {
         match self {

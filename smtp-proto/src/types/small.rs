@@ -42,6 +42,19 @@ impl<const N: usize> SmallStr<N> {
         }
     }
 
+    /// Copies `bytes` already validated as UTF-8 (a borrowed view's): no second check
+    /// unless they are too long to keep inline.
+    #[inline(always)]
+    pub(crate) fn from_checked(bytes: &[u8]) -> Self {
+        match u8::try_from(bytes.len()) {
+            Ok(len) if bytes.len() <= N => Self::Inline {
+                len,
+                buf: inline_copy(bytes),
+            },
+            _ => Self::Heap(std::str::from_utf8(bytes).unwrap_or_default().into()),
+        }
+    }
+
     /// The string's bytes, without the UTF-8 check [`SmallStr::as_str`] repeats.
     pub(crate) fn as_bytes(&self) -> &[u8] {
         match self {
@@ -167,7 +180,7 @@ impl<const N: usize> SplitStr<N> {
     }
 
     /// Copies `bytes`, checking them as UTF-8 unless `utf8` says they are known to be.
-    #[inline(always)]
+    #[cfg(test)]
     pub(crate) fn from_bytes(
         bytes: &[u8],
         split: usize,
@@ -180,6 +193,23 @@ impl<const N: usize> SplitStr<N> {
                 buf: inline_copy(bytes),
             }),
             _ => std::str::from_utf8(bytes).map(|s| Self::new(s, split)),
+        }
+    }
+
+    /// Copies `bytes` already validated as UTF-8 (a borrowed view's), split at `split`: no
+    /// second check unless they are too long to keep inline.
+    #[inline(always)]
+    pub(crate) fn from_checked(bytes: &[u8], split: usize) -> Self {
+        match (u8::try_from(bytes.len()), u8::try_from(split)) {
+            (Ok(len), Ok(split)) if bytes.len() <= N => Self::Inline {
+                len,
+                split,
+                buf: inline_copy(bytes),
+            },
+            _ => Self::Heap {
+                text: std::str::from_utf8(bytes).unwrap_or_default().into(),
+                split,
+            },
         }
     }
 
