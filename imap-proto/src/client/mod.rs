@@ -200,6 +200,14 @@ pub struct Client {
     /// The application sent a command since the clock was last seen: the next
     /// `handle_timeout` re-arms the response timer at its `now` instead of firing.
     stale: bool,
+    /// `poll_event` has nothing to report while `input` is shorter than this (and no event
+    /// waits): the framer needs more octets first (the rest of a literal, or the end of a
+    /// line). A one-octet `handle_input` inside a line moves it on unless the octet is an LF
+    /// or the line reaches its limit, so feeding octet by octet costs an append and a few
+    /// compares per octet. 0 (no quiet) whenever anything else may have changed.
+    quiet: usize,
+    /// The quiet length is moved on only below this (the line's limit; 0 outside a line).
+    quiet_limit: usize,
 }
 
 impl Client {
@@ -243,6 +251,8 @@ impl Client {
             last_activity: now,
             idle_since: None,
             stale: false,
+            quiet: 0,
+            quiet_limit: 0,
         }
     }
 
@@ -352,6 +362,7 @@ impl Client {
         }
         self.compress_pending = false;
         self.compressed = true;
+        self.quiet = 0;
         self.input.clear();
         self.framer.reset();
         self.last_activity = now;
@@ -367,6 +378,7 @@ impl Client {
     /// go out.
     fn fail(&mut self, error: Error) -> Error {
         let error = self.error.get_or_insert(error).clone();
+        self.quiet = 0;
         self.closing = true;
         self.input.clear();
         self.queue.clear();
@@ -423,6 +435,10 @@ impl Session for Client {
         if let [byte] = bytes {
             // No length-generic copy for one octet.
             self.input.put_u8(*byte);
+            let len = self.input.len();
+            if len == self.quiet && len < self.quiet_limit && *byte != b'\n' {
+                self.quiet = len + 1;
+            }
         } else {
             self.input.extend_from_slice(bytes);
         }
@@ -430,6 +446,7 @@ impl Session for Client {
 
     fn handle_eof(&mut self, _now: Instant) {
         self.eof = true;
+        self.quiet = 0;
     }
 
     fn handle_timeout(&mut self, now: Instant) {
@@ -470,6 +487,7 @@ impl Session for Client {
         // RFC 9051 §6.2.1: forget what the server said in plaintext and ask again.
         self.tls = true;
         self.capabilities = None;
+        self.quiet = 0;
         self.input.clear();
         self.framer.reset();
         self.phase = Phase::Setup;
@@ -479,6 +497,9 @@ impl Session for Client {
 
     #[inline]
     fn poll_event(&mut self) -> Result<Option<ClientEvent>, Error> {
+        if self.input.len() < self.quiet && self.events.is_empty() {
+            return Ok(None);
+        }
         self.next_event()
     }
 

@@ -21,6 +21,8 @@ use crate::types::Tag;
 impl Client {
     /// The body of `poll_event`: one event per call, parsing only as far as needed.
     pub(super) fn next_event(&mut self) -> Result<Option<ClientEvent>, Error> {
+        // Whatever happens here, the quiet length is worked out again on the way out.
+        self.quiet = 0;
         if let Some(error) = &self.error {
             return Err(error.clone());
         }
@@ -60,7 +62,10 @@ impl Client {
                     }
                 }
                 None if self.eof => return self.on_eof(),
-                None => return Ok(None),
+                None => {
+                    (self.quiet, self.quiet_limit) = self.framer.quiet(self.input.len());
+                    return Ok(None);
+                }
             }
         }
     }

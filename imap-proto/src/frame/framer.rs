@@ -249,8 +249,24 @@ impl Framer {
         self.held.as_ref().map_or(0, Bytes::len)
     }
 
-    /// Searches the current line for its end, never past what its limits allow.
-    fn scan_line(&mut self, buf: &mut BytesMut) -> Step {
+    /// Right after [`next_frame`](Self::next_frame) returned `None` with `buf_len` octets
+    /// in the buffer: `(quiet, line_limit)`, where `next_frame` gives nothing until the
+    /// buffer holds `quiet` octets, and, when `line_limit` is not 0, nothing while only
+    /// octets other than LF are added and the buffer stays shorter than `line_limit` (inside
+    /// a line only an LF or the line's limit can end something). A session uses it to answer
+    /// `poll_event` without calling the framer for each small read.
+    pub(crate) fn quiet(&self, buf_len: usize) -> (usize, usize) {
+        let next = buf_len.saturating_add(1);
+        match self.state {
+            State::Line => (next, self.line_limit().0),
+            State::Kept { start, len, .. } => (start.saturating_add(len).max(next), 0),
+            _ => (next, 0),
+        }
+    }
+
+    /// Where the current line must have ended (after its LF) by, and the error if it has
+    /// not: the line limit, or the room left in the unit when that is less.
+    fn line_limit(&self) -> (usize, FrameErrorKind) {
         let kept = self.held_len().saturating_add(self.line_start);
         let unit_room = self.limits.max_unit.saturating_sub(kept);
         let (budget, too_long) = if unit_room < self.limits.max_line {
@@ -269,7 +285,12 @@ impl Framer {
             )
         };
         // The line's end (after its LF) may not pass `limit_end`.
-        let limit_end = self.line_start.saturating_add(budget);
+        (self.line_start.saturating_add(budget), too_long)
+    }
+
+    /// Searches the current line for its end, never past what its limits allow.
+    fn scan_line(&mut self, buf: &mut BytesMut) -> Step {
+        let (limit_end, too_long) = self.line_limit();
         loop {
             let region_end = buf.len().min(limit_end);
             let from = self.scanned.max(self.line_start).min(region_end);
