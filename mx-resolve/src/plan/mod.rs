@@ -44,7 +44,7 @@ pub(crate) use stages::{NO_TTL, ttl_of};
 
 /// One MX record: `PREFERENCE EXCHANGE`, the exchange held as `H` (an
 /// owned [`Name`] by default).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MxRecord<H = Name> {
     /// Lower is tried first.
     pub preference: u16,

@@ -5,13 +5,14 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use smallvec::SmallVec;
 
-use super::stages::{Found, NO_TTL, assign_core, order_core, ttl_of};
+use super::stages::{Found, NO_TTL, Slot, assign_core, order_core, ttl_of};
 use super::{MxRecord, Plan, cname_ttl, mx_rrset, rcode_failure};
 use crate::config::PlanConfig;
 use crate::outcome::{Diagnostic, Outcome, TempFailure};
 use crate::wire::host::{HostKind, RunMemo};
 use crate::wire::name::is_at_or_below;
 use crate::wire::record::CLASS_IN;
+use crate::wire::view::RawRecord;
 use crate::wire::{Message, MessageView, Name, NameRef, RData, RDataRef, Rcode, RecordType};
 
 /// Most CNAME steps followed on the domain inside one response.
@@ -152,12 +153,22 @@ pub fn plan_view<'a>(
         Rcode::NxDomain => return fail(Outcome::NoSuchDomain),
         other => return fail(Outcome::TempFail(rcode_failure(other))),
     }
-    // Records are noted as packed offsets (see `Packed`): one word each,
-    // written and read whole. Validation guarantees the RDATA lengths
-    // (A 4, AAAA 16, MX at least 3).
+    // Address records are noted as packed offsets (see `Packed`): one
+    // word each, written and read whole. Validation guarantees the RDATA
+    // lengths (A 4, AAAA 16, MX at least 3).
     let msg = response.bytes();
-    let mut mx_raw: SmallVec<[u128; 16]> = SmallVec::new();
-    let mut addresses: SmallVec<[u64; 32]> = SmallVec::new();
+    // The question, when it names the domain: its position settles owners
+    // compressed against it.
+    let question = response
+        .question()
+        .map(|(q, _, _)| q)
+        .filter(|q| q.eq_name(domain));
+    let question_place = question.map(|q| q.position());
+    // One pass over the answers: the domain's MX RRset (exchanges read in
+    // place, classified, and where each sits), the address records, and
+    // whether there is a CNAME to follow.
+    let mut rrset = RrSet::new();
+    let mut addresses: SmallVec<[u64; 16]> = SmallVec::new();
     let mut has_cname = false;
     for r in response.raw_records(0) {
         if r.class != CLASS_IN {
@@ -165,11 +176,10 @@ pub fn plan_view<'a>(
         }
         match RecordType(r.rtype) {
             RecordType::MX => {
-                let preference = msg
-                    .get(r.rdata..)
-                    .and_then(|d| d.first_chunk::<2>())
-                    .map_or(0, |p| u16::from_be_bytes(*p));
-                mx_raw.push(Packed::mx(r.owner, preference, r.rdata + 2, r.ttl));
+                let o = NameRef::at_offset(msg, r.owner);
+                if Some(o.position()) == question_place || o.eq_name(domain) {
+                    rrset.push(msg, &r);
+                }
             }
             RecordType::CNAME => has_cname = true,
             RecordType::A | RecordType::AAAA => {
@@ -185,7 +195,8 @@ pub fn plan_view<'a>(
             addresses.push(Packed::address(r.owner, r.rdata, v6, r.ttl));
         }
     }
-    // Follow a CNAME chain on the domain.
+    // Follow a CNAME chain on the domain; the RRset is then the one its
+    // last name owns.
     let mut owner: Option<NameRef<'_>> = None;
     let mut ttl = NO_TTL;
     if has_cname {
@@ -214,76 +225,56 @@ pub fn plan_view<'a>(
                 }
             }
         }
-    }
-    // The question, when it names the domain: its position settles owners
-    // compressed against it.
-    let question = response
-        .question()
-        .map(|(q, _, _)| q)
-        .filter(|q| q.eq_name(domain));
-    let question_place = question.map(|q| q.position());
-    let is_owner = |n: &NameRef<'_>| match owner {
-        Some(o) => *n == o,
-        None => Some(n.position()) == question_place || n.eq_name(domain),
-    };
-    // The RRset (exchanges read in place), and where each exchange sits.
-    let mut mx: SmallVec<[MxRecord<NameRef<'a>>; 8]> = SmallVec::new();
-    let mut places: SmallVec<[usize; 8]> = SmallVec::new();
-    let mut kinds: SmallVec<[HostKind; 8]> = SmallVec::new();
-    let mut memo = RunMemo::new();
-    for &word in &mx_raw {
-        let (o, preference, exchange) = Packed::unpack_mx(msg, word);
-        if is_owner(&o) {
-            ttl = ttl.min(Packed::mx_ttl(word));
-            places.push(exchange.position());
-            kinds.push(exchange.host_kind(&mut memo));
-            mx.push(MxRecord::new(preference, exchange));
+        if let Some(o) = owner {
+            rrset = RrSet::new();
+            for r in response.raw_records(0) {
+                if r.class == CLASS_IN
+                    && r.rtype == RecordType::MX.0
+                    && NameRef::at_offset(msg, r.owner) == o
+                {
+                    rrset.push(msg, &r);
+                }
+            }
         }
     }
+    let ttl = ttl.min(rrset.ttl);
     // The name an implicit MX delivers to, as the response spells it (or
     // as the caller did, when the response does not).
-    let final_name = owner.or(question).unwrap_or_else(|| NameRef::over(domain));
+    let domain_name = question.unwrap_or_else(|| NameRef::over(domain));
+    let final_name = owner.unwrap_or(domain_name);
     let mut diagnostics = Vec::new();
-    let kind_of = |i: usize, _: &NameRef<'a>| kinds.get(i).copied().unwrap_or(HostKind::Neither);
-    let stage1 = match order_core(&final_name, &mx, kind_of, config, seed, &mut diagnostics) {
+    let RrSet { mx, kinds, .. } = &rrset;
+    let kind_of = |i: usize, _: &NameRef<'a>| kinds.get(i).map_or(HostKind::Neither, |k| k.0);
+    let stage1 = match order_core(&final_name, mx, kind_of, config, seed, &mut diagnostics) {
         Ok(stage1) => stage1,
         Err(outcome) => return finish(outcome, diagnostics, ttl),
     };
     // Each address record belongs to at most one candidate (they are
     // distinct names): the one whose exchange sits at the same position,
-    // else the one whose name it spells.
-    // Where each candidate's exchange sits (usize::MAX for the implicit
-    // MX, whose owners are matched by name).
-    let mut slot_places: SmallVec<[usize; 16]> = SmallVec::new();
-    for s in &stage1.slots {
-        let place = usize::try_from(s.source).ok().and_then(|i| places.get(i));
-        slot_places.push(place.copied().unwrap_or(usize::MAX));
-    }
-    // The attached records, each tagged with its candidate.
-    let mut owned: SmallVec<[u64; 32]> = SmallVec::new();
-    for &word in &addresses {
-        let name = NameRef::at_offset(msg, Packed::low(word));
+    // else the one whose name it spells. Its word is tagged with that
+    // candidate's index ([`Packed::UNUSED`] for none).
+    let place_of = |s: &Slot| {
+        usize::try_from(s.source)
+            .ok()
+            .and_then(|i| kinds.get(i))
+            .map_or(usize::MAX, |k| k.1)
+    };
+    for word in addresses.iter_mut() {
+        let name = NameRef::at_offset(msg, Packed::low(*word));
         let at = name.position();
-        let slot = slot_places.iter().position(|&p| p == at).or_else(|| {
-            let slots = &stage1.slots;
-            slots.iter().position(|s| name == *stage1.host(s))
-        });
-        if let Some(i) = slot {
-            owned.push(Packed::with_low(word, i));
-        }
+        let slots = &stage1.slots;
+        let slot = slots
+            .iter()
+            .position(|s| place_of(s) == at)
+            .or_else(|| slots.iter().position(|s| name == *stage1.host(s)));
+        *word = Packed::with_low(*word, slot.unwrap_or(Packed::UNUSED));
     }
     let auth = header.authentic_data;
     let (outcome, addresses_ttl) = assign_core(
         &stage1,
         |i, host, out| {
-            if !config.dangerous_out_of_bailiwick_glue
-                && !is_at_or_below(|| host.labels(), || domain.labels())
-                && !is_at_or_below(|| host.labels(), || final_name.labels())
-            {
-                return Found::TempFail;
-            }
             let mut least = NO_TTL;
-            for &word in &owned {
+            for &word in addresses.iter() {
                 if Packed::low(word) != i {
                     continue;
                 }
@@ -292,14 +283,20 @@ pub fn plan_view<'a>(
                     least = least.min(Packed::address_ttl(word));
                 }
             }
-            if out.is_empty() {
-                Found::TempFail
-            } else {
-                Found::Addresses {
-                    authenticated: auth,
-                    via_cname: false,
-                    ttl: least,
-                }
+            // Glue for a host outside the domain's zone is not used (see
+            // `in_bailiwick`); checked only for a host that has some.
+            if out.is_empty()
+                || !config.dangerous_out_of_bailiwick_glue
+                    && !host.is_at_or_below(&domain_name)
+                    && !host.is_at_or_below(&final_name)
+            {
+                out.clear();
+                return Found::TempFail;
+            }
+            Found::Addresses {
+                authenticated: auth,
+                via_cname: false,
+                ttl: least,
             }
         },
         auth,
@@ -309,11 +306,45 @@ pub fn plan_view<'a>(
     finish(outcome, diagnostics, ttl.min(addresses_ttl))
 }
 
+/// The MX RRset [`plan_view`] plans from: the records (exchanges read in
+/// place), what each exchange is and where it sits, and the smallest TTL.
+struct RrSet<'a> {
+    mx: SmallVec<[MxRecord<NameRef<'a>>; 8]>,
+    kinds: SmallVec<[(HostKind, usize); 8]>,
+    memo: RunMemo,
+    ttl: u32,
+}
+
+impl<'a> RrSet<'a> {
+    /// An empty set.
+    fn new() -> Self {
+        Self {
+            mx: SmallVec::new(),
+            kinds: SmallVec::new(),
+            memo: RunMemo::new(),
+            ttl: NO_TTL,
+        }
+    }
+
+    /// Adds the MX record `r` of `msg`. A suffix shared by compression is
+    /// classified once (`memo`).
+    #[inline]
+    fn push(&mut self, msg: &'a [u8], r: &RawRecord) {
+        let preference = msg
+            .get(r.rdata..)
+            .and_then(|d| d.first_chunk::<2>())
+            .map_or(0, |p| u16::from_be_bytes(*p));
+        let exchange = NameRef::at_offset(msg, r.rdata + 2);
+        self.ttl = self.ttl.min(ttl_of(r.ttl));
+        self.kinds
+            .push((exchange.host_kind(&mut self.memo), exchange.position()));
+        self.mx.push(MxRecord::new(preference, exchange));
+    }
+}
+
 /// One record noted by [`plan_view`] as a single word: offsets in a
 /// message are below 2^16 (the parser refuses longer messages).
 ///
-/// * MX (128 bits): owner offset, preference, exchange offset (16 bits
-///   each), the TTL in bits 64 to 95.
 /// * Address (64 bits): owner offset (or, once attached, the candidate
 ///   index) in the low 16 bits, RDATA offset in the next 16, bit 32 set
 ///   for AAAA, the TTL in the 31 bits above.
@@ -322,24 +353,8 @@ pub fn plan_view<'a>(
 struct Packed;
 
 impl Packed {
-    fn mx(owner: usize, preference: u16, exchange: usize, ttl: u32) -> u128 {
-        (owner as u128 & 0xFFFF)
-            | u128::from(preference) << 16
-            | (exchange as u128 & 0xFFFF) << 32
-            | u128::from(ttl_of(ttl)) << 64
-    }
-
-    fn unpack_mx(msg: &[u8], word: u128) -> (NameRef<'_>, u16, NameRef<'_>) {
-        (
-            NameRef::at_offset(msg, (word & 0xFFFF) as usize),
-            (word >> 16) as u16,
-            NameRef::at_offset(msg, (word >> 32 & 0xFFFF) as usize),
-        )
-    }
-
-    fn mx_ttl(word: u128) -> u32 {
-        (word >> 64) as u32
-    }
+    /// The low half of an address word attached to no candidate.
+    const UNUSED: usize = 0xFFFF;
 
     fn address(owner: usize, rdata: usize, v6: bool, ttl: u32) -> u64 {
         (owner as u64 & 0xFFFF)

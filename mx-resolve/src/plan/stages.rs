@@ -211,7 +211,7 @@ pub(crate) fn order_core<'r, H: HostName>(
             let key = record.exchange.key();
             let found = match &index {
                 Some(map) => map.get(&record.exchange.to_name()).copied(),
-                None => out.iter().zip(&keys).position(|(s, &k)| {
+                None => out.iter().zip(keys.iter()).position(|(s, &k)| {
                     (k == key || k == 0 || key == 0) && host(s).same(&record.exchange)
                 }),
             };
@@ -286,12 +286,13 @@ pub(crate) fn order_core<'r, H: HostName>(
         pruned_self = true;
     }
     if out.len() > config.max_hosts {
-        for dropped in out.drain(config.max_hosts..) {
+        for dropped in out.get(config.max_hosts..).unwrap_or_default() {
             diagnostics.push(Diagnostic::SkippedTarget {
-                host: host(&dropped).to_name(),
+                host: host(dropped).to_name(),
                 reason: SkipReason::OverHostLimit,
             });
         }
+        out.truncate(config.max_hosts);
     }
     Ok(Stage1 {
         domain,
@@ -428,7 +429,9 @@ pub(crate) fn assign_core<C: Candidates>(
     let mut any_temp = false;
     let mut total = 0usize;
     let mut least_ttl = NO_TTL;
-    let mut targets: Vec<Target<C::Host>> = Vec::with_capacity(candidates.count());
+    // Allocated at the first target (a plan with none allocates nothing),
+    // with room for every candidate left.
+    let mut targets: Vec<Target<C::Host>> = Vec::new();
     // Every address already in a target, for the plan-wide dedupe, and a
     // one-word filter of them (a clear bit proves an address is new).
     let mut taken: SmallVec<[IpAddr; 16]> = SmallVec::new();
@@ -449,6 +452,9 @@ pub(crate) fn assign_core<C: Candidates>(
         };
         // Built in place: the target is pushed first and its addresses
         // filled there, so no large value is moved; dropped if none is left.
+        if targets.capacity() == 0 {
+            targets.reserve_exact(candidates.count() - i);
+        }
         targets.push(Target {
             host: c.host.clone(),
             preference: c.preference,

@@ -115,6 +115,83 @@ impl<'a> NameRef<'a> {
         pos
     }
 
+    /// Octets of the uncompressed wire form, root label included.
+    fn wire_len(&self) -> usize {
+        self.labels().map(|l| 1 + l.len()).sum::<usize>() + 1
+    }
+
+    /// Whether this name is `parent` or below it (RFC 4343: ASCII case
+    /// ignored), compared in place: `mx.example.com` is below
+    /// `example.com`, `mxexample.com` is not. A label of this name that
+    /// sits where `parent` does in the same message (a suffix shared by
+    /// compression) settles it in one walk; otherwise the suffix as long
+    /// as `parent` is compared label by label.
+    pub(crate) fn is_at_or_below(&self, parent: &NameRef<'_>) -> bool {
+        let place = if std::ptr::eq(self.msg, parent.msg) {
+            parent.position()
+        } else {
+            usize::MAX
+        };
+        let (mut pos, mut segment_start) = (self.at, self.at + 1);
+        let mut total = 1usize;
+        loop {
+            let Some(&len) = self.msg.get(pos) else {
+                return false;
+            };
+            if len & 0xC0 == 0xC0 {
+                let Some(&low) = self.msg.get(pos + 1) else {
+                    return false;
+                };
+                let target = usize::from(len & 0x3F) << 8 | usize::from(low);
+                if target >= segment_start {
+                    return false;
+                }
+                segment_start = target;
+                pos = target;
+                continue;
+            }
+            if pos == place {
+                return true;
+            }
+            if len == 0 {
+                break;
+            }
+            total += 1 + usize::from(len);
+            pos += 1 + usize::from(len);
+        }
+        // Not shared: find the label where a suffix of parent's length
+        // would start, and compare from there.
+        let Some(mut skip) = total.checked_sub(parent.wire_len()) else {
+            return false;
+        };
+        let (mut pos, mut segment_start) = (self.at, self.at + 1);
+        loop {
+            let Some(&len) = self.msg.get(pos) else {
+                return false;
+            };
+            if len & 0xC0 == 0xC0 {
+                let Some(&low) = self.msg.get(pos + 1) else {
+                    return false;
+                };
+                let target = usize::from(len & 0x3F) << 8 | usize::from(low);
+                if target >= segment_start {
+                    return false;
+                }
+                segment_start = target;
+                pos = target;
+                continue;
+            }
+            if skip == 0 {
+                return NameRef::at_offset(self.msg, pos) == *parent;
+            }
+            let Some(rest) = skip.checked_sub(1 + usize::from(len)).filter(|_| len != 0) else {
+                return false;
+            };
+            skip = rest;
+            pos += 1 + usize::from(len);
+        }
+    }
+
     /// The IPv4 address this name spells, when it is an address literal
     /// (see [`Name::ip_literal`]).
     pub fn ip_literal(&self) -> Option<std::net::IpAddr> {
@@ -653,6 +730,71 @@ impl<'a> Iterator for Records<'a> {
                 rdata_at: fixed + 10,
                 rdata_len,
             });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::name::{Compressor, is_at_or_below};
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// The in-place bailiwick test gives the verdict of the label by
+        /// label one, for names compressed against each other or written
+        /// out (in any case), and against owned names.
+        #[test]
+        fn in_place_at_or_below_agrees(
+            names in proptest::collection::vec(
+                (
+                    proptest::collection::vec(
+                        proptest::prop_oneof![
+                            proptest::prelude::Just("mx".to_owned()),
+                            proptest::prelude::Just("example".to_owned()),
+                            proptest::prelude::Just("EXAMPLE".to_owned()),
+                            proptest::prelude::Just("com".to_owned()),
+                            "[a-zA-Z]{1,3}",
+                        ],
+                        0..5,
+                    ),
+                    proptest::prelude::any::<bool>(),
+                ),
+                1..8,
+            ),
+        ) {
+            let mut m = vec![0u8; 12];
+            let mut c = Compressor::default();
+            let mut starts = Vec::new();
+            let mut owned = Vec::new();
+            for (labels, compress) in &names {
+                let text = if labels.is_empty() { ".".to_owned() } else { labels.join(".") };
+                let Ok(name) = Name::from_ascii(&text) else { continue };
+                starts.push(m.len());
+                if *compress {
+                    c.write(&name, &mut m);
+                } else {
+                    // Written out as given, case kept.
+                    for l in labels {
+                        m.push(l.len() as u8);
+                        m.extend_from_slice(l.as_bytes());
+                    }
+                    m.push(0);
+                }
+                owned.push(name);
+            }
+            for &a in &starts {
+                let here = NameRef::at_offset(&m, a);
+                for &b in &starts {
+                    let parent = NameRef::at_offset(&m, b);
+                    let want = is_at_or_below(|| here.labels(), || parent.labels());
+                    proptest::prop_assert_eq!(here.is_at_or_below(&parent), want);
+                }
+                for name in &owned {
+                    let want = is_at_or_below(|| here.labels(), || name.labels());
+                    proptest::prop_assert_eq!(here.is_at_or_below(&NameRef::over(name)), want);
+                }
+            }
         }
     }
 }
