@@ -133,14 +133,22 @@ impl Buffers {
         }
     }
 
-    /// Writes the input afresh, as a read would, so that every contender starts alike.
+    /// Writes the output buffer over and the input afresh, as a read would, so that every
+    /// contender starts alike: both in the cache as far as they fit. (Without the output's
+    /// write, a contender whose output buffer the one before it had just used started warm,
+    /// and one after a contender with another buffer cold.)
     fn setup(&mut self, contender: Contender) {
+        let len = self.wire.len();
         match contender {
             Contender::Memcpy(delta) | Contender::Stalwart(delta) => {
+                self.stalwart_out.clear();
+                self.stalwart_out.resize(len, 0);
                 let out = self.stalwart_out.as_ptr() as usize;
                 refill(&mut self.stalwart_in, &self.wire, out, delta);
             }
             Contender::Contiguous(_, delta) => {
+                self.out.clear();
+                self.out.resize(len, 0);
                 let out = self.out.as_ptr() as usize;
                 refill(&mut self.input, &self.wire, out, delta);
             }
@@ -200,7 +208,14 @@ fn rounds(count: usize, filter: Option<&str>) {
             continue;
         }
         let mut buffers = Buffers::new(stuffed(&body));
-        let contenders = Contender::all();
+        let only = std::env::var("DOT_ONLY").ok();
+        let contenders: Vec<_> = Contender::all()
+            .into_iter()
+            .filter(|(name, _)| {
+                name.starts_with("stalwart")
+                    || only.as_deref().is_none_or(|only| name.contains(only))
+            })
+            .collect();
         let mut seconds = vec![Vec::with_capacity(count); contenders.len()];
         for _ in 0..count {
             for ((_, contender), times) in contenders.iter().zip(&mut seconds) {

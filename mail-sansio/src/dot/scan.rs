@@ -6,17 +6,13 @@ use std::sync::LazyLock;
 use memchr::memchr2;
 use memchr::memmem::Finder;
 
-use super::simd::{BARE, BLOCK, window_events, window_flags};
+use super::simd::{BARE, BLOCK, plain_run, window_events};
 use super::sink::{Cursor, FLUSH, Sink};
 use super::unstuffer::{DotUnstuffer, State};
 use super::{BareNewline, CR, DOT, LF};
 
-/// Lines at least this long are read by searching for their ends (`memchr2`, which takes
-/// 32 octets at a time or more) rather than in blocks (16 at a time, three checks each): the
-/// search's fixed cost per call is paid back past about this length.
-const LONG_LINE: usize = 160;
-
-/// Blocks read in one pass before the length of the next line is looked at again.
+/// Blocks read in one pass; then one line is read by searching for its end, which also
+/// moves on where no whole block is left.
 const PASS_BLOCKS: usize = 64;
 
 /// The `\n.` searcher for the paths that look only at line starts, built once: building a
@@ -28,8 +24,9 @@ impl DotUnstuffer {
     pub(super) fn scan<S: Sink>(&mut self, buf: &mut [u8], sink: &mut S) -> Step {
         let mut cur = Cursor::default();
         let mut p = 0;
-        // Whether the next line is read in blocks rather than by searching for its end: a
-        // search per line is cheaper on long lines, blocks on short ones (see `LONG_LINE`).
+        // Whether the next line is read in blocks rather than by searching for its end: blocks
+        // are cheaper on lines of any length (see `plain_run`), but after a pass of them one
+        // line is searched, so that reading moves on where no whole block is left.
         let mut by_blocks = true;
         loop {
             match self.state {
@@ -95,7 +92,6 @@ impl DotUnstuffer {
                         && buf.get(p) != Some(&LF)
                         && self.consumed + p as u64 >= self.exact_until
                     {
-                        // After a pass of blocks, the next line's length decides again.
                         by_blocks = false;
                         match self.blocks(buf, sink, &mut cur, p) {
                             Blocks::Stop(step) => return step,
@@ -122,7 +118,7 @@ impl DotUnstuffer {
                         return self.finish(buf, sink, &cur, buf.len(), 0);
                     };
                     let at = p + i;
-                    by_blocks = i < LONG_LINE;
+                    by_blocks = true;
                     match rest.get(i..).unwrap_or_default() {
                         [CR] => return self.finish(buf, sink, &cur, at, 0),
                         [CR, LF, ..] => {
@@ -171,18 +167,20 @@ impl DotUnstuffer {
     ) -> Blocks {
         // Past the last dot taken out here: reading goes on after it.
         let mut after_dot = 0;
-        for _ in 0..PASS_BLOCKS {
-            let Some(window) = buf.get(p..p + BLOCK + 2) else {
-                break;
-            };
-            let found = window_flags(window);
-            if found == 0 {
-                p += BLOCK;
-                if p >= cur.r + FLUSH {
-                    sink.flush(buf, cur, p);
+        let pass_end = p + PASS_BLOCKS * BLOCK;
+        while p < pass_end {
+            // Plain blocks first, many in one call, until `sink` wants to copy them out.
+            let (at, found) = plain_run(buf, p, pass_end.min(p + S::RUN));
+            p = at;
+            if p >= cur.r + FLUSH {
+                sink.flush(buf, cur, p);
+            }
+            let (Some(window), true) = (buf.get(p..p + BLOCK + 2), found != 0) else {
+                if buf.len() < p + BLOCK + 2 {
+                    break;
                 }
                 continue;
-            }
+            };
             if found & BARE == 0 {
                 // Only line starts with dots: the searcher finds them (their CRLFs were
                 // checked), which costs less than looking at every position.

@@ -1,5 +1,12 @@
 //! The block checks: whether a run of text is plain (every CR and LF paired, no line
 //! starting with a dot), many octets at a time.
+//!
+//! The hot loops are compiled once per SIMD level by `multiversion`, which picks the widest
+//! the CPU has at run time (the default x86_64 target alone gives only SSE2). Its generated
+//! dispatcher makes the one unsafe call, to a `#[target_feature]` version after checking
+//! the CPU for it; no unsafe code is written here, and `forbid(unsafe_code)` stays.
+
+use multiversion::multiversion;
 
 use super::{CR, DOT, LF};
 
@@ -13,9 +20,11 @@ pub(super) const DOT_LINE: u8 = 2;
 /// an LF or the other way round, and whether that LF is followed by a dot. Zero for plain
 /// text.
 ///
-/// Branch-free over fixed-length slices, so the compiler vectorises it (SSE2 already takes
-/// 16 octets at a time); the `+ 2` lets each block check the line start after its last LF.
-pub(super) fn window_flags(window: &[u8]) -> u8 {
+/// Branch-free over fixed-length slices, so the compiler vectorises it: inlined into each
+/// version of [`plain_run`], it takes 16 (SSE2), 32 (AVX2) or 64 (AVX-512) octets at a time.
+/// The `+ 2` lets each block check the line start after its last LF.
+#[inline(always)]
+fn window_flags(window: &[u8]) -> u8 {
     let (Some(xs), Some(ys), Some(zs)) = (
         window.get(..BLOCK),
         window.get(1..BLOCK + 1),
@@ -33,6 +42,7 @@ pub(super) fn window_flags(window: &[u8]) -> u8 {
 }
 
 /// The same checks as [`window_flags`], position by position: [`BARE`] and [`DOT_LINE`].
+#[multiversion(targets = "simd")]
 pub(super) fn window_events(window: &[u8]) -> [u8; BLOCK] {
     let mut events = [0u8; BLOCK];
     if let (Some(xs), Some(ys), Some(zs)) = (
@@ -46,6 +56,27 @@ pub(super) fn window_events(window: &[u8]) -> [u8; BLOCK] {
         }
     }
     events
+}
+
+/// Skips plain blocks (see [`window_flags`]) from `p` while a whole window is left and the
+/// block starts before `stop`; returns where it stopped and the flags of the block there
+/// (zero when it stopped at `stop` or for want of input).
+///
+/// Compiled for each SIMD level and picked at run time (AVX-512 or AVX2 where the CPU has
+/// them): the loop is the whole cost of reading ordinary mail under strict CR/LF checks.
+#[multiversion(targets = "simd")]
+pub(super) fn plain_run(buf: &[u8], mut p: usize, stop: usize) -> (usize, u8) {
+    while p < stop {
+        let Some(window) = buf.get(p..p + BLOCK + 2) else {
+            break;
+        };
+        let found = window_flags(window);
+        if found != 0 {
+            return (p, found);
+        }
+        p += BLOCK;
+    }
+    (p, 0)
 }
 
 /// The size of the blocks [`skip_plain_blocks`] checks at once.

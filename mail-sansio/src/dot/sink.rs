@@ -34,6 +34,9 @@ pub(super) trait Sink {
         since_dot: usize,
     ) -> Option<(usize, usize)>;
 
+    /// How far reading may run ahead of [`flush`](Self::flush).
+    const RUN: usize;
+
     /// Ends the pass at `end`: the chunk `(len, drop)` to take off the buffer.
     fn finish(&mut self, buf: &mut [u8], cur: &Cursor, end: usize) -> (usize, usize);
 
@@ -45,6 +48,9 @@ pub(super) trait Sink {
 pub(super) struct InPlace;
 
 impl Sink for InPlace {
+    /// Nothing is copied: a pass of blocks runs whole.
+    const RUN: usize = usize::MAX / 2;
+
     fn dot(
         &mut self,
         buf: &mut [u8],
@@ -88,6 +94,8 @@ impl Sink for InPlace {
 pub(super) struct Append<'a>(pub(super) &'a mut BytesMut);
 
 impl Sink for Append<'_> {
+    const RUN: usize = FLUSH;
+
     fn dot(
         &mut self,
         buf: &mut [u8],
