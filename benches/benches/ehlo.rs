@@ -2,6 +2,8 @@
 //! the same bytes, for EHLO replies of several shapes.
 //!
 //! Shapes ([`SHAPES`]):
+//! - `minimal` and `simple8`: one line, and eight lines of keywords without parameters, the
+//!   fixed cost and the cost per line;
 //! - `typical`: 8 lines, known keywords only, `AUTH PLAIN LOGIN` (169 octets);
 //! - `postfix`: Postfix 3.7's default answer, with `VRFY` and `ETRN`, which our typed
 //!   capabilities do not name;
@@ -23,7 +25,8 @@
 //!
 //! With `EHLO_ROUNDS=n` in the environment the bench instead times each contender on a batch of
 //! decodes once per round, interleaved, for `n` rounds, and prints the median time per decode
-//! and ours/Stalwart's ratio, which is steadier than separate runs on a busy machine.
+//! and ours/Stalwart's ratio, which is steadier than separate runs on a busy machine;
+//! `EHLO_SHAPE=name` keeps the shapes whose name holds it.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -33,7 +36,9 @@ use smtp_proto::{EhloReply, Parsed, Reply};
 use stalwart_smtp_proto as stalwart;
 
 /// The EHLO replies, by shape.
-const SHAPES: [(&str, &[u8]); 4] = [
+const SHAPES: [(&str, &[u8]); 6] = [
+    ("minimal", b"250 mx.example.com\r\n"),
+    ("simple8", b"250-mx.example.com\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250-CHUNKING\r\n250-DSN\r\n250-STARTTLS\r\n250 ENHANCEDSTATUSCODES\r\n"),
     (
         "typical",
         b"250-mx.example.com Hello client.example.org\r\n\
@@ -163,7 +168,11 @@ fn rounds(count: usize) {
         "| shape | octets | ours_reply ns | stalwart_reply ns | reply × | ours_ehlo ns | stalwart_ehlo ns | ehlo × |"
     );
     println!("|---|---|---|---|---|---|---|---|");
+    let filter = std::env::var("EHLO_SHAPE").ok();
     for (shape, wire) in SHAPES {
+        if filter.as_deref().is_some_and(|f| !shape.contains(f)) {
+            continue;
+        }
         check(shape, wire);
         let mut ns = vec![Vec::with_capacity(count); CONTENDERS.len()];
         for i in 0..CONTENDERS.len() {

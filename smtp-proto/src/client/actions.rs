@@ -8,7 +8,7 @@ use mail_sansio::sasl::{SaslClient, wire};
 use super::body::{BodyWriter, text_line_len};
 use super::{AuthRun, Client, ClientState, Envelope, Expect, Txn, bdat_bytes};
 use crate::command::Command;
-use crate::ehlo::{Capability, EhloReply};
+use crate::ehlo::{EhloReply, Extension};
 use crate::error::SendError;
 use crate::types::{Body, MechanismName};
 
@@ -35,7 +35,7 @@ impl Client {
         let offered = self
             .ehlo
             .as_ref()
-            .is_some_and(|e| e.auth_mechanisms().contains(&mechanism));
+            .is_some_and(|e| e.offers_mechanism(sasl.mechanism()));
         if !offered {
             return Err(SendError::NotOffered("this sasl mechanism"));
         }
@@ -80,13 +80,12 @@ impl Client {
             return Err(SendError::NoRecipients);
         }
         let smtputf8 = envelope.needs_smtputf8();
-        if smtputf8 && !self.offers(|c| *c == Capability::SmtpUtf8) {
+        if smtputf8 && !self.offers(Extension::SmtpUtf8) {
             return Err(SendError::NotOffered("SMTPUTF8"));
         }
         if envelope.binary {
             // RFC 3030 §3: binary content only with BODY=BINARYMIME and BDAT, never over DATA.
-            let offered = self.offers(|c| *c == Capability::BinaryMime)
-                && self.offers(|c| *c == Capability::Chunking);
+            let offered = self.offers(Extension::BinaryMime) && self.offers(Extension::Chunking);
             if !offered {
                 return Err(SendError::NotOffered("BINARYMIME with CHUNKING"));
             }
@@ -95,7 +94,7 @@ impl Client {
                     "a binary body needs BDAT but ClientConfig::chunking is off",
                 ));
             }
-        } else if envelope.eight_bit && !self.offers(|c| *c == Capability::EightBitMime) {
+        } else if envelope.eight_bit && !self.offers(Extension::EightBitMime) {
             return Err(SendError::NotOffered("8BITMIME"));
         }
         let size_cap = self.ehlo.as_ref().and_then(EhloReply::size);
@@ -111,10 +110,10 @@ impl Client {
                 .recipients
                 .iter()
                 .any(|(_, p)| p.notify.is_some() || p.orcpt.is_some());
-        if dsn && !self.offers(|c| *c == Capability::Dsn) {
+        if dsn && !self.offers(Extension::Dsn) {
             return Err(SendError::NotOffered("DSN"));
         }
-        if params.requiretls && !self.offers(|c| *c == Capability::RequireTls) {
+        if params.requiretls && !self.offers(Extension::RequireTls) {
             return Err(SendError::NotOffered("REQUIRETLS"));
         }
         params.size = envelope.size.filter(|_| size_cap.is_some());
@@ -125,10 +124,10 @@ impl Client {
         };
         params.smtputf8 = smtputf8;
 
-        let pipelined = self.offers(|c| *c == Capability::Pipelining);
+        let pipelined = self.offers(Extension::Pipelining);
         // RFC 3030 §4.2: BDAT does not need PIPELINING; without it each chunk waits for the
         // reply to the one before.
-        let chunking = self.config.chunking && self.offers(|c| *c == Capability::Chunking);
+        let chunking = self.config.chunking && self.offers(Extension::Chunking);
         let mut line = BytesMut::new();
         Command::Mail {
             from: envelope.from,

@@ -25,7 +25,7 @@ use body::{BodyWriter, Normaliser};
 
 use crate::command::Command;
 use crate::config::TlsMode;
-use crate::ehlo::{Capability, EhloReply};
+use crate::ehlo::{EhloReply, Extension};
 use crate::error::{Error, ParseError, ParseErrorKind, SendError};
 use crate::reply::{Reply, ReplyAssembler};
 use crate::types::{ForwardPath, RcptParameters};
@@ -312,8 +312,8 @@ impl Client {
         self.authenticated
     }
 
-    fn offers(&self, f: impl Fn(&Capability) -> bool) -> bool {
-        self.ehlo.as_ref().is_some_and(|e| e.has(f))
+    fn offers(&self, extension: Extension) -> bool {
+        self.ehlo.as_ref().is_some_and(|e| e.offers(extension))
     }
 
     fn check_open(&self) -> Result<(), SendError> {

@@ -6,7 +6,7 @@ use mail_sansio::sasl::{SaslError, wire};
 use super::{Client, ClientEvent, ClientState, Expect, Stage};
 use crate::command::Command;
 use crate::config::TlsMode;
-use crate::ehlo::{Capability, EhloReply};
+use crate::ehlo::{EhloReply, Extension};
 use crate::error::Error;
 use crate::reply::Reply;
 
@@ -104,7 +104,7 @@ impl Client {
 
     /// STARTTLS per the TLS mode, or ready.
     fn after_hello(&mut self) -> Result<(), Error> {
-        let offered = self.offers(|c| *c == Capability::StartTls);
+        let offered = self.offers(Extension::StartTls);
         let start = match self.config.tls {
             _ if self.tls => false,
             TlsMode::Required if !offered => return Err(Error::TlsUnavailable { code: None }),

@@ -377,7 +377,11 @@ impl Reply {
     /// Decodes one reply from the front of `input`; lines end with CRLF.
     pub fn decode_with(input: &[u8], limits: &ReplyLimits) -> Result<Parsed<Self>, ParseError> {
         let mut spans = Spans::default();
-        let Some(head) = reader::frame(input, limits, &mut spans)? else {
+        // Offsets below `MAX_REPLY` fit 32 bits.
+        let Some(head) = reader::frame(input, limits, |start, end, _| {
+            spans.push_packed(start as u64 | (end as u64) << 32);
+        })?
+        else {
             return Ok(Parsed::Incomplete);
         };
         // The spans point into the input: keep its bytes as they are, one copy.

@@ -51,7 +51,7 @@ impl Spans {
 
     /// Adds a span already packed as `start | end << 32`.
     #[inline(always)]
-    fn push_packed(&mut self, span: u64) {
+    pub(crate) fn push_packed(&mut self, span: u64) {
         if let Some(slot) = self.inline.get_mut(self.len) {
             *slot = span;
         } else {
@@ -76,15 +76,6 @@ impl Spans {
             Some(inline) => inline,
             None => &self.heap,
         }
-    }
-
-    /// The text of each line of `buf`.
-    #[inline]
-    pub(crate) fn lines<'a>(
-        &'a self,
-        buf: &'a [u8],
-    ) -> impl ExactSizeIterator<Item = &'a [u8]> + Clone + 'a {
-        self.as_slice().iter().map(move |&span| span_of(buf, span))
     }
 }
 
@@ -328,9 +319,10 @@ fn wrong_code(expected: u32, found: u32) -> ParseError {
     ParseError::new(kind, 0, RULE)
 }
 
-/// Frames one reply at the front of `input` (lines end with CRLF), adding the span of each
-/// line's text in `input` to `spans` (empty on entry): `Ok(None)` if the reply is not complete
-/// yet. Error offsets are relative to `input`.
+/// Frames one reply at the front of `input` (lines end with CRLF), calling `on_line` with the
+/// span `[start, end)` of each line's text in `input` as the line is accepted, and whether the
+/// first line had an enhanced status code: `Ok(None)` if the reply is not complete yet. Error
+/// offsets are relative to `input`. Spans are below [`MAX_REPLY`].
 ///
 /// The same checks as [`LineState::accept`], in the same order, with the code of every line
 /// after the first compared as three octets with the first's.
@@ -338,7 +330,7 @@ fn wrong_code(expected: u32, found: u32) -> ParseError {
 pub(crate) fn frame(
     input: &[u8],
     limits: &ReplyLimits,
-    spans: &mut Spans,
+    mut on_line: impl FnMut(usize, usize, bool),
 ) -> Result<Option<Head>, ParseError> {
     let max_total = limits.max_total.min(MAX_REPLY);
     let mut head_word = 0;
@@ -419,7 +411,7 @@ pub(crate) fn frame(
             }
         }
         // Both offsets are below `max_total`, checked above, so they fit 32 bits.
-        spans.push_packed((pos + start) as u64 | ((pos + len) as u64) << 32);
+        on_line(pos + start, pos + len, enhanced.is_some());
         lines += 1;
         pos += len + 2;
         rest = rest.get(len + 2..).unwrap_or_default();
