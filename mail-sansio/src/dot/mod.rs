@@ -8,7 +8,7 @@
 //! so on) ever ends it; whether their bare CR or LF is rejected, normalised or kept is the
 //! [`BareNewline`] policy.
 //!
-//! The module is split by concept: [`stuffer`] writes bodies, `unstuffer` holds the public
+//! The module is split by concept: `stuffer` writes bodies, `unstuffer` holds the public
 //! reading types, `scan` the state machine that reads them, `sink` where the read body goes
 //! (zero-copy chunks or one buffer), and `simd` the block checks that take ordinary text
 //! many octets at a time, compiled for the CPU's widest vectors at run time.

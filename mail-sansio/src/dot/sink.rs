@@ -6,12 +6,12 @@ use bytes::BytesMut;
 /// Stuffed dots closer together than this many octets are taken out by moving the text
 /// between them within the buffer (cheap for short runs, and one chunk for many dots);
 /// farther apart, the chunk ends before the dot instead (cheap for long runs: nothing moves).
-const COMPACT_SPAN: usize = 512;
+pub(super) const COMPACT_SPAN: usize = 512;
 
 /// How much read body [`Append`] lets build up before copying it out.
 pub(super) const FLUSH: usize = 2048;
 
-/// Where a pass of [`DotUnstuffer::scan`] stands: `buf[..w]` is body ready to hand out,
+/// Where a pass of [`DotUnstuffer::scan`](super::DotUnstuffer::scan) stands: `buf[..w]` is body ready to hand out,
 /// `buf[w..r]` is left over from moving text back over taken-out dots, and reading goes on
 /// at `r` or later.
 #[derive(Debug, Default)]
@@ -22,7 +22,7 @@ pub(super) struct Cursor {
     pub(super) last_dot: Option<usize>,
 }
 
-/// Where the body goes while [`DotUnstuffer::scan`] reads it.
+/// Where the body goes while [`DotUnstuffer::scan`](super::DotUnstuffer::scan) reads it.
 pub(super) trait Sink {
     /// Takes out the stuffed dot at `d`, or returns the chunk `(len, drop)` that ends before
     /// it. `since_dot` is how far the front of the buffer is from the previous dot.

@@ -85,7 +85,7 @@ pub struct DotUnstuffer {
     pub(super) owe_crlf: bool,
     /// Received octets from the last stuffed dot taken out to the front of the buffer
     /// (`usize::MAX` before the first): decides whether the next dot ends a chunk or is
-    /// compacted away (see [`COMPACT_SPAN`]).
+    /// compacted away (see [`COMPACT_SPAN`](super::sink::COMPACT_SPAN)).
     pub(super) since_dot: usize,
     /// Until this received octet, lines are read one by one rather than in blocks: a block
     /// found a bare newline there, and retrying blocks at every such newline would cost a
