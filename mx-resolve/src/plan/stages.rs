@@ -43,10 +43,10 @@ impl Slot {
 }
 
 /// Candidates in delivery order.
-pub(crate) type Slots = SmallVec<[Slot; 16]>;
+pub(crate) type Slots = SmallVec<[Slot; 8]>;
 
 /// One host's addresses while they are being gathered.
-pub(crate) type Scratch = SmallVec<[IpAddr; 16]>;
+pub(crate) type Scratch = SmallVec<[IpAddr; 8]>;
 
 /// The result of stage 1 over borrowed records.
 #[derive(Debug)]
@@ -206,7 +206,7 @@ pub(crate) fn order_core<'r, H: HostName>(
         let mut index: Option<HashMap<Name, usize>> =
             (records.len() > 16).then(|| HashMap::with_capacity(records.len()));
         // Each kept host's key, beside `out` (small sets only).
-        let mut keys: SmallVec<[u64; 16]> = SmallVec::new();
+        let mut keys: SmallVec<[u64; 8]> = SmallVec::new();
         for (source, record) in records.iter().enumerate() {
             let key = record.exchange.key();
             let found = match &index {
@@ -432,9 +432,9 @@ pub(crate) fn assign_core<C: Candidates>(
     // Allocated at the first target (a plan with none allocates nothing),
     // with room for every candidate left.
     let mut targets: Vec<Target<C::Host>> = Vec::new();
-    // Every address already in a target, for the plan-wide dedupe, and a
-    // one-word filter of them (a clear bit proves an address is new).
-    let mut taken: SmallVec<[IpAddr; 16]> = SmallVec::new();
+    // A one-word filter of the addresses already in a target, for the
+    // plan-wide dedupe: a clear bit proves an address is new, a set one
+    // sends it to a scan of the earlier targets.
     let mut taken_filter = 0u64;
     for i in 0..candidates.count() {
         let Some(c) = candidates.at(i) else { break };
@@ -462,13 +462,14 @@ pub(crate) fn assign_core<C: Candidates>(
             addresses: Addresses::new(),
             authenticated: mx_authenticated && authenticated,
         });
-        let Some(target) = targets.last_mut() else {
+        let Some((target, earlier)) = targets.split_last_mut() else {
             continue;
         };
         let addresses = &mut target.addresses;
         order_host_addresses(&scratch, config, addresses);
-        // The filter rules out most addresses without a scan.
-        let seen = |a: &IpAddr| taken_filter & filter_bit(a) != 0 && taken.contains(a);
+        let seen = |a: &IpAddr| {
+            taken_filter & filter_bit(a) != 0 && earlier.iter().any(|t| t.addresses.contains(a))
+        };
         if addresses.iter().any(seen) {
             addresses.retain(|a| !seen(a));
         }
@@ -479,9 +480,8 @@ pub(crate) fn assign_core<C: Candidates>(
         }
         total += addresses.len();
         least_ttl = least_ttl.min(ttl);
-        for &a in addresses.iter() {
-            taken.push(a);
-            taken_filter |= filter_bit(&a);
+        for a in addresses.iter() {
+            taken_filter |= filter_bit(a);
         }
     }
     let outcome = if !targets.is_empty() {

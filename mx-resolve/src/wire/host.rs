@@ -10,7 +10,7 @@ pub(crate) enum HostKind {
     /// Letters, digits and hyphens, with a top-level label not all digits.
     Hostname,
     /// An IPv4 address literal such as `192.0.2.1`.
-    IpLiteral(IpAddr),
+    IpLiteral(Ipv4Addr),
     /// Anything else (`_mx.example`, raw UTF-8, the root).
     Neither,
 }
@@ -115,7 +115,10 @@ impl LabelRun {
     pub(crate) fn kind(self, literal: impl FnOnce() -> Option<IpAddr>) -> HostKind {
         match (self.labels, self.last_digits, self.all_ldh) {
             (0, _, _) => HostKind::Neither,
-            (4, true, true) => literal().map_or(HostKind::Neither, HostKind::IpLiteral),
+            (4, true, true) => match literal() {
+                Some(IpAddr::V4(address)) => HostKind::IpLiteral(address),
+                _ => HostKind::Neither,
+            },
             (_, false, true) => HostKind::Hostname,
             _ => HostKind::Neither,
         }
