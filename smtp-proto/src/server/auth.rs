@@ -2,11 +2,12 @@
 //! decisions the application owes in the middle of it (a fresh CRAM-MD5 challenge or SCRAM
 //! nonce, the stored SCRAM keys).
 
+use bytes::Buf;
 use mail_sansio::Secret;
-use mail_sansio::line::Frame;
 use mail_sansio::sasl::{self, Mechanism, SaslError, SaslServer, SaslServerConfig, ServerStep};
 
 use super::commands::Progress;
+use super::lines::{self, Line};
 use super::{Phase, Server, ServerEvent, SlotKind, Token};
 use crate::error::{Error, SendError};
 use crate::types::{MechanismName, Text};
@@ -273,19 +274,27 @@ impl Server {
 
     /// A response line during the exchange.
     pub(super) fn auth_step(&mut self) -> Result<Progress, Error> {
-        let line = match self.framer.next_frame(&mut self.input) {
+        let line = match self.next_line() {
             None => {
                 if self.eof {
                     self.closing = true;
                 }
                 return Ok(Progress::Wait);
             }
-            Some(Frame::Line(line)) => line,
-            Some(Frame::TooLong { .. }) => {
+            Some(Line::Complete { content, total }) => {
+                let line = self.input.split_to(content).freeze();
+                self.input.advance(total - content);
+                if lines::has_bare_cr(&line) {
+                    self.phase = Phase::Command;
+                    return self.bad_command(500, (5, 5, 2), "Error: bare CR or LF not allowed");
+                }
+                line
+            }
+            Some(Line::TooLong) => {
                 self.phase = Phase::Command;
                 return self.bad_command(500, (5, 5, 6), "Error: authentication exchange too long");
             }
-            Some(_) => {
+            Some(Line::BareNewline) => {
                 self.phase = Phase::Command;
                 return self.bad_command(500, (5, 5, 2), "Error: bare CR or LF not allowed");
             }

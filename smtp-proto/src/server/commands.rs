@@ -1,10 +1,12 @@
 //! The server's input loop: command lines, SASL responses, DATA and BDAT bodies.
 
+use bytes::Buf;
 use mail_sansio::dot::{BodyFrame, DotUnstuffer};
-use mail_sansio::line::Frame;
 
+use super::lines::{self, Line};
+use super::replies;
 use super::{AbortReason, Esc, HelloVerb, MailState, Phase, Server, ServerEvent, SlotKind, Txn};
-use crate::command::Command;
+use crate::command::{Command, CommandRef};
 use crate::config::TlsMode;
 use crate::error::Error;
 use crate::types::{Body, MailParameters, RcptParameters};
@@ -97,27 +99,28 @@ impl Server {
     }
 
     fn command_step(&mut self) -> Result<Progress, Error> {
-        let line = match self.held.take() {
+        let (content, total) = match self.held.take() {
             Some(line) => line,
-            None => match self.framer.next_frame(&mut self.input) {
+            None => match self.next_line() {
                 None => {
                     if self.eof && !self.has_open_slots() {
                         self.closing = true;
                         self.pending.clear();
                         self.parked.clear();
+                    } else if !self.eof && self.queued.is_none() {
+                        self.idle = true;
                     }
                     return Ok(Progress::Wait);
                 }
-                Some(Frame::Line(line)) => line,
-                Some(Frame::TooLong { .. }) => {
+                Some(Line::Complete { content, total }) => (content, total),
+                Some(Line::TooLong) => {
                     return self.bad_command(500, (5, 5, 6), "Error: line too long");
                 }
-                Some(_) => {
-                    return self.bad_command(500, (5, 5, 2), "Error: bare CR or LF not allowed");
-                }
+                Some(Line::BareNewline) => return self.bare_newline(0),
             },
         };
-        let rcpt = is_verb(&line, b"RCPT");
+        let line = self.input.get(..content).unwrap_or_default();
+        let rcpt = is_verb(line, b"RCPT");
         if self.has_open_slots() {
             // RCPTs may overlap each other (RFC 2920); everything else waits for earlier answers.
             let only_rcpts = self
@@ -125,28 +128,54 @@ impl Server {
                 .iter()
                 .all(|s| s.reply.is_some() || s.kind == SlotKind::Rcpt);
             if !(rcpt && only_rcpts) {
-                self.held = Some(line);
+                if lines::has_bare_cr(line) {
+                    return self.bare_newline(total);
+                }
+                self.held = Some((content, total));
                 return Ok(Progress::Wait);
             }
         }
-        if line.len() + 2 > self.config.limits.command_line && !is_verb(&line, b"AUTH") {
+        if content + 2 > self.config.limits.command_line && !is_verb(line, b"AUTH") {
+            if lines::has_bare_cr(line) {
+                return self.bare_newline(total);
+            }
+            self.input.advance(total);
             return self.bad_command(500, (5, 5, 6), "Error: line too long");
         }
-        match Command::from_line_with(&line, self.config.parse) {
-            Ok(Command::Unknown(_)) => self.unknown_command(),
-            Ok(cmd) => self.dispatch(cmd),
+        // Parsed where it lies; only what an event carries is copied out.
+        let command = match CommandRef::from_line_with(line, self.config.parse) {
+            Ok(CommandRef::Unknown(_)) => None,
+            Ok(command) => Some(command.into_owned()),
             Err(e) => {
+                // Every grammar refuses a CR, so only a line that failed can hold a bare one.
+                if lines::has_bare_cr(line) {
+                    return self.bare_newline(total);
+                }
+                let mail = is_verb(line, b"MAIL");
+                self.input.advance(total);
                 let (code, esc) = e.recommended_reply();
                 let esc = (esc.class(), esc.subject(), esc.detail());
-                let esc = if is_verb(&line, b"MAIL") && esc == (5, 1, 3) {
+                let esc = if mail && esc == (5, 1, 3) {
                     (5, 1, 7)
                 } else {
                     esc
                 };
                 let text = format!("Error: {}", e.kind);
-                self.bad_command(code.get(), esc, &text)
+                return self.bad_command(code.get(), esc, &text);
             }
+        };
+        self.input.advance(total);
+        match command {
+            None => self.unknown_command(),
+            Some(command) => self.dispatch(command),
         }
+    }
+
+    /// A line with a bare CR or ending in a bare LF (SMTP smuggling): dropped and answered.
+    #[cold]
+    fn bare_newline(&mut self, total: usize) -> Result<Progress, Error> {
+        self.input.advance(total);
+        self.bad_command(500, (5, 5, 2), "Error: bare CR or LF not allowed")
     }
 
     fn unknown_command(&mut self) -> Result<Progress, Error> {
@@ -268,11 +297,15 @@ impl Server {
             Command::Bdat { size, last } => self.bdat_command(size, last),
             Command::Rset => {
                 self.txn = None;
-                self.reply(250, Some((2, 0, 0)), "OK")
+                self.push_canned(&replies::OK);
+                Ok(Progress::Continue)
             }
-            Command::Noop(_) => self.reply(250, Some((2, 0, 0)), "OK"),
+            Command::Noop(_) => {
+                self.push_canned(&replies::OK);
+                Ok(Progress::Continue)
+            }
             Command::Quit => {
-                self.push_reply(221, Some((2, 0, 0)), "Bye");
+                self.push_canned(&replies::BYE);
                 self.closing = true;
                 Ok(Progress::Continue)
             }
@@ -544,7 +577,7 @@ impl Server {
         else {
             return Ok(Progress::Continue);
         };
-        self.framer.reset();
+        self.lines.reset();
         if let Some((code, esc, text)) = fail {
             if self.txn.as_ref().is_some_and(|t| t.aborted.is_some()) {
                 self.txn = None;
@@ -571,7 +604,7 @@ impl Server {
     /// The body ended: the machine's refusal, or the event that asks for the final reply.
     fn end_message(&mut self) -> Progress {
         self.phase = Phase::Command;
-        self.framer.reset();
+        self.lines.reset();
         let Some(txn) = self.txn.take() else {
             return Progress::Continue;
         };

@@ -6,6 +6,8 @@
 mod auth;
 mod commands;
 mod event;
+mod lines;
+mod replies;
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -13,7 +15,7 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use mail_sansio::Session;
 use mail_sansio::dot::DotUnstuffer;
-use mail_sansio::line::{BareNewline, LineFramer};
+use mail_sansio::line::BareNewline;
 use mail_sansio::sasl::{SaslServer, SaslServerConfig};
 
 pub use event::{AbortReason, HelloVerb, ServerEvent, Token};
@@ -115,7 +117,11 @@ enum Phase {
 pub struct Server {
     config: ServerConfig,
     input: BytesMut,
-    framer: LineFramer,
+    /// Command and SASL lines, framed in place in `input`.
+    lines: lines::Lines,
+    /// Set when the input loop stopped for want of a line ending in the command phase:
+    /// input without a LF then only needs appending, and `poll_event` has nothing to do.
+    idle: bool,
     out: BytesMut,
     pending: VecDeque<Slot>,
     /// Replies that wait behind an earlier decision, one after another; emptied (its storage
@@ -124,7 +130,12 @@ pub struct Server {
     parked: BytesMut,
     next_token: u64,
     phase: Phase,
-    held: Option<Bytes>,
+    /// A line at the front of `input` (content and total length) that waits behind an
+    /// earlier decision.
+    held: Option<(usize, usize)>,
+    /// The encoded EHLO reply for (TLS, authenticated), built at the first EHLO after either
+    /// changed: the same bytes every time, so one EHLO after another costs a copy.
+    ehlo_cache: Option<(bool, bool, Box<[u8]>)>,
     helo: Option<HelloVerb>,
     tls: bool,
     tls_go_ahead_sent: bool,
@@ -148,12 +159,6 @@ impl Server {
     /// A session for a connection accepted at `now`. Without a greeting delay the greeting is
     /// queued at once; with [`TlsMode::Implicit`] the driver has already completed TLS.
     pub fn new(config: ServerConfig, now: Instant) -> Self {
-        let framer = LineFramer::new(config.limits.auth_line.max(config.limits.command_line))
-            .with_bare_newline(if config.bare_newline == BareNewline::Reject {
-                BareNewline::Reject
-            } else {
-                BareNewline::Normalise
-            });
         let phase = match config.greeting_delay {
             Some(d) if !d.is_zero() => Phase::Greeting(now.checked_add(d).unwrap_or(now)),
             _ => Phase::Command,
@@ -164,13 +169,15 @@ impl Server {
             // Both buffers start empty: an idle session owns no heap but its greeting until
             // input arrives, and each grows to the session's working size, then is reused.
             input: BytesMut::new(),
-            framer,
+            lines: lines::Lines::default(),
+            idle: false,
             out: BytesMut::new(),
             pending: VecDeque::new(),
             parked: BytesMut::new(),
             next_token: 1,
             phase,
             held: None,
+            ehlo_cache: None,
             helo: None,
             tls_go_ahead_sent: false,
             authenticated: false,
@@ -227,20 +234,34 @@ impl Server {
     /// Answers a decision with the machine's positive reply (see each [`ServerEvent`]).
     pub fn accept(&mut self, token: Token) -> Result<(), SendError> {
         let kind = self.slot_kind(token)?;
-        let (code, esc, text, times) = match kind {
-            SlotKind::Hello(verb) => {
-                let reply = self.hello_reply(verb);
+        let (canned, times) = match kind {
+            SlotKind::Hello(HelloVerb::Helo) => {
+                let reply = EhloReply::for_domain(&self.config.domain);
                 self.fill(token, kind, true, |out| reply.encode(out));
                 return Ok(());
             }
-            SlotKind::Mail => (250, (2, 1, 0), "OK", 1),
-            SlotKind::Rcpt => (250, (2, 1, 5), "OK", 1),
-            SlotKind::Auth => (235, (2, 7, 0), "Authentication succeeded", 1),
-            SlotKind::Verify => (252, (2, 5, 0), "Cannot verify, will attempt delivery", 1),
-            SlotKind::Message { recipients } if self.config.lmtp => {
-                (250, (2, 0, 0), "OK", recipients.max(1))
+            SlotKind::Hello(_) => {
+                let (tls, auth) = (self.tls, self.authenticated);
+                let cache = match self.ehlo_cache.take() {
+                    Some(cache) if (cache.0, cache.1) == (tls, auth) => cache,
+                    _ => {
+                        let mut bytes = BytesMut::new();
+                        self.config.ehlo_reply(tls, auth).encode(&mut bytes);
+                        (tls, auth, Vec::from(bytes).into_boxed_slice())
+                    }
+                };
+                self.fill(token, kind, true, |out| out.extend_from_slice(&cache.2));
+                self.ehlo_cache = Some(cache);
+                return Ok(());
             }
-            SlotKind::Message { .. } => (250, (2, 0, 0), "OK", 1),
+            SlotKind::Mail => (&replies::MAIL_OK, 1),
+            SlotKind::Rcpt => (&replies::RCPT_OK, 1),
+            SlotKind::Auth => (&replies::AUTH_OK, 1),
+            SlotKind::Verify => (&replies::CANNOT_VERIFY, 1),
+            SlotKind::Message { recipients } if self.config.lmtp => {
+                (&replies::OK, recipients.max(1))
+            }
+            SlotKind::Message { .. } => (&replies::OK, 1),
             SlotKind::SaslConfig => {
                 return Err(SendError::WrongState(
                     "answer ServerEvent::SaslConfig with provide_sasl_config",
@@ -253,10 +274,10 @@ impl Server {
             }
             SlotKind::Ready => return Err(SendError::UnknownToken(token.0)),
         };
-        let esc = Some(esc).filter(|_| self.config.extensions.enhanced_status_codes);
+        let bytes = self.canned(canned);
         self.fill(token, kind, true, |out| {
             for _ in 0..times {
-                write_reply(out, code, esc, text);
+                out.extend_from_slice(bytes);
             }
         });
         Ok(())
@@ -353,6 +374,7 @@ impl Server {
         positive: bool,
         write: impl FnOnce(&mut BytesMut),
     ) {
+        self.idle = false;
         if self.pending.front().is_some_and(|s| s.token == token.0) {
             write(&mut self.out);
             self.pending.pop_front();
@@ -398,6 +420,31 @@ impl Server {
         }
         if self.pending.is_empty() {
             self.parked.clear();
+        }
+    }
+
+    /// A canned reply as this session writes it (with enhanced status codes or not).
+    fn canned(&self, reply: &replies::Canned) -> &'static [u8] {
+        if self.config.extensions.enhanced_status_codes {
+            reply.enhanced
+        } else {
+            reply.plain
+        }
+    }
+
+    /// Queues a canned reply, behind any outstanding decision.
+    fn push_canned(&mut self, reply: &replies::Canned) {
+        let bytes = self.canned(reply);
+        if self.pending.is_empty() {
+            self.out.extend_from_slice(bytes);
+        } else {
+            let start = self.parked.len();
+            self.parked.extend_from_slice(bytes);
+            self.pending.push_back(Slot {
+                token: 0,
+                kind: SlotKind::Ready,
+                reply: Some(start..self.parked.len()),
+            });
         }
     }
 
@@ -458,18 +505,26 @@ impl Server {
             write_reply(&mut self.out, code, esc, &text);
         }
         self.closing = true;
+        self.idle = false;
         self.held = None;
         self.input.clear();
         self.error = Some(error.clone());
         error
     }
 
-    /// The EHLO/LHLO reply for the current state, or the one-line HELO reply.
-    fn hello_reply(&self, verb: HelloVerb) -> EhloReply {
-        if verb == HelloVerb::Helo {
-            return EhloReply::for_domain(&self.config.domain);
-        }
-        self.config.ehlo_reply(self.tls, self.authenticated)
+    /// The longest line the framer keeps: an AUTH line or a command line.
+    fn max_line(&self) -> usize {
+        self.config
+            .limits
+            .auth_line
+            .max(self.config.limits.command_line)
+    }
+
+    /// The next line at the front of the input, framed in place.
+    fn next_line(&mut self) -> Option<lines::Line> {
+        let max_line = self.max_line();
+        let normalise = self.config.bare_newline != BareNewline::Reject;
+        self.lines.next(&mut self.input, max_line, normalise)
     }
 
     fn offers_starttls(&self) -> bool {
@@ -531,11 +586,27 @@ impl Session for Server {
     type Event = ServerEvent;
     type Error = Error;
 
+    #[inline]
     fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
         if self.closing {
             return;
         }
         self.last_activity = now;
+        if self.idle {
+            // Waiting for a line ending: octets without one only extend the line (up to the
+            // limit, past which the framer starts dropping them).
+            let len = self.input.len() + bytes.len();
+            let no_lf = match bytes {
+                [b] => *b != b'\n',
+                _ => memchr::memchr(b'\n', bytes).is_none(),
+            };
+            if no_lf && len < self.max_line() && self.lines.is_plain() {
+                self.input.extend_from_slice(bytes);
+                self.lines.scanned_to(len);
+                return;
+            }
+            self.idle = false;
+        }
         match self.phase {
             Phase::Greeting(_) => self.early += bytes.len(),
             Phase::StartTls => {
@@ -550,12 +621,14 @@ impl Session for Server {
 
     fn handle_eof(&mut self, _now: Instant) {
         self.eof = true;
+        self.idle = false;
     }
 
     fn handle_timeout(&mut self, now: Instant) {
         if self.closing {
             return;
         }
+        self.idle = false;
         if let Phase::Greeting(at) = self.phase {
             if now >= at && self.early == 0 {
                 self.phase = Phase::Command;
@@ -596,17 +669,24 @@ impl Session for Server {
         self.authenticated = false;
         self.phase = Phase::Command;
         self.input.clear();
-        self.framer.reset();
+        self.held = None;
+        self.lines.reset();
+        self.idle = false;
         self.last_activity = now;
     }
 
+    #[inline]
     fn poll_event(&mut self) -> Result<Option<ServerEvent>, Error> {
+        if self.idle {
+            return Ok(None);
+        }
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
         self.step()
     }
 
+    #[inline]
     fn poll_transmit(&mut self) -> Option<Bytes> {
         if self.out.is_empty() {
             return None;
