@@ -12,7 +12,7 @@ mod replies;
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 use mail_sansio::Session;
 use mail_sansio::dot::DotStuffer;
 use mail_sansio::line::{BareNewline, Frame, LineFramer};
@@ -220,6 +220,9 @@ struct Txn {
 pub struct Client {
     config: ClientConfig,
     input: BytesMut,
+    /// A LF arrived since the framer last found no line in `input`: only then can a reply be
+    /// complete, so a read that brings none returns at once.
+    lf_pending: bool,
     framer: LineFramer,
     assembler: ReplyAssembler,
     out: BytesMut,
@@ -255,6 +258,7 @@ impl Client {
             tls: config.tls == TlsMode::Implicit,
             config,
             input: BytesMut::new(),
+            lf_pending: false,
             framer,
             assembler,
             out: BytesMut::new(),
@@ -380,7 +384,20 @@ impl Client {
     }
 
     /// The next complete reply from the input, if any.
+    #[inline]
     fn next_reply(&mut self) -> Result<Option<Reply>, Error> {
+        // No LF since the framer last ran out of lines, and too few octets for a line to be
+        // over-long: the framer would find nothing (it reads each octet once either way).
+        if !self.lf_pending
+            && self.input.len() < self.framer.max_line()
+            && !self.framer.is_skipping()
+        {
+            return Ok(None);
+        }
+        self.frame_reply()
+    }
+
+    fn frame_reply(&mut self) -> Result<Option<Reply>, Error> {
         let bad = |kind| Error::BadReply(ParseError::new(kind, 0, "Reply-line"));
         loop {
             match self.framer.next_frame(&mut self.input) {
@@ -404,7 +421,10 @@ impl Client {
                         limit: self.framer.max_line(),
                     }));
                 }
-                None => return Ok(None),
+                None => {
+                    self.lf_pending = false;
+                    return Ok(None);
+                }
             }
         }
     }
@@ -416,6 +436,7 @@ impl Client {
         self.error.get_or_insert(error.clone());
         self.closing = true;
         self.input.clear();
+        self.lf_pending = false;
         self.expect.clear();
         self.held.clear();
         self.events.clear();
@@ -457,6 +478,7 @@ impl Session for Client {
     type Event = ClientEvent;
     type Error = Error;
 
+    #[inline]
     fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
         if self.closing || self.error.is_some() {
             return;
@@ -468,7 +490,14 @@ impl Session for Client {
             self.fail(Error::TlsInjection { bytes: bytes.len() });
             return;
         }
-        self.input.extend_from_slice(bytes);
+        if let [octet] = bytes {
+            // One octet at a time (a slow peer, a byte-by-byte reader): no copy call.
+            self.lf_pending |= *octet == b'\n';
+            self.input.put_u8(*octet);
+        } else {
+            self.lf_pending |= memchr::memchr(b'\n', bytes).is_some();
+            self.input.extend_from_slice(bytes);
+        }
     }
 
     fn handle_eof(&mut self, _now: Instant) {
@@ -501,12 +530,14 @@ impl Session for Client {
         self.tls = true;
         self.ehlo = None;
         self.input.clear();
+        self.lf_pending = false;
         self.framer.reset();
         self.assembler = ReplyAssembler::new(self.config.limits.reply);
         self.last_activity = now;
         self.send_hello(true);
     }
 
+    #[inline]
     fn poll_event(&mut self) -> Result<Option<ClientEvent>, Error> {
         if let Some(error) = &self.error {
             return Err(error.clone());
@@ -552,6 +583,7 @@ impl Session for Client {
         }
     }
 
+    #[inline]
     fn poll_transmit(&mut self) -> Option<Bytes> {
         if self.out.is_empty() {
             None
