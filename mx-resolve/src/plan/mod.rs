@@ -39,7 +39,7 @@ mod stages;
 
 pub(crate) use response::in_bailiwick;
 pub use response::{plan_response, plan_view};
-use stages::{Found, assign_core, order_core};
+use stages::{Found, Slots, assign_core, order_core};
 pub(crate) use stages::{NO_TTL, ttl_of};
 
 /// One MX record: `PREFERENCE EXCHANGE`, the exchange held as `H` (an
@@ -306,6 +306,7 @@ pub fn order_exchanges(
     seed: u64,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Result<Ordered, Outcome> {
+    let mut slots = Slots::new();
     let stage1 = order_core(
         domain,
         mx.unwrap_or_default(),
@@ -313,6 +314,7 @@ pub fn order_exchanges(
         config,
         seed,
         diagnostics,
+        &mut slots,
     )?;
     Ok(Ordered {
         candidates: stage1.to_candidates(),

@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use smallvec::SmallVec;
 
-use super::stages::{Found, NO_TTL, Slot, assign_core, order_core, ttl_of};
+use super::stages::{Found, NO_TTL, Slot, Slots, assign_core, order_core, ttl_of};
 use super::{MxRecord, Plan, cname_ttl, mx_rrset, rcode_failure};
 use crate::config::PlanConfig;
 use crate::outcome::{Diagnostic, Outcome, TempFailure};
@@ -79,6 +79,7 @@ pub fn plan_response(domain: &Name, response: &Message, config: &PlanConfig, see
         .fold(cname_ttl(response, domain, owner, CNAME_STEPS), u32::min);
     let auth = response.header.authentic_data;
     let mut diagnostics = Vec::new();
+    let mut slots = Slots::new();
     let (outcome, addresses_ttl) = match order_core(
         owner,
         &mx,
@@ -86,6 +87,7 @@ pub fn plan_response(domain: &Name, response: &Message, config: &PlanConfig, see
         config,
         seed,
         &mut diagnostics,
+        &mut slots,
     ) {
         Ok(stage1) => assign_core(
             &stage1,
@@ -245,7 +247,16 @@ pub fn plan_view<'a>(
     let mut diagnostics = Vec::new();
     let RrSet { mx, kinds, .. } = &rrset;
     let kind_of = |i: usize, _: &NameRef<'a>| kinds.get(i).map_or(HostKind::Neither, |k| k.0);
-    let stage1 = match order_core(&final_name, mx, kind_of, config, seed, &mut diagnostics) {
+    let mut slots = Slots::new();
+    let stage1 = match order_core(
+        &final_name,
+        mx,
+        kind_of,
+        config,
+        seed,
+        &mut diagnostics,
+        &mut slots,
+    ) {
         Ok(stage1) => stage1,
         Err(outcome) => return finish(outcome, diagnostics, ttl),
     };
@@ -262,7 +273,7 @@ pub fn plan_view<'a>(
     for word in addresses.iter_mut() {
         let name = NameRef::at_offset(msg, Packed::low(*word));
         let at = name.position();
-        let slots = &stage1.slots;
+        let slots = stage1.slots;
         let slot = slots
             .iter()
             .position(|s| place_of(s) == at)

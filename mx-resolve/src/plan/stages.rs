@@ -53,7 +53,7 @@ pub(crate) type Scratch = SmallVec<[IpAddr; 8]>;
 pub(crate) struct Stage1<'r, H> {
     pub(crate) domain: &'r H,
     pub(crate) records: &'r [MxRecord<H>],
-    pub(crate) slots: Slots,
+    pub(crate) slots: &'r [Slot],
     pub(crate) pruned_self: bool,
 }
 
@@ -171,7 +171,9 @@ pub(crate) enum Found {
 /// Stage 1 over borrowed records. See
 /// [`order_exchanges`](super::order_exchanges) for the rules.
 /// `kind_of(index, exchange)` classifies `records[index]` (a caller that
-/// still has the message can do it in place, sharing suffixes).
+/// still has the message can do it in place, sharing suffixes). The
+/// candidates are written to the caller's `out` (emptied first), so only
+/// references are returned.
 pub(crate) fn order_core<'r, H: HostName>(
     domain: &'r H,
     records: &'r [MxRecord<H>],
@@ -179,8 +181,9 @@ pub(crate) fn order_core<'r, H: HostName>(
     config: &PlanConfig,
     seed: u64,
     diagnostics: &mut Vec<Diagnostic>,
+    out: &'r mut Slots,
 ) -> Result<Stage1<'r, H>, Outcome<H>> {
-    let mut out = Slots::new();
+    out.clear();
     let host = |s: &Slot| host_of(domain, records, s);
     if records.is_empty() {
         out.push(Slot {
@@ -258,8 +261,8 @@ pub(crate) fn order_core<'r, H: HostName>(
     }
     // Shuffle, then sort stably by preference: equal preferences end up in
     // a random (seeded) order, as RFC 5321 §5.1 requires.
-    SplitMix64::new(seed).shuffle(&mut out);
-    sort_by_preference(&mut out);
+    SplitMix64::new(seed).shuffle(out);
+    sort_by_preference(out);
 
     let local = &config.local;
     let self_pref = if local.names.is_empty() && local.addresses.is_empty() {
@@ -294,10 +297,11 @@ pub(crate) fn order_core<'r, H: HostName>(
         }
         out.truncate(config.max_hosts);
     }
+    let slots: &'r Slots = out;
     Ok(Stage1 {
         domain,
         records,
-        slots: out,
+        slots: slots.as_slice(),
         pruned_self,
     })
 }
