@@ -8,8 +8,10 @@ use bytes::BytesMut;
 /// farther apart, the chunk ends before the dot instead (cheap for long runs: nothing moves).
 pub(super) const COMPACT_SPAN: usize = 512;
 
-/// How much read body [`Append`] lets build up before copying it out.
-pub(super) const FLUSH: usize = 2048;
+/// How much read body [`Append`] lets build up before copying it out: small enough to be
+/// copied from the cache, a page so that a copy's loads and stores do not keep meeting at
+/// the same page offset (2 KiB ran up to a fifth slower with output and input so placed).
+pub(super) const FLUSH: usize = 4096;
 
 /// Where a pass of [`DotUnstuffer::scan`](super::DotUnstuffer::scan) stands: `buf[..w]` is body ready to hand out,
 /// `buf[w..r]` is left over from moving text back over taken-out dots, and reading goes on
