@@ -111,6 +111,28 @@ impl<const N: usize> SmallBytes<N> {
         self.extend_heap(&bytes.to_ascii_uppercase());
     }
 
+    /// The `n` octets after the end when they fit inside, to fill and then keep with
+    /// [`SmallBytes::grow`].
+    #[inline(always)]
+    pub(super) fn room(&mut self, n: usize) -> Option<&mut [u8]> {
+        match self {
+            Self::Inline { len, buf } => {
+                let at = usize::from(*len);
+                buf.get_mut(at..at + n)
+            }
+            Self::Heap(_) => None,
+        }
+    }
+
+    /// Keeps `n` octets written into [`SmallBytes::room`].
+    #[inline(always)]
+    pub(super) fn grow(&mut self, n: usize) {
+        if let Self::Inline { len, .. } = self {
+            // Within N, which fits a u8.
+            *len = (usize::from(*len) + n).min(N) as u8;
+        }
+    }
+
     /// Appends one octet.
     #[inline(always)]
     pub(super) fn push(&mut self, b: u8) {
@@ -350,12 +372,19 @@ impl Store {
     fn add_auth(&mut self, params: &[u8]) {
         self.mark(AUTH);
         let start = self.segment();
-        for m in Words(params) {
-            if is_mechanism(m) {
-                if self.text.len() > start {
-                    self.text.push(b' ');
+        // Usually every name is valid, one SP apart: copied in one pass.
+        if let Some(dst) = self.text.room(params.len())
+            && copy_names(dst, params)
+        {
+            self.text.grow(params.len());
+        } else {
+            for m in Words(params) {
+                if is_mechanism(m) {
+                    if self.text.len() > start {
+                        self.text.push(b' ');
+                    }
+                    self.text.extend_upper(m);
                 }
-                self.text.extend_upper(m);
             }
         }
         self.auth = (start, self.text.len());
@@ -428,6 +457,11 @@ impl Store {
         self.tags.push(OTHER);
         self.segment();
         self.text.extend_upper(keyword);
+        if plain_params(params) {
+            // Kept as sent: the usual case, one copy.
+            self.text.extend(params);
+            return;
+        }
         for p in words {
             self.text.push(b' ');
             if p.is_ascii() {
@@ -506,6 +540,47 @@ fn simple_tag(keyword: &[u8]) -> Option<u8> {
         19 if parse::is_word(k, b"ENHANCEDSTATUSCODES") => ENHANCED_STATUS_CODES,
         _ => return None,
     })
+}
+
+/// Copies `src` into `dst` (as long) upper case, and tells whether `src` is valid mechanism
+/// names ([`is_mechanism`]) one SP apart, with no SP before or after, so that the copy is what
+/// taking the valid names one by one gives.
+#[inline(always)]
+fn copy_names(dst: &mut [u8], src: &[u8]) -> bool {
+    let mut run = 0usize;
+    let mut ok = true;
+    for (d, &b) in dst.iter_mut().zip(src) {
+        *d = b.to_ascii_uppercase();
+        if b == b' ' {
+            ok &= run > 0;
+            run = 0;
+        } else {
+            ok &= b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+            run += 1;
+        }
+        ok &= run <= 20;
+    }
+    ok && run > 0 && dst.len() == src.len()
+}
+
+/// Whether an other keyword's parameters (empty, or SP then the rest of the line) are ASCII
+/// words one SP apart with no SP after, so that they can be kept as sent.
+#[inline(always)]
+fn plain_params(params: &[u8]) -> bool {
+    let mut space = false;
+    for &b in params {
+        if b == b' ' {
+            if space {
+                return false;
+            }
+            space = true;
+        } else if b.is_ascii() {
+            space = false;
+        } else {
+            return false;
+        }
+    }
+    !space
 }
 
 /// `1*19DIGIT`, the whole of `bytes`: a number that cannot overflow.

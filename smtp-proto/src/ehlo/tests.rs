@@ -69,6 +69,45 @@ fn known_words_and_mechanisms() {
                 params: vec!["a".into()],
             }),
         ),
+        (
+            b"AUTH plain x-y_z",
+            Some(Capability::Auth(vec![
+                Mechanism::Plain.into(),
+                MechanismName::parse(b"X-Y_Z").unwrap(),
+            ])),
+        ),
+        (
+            b"AUTH PLAIN  LOGIN ",
+            Some(Capability::Auth(vec![
+                Mechanism::Plain.into(),
+                Mechanism::Login.into(),
+            ])),
+        ),
+        (
+            b"AUTH PLAIN B@D",
+            Some(Capability::Auth(vec![Mechanism::Plain.into()])),
+        ),
+        (
+            b"x-exps GSSAPI ntlm",
+            Some(Capability::Other {
+                keyword: "X-EXPS".into(),
+                params: vec!["GSSAPI".into(), "ntlm".into()],
+            }),
+        ),
+        (
+            b"X-A  b c ",
+            Some(Capability::Other {
+                keyword: "X-A".into(),
+                params: vec!["b".into(), "c".into()],
+            }),
+        ),
+        (
+            b"X-A b\x80 \tc",
+            Some(Capability::Other {
+                keyword: "X-A".into(),
+                params: vec!["b\u{fffd}".into(), "\tc".into()],
+            }),
+        ),
         (b"", None),
         (b"   ", None),
     ] {
