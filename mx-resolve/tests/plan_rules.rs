@@ -606,3 +606,40 @@ fn out_of_bailiwick_addresses_are_not_used() {
         ["mx.example.test"]
     );
 }
+
+/// Glue behind a CNAME on the domain: addresses of hosts at or below the
+/// domain or the CNAME's target are used, others are not, and the zero-copy
+/// planner agrees with the owned one (names compressed against each other,
+/// written in another case, or spelled out in full).
+#[test]
+fn bailiwick_after_a_cname() {
+    let mut m = response(1, "example.test", RecordType::MX);
+    m.answers.push(cname("example.test", "mail.example.net"));
+    m.answers
+        .push(mx("mail.example.net", 10, "mx.mail.example.net"));
+    m.answers
+        .push(mx("mail.example.net", 20, "mx.example.test"));
+    m.answers.push(mx("mail.example.net", 30, "mx.evil.test"));
+    m.answers
+        .push(mx("mail.example.net", 40, "MAIL.Example.NET"));
+    m.additional.push(a("mx.mail.example.net", "192.0.2.1"));
+    m.additional.push(a("mx.example.test", "192.0.2.2"));
+    m.additional.push(a("mx.evil.test", "192.0.2.3"));
+    m.additional.push(a("mail.example.net", "192.0.2.4"));
+    let bytes = m.to_vec();
+    for domain in ["example.test", "EXAMPLE.test"] {
+        let domain = n(domain);
+        let owned = plan_response(
+            &domain,
+            &Message::decode(&bytes).unwrap(),
+            &PlanConfig::default(),
+            3,
+        );
+        let view = MessageView::parse(&bytes).unwrap();
+        assert_eq!(plan_view(&domain, &view, &PlanConfig::default(), 3), owned);
+        assert_eq!(
+            hosts(&owned.outcome),
+            ["mx.mail.example.net", "mx.example.test", "mail.example.net"]
+        );
+    }
+}

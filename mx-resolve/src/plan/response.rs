@@ -294,13 +294,15 @@ pub fn plan_view<'a>(
                     least = least.min(Packed::address_ttl(word));
                 }
             }
-            // Glue for a host outside the domain's zone is not used (see
+            // Glue for a host outside the domain's zone (or the zone of
+            // the CNAME target, when there is one) is not used (see
             // `in_bailiwick`); checked only for a host that has some.
-            if out.is_empty()
-                || !config.dangerous_out_of_bailiwick_glue
-                    && !host.is_at_or_below(&domain_name)
-                    && !host.is_at_or_below(&final_name)
-            {
+            let usable = || {
+                config.dangerous_out_of_bailiwick_glue
+                    || host.is_at_or_below(&domain_name)
+                    || owner.is_some() && host.is_at_or_below(&final_name)
+            };
+            if out.is_empty() || !usable() {
                 out.clear();
                 return Found::TempFail;
             }
