@@ -59,6 +59,7 @@ pub(crate) struct Stage1<'r, H> {
 
 impl<H: HostName> Stage1<'_, H> {
     /// The host a slot stands for.
+    #[inline]
     pub(crate) fn host(&self, slot: &Slot) -> &H {
         host_of(self.domain, self.records, slot)
     }
@@ -108,6 +109,7 @@ impl<H: HostName> Candidates for Stage1<'_, H> {
         self.slots.len()
     }
 
+    #[inline]
     fn at(&self, index: usize) -> Option<CandidateRef<'_, H>> {
         let s = self.slots.get(index)?;
         Some(CandidateRef {
@@ -151,6 +153,7 @@ pub(crate) const NO_TTL: u32 = u32::MAX;
 
 /// A record's TTL as RFC 2181 §8 reads it: values with the top bit set
 /// count as zero.
+#[inline]
 pub(crate) fn ttl_of(raw: u32) -> u32 {
     if raw > 0x7FFF_FFFF { 0 } else { raw }
 }
@@ -307,6 +310,7 @@ pub(crate) fn order_core<'r, H: HostName>(
 }
 
 /// The host a slot stands for: its exchange, or the domain.
+#[inline]
 fn host_of<'r, H>(domain: &'r H, records: &'r [MxRecord<H>], slot: &Slot) -> &'r H {
     usize::try_from(slot.source)
         .ok()
@@ -501,6 +505,7 @@ pub(crate) fn assign_core<C: Candidates>(
 }
 
 /// The bit of `address` in a one-word filter: equal addresses share it.
+#[inline]
 fn filter_bit(address: &IpAddr) -> u64 {
     let folded = match address {
         IpAddr::V4(v4) => u64::from(v4.to_bits()),

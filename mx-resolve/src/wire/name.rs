@@ -587,6 +587,7 @@ impl<'a> RawLabels<'a> {
 impl<'a> Iterator for RawLabels<'a> {
     type Item = &'a [u8];
 
+    #[inline]
     fn next(&mut self) -> Option<&'a [u8]> {
         loop {
             let &len = self.msg.get(self.pos)?;

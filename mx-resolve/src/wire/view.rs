@@ -31,6 +31,7 @@ pub struct NameRef<'a> {
 
 impl<'a> NameRef<'a> {
     /// The name at `at` of a validated message.
+    #[inline]
     pub(crate) fn at_offset(msg: &'a [u8], at: usize) -> Self {
         Self { msg, at }
     }
@@ -99,6 +100,7 @@ impl<'a> NameRef<'a> {
     /// Where the name's first label (or its root octet) really is, after
     /// any pointers at its start: two names at the same position are the
     /// same name.
+    #[inline]
     pub fn position(&self) -> usize {
         let (mut pos, mut segment_start) = (self.at, self.at + 1);
         while let (Some(&hi), Some(&lo)) = (self.msg.get(pos), self.msg.get(pos + 1)) {
@@ -201,11 +203,13 @@ impl<'a> NameRef<'a> {
     /// The first label's length and up to seven octets, case folded, as
     /// one word: equal names give equal words (0 when the message ends
     /// within eight octets, which proves nothing).
+    #[inline]
     pub(crate) fn head_key(&self) -> u64 {
         head_word(self.msg, self.position()).unwrap_or(0)
     }
 
     /// Whether this is the root name.
+    #[inline]
     pub fn is_root(&self) -> bool {
         self.msg.get(self.position()) == Some(&0)
     }
@@ -217,6 +221,7 @@ impl<'a> NameRef<'a> {
 
     /// Case-insensitive comparison with an owned name (RFC 4343): one
     /// pass over both wire forms, following pointers on this side.
+    #[inline]
     pub fn eq_name(&self, name: &Name) -> bool {
         let want = name.as_wire();
         // Usual case: written out in full, in lower case.
@@ -309,6 +314,7 @@ impl PartialEq for NameRef<'_> {
 /// case folded (`| 0x20`) and masked to the label: equal names give equal
 /// words, so different words prove different names. `None` within eight
 /// octets of the end of the message (then nothing is proved).
+#[inline]
 fn head_word(msg: &[u8], at: usize) -> Option<u64> {
     let window = msg.get(at..)?.first_chunk::<8>()?;
     let len = usize::from(*window.first()?).min(7);
@@ -470,6 +476,7 @@ fn check_record(msg: &[u8], pos: usize, cache: &mut NameCache) -> Result<(usize,
 }
 
 /// Skips a name already validated.
+#[inline]
 fn skip_name(msg: &[u8], mut pos: usize) -> usize {
     while let Some(&len) = msg.get(pos) {
         match len {
@@ -557,6 +564,7 @@ impl<'a> MessageView<'a> {
     }
 
     /// The question: name, type and class.
+    #[inline]
     pub fn question(&self) -> Option<(NameRef<'a>, RecordType, u16)> {
         if self.header.qdcount == 0 {
             return None;
@@ -624,6 +632,7 @@ impl<'a> MessageView<'a> {
     }
 
     /// The full response code: header RCODE plus the EDNS extended bits.
+    #[inline]
     pub fn rcode(&self) -> Rcode {
         // OPT: root owner (1), TYPE (2), CLASS (2), then the TTL whose
         // first octet is the extended RCODE.
