@@ -9,20 +9,17 @@
 //! and retry state, replaced atomically after each attempt). The `.env` is written last and
 //! removed first, so a crash never leaves an envelope without its message.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fs;
 use std::io::{self, Write};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use examples::driver::{Conn, TlsUpgrade};
 use mx_resolve::wire::Name;
 use mx_resolve::{LocalIdentity, LookupConfig, Outcome};
-use rustls::pki_types::ServerName;
-use smtp_proto::{ClientConfig, Envelope, Reply, Stage, TlsMode};
-use tokio::net::TcpStream;
+use smtp_proto::{Envelope, Reply};
 use tokio::sync::Notify;
 use tokio_rustls::TlsConnector;
 
@@ -31,13 +28,26 @@ use crate::deliver::{self, LmtpTarget};
 use crate::store::{Store, rfc5322_date, unique_name};
 use crate::users::Users;
 
+mod session;
+
 /// Give up on a recipient that still fails temporarily after this long (RFC 5321 §4.5.4.1
 /// suggests 4–5 days).
 const MAX_AGE: Duration = Duration::from_secs(5 * 24 * 3600);
 /// How long one connection attempt may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
-/// How long a whole SMTP session may take.
+/// How long one message may take over an open session.
 const SESSION_TIMEOUT: Duration = Duration::from_secs(600);
+/// Messages delivered at once in a run, each by a worker that keeps its connection to the
+/// last MX host it used for the next message (Postfix's default concurrency per
+/// destination is 20 too).
+const WORKERS: usize = 20;
+
+/// Where the mail of a domain goes: MX hosts (name, addresses) in order, or what became of
+/// its recipients when there is nowhere to go.
+type Route = Result<Vec<(String, Vec<IpAddr>)>, Fate>;
+
+/// The MX lookups of one delivery run, by domain: messages to the same domain share one.
+type Routes = Mutex<HashMap<String, Route>>;
 
 fn unix_now() -> u64 {
     SystemTime::now()
@@ -201,10 +211,14 @@ impl Relay {
         fs::File::open(&self.spool)?.sync_all()
     }
 
+    /// Removes a delivered message. The spool directory is fsynced once at the end of the
+    /// run, not per message: until then a crash can only bring a delivered message back,
+    /// to be delivered again, never lose one (the envelope goes first, so no envelope is
+    /// ever left without its message).
     fn remove(&self, id: &str) -> io::Result<()> {
         fs::remove_file(self.spool.join(format!("{id}.env")))?;
         let _ = fs::remove_file(self.spool.join(format!("{id}.eml")));
-        fs::File::open(&self.spool)?.sync_all()
+        Ok(())
     }
 
     /// The queued messages due now.
@@ -232,9 +246,10 @@ impl Relay {
     }
 
     /// Delivers what is due, forever; wakes every 30 seconds or when a message is queued.
+    /// A run hands the due messages to [`WORKERS`] workers at once and ends when they are
+    /// done; what was queued meanwhile goes in the next run, which starts at once.
     pub(crate) async fn run(ctx: Arc<Ctx>) {
         let this = &ctx.relay;
-        let users = &ctx.users;
         let connector = match examples::tls::connector_insecure() {
             Ok(c) => c,
             Err(e) => {
@@ -243,16 +258,49 @@ impl Relay {
             }
         };
         loop {
-            for (id, q) in this.due() {
-                this.attempt(&id, q, &connector, users).await;
+            let due = this.due();
+            if !due.is_empty() {
+                let workers = WORKERS.min(due.len());
+                let queue = Arc::new(Mutex::new(VecDeque::from(due)));
+                let routes = Arc::new(Routes::default());
+                let mut set = tokio::task::JoinSet::new();
+                for _ in 0..workers {
+                    let (ctx, queue) = (ctx.clone(), queue.clone());
+                    let (routes, connector) = (routes.clone(), connector.clone());
+                    set.spawn(async move {
+                        let mut conn = session::Cached::default();
+                        loop {
+                            let next = queue.lock().ok().and_then(|mut q| q.pop_front());
+                            let Some((id, q)) = next else { break };
+                            let relay = &ctx.relay;
+                            let users = &ctx.users;
+                            relay
+                                .attempt(&id, q, &connector, users, &mut conn, &routes)
+                                .await;
+                        }
+                    });
+                }
+                while set.join_next().await.is_some() {}
+                // The removals of the run (see `remove`).
+                if let Err(e) = fs::File::open(&this.spool).and_then(|d| d.sync_all()) {
+                    println!("relay: cannot sync the spool: {e}");
+                }
             }
             let _ = tokio::time::timeout(Duration::from_secs(30), this.wake.notified()).await;
         }
     }
 
-    async fn attempt(&self, id: &str, mut q: Queued, connector: &TlsConnector, users: &Users) {
+    async fn attempt(
+        &self,
+        id: &str,
+        mut q: Queued,
+        connector: &TlsConnector,
+        users: &Users,
+        conn: &mut session::Cached,
+        routes: &Routes,
+    ) {
         let message = match tokio::fs::read(self.spool.join(format!("{id}.eml"))).await {
-            Ok(m) => m,
+            Ok(m) => Arc::new(m),
             Err(e) => {
                 println!("relay {id}: cannot read message: {e}");
                 return;
@@ -269,7 +317,7 @@ impl Relay {
         let mut fates = Vec::new();
         for (domain, rcpts) in by_domain {
             let got = self
-                .deliver_domain(&domain, &q.from, &rcpts, &message, connector)
+                .deliver_domain(&domain, &q.from, &rcpts, &message, connector, conn, routes)
                 .await;
             fates.extend(rcpts.into_iter().zip(got));
         }
@@ -320,13 +368,16 @@ impl Relay {
     }
 
     /// One fate per recipient of `domain`.
+    #[allow(clippy::too_many_arguments)]
     async fn deliver_domain(
         &self,
         domain: &str,
         from: &str,
         rcpts: &[String],
-        message: &[u8],
+        message: &Arc<Vec<u8>>,
         connector: &TlsConnector,
+        conn: &mut session::Cached,
+        routes: &Routes,
     ) -> Vec<Fate> {
         let all = |f: Fate| vec![f; rcpts.len()];
         if let Some(target) = &self.lmtp
@@ -334,43 +385,43 @@ impl Relay {
         {
             return self.deliver_lmtp(target, from, rcpts, message).await;
         }
-        let Some(resolver) = self.dns.or_else(examples::mx::system_resolver) else {
-            return all(Fate::Temporary("no dns resolver configured".into()));
-        };
-        let name = match Name::domain(domain) {
-            Ok(n) => n,
-            Err(e) => return all(Fate::Permanent(format!("550 5.1.2 bad domain: {e}"))),
-        };
-        let mut config = LookupConfig::with_resolvers(vec![resolver]);
-        if let Ok(me) = Name::domain(&self.domain) {
-            config.plan.local = LocalIdentity::new(vec![me], Vec::new());
-        }
-        let outcome = match examples::mx::lookup(name, config).await {
-            Ok(o) => o,
-            Err(e) => return all(Fate::Temporary(format!("dns: {e}"))),
-        };
-        let targets = match outcome {
-            Outcome::Targets(t) => t,
-            other => {
-                let status = other.enhanced_status().unwrap_or("4.4.3");
-                let why = format!("{status} mx lookup for {domain}: {other:?}");
-                return all(if other.is_permanent() {
-                    Fate::Permanent(why)
-                } else {
-                    Fate::Temporary(why)
-                });
+        let known = routes.lock().ok().and_then(|r| r.get(domain).cloned());
+        let route = match known {
+            Some(route) => route,
+            None => {
+                let route = self.route(domain).await;
+                if let Ok(mut r) = routes.lock() {
+                    r.insert(domain.to_owned(), route.clone());
+                }
+                route
             }
         };
+        let targets = match route {
+            Ok(targets) => targets,
+            Err(fate) => return all(fate),
+        };
+        let envelope = match Envelope::parse(from, rcpts.iter().map(String::as_str)) {
+            // Size, 8BITMIME and BINARYMIME as the content needs (a message holding NUL or
+            // over-long lines is only sent where BINARYMIME is offered, never altered).
+            Ok(e) => e.for_body(message),
+            Err(e) => return all(Fate::Temporary(format!("4.4.1 bad envelope: {e}"))),
+        };
         let mut last = Fate::Temporary(format!("4.4.1 no answer from any mx of {domain}"));
-        for target in targets {
-            let host = target.host.to_string();
-            let host = host.trim_end_matches('.').to_owned();
-            for ip in target.addresses {
+        for (host, addresses) in targets {
+            for ip in addresses {
                 let addr = SocketAddr::new(ip, self.port);
-                match self
-                    .session(addr, &host, from, rcpts, message, connector)
-                    .await
-                {
+                let sent = conn
+                    .send(
+                        addr,
+                        &host,
+                        &self.domain,
+                        connector,
+                        envelope.clone(),
+                        message,
+                        rcpts.len(),
+                    )
+                    .await;
+                match sent {
                     Ok(fates) => return fates,
                     Err(why) => {
                         println!("relay: {host} {addr}: {why}");
@@ -380,6 +431,43 @@ impl Relay {
             }
         }
         all(last)
+    }
+
+    /// The MX hosts of `domain` and their addresses.
+    async fn route(&self, domain: &str) -> Route {
+        let Some(resolver) = self.dns.or_else(examples::mx::system_resolver) else {
+            return Err(Fate::Temporary("no dns resolver configured".into()));
+        };
+        let name = match Name::domain(domain) {
+            Ok(n) => n,
+            Err(e) => return Err(Fate::Permanent(format!("550 5.1.2 bad domain: {e}"))),
+        };
+        let mut config = LookupConfig::with_resolvers(vec![resolver]);
+        if let Ok(me) = Name::domain(&self.domain) {
+            config.plan.local = LocalIdentity::new(vec![me], Vec::new());
+        }
+        let outcome = match examples::mx::lookup(name, config).await {
+            Ok(o) => o,
+            Err(e) => return Err(Fate::Temporary(format!("dns: {e}"))),
+        };
+        match outcome {
+            Outcome::Targets(targets) => Ok(targets
+                .into_iter()
+                .map(|t| {
+                    let host = t.host.to_string().trim_end_matches('.').to_owned();
+                    (host, t.addresses.to_vec())
+                })
+                .collect()),
+            other => {
+                let status = other.enhanced_status().unwrap_or("4.4.3");
+                let why = format!("{status} mx lookup for {domain}: {other:?}");
+                Err(if other.is_permanent() {
+                    Fate::Permanent(why)
+                } else {
+                    Fate::Temporary(why)
+                })
+            }
+        }
     }
 
     /// Local users by LMTP: one fate per recipient, from its own reply.
@@ -403,69 +491,6 @@ impl Relay {
                 vec![Fate::Temporary(format!("4.4.1 {target}: {why}")); rcpts.len()]
             }
         }
-    }
-
-    /// One SMTP session; `Err` when no answer about the message was obtained (try the next
-    /// address).
-    async fn session(
-        &self,
-        addr: SocketAddr,
-        host: &str,
-        from: &str,
-        rcpts: &[String],
-        message: &[u8],
-        connector: &TlsConnector,
-    ) -> Result<Vec<Fate>, String> {
-        let envelope = Envelope::parse(from, rcpts.iter().map(String::as_str))
-            .map_err(|e| format!("bad envelope: {e}"))?
-            // Size, 8BITMIME and BINARYMIME as the content needs (a message holding NUL or
-            // over-long lines is only sent where BINARYMIME is offered, never altered).
-            .for_body(message);
-        let helo = smtp_proto::types::Domain::try_from(self.domain.as_str())
-            .map_err(|e| format!("bad local domain: {e}"))?;
-        let mut config = ClientConfig::new(helo);
-        // RFC 3207 §4 / RFC 7435: opportunistic between MTAs, certificate not checked.
-        config.tls = TlsMode::Opportunistic;
-        let tcp = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr))
-            .await
-            .map_err(|_| "connect timed out".to_owned())?
-            .map_err(|e| format!("connect: {e}"))?;
-        let name =
-            ServerName::try_from(host.to_owned()).unwrap_or_else(|_| ServerName::from(addr.ip()));
-        let upgrade = TlsUpgrade::Client(connector.clone(), name);
-        let run = examples::submit::send(
-            Conn::plain(tcp),
-            Some(&upgrade),
-            config,
-            None,
-            envelope,
-            message,
-            rcpts.len(),
-        );
-        let Ok((mut report, ended)) = tokio::time::timeout(SESSION_TIMEOUT, run).await else {
-            return Err("session timed out".to_owned());
-        };
-        if let Some(e) = &report.local_error {
-            println!("relay: {host}: {e}");
-        }
-        let Some(result) = report.result.take() else {
-            return Err(match ended {
-                Err(e) => e.to_string(),
-                Ok(()) => "session ended without an answer".to_owned(),
-            });
-        };
-        let fates = report
-            .recipients
-            .iter()
-            .map(|r| match (&result, r) {
-                (_, Some(r)) if !r.code().is_positive() => fate_of(r),
-                (Ok(_), _) => Fate::Delivered,
-                (Err((Stage::Mail | Stage::Data | Stage::Body, reply)), _) => fate_of(reply),
-                (Err((_, reply)), None) => fate_of(reply),
-                (Err(_), Some(r)) => fate_of(r),
-            })
-            .collect();
-        Ok(fates)
     }
 
     /// A delivery status notification (RFC 3464) to `to`, from the null reverse-path.
