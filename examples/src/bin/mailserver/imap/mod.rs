@@ -321,8 +321,8 @@ impl ImapConn {
         }
     }
 
-    /// One event from the machine.
-    async fn on_event(&mut self, server: &mut Server, event: ServerEvent) {
+    /// One event from the machine; a FETCH writes its output to `io` as it goes.
+    async fn on_event(&mut self, server: &mut Server, io: &mut Transport, event: ServerEvent) {
         // After SCRAM keys, anything but success means the machine refused the proof.
         if matches!(event, ServerEvent::SaslAuthenticated { .. }) {
             self.scram.succeeded();
@@ -365,8 +365,17 @@ impl ImapConn {
                 attributes,
                 modifiers,
             } => {
-                self.fetch(server, &account, token, uid, uids, &attributes, &modifiers)
-                    .await;
+                self.fetch(
+                    server,
+                    io,
+                    &account,
+                    token,
+                    uid,
+                    uids,
+                    &attributes,
+                    &modifiers,
+                )
+                .await;
             }
             ServerEvent::Store {
                 token,
@@ -544,7 +553,8 @@ enum Woke {
     Deadline,
 }
 
-async fn flush(io: &mut Transport, server: &mut Server) -> Result<(), Ended> {
+/// Writes out what the machine has queued.
+pub(super) async fn flush(io: &mut Transport, server: &mut Server) -> Result<(), Ended> {
     while let Some(bytes) = server.poll_transmit() {
         io.write_all(&bytes).await?;
     }
@@ -565,7 +575,7 @@ async fn run(
         let failure = loop {
             flush(io, server).await?;
             match server.poll_event() {
-                Ok(Some(event)) => conn.on_event(server, event).await,
+                Ok(Some(event)) => conn.on_event(server, io, event).await,
                 Ok(None) => break None,
                 Err(e) => break Some(e),
             }
