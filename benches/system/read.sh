@@ -203,4 +203,6 @@ for proto in $protos; do
     done
 done
 log "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+cleanup
+ms_pid= sink_pid= dns_pid=
 [ -n "${KEEP:-}" ] || rm -rf "$work"

@@ -49,7 +49,7 @@ log() { printf 'relay: %s\n' "$*" >&2; }
 cleanup() {
     [ -n "${ms_pid:-}" ] && kill "$ms_pid" 2>/dev/null && wait "$ms_pid" 2>/dev/null
     [ -n "${sink_pid:-}" ] && kill "$sink_pid" 2>/dev/null && wait "$sink_pid" 2>/dev/null
-    [ -s "$work/dnsmasq.pid" ] && kill "$(cat "$work/dnsmasq.pid")" 2>/dev/null
+    [ -n "${dns_pid:-}" ] && kill "$dns_pid" 2>/dev/null
     [ -s "$work/postfix/queue/pid/master.pid" ] && postfix -c "$work/postfix/conf" stop >/dev/null 2>&1
     true
 }
@@ -59,6 +59,7 @@ start_dns() {
     "$dnsmasq" --no-resolv --no-hosts --local=/test/ --mx-host=sink.test,mx.sink.test,10 \
         --host-record=mx.sink.test,127.0.0.1 --port="$dns_port" --listen-address=127.0.0.1 \
         --bind-interfaces --pid-file="$work/dnsmasq.pid" --user="$(id -un)" --group="$(id -gn)"
+    dns_pid=$(cat "$work/dnsmasq.pid")
 }
 
 # start_sink PORT: a fresh smtp-sink counting messages into $work/sink.PORT.
@@ -176,4 +177,6 @@ for name in mailserver postfix; do
             if (NR) printf "%-10s %7.0f msg/s (median of %d)\n", name, r[int((NR+1)/2)], NR }'
 done
 log "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+cleanup
+ms_pid= sink_pid= dns_pid=
 [ -n "${KEEP:-}" ] || rm -rf "$work"
