@@ -12,7 +12,7 @@ mod replies;
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 use mail_sansio::Session;
 use mail_sansio::dot::DotUnstuffer;
 use mail_sansio::line::BareNewline;
@@ -512,7 +512,38 @@ impl Server {
         error
     }
 
+    /// [`Session::handle_input`] past its one-octet fast path.
+    fn take_input(&mut self, now: Instant, bytes: &[u8]) {
+        if self.closing {
+            return;
+        }
+        self.last_activity = now;
+        if self.idle {
+            let len = self.input.len() + bytes.len();
+            if memchr::memchr(b'\n', bytes).is_none()
+                && len < self.max_line()
+                && self.lines.is_plain()
+            {
+                self.input.extend_from_slice(bytes);
+                self.lines.scanned_to(len);
+                return;
+            }
+            self.idle = false;
+        }
+        match self.phase {
+            Phase::Greeting(_) => self.early += bytes.len(),
+            Phase::StartTls => {
+                // Never parsed: counted, discarded, fatal (RFC 3207 §4, CVE-2011-0411).
+                self.injected += bytes.len();
+                return;
+            }
+            _ => {}
+        }
+        self.input.extend_from_slice(bytes);
+    }
+
     /// The longest line the framer keeps: an AUTH line or a command line.
+    #[inline]
     fn max_line(&self) -> usize {
         self.config
             .limits
@@ -588,35 +619,20 @@ impl Session for Server {
 
     #[inline]
     fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
-        if self.closing {
+        // Waiting for a line ending (never while closing): an octet that is not one only
+        // extends the line, up to the limit past which the framer starts dropping octets.
+        if self.idle
+            && let [octet] = bytes
+            && *octet != b'\n'
+            && self.input.len() + 1 < self.max_line()
+            && self.lines.is_plain()
+        {
+            self.last_activity = now;
+            self.input.put_u8(*octet);
+            self.lines.scanned_to(self.input.len());
             return;
         }
-        self.last_activity = now;
-        if self.idle {
-            // Waiting for a line ending: octets without one only extend the line (up to the
-            // limit, past which the framer starts dropping them).
-            let len = self.input.len() + bytes.len();
-            let no_lf = match bytes {
-                [b] => *b != b'\n',
-                _ => memchr::memchr(b'\n', bytes).is_none(),
-            };
-            if no_lf && len < self.max_line() && self.lines.is_plain() {
-                self.input.extend_from_slice(bytes);
-                self.lines.scanned_to(len);
-                return;
-            }
-            self.idle = false;
-        }
-        match self.phase {
-            Phase::Greeting(_) => self.early += bytes.len(),
-            Phase::StartTls => {
-                // Never parsed: counted, discarded, fatal (RFC 3207 §4, CVE-2011-0411).
-                self.injected += bytes.len();
-                return;
-            }
-            _ => {}
-        }
-        self.input.extend_from_slice(bytes);
+        self.take_input(now, bytes);
     }
 
     fn handle_eof(&mut self, _now: Instant) {
