@@ -1,12 +1,13 @@
 //! The block checks: whether a run of text is plain (every CR and LF paired, no line
 //! starting with a dot), many octets at a time.
 //!
-//! The hot loops are compiled once per SIMD level by `multiversion`, which picks the widest
-//! the CPU has at run time (the default x86_64 target alone gives only SSE2). Its generated
-//! dispatcher makes the one unsafe call, to a `#[target_feature]` version after checking
-//! the CPU for it; no unsafe code is written here, and `forbid(unsafe_code)` stays.
+//! The hot loops run at the widest SIMD level the CPU has (the default x86_64 target alone
+//! gives only SSE2): `pulp` checks the CPU once and calls a `#[target_feature]` function of
+//! its own (AVX-512 or AVX2) into which our `#[inline(always)]` loop is compiled. Its unsafe
+//! call stays inside `pulp`; nothing unsafe is written or expanded here, and
+//! `forbid(unsafe_code)` stays.
 
-use multiversion::multiversion;
+use pulp::{Arch, Simd, WithSimd};
 
 use super::{CR, DOT, LF};
 
@@ -20,8 +21,9 @@ pub(super) const DOT_LINE: u8 = 2;
 /// an LF or the other way round, and whether that LF is followed by a dot. Zero for plain
 /// text.
 ///
-/// Branch-free over fixed-length slices, so the compiler vectorises it: inlined into each
-/// version of [`plain_run`], it takes 16 (SSE2), 32 (AVX2) or 64 (AVX-512) octets at a time.
+/// Branch-free over fixed-length slices, so the compiler vectorises it: inlined into the
+/// loop of [`plain_run`] at each SIMD level, it takes 16 (SSE2), 32 (AVX2) or 64 (AVX-512)
+/// octets at a time.
 /// The `+ 2` lets each block check the line start after its last LF.
 #[inline(always)]
 fn window_flags(window: &[u8]) -> u8 {
@@ -42,41 +44,69 @@ fn window_flags(window: &[u8]) -> u8 {
 }
 
 /// The same checks as [`window_flags`], position by position: [`BARE`] and [`DOT_LINE`].
-#[multiversion(targets = "simd")]
 pub(super) fn window_events(window: &[u8]) -> [u8; BLOCK] {
-    let mut events = [0u8; BLOCK];
-    if let (Some(xs), Some(ys), Some(zs)) = (
-        window.get(..BLOCK),
-        window.get(1..BLOCK + 1),
-        window.get(2..BLOCK + 2),
-    ) {
-        for (((event, &x), &y), &z) in events.iter_mut().zip(xs).zip(ys).zip(zs) {
-            let lf = y == LF;
-            *event = (u8::from((x == CR) != lf) * BARE) | (u8::from(lf & (z == DOT)) * DOT_LINE);
+    Arch::new().dispatch(WindowEvents(window))
+}
+
+/// [`window_events`] for [`Arch::dispatch`]: compiled at the SIMD level it is given.
+struct WindowEvents<'a>(&'a [u8]);
+
+impl WithSimd for WindowEvents<'_> {
+    type Output = [u8; BLOCK];
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _: S) -> [u8; BLOCK] {
+        let mut events = [0u8; BLOCK];
+        if let (Some(xs), Some(ys), Some(zs)) = (
+            self.0.get(..BLOCK),
+            self.0.get(1..BLOCK + 1),
+            self.0.get(2..BLOCK + 2),
+        ) {
+            for (((event, &x), &y), &z) in events.iter_mut().zip(xs).zip(ys).zip(zs) {
+                let lf = y == LF;
+                *event =
+                    (u8::from((x == CR) != lf) * BARE) | (u8::from(lf & (z == DOT)) * DOT_LINE);
+            }
         }
+        events
     }
-    events
 }
 
 /// Skips plain blocks (see [`window_flags`]) from `p` while a whole window is left and the
 /// block starts before `stop`; returns where it stopped and the flags of the block there
 /// (zero when it stopped at `stop` or for want of input).
 ///
-/// Compiled for each SIMD level and picked at run time (AVX-512 or AVX2 where the CPU has
-/// them): the loop is the whole cost of reading ordinary mail under strict CR/LF checks.
-#[multiversion(targets = "simd")]
-pub(super) fn plain_run(buf: &[u8], mut p: usize, stop: usize) -> (usize, u8) {
-    while p < stop {
-        let Some(window) = buf.get(p..p + BLOCK + 2) else {
-            break;
-        };
-        let found = window_flags(window);
-        if found != 0 {
-            return (p, found);
+/// Run at the CPU's widest SIMD level (AVX-512 or AVX2 where it has them): the loop is the
+/// whole cost of reading ordinary mail under strict CR/LF checks.
+pub(super) fn plain_run(buf: &[u8], p: usize, stop: usize) -> (usize, u8) {
+    Arch::new().dispatch(PlainRun { buf, p, stop })
+}
+
+/// [`plain_run`] for [`Arch::dispatch`]: the loop, compiled at the SIMD level it is given.
+struct PlainRun<'a> {
+    buf: &'a [u8],
+    p: usize,
+    stop: usize,
+}
+
+impl WithSimd for PlainRun<'_> {
+    type Output = (usize, u8);
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _: S) -> (usize, u8) {
+        let Self { buf, mut p, stop } = self;
+        while p < stop {
+            let Some(window) = buf.get(p..p + BLOCK + 2) else {
+                break;
+            };
+            let found = window_flags(window);
+            if found != 0 {
+                return (p, found);
+            }
+            p += BLOCK;
         }
-        p += BLOCK;
+        (p, 0)
     }
-    (p, 0)
 }
 
 /// The size of the blocks [`skip_plain_blocks`] checks at once.
