@@ -82,6 +82,15 @@ impl Read for Body {
             Self::Sealed(r) => r.read(buf),
         }
     }
+
+    /// The file's own, which reads into the vector's spare room as it is (the default
+    /// zeroes it first: a memset of every message served).
+    fn read_to_end(&mut self, buf: &mut Vec<u8>) -> io::Result<usize> {
+        match self {
+            Self::Plain(f) => f.read_to_end(buf),
+            Self::Sealed(r) => r.read_to_end(buf),
+        }
+    }
 }
 
 impl Seek for Body {
