@@ -200,11 +200,14 @@ pub struct Client {
     /// The application sent a command since the clock was last seen: the next
     /// `handle_timeout` re-arms the response timer at its `now` instead of firing.
     stale: bool,
-    /// `poll_event` has nothing to report while `input` is shorter than this (and no event
-    /// waits): the framer needs more octets first (the rest of a literal, or the end of a
-    /// line). A one-octet `handle_input` inside a line moves it on unless the octet is an LF
-    /// or the line reaches its limit, so feeding octet by octet costs an append and a few
-    /// compares per octet. 0 (no quiet) whenever anything else may have changed.
+    /// `poll_event` has nothing to report while `input` is shorter than this: the framer
+    /// needs more octets first (the rest of a literal, or the end of a line). A one-octet
+    /// `handle_input` inside a line moves it on unless the octet is an LF or the line
+    /// reaches its limit, so feeding octet by octet costs an append and a few compares per
+    /// octet. Set only where `next_event` found nothing to report (no event queued, no
+    /// error, not closing, input parsed); 0 (no quiet) from the moment anything else may
+    /// change: events are queued only inside `next_event`, which clears it first, and
+    /// `fail`, EOF, TLS and COMPRESS clear it too.
     quiet: usize,
     /// The quiet length is moved on only below this (the line's limit; 0 outside a line).
     quiet_limit: usize,
@@ -422,6 +425,19 @@ impl Session for Client {
     // per call (benches/benches/feed.rs).
     #[inline]
     fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
+        if let [byte] = bytes {
+            let len = self.input.len();
+            if len < self.quiet {
+                // Quiet: no error, not closing, nothing held back (see `quiet`).
+                self.last_activity = now;
+                self.stale = false;
+                self.input.put_u8(*byte);
+                if len + 1 == self.quiet && len + 1 < self.quiet_limit && *byte != b'\n' {
+                    self.quiet = len + 2;
+                }
+                return;
+            }
+        }
         if self.closing || self.error.is_some() {
             return;
         }
@@ -435,10 +451,6 @@ impl Session for Client {
         if let [byte] = bytes {
             // No length-generic copy for one octet.
             self.input.put_u8(*byte);
-            let len = self.input.len();
-            if len == self.quiet && len < self.quiet_limit && *byte != b'\n' {
-                self.quiet = len + 1;
-            }
         } else {
             self.input.extend_from_slice(bytes);
         }
@@ -497,7 +509,7 @@ impl Session for Client {
 
     #[inline]
     fn poll_event(&mut self) -> Result<Option<ClientEvent>, Error> {
-        if self.input.len() < self.quiet && self.events.is_empty() {
+        if self.input.len() < self.quiet {
             return Ok(None);
         }
         self.next_event()

@@ -164,11 +164,14 @@ pub struct Client {
     closing: bool,
     /// When input last arrived: the idle timer runs from here.
     last_input: Instant,
-    /// `poll_event` has nothing to report while `input` is shorter than this (and no event
-    /// waits): what the input holds was searched, and only more octets can change that. A
-    /// one-octet `handle_input` moves it on when the octet cannot complete anything (see
-    /// [`Client::quiet_octet`]), so feeding octet by octet costs an append and two compares
-    /// per octet. 0 (no quiet) whenever anything else may have changed.
+    /// `poll_event` has nothing to report while `input` is shorter than this: what the
+    /// input holds was searched, and only more octets can change that. A one-octet
+    /// `handle_input` moves it on when the octet cannot complete anything (see
+    /// [`Client::quiet_octet`]), so feeding octet by octet costs an append and a few
+    /// compares per octet. Set only where `next_event` found nothing to report (no event
+    /// queued, no error, not closing, not in the TLS handshake); 0 (no quiet) from the
+    /// moment anything else may change: events are queued only inside `next_event`, which
+    /// clears it first, and `fail`, EOF and TLS clear it too.
     quiet: usize,
     /// The quiet length is not moved on past this: the line limit, or [`BODY_PIECE`].
     quiet_limit: usize,
@@ -491,6 +494,18 @@ impl Session for Client {
     // per call (benches/benches/feed.rs).
     #[inline]
     fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
+        if let [octet] = bytes {
+            let len = self.input.len();
+            if len < self.quiet {
+                // Quiet: no error, not closing, not in the TLS handshake (see `quiet`).
+                self.last_input = now;
+                self.input.put_u8(*octet);
+                if len + 1 == self.quiet && len + 1 < self.quiet_limit && self.quiet_octet(*octet) {
+                    self.quiet = len + 2;
+                }
+                return;
+            }
+        }
         if self.closing || self.error.is_some() {
             return;
         }
@@ -499,15 +514,7 @@ impl Session for Client {
             return;
         }
         self.last_input = now;
-        if let [octet] = bytes {
-            self.input.put_u8(*octet);
-            let len = self.input.len();
-            if len == self.quiet && len < self.quiet_limit && self.quiet_octet(*octet) {
-                self.quiet = len + 1;
-            }
-        } else {
-            self.input.extend_from_slice(bytes);
-        }
+        self.input.extend_from_slice(bytes);
     }
 
     fn handle_eof(&mut self, _now: Instant) {
@@ -556,7 +563,7 @@ impl Session for Client {
 
     #[inline]
     fn poll_event(&mut self) -> Result<Option<ClientEvent>, Error> {
-        if self.input.len() < self.quiet && self.events.is_empty() {
+        if self.input.len() < self.quiet {
             return Ok(None);
         }
         self.next_event()
