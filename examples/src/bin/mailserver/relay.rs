@@ -299,7 +299,9 @@ impl Relay {
         conn: &mut session::Cached,
         routes: &Routes,
     ) {
-        let message = match tokio::fs::read(self.spool.join(format!("{id}.eml"))).await {
+        // Read here, not by a blocking task: the spool is written and read back at once,
+        // from the page cache as a rule, and the thread switches cost more than the read.
+        let message = match fs::read(self.spool.join(format!("{id}.eml"))) {
             Ok(m) => Arc::new(m),
             Err(e) => {
                 println!("relay {id}: cannot read message: {e}");
