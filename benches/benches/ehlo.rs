@@ -23,6 +23,14 @@
 //!   records the extensions it knows and AUTH's mechanisms as bit flags, SIZE and a few others
 //!   as numbers, and skips keywords it does not know.
 //!
+//! Ours decodes every shape without allocating (Stalwart allocates the host name). It does not
+//! meet the 2× goal: in one run of 31 rounds (load average about 11 on 2 cores) `ours_ehlo`
+//! was 1.3× Stalwart on `minimal`, 1.7× on `simple8`, 1.6× on `typical` and 1.3–1.4× on the
+//! others. What remains is framing with every check `Reply::decode` makes (about 5 ns a line),
+//! a fixed cost of about 25 ns (a 248-octet reply built and moved out through `Parsed` and
+//! `Result`), and the text kept for what Stalwart skips or keeps as a bit: other keywords
+//! with their parameters and AUTH's names.
+//!
 //! With `EHLO_ROUNDS=n` in the environment the bench instead times each contender on a batch of
 //! decodes once per round, interleaved, for `n` rounds, and prints the median time per decode
 //! and ours/Stalwart's ratio, which is steadier than separate runs on a busy machine;
