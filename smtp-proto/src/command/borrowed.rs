@@ -118,8 +118,10 @@ fn decimal_len(n: u64) -> usize {
 
 impl<'a> CommandRef<'a> {
     /// Decodes one command line from the front of `input` (it must end with CRLF), with strict
-    /// [`ParseOptions`]. A line longer than [`MAX_AUTH_LINE`] is an error.
-    #[inline]
+    /// [`ParseOptions`]. A line longer than [`MAX_AUTH_LINE`] is an error. Inlined: the
+    /// command is then built straight into the caller's result instead of being returned
+    /// through memory and copied (what [`Command::decode`] converts).
+    #[inline(always)]
     pub fn decode(input: &'a [u8]) -> Result<Parsed<Self>, ParseError> {
         // Fast path: the argument-less verbs of every pipelined transaction, `VERB CRLF`.
         if let Some((head, b"\r\n")) = input
