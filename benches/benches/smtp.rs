@@ -171,7 +171,7 @@ fn commands(c: &mut Criterion) {
 /// for `n` rounds; prints the median time per command and the ratios the goals name.
 fn rounds(count: usize) {
     /// Streams per timed batch (each 384 commands).
-    const BATCH: usize = 40;
+    const BATCH: usize = 200;
     let stream = command_stream();
     let config = server_config();
     let start = start();
