@@ -11,6 +11,12 @@
 #
 #   benches/system/relay.sh                        # 5,000 x 10 KiB, 20 sessions, 3 rounds
 #   COUNT=500 ROUNDS=1 benches/system/relay.sh     # a quick run
+#   MODE=queued benches/system/relay.sh            # the relay alone, from a full queue
+#
+# MODE=live (the default) times submission and relay together, so the slower of the two
+# sets the rate. MODE=queued submits first while the relay cannot deliver (mailserver: its
+# MX port closed, then stopped and every envelope made due; Postfix: defer_transports),
+# then lets it go and times only the queue's delivery to the sink: server CPU from there on.
 #
 # Needs root (Postfix), postfix (smtp-sink), dnsmasq (dnsmasq-base), python3, and a release
 # build (MAILSERVER=path, default target/release/mailserver). Ports: 25041 (mailserver
@@ -26,6 +32,7 @@ size=${SIZE:-10240}
 sessions=${SESSIONS:-20}
 rounds=${ROUNDS:-3}
 only=${ONLY:-both} # both, ours, postfix
+mode=${MODE:-live} # live, queued
 ms_port=${MS_PORT:-25041}
 pf_port=${PF_PORT:-25042}
 ms_sink=${MS_SINK_PORT:-25043}
@@ -79,16 +86,20 @@ sink_count() {
     tr '\r' '\n' < "$1" | grep -o 'mesg=[0-9]*' | tail -n1 | cut -d= -f2 | grep . || echo 0
 }
 
+# start_mailserver [MX_PORT]: a fresh one unless KEEP_DATA is set.
 start_mailserver() {
-    rm -rf "$work/ms" && mkdir -p "$work/ms"
+    local mx=${1:-$ms_sink}
+    if [ -z "${KEEP_DATA:-}" ]; then
+        rm -rf "$work/ms" && mkdir -p "$work/ms"
+    fi
     printf '%s:%s\n' "$user" "$pass" > "$work/ms/users"
     local p=25140
     "$mailserver" --data "$work/ms/data" --users "$work/ms/users" --domain "$domain" \
         --listen 127.0.0.1 --smtp-port $((p + 1)) --submission-port "$ms_port" \
         --smtps-port $((p + 2)) --pop3-port $((p + 3)) --pop3s-port $((p + 4)) \
         --imap-port $((p + 5)) --imaps-port $((p + 6)) \
-        --dns 127.0.0.1:"$dns_port" --relay-port "$ms_sink" \
-        > "$work/ms/server.log" 2>&1 &
+        --dns 127.0.0.1:"$dns_port" --relay-port "$mx" \
+        >> "$work/ms/server.log" 2>&1 &
     ms_pid=$!
     for _ in $(seq 200); do
         kill -0 "$ms_pid" 2>/dev/null || break
@@ -113,6 +124,7 @@ syslog_name = postfix-relay-bench
 default_transport = smtp
 relay_transport = relay
 relayhost = [127.0.0.1]:$pf_sink
+${PF_EXTRA:-}
 smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
 smtpd_tls_security_level = may
 smtpd_tls_cert_file = $dir/tls/cert.pem
@@ -155,10 +167,89 @@ run() {
         tee -a "$work/results"
 }
 
+# report NAME T0 T1 C0 C1 CLIENT_CPU [SUBMITTED_AT]
+report() {
+    awk -v name="$1" -v n="$count" -v size="$size" -v t0="$2" -v t1="$3" -v c0="$4" \
+        -v c1="$5" -v ccpu="$6" -v load="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN {
+        printf "%-10s %6d B x %5d  %7.0f msg/s  %6.3f ms CPU/msg  client %5.2f s CPU  (%.2f s from a full queue, load %s)\n",
+            name, size, n, n / (t1 - t0), 1000 * (c1 - c0) / n, ccpu, t1 - t0, load }' |
+        tee -a "$work/results"
+}
+
+# wait_sink NAME PORT: until the sink has COUNT messages.
+wait_sink() {
+    local n deadline=$((SECONDS + 1800))
+    while n=$(sink_count "$work/sink.$2"); [ "$n" -lt "$count" ]; do
+        [ $SECONDS -lt $deadline ] || { log "$1: only $n of $count reached the sink"; exit 1; }
+        sleep 0.05
+    done
+}
+
+submit() {
+    local out
+    out=$(python3 "$here/relay-client.py" 127.0.0.1:"$1" "$count" "$size" "$sessions" \
+        "$user@$domain" "$rcpt" "${@:2}")
+    set -- $out
+    [ "$1" -eq "$count" ] || { log "the client sent $1 of $count"; exit 1; }
+    client_cpu=$2
+}
+
+queued_mailserver() {
+    local closed=$((ms_sink + 6)) t0 t1 c0 c1
+    start_mailserver "$closed"
+    submit "$ms_port" "$user" "$pass"
+    kill "$ms_pid"; wait "$ms_pid" 2>/dev/null || true; ms_pid=
+    local queued
+    queued=$(find "$work/ms/data/spool" -name '*.env' | wc -l)
+    [ "$queued" -eq "$count" ] || { log "mailserver: $queued of $count queued"; exit 1; }
+    find "$work/ms/data/spool" -name '*.env' -exec sed -i 's/^next .*/next 0/' {} +
+    sync
+    start_sink "$ms_sink"
+    t0=$(date +%s.%N)
+    KEEP_DATA=1 start_mailserver "$ms_sink"
+    c0=0
+    wait_sink mailserver "$ms_sink"
+    t1=$(date +%s.%N)
+    c1=$(tree_cpu "$ms_pid")
+    stop_sink
+    kill "$ms_pid"; wait "$ms_pid" 2>/dev/null || true; ms_pid=
+    report mailserver "$t0" "$t1" "$c0" "$c1" "$client_cpu"
+}
+
+queued_postfix() {
+    local conf=$work/postfix/conf t0 t1 c0 c1 n
+    PF_EXTRA="defer_transports = smtp relay" start_postfix
+    submit "$pf_port"
+    # Until the queue manager has deferred every message.
+    local deadline=$((SECONDS + 600))
+    while n=$(find "$work/postfix/queue/deferred" -type f | wc -l); [ "$n" -lt "$count" ]; do
+        [ $SECONDS -lt $deadline ] || { log "postfix: only $n of $count deferred"; exit 1; }
+        sleep 0.2
+    done
+    postconf -c "$conf" -e 'defer_transports =' >/dev/null
+    postfix -c "$conf" reload >/dev/null 2>&1
+    sleep 1
+    start_sink "$pf_sink"
+    c0=$(tree_cpu "$pf_pid")
+    t0=$(date +%s.%N)
+    postqueue -c "$conf" -f 2>/dev/null
+    wait_sink postfix "$pf_sink"
+    t1=$(date +%s.%N)
+    c1=$(tree_cpu "$pf_pid")
+    stop_sink
+    postfix -c "$conf" stop >/dev/null 2>&1 || true
+    report postfix "$t0" "$t1" "$c0" "$c1" "$client_cpu"
+}
+
 mkdir -p "$work"
 log "load before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs; $count x $size octets, $sessions sessions, $rounds rounds"
 start_dns
 for _ in $(seq "$rounds"); do
+    if [ "$mode" = queued ]; then
+        [ "$only" = postfix ] || queued_mailserver
+        [ "$only" = ours ] || queued_postfix
+        continue
+    fi
     if [ "$only" != postfix ]; then
         start_mailserver
         run mailserver "$ms_port" "$ms_pid" "$ms_sink" "$user" "$pass"
