@@ -3,6 +3,7 @@
 TLS, the same way from every server, and prints what it read and its own CPU time.
 
     read-client.py pop3 127.0.0.1:995 USER PASSWORD   # RETR 1..N, one after the other
+    PIPELINE=8 read-client.py pop3 ...                 # up to 8 RETR in flight (RFC 2449)
     read-client.py imap 127.0.0.1:993 USER PASSWORD   # one FETCH 1:* BODY.PEEK[]
 
 It is kept cheap so that the server is what is measured: big reads into one buffer, the end
@@ -12,6 +13,7 @@ The certificate is not checked (both servers use throwaway ones on 127.0.0.1).
 Output, one line: `MESSAGES OCTETS CLIENT_CPU_SECONDS`.
 """
 
+import os
 import re
 import resource
 import socket
@@ -66,14 +68,15 @@ class Conn:
         """Consumes a POP3 multi-line body up to and with its CRLF.CRLF; the CRLF that ended
         the +OK line counts as the first (an empty body is a lone dot line)."""
         buf = b"\r\n" + bytes(self.buf[self.pos :])
-        while not buf.endswith(b"\r\n.\r\n"):
+        while (end := buf.find(b"\r\n.\r\n")) < 0:
             # Keep the last four octets only: nothing else is looked at.
             data = self.sock.recv(CHUNK)
             if not data:
                 raise EOFError("server closed the connection")
             self.octets += len(data)
             buf = buf[-4:] + data
-        self.buf = bytearray()
+        # With RETRs pipelined the next reply may follow in the same read.
+        self.buf = bytearray(buf[end + 5 :])
         self.pos = 0
 
     def send(self, text):
@@ -94,8 +97,12 @@ def pop3(conn, user, password):
     ok()
     conn.send("STAT\r\n")
     count = int(ok().split()[1])
+    window = max(1, int(os.environ.get("PIPELINE", "1")))
+    sent = 0
     for n in range(1, count + 1):
-        conn.send(f"RETR {n}\r\n")
+        while sent < min(count, n - 1 + window):
+            sent += 1
+            conn.send(f"RETR {sent}\r\n")
         ok()
         conn.until_dot()
     conn.send("QUIT\r\n")

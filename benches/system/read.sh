@@ -10,6 +10,8 @@
 #
 #   benches/system/read.sh                     # the size: 1,000 x 100 KiB, 5 rounds
 #   COUNT=200 ROUNDS=3 benches/system/read.sh  # a quick run
+#   PIPELINE=8 benches/system/read.sh          # up to 8 RETR in flight (both servers offer
+#                                              # PIPELINING): less of the round trips
 #
 # Needs root (Dovecot, a system account), dovecot-core, dovecot-pop3d, dovecot-imapd,
 # openssl, python3, and a release build (MAILSERVER=path, default target/release/mailserver).
@@ -177,7 +179,7 @@ fetch() {
 }
 
 mkdir -p "$work"
-log "load before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs; $count x $size octets, $rounds rounds"
+log "load before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs; $count x $size octets, $rounds rounds, POP3 pipeline ${PIPELINE:-1}"
 make_maildir "$work/maildir"
 [ "$only" = dovecot ] || start_mailserver
 [ "$only" = ours ] || start_dovecot_bench
