@@ -169,7 +169,7 @@ pub mod types;
 pub use client::{Client, ClientConfig, ClientEvent, ClientLimits, ClientState, Envelope, Stage};
 pub use command::{Command, CommandRef, ParseOptions};
 pub use config::{Extensions, ServerConfig, ServerLimits, TlsMode};
-pub use ehlo::{Capability, EhloReply};
+pub use ehlo::{Capability, EhloReply, Extension};
 pub use error::{Error, InvalidValue, ParseError, ParseErrorKind, SendError};
 pub use mail_sansio::Parsed;
 pub use reply::{EnhancedStatusCode, Reply, ReplyAssembler, ReplyCode, ReplyLimits};
