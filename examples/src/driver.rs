@@ -28,18 +28,29 @@
 //! # }
 //! ```
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Instant;
 
 use mail_sansio::Session;
 use rustls::pki_types::ServerName;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::{TlsAcceptor, TlsConnector, TlsStream};
 
 /// How many octets one read may take.
 const READ_CHUNK: usize = 16 * 1024;
+
+thread_local! {
+    /// The buffer every read of this thread goes through. A connection waiting for input
+    /// holds none of its own: with thousands of idle connections, a buffer each was most
+    /// of their memory. The input is handed over (copied into the session) before the
+    /// poll that read it returns, so one per thread is enough.
+    static READ_BUF: RefCell<Box<[u8]>> = RefCell::new(vec![0; READ_CHUNK].into_boxed_slice());
+}
 
 /// How long a STARTTLS handshake may take by default: a peer that agrees to TLS and then goes
 /// silent must not hold the connection forever (CVE-2011-1947 pattern). [`Runner`] sets
@@ -110,11 +121,49 @@ impl Conn {
         matches!(self, Self::Tls(_))
     }
 
-    async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Self::Plain(s) => s.read(buf).await,
-            Self::Tls(s) => s.read(buf).await,
+    /// Polls for input. When some came, `take` gets it (an empty slice at end of stream)
+    /// while it sits in the thread's read buffer, before this returns; the connection
+    /// keeps no buffer of its own while it waits.
+    pub fn poll_read_with<R>(
+        &mut self,
+        cx: &mut Context<'_>,
+        take: impl FnOnce(&[u8]) -> R,
+    ) -> Poll<io::Result<R>> {
+        READ_BUF.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut buf) => self.poll_read_into(cx, &mut buf, take),
+            // Only a `take` that reads another connection gets here: a buffer of its own.
+            Err(_) => self.poll_read_into(cx, &mut vec![0; READ_CHUNK], take),
+        })
+    }
+
+    fn poll_read_into<R>(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+        take: impl FnOnce(&[u8]) -> R,
+    ) -> Poll<io::Result<R>> {
+        let mut read = ReadBuf::new(buf);
+        let polled = match self {
+            Self::Plain(s) => Pin::new(s).poll_read(cx, &mut read),
+            Self::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, &mut read),
+        };
+        match polled {
+            Poll::Ready(Ok(())) => Poll::Ready(Ok(take(read.filled()))),
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => Poll::Pending,
         }
+    }
+
+    /// Reads the next input into `out` (appended); `Ok(0)` at end of stream. Like
+    /// [`Self::poll_read_with`], nothing of the connection's own is held while it waits.
+    pub async fn read_into(&mut self, out: &mut Vec<u8>) -> io::Result<usize> {
+        std::future::poll_fn(|cx| {
+            self.poll_read_with(cx, |bytes| {
+                out.extend_from_slice(bytes);
+                bytes.len()
+            })
+        })
+        .await
     }
 
     async fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
@@ -289,7 +338,6 @@ where
     H: Handler<S> + Send,
 {
     let mut conn = Some(conn);
-    let mut buf = vec![0u8; READ_CHUNK];
     let mut eof = false;
     loop {
         // Step 1: drain transmit, then events; an answer may queue more output.
@@ -344,31 +392,39 @@ where
         let Some(c) = conn.as_mut() else {
             return Err(DriverError::TlsTwice);
         };
-        let sleep = async {
+        let mut sleep = std::pin::pin!(async {
             match deadline {
                 Some(at) => tokio::time::sleep_until(at.into()).await,
                 None => std::future::pending().await,
             }
-        };
-        tokio::select! {
-            read = c.read(&mut buf), if reading => {
-                let now = Instant::now();
-                match read? {
-                    0 => {
-                        eof = true;
-                        session.handle_eof(now);
-                    }
-                    n => {
-                        let bytes = buf.get(..n).unwrap_or_default();
-                        let room = runner.keep_first.saturating_sub(runner.first.len());
-                        runner
-                            .first
-                            .extend_from_slice(bytes.get(..room.min(n)).unwrap_or_default());
-                        session.handle_input(now, bytes);
-                    }
-                }
+        });
+        // The deadline first (a peer that never stops sending does not outrun it), then
+        // input, handed to the session from the thread's read buffer.
+        let woke = std::future::poll_fn(|cx| {
+            if sleep.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(None);
             }
-            () = sleep => session.handle_timeout(Instant::now()),
+            if !reading {
+                return Poll::Pending;
+            }
+            c.poll_read_with(cx, |bytes| {
+                let now = Instant::now();
+                if bytes.is_empty() {
+                    session.handle_eof(now);
+                    return true;
+                }
+                let room = runner.keep_first.saturating_sub(runner.first.len());
+                let kept = bytes.get(..room.min(bytes.len())).unwrap_or_default();
+                runner.first.extend_from_slice(kept);
+                session.handle_input(now, bytes);
+                false
+            })
+            .map(Some)
+        })
+        .await;
+        match woke {
+            Some(read) => eof = read?,
+            None => session.handle_timeout(Instant::now()),
         }
     }
 }
