@@ -346,8 +346,9 @@ impl SmtpConn {
     }
 
     /// Every recipient is a local user of the store: the message is written once into
-    /// their Maildirs (or hard-linked from the spool file), and the group commit makes it
-    /// durable with the deliveries of other connections. Returns once it is.
+    /// their Maildirs (or hard-linked from the spool file) and made durable there
+    /// (`store/commit.rs`), sharing the fsyncs with other connections' deliveries.
+    /// Returns once it is.
     async fn deliver_local(
         &self,
         mut spool: Spool,
@@ -357,26 +358,17 @@ impl SmtpConn {
         let store = self.ctx.store.clone();
         let field = return_path_field(from);
         let users = users.to_vec();
-        let (spool, staged) = tokio::task::spawn_blocking(move || {
-            let staged = stage(&store, &mut spool, &users, &field);
-            (spool, staged)
+        // Written and made durable in one blocking task: no hop to another thread between.
+        tokio::task::spawn_blocking(move || {
+            let committed = stage(&store, &mut spool, &users, &field).and_then(|s| store.commit(s));
+            // The Maildirs hold their own links: the spool's name goes.
+            if let Some((path, _)) = &spool.file {
+                let _ = std::fs::remove_file(path);
+            }
+            committed
         })
         .await
-        .map_err(std::io::Error::other)?;
-        let committed = match staged {
-            Ok(staged) => self
-                .ctx
-                .store
-                .commit(staged)
-                .await
-                .unwrap_or_else(|_| Err(std::io::Error::other("the committer stopped"))),
-            Err(e) => Err(e),
-        };
-        // The Maildirs hold their own links: the spool's name goes.
-        if let Some((path, _)) = &spool.file {
-            let _ = tokio::fs::remove_file(path).await;
-        }
-        committed
+        .map_err(std::io::Error::other)?
     }
 
     /// Remote recipients, or local delivery by LMTP: the spool file, fsynced, is queued

@@ -183,8 +183,10 @@ pub(crate) struct Store {
 struct Shared {
     locks: lock::LockTable,
     hub: hub::Hub,
-    /// The group commit's queue (`commit.rs`), once a delivery started it.
-    commit: std::sync::OnceLock<std::sync::mpsc::Sender<commit::Job>>,
+    /// The UID numberer's queue (`commit.rs`), once a delivery started it.
+    numberer: std::sync::OnceLock<Option<std::sync::mpsc::Sender<commit::Numbered>>>,
+    /// The directory fsyncs that concurrent deliveries share (`commit.rs`).
+    dir_syncs: commit::DirSyncs,
 }
 
 impl Store {
@@ -254,8 +256,8 @@ impl Store {
         let mut linked: Option<usize> = None;
         for user in users {
             let account = self.account(user);
+            // `stage` creates INBOX if it is missing.
             let one = (|| {
-                account.ensure_inbox()?;
                 let from = match (plain, linked.and_then(|i| staged.get(i))) {
                     (Some(p), _) => Some(p),
                     (None, Some(first)) => Some(first.plain()),
@@ -328,9 +330,16 @@ impl Account {
         &self.store.shared
     }
 
-    /// Creates INBOX (`Maildir/{cur,new,tmp}`) if it is not there.
+    /// Creates INBOX (`Maildir/{cur,new,tmp}`) if it is not there. (Every delivery asks:
+    /// three `stat`s when it is.)
     pub(crate) fn ensure_inbox(&self) -> io::Result<()> {
         let md = self.maildir();
+        if ["cur", "new", "tmp"]
+            .iter()
+            .all(|sub| md.join(sub).is_dir())
+        {
+            return Ok(());
+        }
         for sub in ["cur", "new", "tmp"] {
             std::fs::create_dir_all(md.join(sub))?;
         }
