@@ -57,6 +57,50 @@ thread_local! {
 /// another (the clients' `--tls-timeout`, 10 s by default).
 pub const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// Polls `stream` for input through the thread's read buffer: when some came, `take` gets
+/// it (an empty slice at end of stream) before this returns, so that a connection waiting
+/// for input holds no read buffer of its own. For loops other than [`run`] (such as one
+/// with its own transport layers).
+pub fn poll_read_shared<T: AsyncRead + Unpin + ?Sized, R>(
+    stream: &mut T,
+    cx: &mut Context<'_>,
+    take: impl FnOnce(&[u8]) -> R,
+) -> Poll<io::Result<R>> {
+    fn poll<T: AsyncRead + Unpin + ?Sized, R>(
+        stream: &mut T,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+        take: impl FnOnce(&[u8]) -> R,
+    ) -> Poll<io::Result<R>> {
+        let mut read = ReadBuf::new(buf);
+        match Pin::new(stream).poll_read(cx, &mut read) {
+            Poll::Ready(Ok(())) => Poll::Ready(Ok(take(read.filled()))),
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+    READ_BUF.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => poll(stream, cx, &mut buf, take),
+        // Only a `take` that reads another connection gets here: a buffer of its own.
+        Err(_) => poll(stream, cx, &mut vec![0; READ_CHUNK], take),
+    })
+}
+
+/// Reads the next input of `stream` into `out` (appended) through the thread's read buffer
+/// ([`poll_read_shared`]); `Ok(0)` at end of stream.
+pub async fn read_shared<T: AsyncRead + Unpin + ?Sized>(
+    stream: &mut T,
+    out: &mut Vec<u8>,
+) -> io::Result<usize> {
+    std::future::poll_fn(|cx| {
+        poll_read_shared(stream, cx, |bytes| {
+            out.extend_from_slice(bytes);
+            bytes.len()
+        })
+    })
+    .await
+}
+
 /// What the application does with a session's events.
 ///
 /// Implement it with `async fn on_event`. The handler may answer the event at once (for
@@ -129,28 +173,9 @@ impl Conn {
         cx: &mut Context<'_>,
         take: impl FnOnce(&[u8]) -> R,
     ) -> Poll<io::Result<R>> {
-        READ_BUF.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut buf) => self.poll_read_into(cx, &mut buf, take),
-            // Only a `take` that reads another connection gets here: a buffer of its own.
-            Err(_) => self.poll_read_into(cx, &mut vec![0; READ_CHUNK], take),
-        })
-    }
-
-    fn poll_read_into<R>(
-        &mut self,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-        take: impl FnOnce(&[u8]) -> R,
-    ) -> Poll<io::Result<R>> {
-        let mut read = ReadBuf::new(buf);
-        let polled = match self {
-            Self::Plain(s) => Pin::new(s).poll_read(cx, &mut read),
-            Self::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, &mut read),
-        };
-        match polled {
-            Poll::Ready(Ok(())) => Poll::Ready(Ok(take(read.filled()))),
-            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-            Poll::Pending => Poll::Pending,
+        match self {
+            Self::Plain(s) => poll_read_shared(s, cx, take),
+            Self::Tls(s) => poll_read_shared(s.as_mut(), cx, take),
         }
     }
 
