@@ -386,10 +386,12 @@ fn load_users(args: &Args) -> Result<Users, String> {
 }
 
 /// Raises the open-file limit to what the connection cap needs (a connection is a socket,
-/// and a file while a message is written); lowers the cap when the limit cannot be raised.
+/// and a file while a message is written or read: counted for one in two, as an idle
+/// connection has none); lowers the cap when the limit cannot be raised.
 fn open_files(policy: &mut abuse::Policy) {
     use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
-    let want = (policy.max_connections as u64).saturating_mul(2) + 64;
+    let connections = policy.max_connections as u64;
+    let want = connections.saturating_add(connections / 2) + 64;
     let limit = getrlimit(Resource::Nofile);
     let current = limit.current.unwrap_or(u64::MAX);
     if current >= want {
@@ -411,7 +413,7 @@ fn open_files(policy: &mut abuse::Policy) {
         current
     };
     if have < want {
-        let cap = usize::try_from(have.saturating_sub(64) / 2)
+        let cap = usize::try_from(have.saturating_sub(64) * 2 / 3)
             .unwrap_or(1)
             .max(1);
         println!(
