@@ -98,14 +98,17 @@ def main():
             s = ctx.wrap_socket(raw, server_hostname="localhost")
             f = s.makefile("rb")
             if PROTO == "pop3s":
-                assert f.readline().startswith(b"+OK")
+                line = f.readline()
+                assert line.startswith(b"+OK"), line
                 s.sendall(f"USER user{i}\r\n".encode())
-                assert f.readline().startswith(b"+OK")
+                line = f.readline()
+                assert line.startswith(b"+OK"), line
                 s.sendall(b"PASS bench-password\r\n")
                 line = f.readline()
                 assert line.startswith(b"+OK"), line
             else:
-                assert f.readline().startswith(b"* OK")
+                line = f.readline()
+                assert line.startswith(b"* OK"), line
                 s.sendall(f"a LOGIN user{i} bench-password\r\n".encode())
                 while True:
                     line = f.readline()
@@ -131,6 +134,13 @@ def main():
         print(f"  PSS: {base} kB at start, {half} kB at {N // 2}, {full} kB at {N}")
         print(f"  per connection: {(full - half) / (N - N // 2):.1f} kB (slope), "
               f"{(full - base) / N:.1f} kB (average)")
+    except BaseException:
+        log.flush()
+        with open(os.path.join(work, "server.log"), errors="replace") as f:
+            lines = f.readlines()
+            tail = [line for line in lines if "warning" in line][:3] + lines[-3:]
+        print("server log, last lines:\n" + "".join(tail), file=sys.stderr)
+        raise
     finally:
         for s, f in conns:
             try:
