@@ -5,14 +5,12 @@
 use std::io;
 use std::time::Duration;
 
-use examples::driver::Conn;
+use examples::driver::{Conn, read_shared};
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio_rustls::{TlsAcceptor, TlsStream};
 
-/// Octets read from the socket at once.
-const READ_CHUNK: usize = 16 * 1024;
 /// Octets of decompressed input handed to the session at once: a small compressed read can
 /// inflate a thousandfold, and the session should frame it in bounded steps.
 const INFLATE_CHUNK: usize = 64 * 1024;
@@ -33,7 +31,6 @@ struct Deflate {
 pub(crate) struct Transport {
     stream: Option<Stream>,
     deflate: Option<Deflate>,
-    buf: Vec<u8>,
 }
 
 impl std::fmt::Debug for Transport {
@@ -54,7 +51,6 @@ impl Transport {
         Self {
             stream: Some(stream),
             deflate: None,
-            buf: vec![0; READ_CHUNK],
         }
     }
 
@@ -99,21 +95,22 @@ impl Transport {
                     return Ok(true);
                 }
             }
+            // Straight into `out`, or into `pending` under DEFLATE: through the thread's
+            // read buffer, so an idle connection holds none of its own.
+            let into = match &mut self.deflate {
+                None => &mut *out,
+                Some(d) => &mut d.pending,
+            };
             let n = match self.stream.as_mut() {
-                Some(Stream::Plain(s)) => s.read(&mut self.buf).await?,
-                Some(Stream::Tls(s)) => s.read(&mut self.buf).await?,
+                Some(Stream::Plain(s)) => read_shared(s, into).await?,
+                Some(Stream::Tls(s)) => read_shared(s.as_mut(), into).await?,
                 None => return Ok(false),
             };
             if n == 0 {
                 return Ok(false);
             }
-            let bytes = self.buf.get(..n).unwrap_or_default();
-            match &mut self.deflate {
-                None => {
-                    out.extend_from_slice(bytes);
-                    return Ok(true);
-                }
-                Some(d) => d.pending.extend_from_slice(bytes),
+            if self.deflate.is_none() {
+                return Ok(true);
             }
         }
     }
