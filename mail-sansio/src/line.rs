@@ -52,6 +52,34 @@ pub enum Frame {
     },
 }
 
+/// One unit found at the front of the input by [`LineFramer::next_in_place`]: a line is
+/// left where it lies, for a caller that parses it in the buffer and then drops it.
+///
+/// Exhaustive: a line, or one of the two ways a line is dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InPlace {
+    /// A line: its content is the first `content` octets of the buffer and its line ending
+    /// runs to `total`. Still in the buffer: the caller drops it with `advance(total)`. A bare
+    /// CR inside the content is not looked for: that is the caller's check (see
+    /// [`LineFramer::next_in_place`]).
+    Line {
+        /// The content's length, line ending excluded.
+        content: usize,
+        /// The line's length, line ending included.
+        total: usize,
+    },
+    /// As [`Frame::TooLong`]: dropped.
+    TooLong {
+        /// The line's length in octets, line ending included.
+        length: usize,
+    },
+    /// A line ending in a bare LF under [`BareNewline::Reject`]: dropped.
+    BareNewline {
+        /// The line's length in octets, line ending included.
+        length: usize,
+    },
+}
+
 /// Splits a byte stream into CRLF-terminated lines of bounded length.
 ///
 /// The caller owns the input buffer; see the [module docs](self).
@@ -121,8 +149,56 @@ impl LineFramer {
         self.skipped.is_some()
     }
 
+    /// Records that the first `len` octets of the buffer hold no LF, for a caller that
+    /// appended octets it had already looked at (a one-octet read that is not a LF), so that
+    /// the next search starts after them.
+    #[inline(always)]
+    pub fn mark_searched(&mut self, len: usize) {
+        self.scanned = len;
+    }
+
     /// Takes the next frame off the front of `buf`, or returns `None` until more input arrives.
     pub fn next_frame(&mut self, buf: &mut BytesMut) -> Option<Frame> {
+        match self.next_in_place(buf)? {
+            InPlace::Line { content, total } => {
+                let has_bare_cr = buf
+                    .get(..content)
+                    .is_some_and(|content| memchr::memchr(CR, content).is_some());
+                if has_bare_cr && self.bare_newline != BareNewline::Keep {
+                    buf.advance(total);
+                    return Some(Frame::BareNewline { length: total });
+                }
+                let line = buf.split_to(content).freeze();
+                buf.advance(total - content);
+                Some(Frame::Line(line))
+            }
+            InPlace::TooLong { length } => Some(Frame::TooLong { length }),
+            InPlace::BareNewline { length } => Some(Frame::BareNewline { length }),
+        }
+    }
+
+    /// Finds the next line at the front of `buf` and leaves it there, or returns `None` until
+    /// more input arrives. Over-long lines and (under [`BareNewline::Reject`]) lines ending in
+    /// a bare LF are dropped and reported as [`next_frame`](Self::next_frame) reports them.
+    ///
+    /// Unlike `next_frame`, a bare CR inside a line is not looked for: a caller whose grammar
+    /// refuses CR anyway checks only a line that failed to parse, and so reads each line once.
+    ///
+    /// ```
+    /// use bytes::{Buf, BytesMut};
+    /// use mail_sansio::line::{InPlace, LineFramer};
+    ///
+    /// let mut framer = LineFramer::new(512);
+    /// let mut input = BytesMut::from(&b"NOOP\r\nQUIT\r\n"[..]);
+    /// let Some(InPlace::Line { content, total }) = framer.next_in_place(&mut input) else {
+    ///     unreachable!()
+    /// };
+    /// assert_eq!(&input[..content], b"NOOP");
+    /// input.advance(total);
+    /// assert_eq!(&input[..], b"QUIT\r\n");
+    /// ```
+    #[inline]
+    pub fn next_in_place(&mut self, buf: &mut BytesMut) -> Option<InPlace> {
         if let Some(dropped) = self.skipped {
             return self.skip(buf, dropped);
         }
@@ -133,7 +209,8 @@ impl LineFramer {
                 .and_then(|rest| memchr::memchr(LF, rest))
                 .map(|i| from + i)
             else {
-                return self.wait_for_more(buf);
+                self.wait_for_more(buf);
+                return None;
             };
             let has_cr = lf > 0 && buf.get(lf - 1) == Some(&CR);
             if !has_cr && self.bare_newline == BareNewline::Keep {
@@ -141,33 +218,24 @@ impl LineFramer {
                 self.scanned = lf + 1;
                 continue;
             }
-            let length = lf + 1;
+            let total = lf + 1;
             self.scanned = 0;
-            if length > self.max_line {
-                buf.advance(length);
-                return Some(Frame::TooLong { length });
+            if total > self.max_line {
+                buf.advance(total);
+                return Some(InPlace::TooLong { length: total });
             }
-            let content_len = if has_cr { lf - 1 } else { lf };
-            let has_bare_cr = buf
-                .get(..content_len)
-                .is_some_and(|content| memchr::memchr(CR, content).is_some());
-            let rejected = match self.bare_newline {
-                BareNewline::Reject => !has_cr || has_bare_cr,
-                BareNewline::Normalise => has_bare_cr,
-                BareNewline::Keep => false,
-            };
-            if rejected {
-                buf.advance(length);
-                return Some(Frame::BareNewline { length });
+            if !has_cr && self.bare_newline == BareNewline::Reject {
+                buf.advance(total);
+                return Some(InPlace::BareNewline { length: total });
             }
-            let line = buf.split_to(content_len).freeze();
-            buf.advance(length - content_len);
-            return Some(Frame::Line(line));
+            let content = if has_cr { lf - 1 } else { lf };
+            return Some(InPlace::Line { content, total });
         }
     }
 
     /// No line ending in `buf` yet: wait, or start skipping if the line can no longer fit.
-    fn wait_for_more(&mut self, buf: &mut BytesMut) -> Option<Frame> {
+    #[cold]
+    fn wait_for_more(&mut self, buf: &mut BytesMut) {
         // The line still needs at least its LF, so it is too long once the buffer holds
         // `max_line` octets without one.
         if buf.len() >= self.max_line && !buf.is_empty() {
@@ -178,11 +246,11 @@ impl LineFramer {
         } else {
             self.scanned = buf.len();
         }
-        None
     }
 
     /// Drops the rest of an over-long line, reporting it once its line ending arrives.
-    fn skip(&mut self, buf: &mut BytesMut, dropped: usize) -> Option<Frame> {
+    #[cold]
+    fn skip(&mut self, buf: &mut BytesMut, dropped: usize) -> Option<InPlace> {
         let mut from = 0;
         while let Some(lf) = buf.get(from..).and_then(|rest| memchr::memchr(LF, rest)) {
             let lf = from + lf;
@@ -194,7 +262,7 @@ impl LineFramer {
                 let length = dropped.saturating_add(lf + 1);
                 buf.advance(lf + 1);
                 self.reset();
-                return Some(Frame::TooLong { length });
+                return Some(InPlace::TooLong { length });
             }
             from = lf + 1;
         }

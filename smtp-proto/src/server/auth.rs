@@ -7,10 +7,10 @@ use mail_sansio::Secret;
 use mail_sansio::sasl::{self, Mechanism, SaslError, SaslServer, SaslServerConfig, ServerStep};
 
 use super::commands::Progress;
-use super::lines::{self, Line};
-use super::{Phase, Server, ServerEvent, SlotKind, Token};
+use super::{Phase, Server, ServerEvent, SlotKind, Token, has_bare_cr};
 use crate::error::{Error, SendError};
 use crate::types::{MechanismName, Text};
+use mail_sansio::line::InPlace;
 
 /// A decision the application owes in the middle of an AUTH exchange.
 #[derive(Debug)]
@@ -281,20 +281,20 @@ impl Server {
                 }
                 return Ok(Progress::Wait);
             }
-            Some(Line::Complete { content, total }) => {
+            Some(InPlace::Line { content, total }) => {
                 let line = self.input.split_to(content).freeze();
                 self.input.advance(total - content);
-                if lines::has_bare_cr(&line) {
+                if has_bare_cr(&line) {
                     self.phase = Phase::Command;
                     return self.bad_command(500, (5, 5, 2), "Error: bare CR or LF not allowed");
                 }
                 line
             }
-            Some(Line::TooLong) => {
+            Some(InPlace::TooLong { .. }) => {
                 self.phase = Phase::Command;
                 return self.bad_command(500, (5, 5, 6), "Error: authentication exchange too long");
             }
-            Some(Line::BareNewline) => {
+            Some(InPlace::BareNewline { .. }) => {
                 self.phase = Phase::Command;
                 return self.bad_command(500, (5, 5, 2), "Error: bare CR or LF not allowed");
             }

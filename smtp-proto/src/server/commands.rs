@@ -3,13 +3,15 @@
 use bytes::Buf;
 use mail_sansio::dot::{BodyFrame, DotUnstuffer};
 
-use super::lines::{self, Line};
 use super::replies;
-use super::{AbortReason, Esc, HelloVerb, MailState, Phase, Server, ServerEvent, SlotKind, Txn};
+use super::{
+    AbortReason, Esc, HelloVerb, MailState, Phase, Server, ServerEvent, SlotKind, Txn, has_bare_cr,
+};
 use crate::command::{Command, CommandRef};
 use crate::config::TlsMode;
 use crate::error::Error;
 use crate::types::{Body, MailParameters, RcptParameters};
+use mail_sansio::line::InPlace;
 
 /// What one step of the loop achieved.
 pub(super) enum Progress {
@@ -112,11 +114,11 @@ impl Server {
                     }
                     return Ok(Progress::Wait);
                 }
-                Some(Line::Complete { content, total }) => (content, total),
-                Some(Line::TooLong) => {
+                Some(InPlace::Line { content, total }) => (content, total),
+                Some(InPlace::TooLong { .. }) => {
                     return self.bad_command(500, (5, 5, 6), "Error: line too long");
                 }
-                Some(Line::BareNewline) => return self.bare_newline(0),
+                Some(InPlace::BareNewline { .. }) => return self.bare_newline(0),
             },
         };
         let line = self.input.get(..content).unwrap_or_default();
@@ -128,7 +130,7 @@ impl Server {
                 .iter()
                 .all(|s| s.reply.is_some() || s.kind == SlotKind::Rcpt);
             if !(rcpt && only_rcpts) {
-                if lines::has_bare_cr(line) {
+                if has_bare_cr(line) {
                     return self.bare_newline(total);
                 }
                 self.held = Some((content, total));
@@ -136,7 +138,7 @@ impl Server {
             }
         }
         if content + 2 > self.config.limits.command_line && !is_verb(line, b"AUTH") {
-            if lines::has_bare_cr(line) {
+            if has_bare_cr(line) {
                 return self.bare_newline(total);
             }
             self.input.advance(total);
@@ -148,7 +150,7 @@ impl Server {
             Ok(command) => Some(command.into_owned()),
             Err(e) => {
                 // Every grammar refuses a CR, so only a line that failed can hold a bare one.
-                if lines::has_bare_cr(line) {
+                if has_bare_cr(line) {
                     return self.bare_newline(total);
                 }
                 let mail = is_verb(line, b"MAIL");

@@ -6,7 +6,6 @@
 mod auth;
 mod commands;
 mod event;
-mod lines;
 mod replies;
 
 use std::collections::VecDeque;
@@ -15,7 +14,7 @@ use std::time::{Duration, Instant};
 use bytes::{BufMut, Bytes, BytesMut};
 use mail_sansio::Session;
 use mail_sansio::dot::DotUnstuffer;
-use mail_sansio::line::BareNewline;
+use mail_sansio::line::{BareNewline, InPlace, LineFramer};
 use mail_sansio::sasl::{SaslServer, SaslServerConfig};
 
 pub use event::{AbortReason, HelloVerb, ServerEvent, Token};
@@ -118,7 +117,7 @@ pub struct Server {
     config: ServerConfig,
     input: BytesMut,
     /// Command and SASL lines, framed in place in `input`.
-    lines: lines::Lines,
+    lines: LineFramer,
     /// Set when the input loop stopped for want of a line ending in the command phase:
     /// input without a LF then only needs appending, and `poll_event` has nothing to do.
     idle: bool,
@@ -164,12 +163,12 @@ impl Server {
             _ => Phase::Command,
         };
         let mut server = Self {
+            lines: command_lines(&config),
             tls: config.tls == TlsMode::Implicit,
             config,
             // Both buffers start empty: an idle session owns no heap but its greeting until
             // input arrives, and each grows to the session's working size, then is reused.
             input: BytesMut::new(),
-            lines: lines::Lines::default(),
             idle: false,
             out: BytesMut::new(),
             pending: VecDeque::new(),
@@ -522,10 +521,10 @@ impl Server {
             let len = self.input.len() + bytes.len();
             if memchr::memchr(b'\n', bytes).is_none()
                 && len < self.max_line()
-                && self.lines.is_plain()
+                && !self.lines.is_skipping()
             {
                 self.input.extend_from_slice(bytes);
-                self.lines.scanned_to(len);
+                self.lines.mark_searched(len);
                 return;
             }
             self.idle = false;
@@ -545,17 +544,12 @@ impl Server {
     /// The longest line the framer keeps: an AUTH line or a command line.
     #[inline]
     fn max_line(&self) -> usize {
-        self.config
-            .limits
-            .auth_line
-            .max(self.config.limits.command_line)
+        self.lines.max_line()
     }
 
     /// The next line at the front of the input, framed in place.
-    fn next_line(&mut self) -> Option<lines::Line> {
-        let max_line = self.max_line();
-        let normalise = self.config.bare_newline != BareNewline::Reject;
-        self.lines.next(&mut self.input, max_line, normalise)
+    fn next_line(&mut self) -> Option<InPlace> {
+        self.lines.next_in_place(&mut self.input)
     }
 
     fn offers_starttls(&self) -> bool {
@@ -597,6 +591,24 @@ pub(crate) fn write_reply(out: &mut BytesMut, code: u16, esc: Option<Esc>, text:
     out.extend_from_slice(b"\r\n");
 }
 
+/// The framer for command and SASL lines: as long as the longer of the two limits (each is
+/// then checked where the line is read), and a bare LF ends a line unless the policy is
+/// strict (`Keep` is for bodies: in a command line a bare LF is never data).
+fn command_lines(config: &ServerConfig) -> LineFramer {
+    let max_line = config.limits.auth_line.max(config.limits.command_line);
+    let policy = match config.bare_newline {
+        BareNewline::Reject => BareNewline::Reject,
+        _ => BareNewline::Normalise,
+    };
+    LineFramer::new(max_line).with_bare_newline(policy)
+}
+
+/// Whether a line's content holds a CR: a bare one, since the line ending is not part of it.
+/// Every command grammar refuses a CR, so only a line that failed to parse is searched.
+fn has_bare_cr(content: &[u8]) -> bool {
+    memchr::memchr(b'\r', content).is_some()
+}
+
 /// Writes `n` in decimal without leading zeros.
 fn put_decimal(out: &mut BytesMut, n: u16) {
     let mut digits = [0u8; 5];
@@ -625,11 +637,11 @@ impl Session for Server {
             && let [octet] = bytes
             && *octet != b'\n'
             && self.input.len() + 1 < self.max_line()
-            && self.lines.is_plain()
+            && !self.lines.is_skipping()
         {
             self.last_activity = now;
             self.input.put_u8(*octet);
-            self.lines.scanned_to(self.input.len());
+            self.lines.mark_searched(self.input.len());
             return;
         }
         self.take_input(now, bytes);
