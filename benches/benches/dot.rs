@@ -222,13 +222,7 @@ fn rounds(count: usize, filter: Option<&str>) {
                 times.push(buffers.time(*contender, 1).as_secs_f64());
             }
         }
-        let medians: Vec<f64> = seconds
-            .iter_mut()
-            .map(|times| {
-                times.sort_by(f64::total_cmp);
-                times.get(times.len() / 2).copied().unwrap_or(f64::NAN)
-            })
-            .collect();
+        let medians: Vec<f64> = benches::medians(&mut seconds);
         let median = |name: &str| {
             contenders
                 .iter()

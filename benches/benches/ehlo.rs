@@ -191,13 +191,7 @@ fn rounds(count: usize) {
                 times.push(time(i, wire, BATCH).as_secs_f64() * 1e9 / BATCH as f64);
             }
         }
-        let m: Vec<f64> = ns
-            .iter_mut()
-            .map(|times| {
-                times.sort_by(f64::total_cmp);
-                times.get(times.len() / 2).copied().unwrap_or(f64::NAN)
-            })
-            .collect();
+        let m: Vec<f64> = benches::medians(&mut ns);
         println!(
             "| {shape} | {} | {:.1} | {:.1} | {:.2} | {:.1} | {:.1} | {:.2} |",
             wire.len(),

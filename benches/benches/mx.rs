@@ -282,12 +282,9 @@ fn rounds(count: usize, filter: Option<&str>) {
                 times.push(time(which, &shape, &config, BATCH).as_secs_f64());
             }
         }
-        let medians: Vec<f64> = seconds
-            .iter_mut()
-            .map(|times| {
-                times.sort_by(f64::total_cmp);
-                times.get(times.len() / 2).copied().unwrap_or(f64::NAN) / BATCH as f64
-            })
+        let medians: Vec<f64> = benches::medians(&mut seconds)
+            .into_iter()
+            .map(|m| m / BATCH as f64)
             .collect();
         let hickory = medians.last().copied().unwrap_or(f64::NAN);
         for (which, m) in CONTENDERS.iter().zip(&medians) {

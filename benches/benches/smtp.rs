@@ -197,13 +197,7 @@ fn rounds(count: usize) {
             times.push(time(i));
         }
     }
-    let m: Vec<f64> = ns
-        .iter_mut()
-        .map(|times| {
-            times.sort_by(f64::total_cmp);
-            times.get(times.len() / 2).copied().unwrap_or(f64::NAN)
-        })
-        .collect();
+    let m: Vec<f64> = benches::medians(&mut ns);
     println!("| ns per command | ours | ours_ref | stalwart | server |");
     println!("|---|---|---|---|---|");
     println!(

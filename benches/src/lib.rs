@@ -289,3 +289,15 @@ pub fn base64_attachment(size: usize) -> Vec<u8> {
     body.extend_from_slice(b"--boundary--\r\n");
     body
 }
+
+/// The median of each contender's times, for the tables the benches print with `*_ROUNDS=n`
+/// (each contender timed once per round, interleaved); NaN for a contender with no time.
+pub fn medians(times: &mut [Vec<f64>]) -> Vec<f64> {
+    times
+        .iter_mut()
+        .map(|times| {
+            times.sort_by(f64::total_cmp);
+            times.get(times.len() / 2).copied().unwrap_or(f64::NAN)
+        })
+        .collect()
+}
