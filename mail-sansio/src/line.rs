@@ -364,4 +364,28 @@ mod tests {
         let got = frames(&mut framer, b"ABCDE\nF\r\nOK\r\n");
         assert_eq!(got, vec![Frame::TooLong { length: 9 }, line("OK")]);
     }
+
+    /// In place, a line stays in the buffer and a bare CR inside it is left for the caller,
+    /// while a bare LF ending and an over-long line are dropped as `next_frame` drops them.
+    #[test]
+    fn in_place_leaves_the_line_and_its_bare_cr() {
+        let mut framer = LineFramer::new(8);
+        let mut input = BytesMut::from(&b"A\rB\r\nC\nTOO LONG!\r\n"[..]);
+        let first = framer.next_in_place(&mut input);
+        assert_eq!(
+            first,
+            Some(InPlace::Line {
+                content: 3,
+                total: 5
+            })
+        );
+        assert_eq!(&input[..3], b"A\rB");
+        input.advance(5);
+        let bare = framer.next_in_place(&mut input);
+        assert_eq!(bare, Some(InPlace::BareNewline { length: 2 }));
+        let long = framer.next_in_place(&mut input);
+        assert_eq!(long, Some(InPlace::TooLong { length: 11 }));
+        assert_eq!(framer.next_in_place(&mut input), None);
+        assert!(input.is_empty());
+    }
 }
