@@ -584,11 +584,11 @@ impl<'a> RawLabels<'a> {
     }
 }
 
-impl<'a> Iterator for RawLabels<'a> {
-    type Item = &'a [u8];
-
+impl<'a> RawLabels<'a> {
+    /// The next label and the position of its length octet (after any
+    /// pointers before it).
     #[inline]
-    fn next(&mut self) -> Option<&'a [u8]> {
+    pub(crate) fn next_at(&mut self) -> Option<(usize, &'a [u8])> {
         loop {
             let &len = self.msg.get(self.pos)?;
             if len & 0xC0 == 0xC0 {
@@ -604,11 +604,26 @@ impl<'a> Iterator for RawLabels<'a> {
             if len == 0 || len & 0xC0 != 0 {
                 return None;
             }
-            let len = usize::from(len);
-            let label = self.msg.get(self.pos + 1..self.pos + 1 + len)?;
+            let (at, len) = (self.pos, usize::from(len));
+            let label = self.msg.get(at + 1..at + 1 + len)?;
             self.pos += 1 + len;
-            return Some(label);
+            return Some((at, label));
         }
+    }
+
+    /// Where reading stands: the next label's length octet, or a pointer
+    /// to it; once the labels are done, the root octet.
+    pub(crate) fn position(&self) -> usize {
+        self.pos
+    }
+}
+
+impl<'a> Iterator for RawLabels<'a> {
+    type Item = &'a [u8];
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a [u8]> {
+        self.next_at().map(|(_, label)| label)
     }
 }
 

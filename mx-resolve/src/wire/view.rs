@@ -134,64 +134,33 @@ impl<'a> NameRef<'a> {
         } else {
             usize::MAX
         };
-        let (mut pos, mut segment_start) = (self.at, self.at + 1);
+        let mut labels = RawLabels::new(self.msg, self.at);
         let mut total = 1usize;
-        loop {
-            let Some(&len) = self.msg.get(pos) else {
-                return false;
-            };
-            if len & 0xC0 == 0xC0 {
-                let Some(&low) = self.msg.get(pos + 1) else {
-                    return false;
-                };
-                let target = usize::from(len & 0x3F) << 8 | usize::from(low);
-                if target >= segment_start {
-                    return false;
-                }
-                segment_start = target;
-                pos = target;
-                continue;
-            }
+        while let Some((pos, label)) = labels.next_at() {
             if pos == place {
                 return true;
             }
-            if len == 0 {
-                break;
-            }
-            total += 1 + usize::from(len);
-            pos += 1 + usize::from(len);
+            total += 1 + label.len();
         }
-        // Not shared: find the label where a suffix of parent's length
+        if labels.position() == place {
+            return true;
+        }
+        // Not shared: skip to the label where a suffix of parent's length
         // would start, and compare from there.
         let Some(mut skip) = total.checked_sub(parent.wire_len()) else {
             return false;
         };
-        let (mut pos, mut segment_start) = (self.at, self.at + 1);
-        loop {
-            let Some(&len) = self.msg.get(pos) else {
-                return false;
-            };
-            if len & 0xC0 == 0xC0 {
-                let Some(&low) = self.msg.get(pos + 1) else {
-                    return false;
-                };
-                let target = usize::from(len & 0x3F) << 8 | usize::from(low);
-                if target >= segment_start {
-                    return false;
-                }
-                segment_start = target;
-                pos = target;
-                continue;
-            }
-            if skip == 0 {
-                return NameRef::at_offset(self.msg, pos) == *parent;
-            }
-            let Some(rest) = skip.checked_sub(1 + usize::from(len)).filter(|_| len != 0) else {
+        let mut labels = RawLabels::new(self.msg, self.at);
+        while skip > 0 {
+            let Some(rest) = labels
+                .next()
+                .and_then(|label| skip.checked_sub(1 + label.len()))
+            else {
                 return false;
             };
             skip = rest;
-            pos += 1 + usize::from(len);
         }
+        NameRef::at_offset(self.msg, labels.position()) == *parent
     }
 
     /// The IPv4 address this name spells, when it is an address literal
